@@ -1,0 +1,423 @@
+//! In-memory [`JobStore`]: one mutex over maps plus the indices that keep claiming,
+//! reaping and idempotency lookups logarithmic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, Trigger};
+use afterresume_core::ports::{
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
+    JobStoreCapabilities, Lease,
+};
+use afterresume_core::{Error, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Jobs and schedules in memory, for tests and single-process embedding.
+#[derive(Debug, Default)]
+pub struct MemoryJobStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    jobs: HashMap<JobId, Job>,
+    by_key: HashMap<String, JobId>,
+    /// Queued jobs by (run_at, id): the claim order.
+    queued: BTreeSet<(DateTime<Utc>, JobId)>,
+    /// Running jobs by (lease expiry, id): the reap order.
+    leases: BTreeSet<(DateTime<Utc>, JobId)>,
+    schedules: BTreeMap<ScheduleId, Schedule>,
+    next_schedule_id: ScheduleId,
+}
+
+impl MemoryJobStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn unindex(&mut self, job: &Job) {
+        self.queued.remove(&(job.run_at, job.id));
+        if let Some(expiry) = job.lease_expires_at {
+            self.leases.remove(&(expiry, job.id));
+        }
+    }
+
+    fn index(&mut self, job: &Job) {
+        match job.status {
+            JobStatus::Queued => {
+                self.queued.insert((job.run_at, job.id));
+            }
+            JobStatus::Running => {
+                if let Some(expiry) = job.lease_expires_at {
+                    self.leases.insert((expiry, job.id));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies a change to a job, keeping the indices in step.
+    fn update<T>(&mut self, id: JobId, change: impl FnOnce(&mut Job) -> Result<T>) -> Result<T> {
+        let mut job = self
+            .jobs
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("job {id} not found")))?;
+        let out = change(&mut job)?;
+        if let Some(old) = self.jobs.get(&id).cloned() {
+            self.unindex(&old);
+        }
+        self.index(&job);
+        self.jobs.insert(id, job);
+        Ok(out)
+    }
+
+    fn claim(&mut self, id: JobId, opts: &ClaimOptions) -> Option<Job> {
+        let job = self.jobs.get(&id)?;
+        if job.status != JobStatus::Queued || job.run_at > opts.now {
+            return None;
+        }
+        self.update(id, |job| {
+            job.status = JobStatus::Running;
+            job.attempt += 1;
+            job.lease_expires_at = Some(opts.lease_expires_at);
+            job.worker_id = Some(opts.worker_id.clone());
+            job.started_at.get_or_insert(opts.now);
+            Ok(job.clone())
+        })
+        .ok()
+    }
+
+    fn holder(&self, lease: &Lease) -> Result<&Job> {
+        let job = self
+            .jobs
+            .get(&lease.job_id)
+            .ok_or_else(|| Error::not_found(format!("job {} not found", lease.job_id)))?;
+        if job.status != JobStatus::Running || job.attempt != lease.attempt {
+            return Err(lease_lost(lease, job));
+        }
+        Ok(job)
+    }
+}
+
+pub(crate) fn lease_lost(lease: &Lease, job: &Job) -> Error {
+    Error::conflict(format!(
+        "lease lost: job {} is {} at attempt {}, not running at attempt {}",
+        job.id, job.status, job.attempt, lease.attempt
+    ))
+}
+
+/// How a finished attempt changes a job held by a valid lease. The SQL backends encode
+/// the same rules in their statements; the conformance suite checks they agree.
+fn apply_outcome(job: &mut Job, outcome: JobOutcome, now: DateTime<Utc>) {
+    job.lease_expires_at = None;
+    match outcome {
+        JobOutcome::Succeeded { result } => {
+            job.status = JobStatus::Success;
+            job.result = Some(result);
+            job.error = None;
+            job.finished_at = Some(now);
+        }
+        JobOutcome::Failed { error } => {
+            job.status = JobStatus::Failed;
+            job.error = Some(error);
+            job.finished_at = Some(now);
+        }
+        JobOutcome::Retry { error, run_at } => {
+            job.status = JobStatus::Queued;
+            job.error = Some(error);
+            job.retry_count += 1;
+            job.trigger = Trigger::Retry;
+            job.run_at = run_at;
+        }
+        JobOutcome::Cancelled { reason } => {
+            job.status = JobStatus::Cancelled;
+            job.error = Some(reason);
+            job.finished_at = Some(now);
+        }
+        JobOutcome::Released => {
+            job.status = JobStatus::Queued;
+            job.run_at = now;
+        }
+    }
+}
+
+#[async_trait]
+impl JobStore for MemoryJobStore {
+    fn capabilities(&self) -> JobStoreCapabilities {
+        JobStoreCapabilities::new(false)
+    }
+
+    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
+        let mut state = self.lock();
+        if let Some(key) = &new.idempotency_key {
+            if let Some(existing) = state.by_key.get(key).and_then(|id| state.jobs.get(id)) {
+                return Ok(InsertedJob { job: existing.clone(), created: false });
+            }
+        }
+        if state.jobs.contains_key(&new.id) {
+            return Err(Error::already_exists(format!("job {} already exists", new.id)));
+        }
+        let job = new.into_job();
+        if let Some(key) = &job.idempotency_key {
+            state.by_key.insert(key.clone(), job.id);
+        }
+        state.index(&job);
+        state.jobs.insert(job.id, job.clone());
+        Ok(InsertedJob { job, created: true })
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Job> {
+        self.lock()
+            .jobs
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("job {id} not found")))
+    }
+
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        let state = self.lock();
+        let mut jobs: Vec<Job> = state.jobs.values().filter(|j| filter.matches(j)).cloned().collect();
+        jobs.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        jobs.truncate(filter.effective_limit());
+        Ok(jobs)
+    }
+
+    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
+        Ok(self.lock().claim(id, opts))
+    }
+
+    async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let mut state = self.lock();
+        let due: Vec<JobId> = state
+            .queued
+            .iter()
+            .take_while(|(run_at, _)| *run_at <= opts.now)
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect();
+        Ok(due.into_iter().filter_map(|id| state.claim(id, opts)).collect())
+    }
+
+    async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job> {
+        let mut state = self.lock();
+        state.holder(lease)?;
+        state.update(lease.job_id, |job| {
+            job.lease_expires_at = Some(lease_expires_at);
+            Ok(job.clone())
+        })
+    }
+
+    async fn finish_job(&self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
+        let mut state = self.lock();
+        state.holder(lease)?;
+        state.update(lease.job_id, |job| {
+            apply_outcome(job, outcome, now);
+            Ok(job.clone())
+        })
+    }
+
+    async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
+        self.lock().update(id, |job| match job.status {
+            JobStatus::Queued => {
+                job.status = JobStatus::Cancelled;
+                job.finished_at = Some(now);
+                job.error = Some("cancelled while queued".to_owned());
+                Ok(CancelOutcome::Cancelled(job.clone()))
+            }
+            JobStatus::Running => {
+                job.cancel_requested = true;
+                Ok(CancelOutcome::Requested(job.clone()))
+            }
+            status => Err(Error::conflict(format!("job {id} is already {status}"))),
+        })
+    }
+
+    async fn reap_expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>> {
+        let mut state = self.lock();
+        let expired: Vec<JobId> = state
+            .leases
+            .iter()
+            .take_while(|(expiry, _)| *expiry < now)
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect();
+        let mut reaped = Vec::with_capacity(expired.len());
+        for id in expired {
+            reaped.push(state.update(id, |job| {
+                reap(job, now);
+                Ok(job.clone())
+            })?);
+        }
+        Ok(reaped)
+    }
+
+    async fn delete_finished_before(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<JobId>> {
+        let mut state = self.lock();
+        let ids: Vec<JobId> = state
+            .jobs
+            .values()
+            .filter(|j| j.status.is_finished() && j.finished_at.is_some_and(|t| t < cutoff))
+            .take(limit)
+            .map(|j| j.id)
+            .collect();
+        for id in &ids {
+            if let Some(job) = state.jobs.remove(id) {
+                if let Some(key) = &job.idempotency_key {
+                    state.by_key.remove(key);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    async fn job_counts(&self) -> Result<Vec<JobCount>> {
+        let state = self.lock();
+        let mut counts: BTreeMap<(String, &'static str), (JobStatus, u64)> = BTreeMap::new();
+        for job in state.jobs.values() {
+            counts
+                .entry((job.job_type.clone(), job.status.as_str()))
+                .or_insert((job.status, 0))
+                .1 += 1;
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((job_type, _), (status, count))| JobCount { job_type, status, count })
+            .collect())
+    }
+
+    async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
+        let mut state = self.lock();
+        let existing = state.schedules.values().find(|s| s.name == new.name).cloned();
+        let schedule = match existing {
+            Some(old) => Schedule {
+                job_type: new.job_type,
+                cron: new.cron,
+                payload: new.payload,
+                user_id: new.user_id,
+                enabled: new.enabled,
+                next_run_at: new.next_run_at,
+                updated_at: now,
+                ..old
+            },
+            None => {
+                state.next_schedule_id += 1;
+                Schedule {
+                    id: state.next_schedule_id,
+                    name: new.name,
+                    job_type: new.job_type,
+                    cron: new.cron,
+                    payload: new.payload,
+                    user_id: new.user_id,
+                    enabled: new.enabled,
+                    last_run_at: None,
+                    next_run_at: new.next_run_at,
+                    created_at: now,
+                    updated_at: now,
+                }
+            }
+        };
+        state.schedules.insert(schedule.id, schedule.clone());
+        Ok(schedule)
+    }
+
+    async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule> {
+        self.lock()
+            .schedules
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("schedule {id} not found")))
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>> {
+        let mut all: Vec<Schedule> = self.lock().schedules.values().cloned().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    async fn delete_schedule(&self, id: ScheduleId) -> Result<()> {
+        self.lock()
+            .schedules
+            .remove(&id)
+            .map(|_| ())
+            .ok_or_else(|| Error::not_found(format!("schedule {id} not found")))
+    }
+
+    async fn set_schedule_enabled(
+        &self,
+        id: ScheduleId,
+        enabled: bool,
+        next_run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Schedule> {
+        let mut state = self.lock();
+        let schedule = state
+            .schedules
+            .get_mut(&id)
+            .ok_or_else(|| Error::not_found(format!("schedule {id} not found")))?;
+        schedule.enabled = enabled;
+        schedule.next_run_at = next_run_at;
+        schedule.updated_at = now;
+        Ok(schedule.clone())
+    }
+
+    async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>> {
+        let mut due: Vec<Schedule> = self
+            .lock()
+            .schedules
+            .values()
+            .filter(|s| s.enabled && s.next_run_at <= now)
+            .cloned()
+            .collect();
+        due.sort_by_key(|s| (s.next_run_at, s.id));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn advance_schedule(
+        &self,
+        id: ScheduleId,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut state = self.lock();
+        let schedule = state
+            .schedules
+            .get_mut(&id)
+            .ok_or_else(|| Error::not_found(format!("schedule {id} not found")))?;
+        if schedule.next_run_at != expected {
+            return Ok(false);
+        }
+        schedule.last_run_at = Some(expected);
+        schedule.next_run_at = next;
+        schedule.updated_at = now;
+        Ok(true)
+    }
+}
+
+/// An expired lease: back to the queue while retries remain, otherwise failed.
+fn reap(job: &mut Job, now: DateTime<Utc>) {
+    job.lease_expires_at = None;
+    if job.retry_count < job.max_retries {
+        job.status = JobStatus::Queued;
+        job.retry_count += 1;
+        job.run_at = now;
+        job.error = Some(format!("lease of attempt {} expired", job.attempt));
+    } else {
+        job.status = JobStatus::Failed;
+        job.finished_at = Some(now);
+        job.error = Some(format!(
+            "lease of attempt {} expired and no retries are left",
+            job.attempt
+        ));
+    }
+}

@@ -1,0 +1,98 @@
+//! A scripted [`LlmProvider`] for tests: answers from a queue, records every request.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use afterresume_core::ports::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
+use afterresume_core::{Error, Result};
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Answers requests from a script, in order; fails once the script is exhausted.
+#[derive(Debug, Default)]
+pub struct ScriptedLlm {
+    script: Mutex<VecDeque<Result<Value, Error>>>,
+    requests: Mutex<Vec<LlmRequest>>,
+}
+
+impl ScriptedLlm {
+    /// An empty script.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues a text answer.
+    pub fn push_text(&self, text: &str) -> &Self {
+        self.lock_script().push_back(Ok(Value::String(text.to_owned())));
+        self
+    }
+
+    /// Queues a JSON answer.
+    pub fn push_json(&self, json: Value) -> &Self {
+        self.lock_script().push_back(Ok(json));
+        self
+    }
+
+    /// Queues a failure.
+    pub fn push_error(&self, error: Error) -> &Self {
+        self.lock_script().push_back(Err(error));
+        self
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<LlmRequest> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn lock_script(&self) -> std::sync::MutexGuard<'_, VecDeque<Result<Value, Error>>> {
+        self.script.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A rough token count: about four characters per token.
+fn approx_tokens(text: &str) -> u32 {
+    (text.chars().count() as u32).div_ceil(4)
+}
+
+#[async_trait]
+impl LlmProvider for ScriptedLlm {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+
+    fn capabilities(&self) -> LlmCapabilities {
+        LlmCapabilities::new(true, false)
+    }
+
+    async fn complete(&self, request: &LlmRequest) -> Result<LlmResponse> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request.clone());
+        let answer = self
+            .lock_script()
+            .pop_front()
+            .unwrap_or_else(|| Err(Error::unexpected("scripted llm: script exhausted")))?;
+        let (text, json) = match answer {
+            Value::String(text) => {
+                let json = match &request.json_schema {
+                    Some(_) => Some(serde_json::from_str(&text).map_err(|e| {
+                        Error::backend(format!("scripted llm: answer is not valid json: {e}"))
+                    })?),
+                    None => None,
+                };
+                (text, json)
+            }
+            json => (json.to_string(), Some(json)),
+        };
+        let prompt_len = approx_tokens(&request.prompt)
+            + request.system.as_deref().map(approx_tokens).unwrap_or(0);
+        Ok(LlmResponse {
+            usage: TokenUsage { prompt_tokens: prompt_len, completion_tokens: approx_tokens(&text) },
+            text,
+            json,
+            model: "scripted".to_owned(),
+            latency_ms: 0,
+        })
+    }
+}

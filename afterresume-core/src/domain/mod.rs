@@ -1,0 +1,71 @@
+//! The domain model: plain data types shared by every port, backend and host.
+//!
+//! Ids of domain entities are integers, as in the reference design; jobs use UUIDs.
+//! Types serialize to the JSON shapes of the reference HTTP API.
+
+mod event;
+mod job;
+mod report;
+mod resume;
+mod schedule;
+mod skill;
+mod user;
+mod worklog;
+
+pub use event::{Event, EventLevel, EventSource, NewEvent};
+pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
+pub use report::{NewReport, Report, ReportId, ReportKind};
+pub use resume::{NewResume, Resume, ResumeId};
+pub use schedule::{NewSchedule, Schedule, ScheduleId};
+pub use skill::{
+    EvidenceId, NewSkill, NewSkillEvidence, Skill, SkillCategory, SkillEvidence, SkillId,
+    UserSkill,
+};
+pub use user::{ApiToken, NewApiToken, NewUser, TokenId, User, UserId};
+pub use worklog::{MAX_CONTENT_CHARS, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
+
+/// Declares a string-backed enum with `as_str`, `FromStr`, `Display` and serde.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $text, )+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> $crate::Result<Self> {
+                match s {
+                    $( $text => Ok($name::$variant), )+
+                    other => Err($crate::Error::invalid_input(format!(
+                        "unknown {} '{}' (expected one of: {})",
+                        stringify!($name),
+                        other,
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use string_enum;

@@ -1,0 +1,161 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{UserId, WorkLogId};
+
+/// A skill id.
+pub type SkillId = i64;
+/// A skill-evidence id.
+pub type EvidenceId = i64;
+
+super::string_enum! {
+    /// What kind of skill a canonical skill is.
+    SkillCategory {
+        /// A programming language.
+        Language => "language",
+        /// A framework (React, Django, Spring).
+        Framework => "framework",
+        /// A library.
+        Library => "library",
+        /// A database.
+        Database => "database",
+        /// A cloud platform or service.
+        Cloud => "cloud",
+        /// A devops tool or other tool.
+        Tool => "tool",
+        /// An engineering practice (code review, incident response).
+        Practice => "practice",
+        /// A business or technical domain.
+        Domain => "domain",
+    }
+}
+
+/// A canonical skill: one name for all of its spellings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skill {
+    /// Id.
+    pub id: SkillId,
+    /// Canonical display name ("PostgreSQL").
+    pub name: String,
+    /// Unique slug ("postgresql").
+    pub slug: String,
+    /// Category.
+    pub category: SkillCategory,
+    /// Other spellings that normalize to this skill ("postgres", "psql").
+    pub aliases: Vec<String>,
+}
+
+/// The fields of a skill to create or update (keyed by slug).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSkill {
+    /// Canonical name.
+    pub name: String,
+    /// Unique slug: lowercase letters, digits, `-`, `.`, `+`, `#`.
+    pub slug: String,
+    /// Category.
+    pub category: SkillCategory,
+    /// Aliases.
+    pub aliases: Vec<String>,
+}
+
+impl NewSkill {
+    /// Checks the name and slug.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
+            return Err(crate::Error::invalid_input(
+                "name: must be 1 to 100 characters",
+            ));
+        }
+        let slug_ok = !self.slug.is_empty()
+            && self.slug.len() <= 100
+            && self
+                .slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.+#".contains(c));
+        if !slug_ok {
+            return Err(crate::Error::invalid_input(
+                "slug: must be 1 to 100 of a-z, 0-9, '-', '.', '+', '#'",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Proof that a user has a skill: an excerpt of one of their worklogs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillEvidence {
+    /// Id.
+    pub id: EvidenceId,
+    /// Whose skill.
+    pub user_id: UserId,
+    /// Which skill.
+    pub skill_id: SkillId,
+    /// Which worklog proves it.
+    pub worklog_id: WorkLogId,
+    /// The worklog's date (denormalized for first/last seen).
+    pub worklog_date: NaiveDate,
+    /// The exact excerpt of the worklog content.
+    pub excerpt: String,
+    /// Start offset of the excerpt, in characters.
+    pub start: u32,
+    /// End offset (exclusive), in characters.
+    pub end: u32,
+    /// Confidence in 0..=1.
+    pub confidence: f64,
+    /// What extracted it ("local-agent/1", "llm:qwen2.5").
+    pub extractor: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields of new evidence. Evidence is idempotent on
+/// (user, skill, worklog, start, end): recording it twice keeps one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSkillEvidence {
+    /// Whose skill.
+    pub user_id: UserId,
+    /// Which skill.
+    pub skill_id: SkillId,
+    /// Which worklog.
+    pub worklog_id: WorkLogId,
+    /// The worklog's date.
+    pub worklog_date: NaiveDate,
+    /// Excerpt.
+    pub excerpt: String,
+    /// Start offset in characters.
+    pub start: u32,
+    /// End offset in characters, exclusive.
+    pub end: u32,
+    /// Confidence in 0..=1.
+    pub confidence: f64,
+    /// Extractor name.
+    pub extractor: String,
+}
+
+impl NewSkillEvidence {
+    /// Checks offsets and confidence.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.end <= self.start {
+            return Err(crate::Error::invalid_input("end: must be after start"));
+        }
+        if !(0.0..=1.0).contains(&self.confidence) {
+            return Err(crate::Error::invalid_input(
+                "confidence: must be between 0 and 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A user's skill with its evidence summary. Only skills with evidence appear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSkill {
+    /// The skill.
+    pub skill: Skill,
+    /// How many pieces of evidence.
+    pub evidence_count: u64,
+    /// Date of the earliest evidence.
+    pub first_seen: NaiveDate,
+    /// Date of the latest evidence.
+    pub last_seen: NaiveDate,
+}

@@ -1,0 +1,107 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A user id (integer, as in the reference design).
+pub type UserId = i64;
+/// An API token id.
+pub type TokenId = i64;
+
+/// An account. The password hash is never serialized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Unique login name.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Display name used on resumes.
+    pub full_name: String,
+    /// PHC-format password hash (argon2); empty for accounts that cannot log in.
+    #[serde(skip_serializing, default)]
+    pub password_hash: String,
+    /// Staff see every user's data and the system dashboard.
+    pub is_staff: bool,
+    /// Inactive users cannot authenticate.
+    pub is_active: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields of a new user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Unique login name: 1-150 characters of letters, digits and `@.+-_`.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// PHC-format password hash, already hashed by the caller.
+    pub password_hash: String,
+    /// Staff flag.
+    pub is_staff: bool,
+}
+
+impl NewUser {
+    /// Checks the username and email; the error names the field.
+    pub fn validate(&self) -> crate::Result<()> {
+        let name = self.username.as_str();
+        if name.is_empty() || name.chars().count() > 150 {
+            return Err(crate::Error::invalid_input(
+                "username: must be 1 to 150 characters",
+            ));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+        {
+            return Err(crate::Error::invalid_input(
+                "username: only letters, digits and @.+-_ are allowed",
+            ));
+        }
+        let email = self.email.as_str();
+        if !email.is_empty() {
+            let valid = email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+            if !valid || email.chars().any(char::is_whitespace) {
+                return Err(crate::Error::invalid_input(
+                    "email: not a valid email address",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An API token. Only a hash of the secret is stored; the secret itself is shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// Id.
+    pub id: TokenId,
+    /// Owner.
+    pub user_id: UserId,
+    /// A label chosen by the user ("laptop", "ci").
+    pub name: String,
+    /// Hex SHA-256 of the secret; never serialized.
+    #[serde(skip_serializing, default)]
+    pub token_hash: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last successful use.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set when revoked; revoked tokens never authenticate.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The fields of a new API token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApiToken {
+    /// Owner.
+    pub user_id: UserId,
+    /// Label.
+    pub name: String,
+    /// Hex SHA-256 of the secret (hashed by the caller).
+    pub token_hash: String,
+}

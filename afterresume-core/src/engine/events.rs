@@ -1,0 +1,90 @@
+//! Writes lifecycle and step events to the [`EventSink`] and to `tracing` at once.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::clock::SharedClock;
+use crate::domain::{EventLevel, EventSource, JobId, NewEvent};
+use crate::ports::SharedEventSink;
+
+/// Records events of jobs.
+#[derive(Debug, Clone)]
+pub(crate) struct EventRecorder {
+    sink: SharedEventSink,
+    clock: SharedClock,
+}
+
+impl EventRecorder {
+    pub(crate) fn new(sink: SharedEventSink, clock: SharedClock) -> Self {
+        EventRecorder { sink, clock }
+    }
+
+    pub(crate) fn sink(&self) -> &SharedEventSink {
+        &self.sink
+    }
+
+    /// Writes one event; the `tracing` event is emitted even if the sink fails.
+    pub(crate) async fn record(
+        &self,
+        job_id: JobId,
+        trace_id: Uuid,
+        level: EventLevel,
+        source: EventSource,
+        message: &str,
+        data: Value,
+    ) -> Result<()> {
+        emit_tracing(job_id, trace_id, level, source, message, &data);
+        let data = if data.is_object() { data } else { json!({ "value": data }) };
+        self.sink
+            .append(&[NewEvent {
+                job_id,
+                timestamp: self.clock.now(),
+                level,
+                source,
+                message: message.to_owned(),
+                data,
+                trace_id,
+            }])
+            .await
+    }
+
+    /// Like [`record`](Self::record) for lifecycle events whose loss must not stop the
+    /// lifecycle itself: a sink failure is logged, never returned.
+    pub(crate) async fn lifecycle(
+        &self,
+        job_id: JobId,
+        trace_id: Uuid,
+        level: EventLevel,
+        source: EventSource,
+        message: &str,
+        data: Value,
+    ) {
+        if let Err(err) = self.record(job_id, trace_id, level, source, message, data).await {
+            tracing::warn!(%job_id, error = %err, "could not write job event");
+        }
+    }
+}
+
+fn emit_tracing(
+    job_id: JobId,
+    trace_id: Uuid,
+    level: EventLevel,
+    source: EventSource,
+    message: &str,
+    data: &Value,
+) {
+    let source = source.as_str();
+    match level {
+        EventLevel::Debug => {
+            tracing::debug!(%job_id, %trace_id, source, %data, "{message}")
+        }
+        EventLevel::Info => tracing::info!(%job_id, %trace_id, source, %data, "{message}"),
+        EventLevel::Warning => {
+            tracing::warn!(%job_id, %trace_id, source, %data, "{message}")
+        }
+        EventLevel::Error => {
+            tracing::error!(%job_id, %trace_id, source, %data, "{message}")
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Enqueueing, reading, waiting for and cancelling jobs.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::Engine;
+use crate::domain::{Event, EventLevel, EventSource, Job, JobId, NewJob, Trigger, UserId};
+use crate::ports::{CancelOutcome, InsertedJob, JobFilter, ListEventsOptions, QueueMessage};
+use crate::{Error, ErrorKind, Result};
+
+/// The longest accepted idempotency key.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// How to enqueue a job. The default is an API-triggered job that may run at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnqueueOptions {
+    /// Why the job exists (`api` by default).
+    pub trigger: Trigger,
+    /// The user the job works for.
+    pub user_id: Option<UserId>,
+    /// At most one job per key: a repeat returns the existing job.
+    pub idempotency_key: Option<String>,
+    /// Not before this time.
+    pub run_at: Option<DateTime<Utc>>,
+    /// Not before now plus this delay (ignored when `run_at` is set).
+    pub delay: Option<Duration>,
+    /// Parent job (chaining).
+    pub parent_job_id: Option<JobId>,
+    /// Trace id; a new one when absent.
+    pub trace_id: Option<Uuid>,
+    /// Overrides the type's retry budget.
+    pub max_retries: Option<u32>,
+}
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Trigger::Api
+    }
+}
+
+impl EnqueueOptions {
+    /// Sets the user.
+    pub fn with_user(mut self, user_id: UserId) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    /// Sets the idempotency key.
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Sets the trigger.
+    pub fn with_trigger(mut self, trigger: Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// Delays the job.
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Sets the earliest run time.
+    pub fn with_run_at(mut self, run_at: DateTime<Utc>) -> Self {
+        self.run_at = Some(run_at);
+        self
+    }
+}
+
+impl Engine {
+    /// Enqueues a job: validates it, creates the `queued` record and its first event,
+    /// then hands the id to the queue. With an idempotency key that already exists,
+    /// returns the existing job and creates nothing.
+    ///
+    /// Unknown job types, a payload that is not a JSON object and malformed keys are
+    /// [`ErrorKind::InvalidInput`] and change nothing.
+    pub async fn enqueue(&self, job_type: &str, payload: Value, opts: EnqueueOptions) -> Result<Job> {
+        Ok(self.enqueue_detailed(job_type, payload, opts).await?.job)
+    }
+
+    /// Like [`enqueue`](Self::enqueue), also telling whether the job is new.
+    pub async fn enqueue_detailed(
+        &self,
+        job_type: &str,
+        payload: Value,
+        opts: EnqueueOptions,
+    ) -> Result<InsertedJob> {
+        let registration = self.inner.registry.require(job_type)?;
+        if !payload.is_object() {
+            return Err(Error::invalid_input("payload: must be a JSON object"));
+        }
+        if let Some(key) = &opts.idempotency_key {
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+                return Err(Error::invalid_input(
+                    "idempotency_key: must be 1 to 255 bytes",
+                ));
+            }
+        }
+        let now = self.now();
+        let run_at = match (opts.run_at, opts.delay) {
+            (Some(at), _) => at,
+            (None, Some(delay)) => now + to_delta(delay)?,
+            (None, None) => now,
+        };
+        let new_job = NewJob {
+            id: Uuid::now_v7(),
+            job_type: job_type.to_owned(),
+            trigger: opts.trigger,
+            payload,
+            max_retries: opts.max_retries.unwrap_or(registration.options.retry.max_retries),
+            idempotency_key: opts.idempotency_key,
+            parent_job_id: opts.parent_job_id,
+            user_id: opts.user_id,
+            trace_id: opts.trace_id.unwrap_or_else(Uuid::new_v4),
+            run_at,
+            created_at: now,
+        };
+        let inserted = self.inner.store.insert_job(new_job).await?;
+        if inserted.created {
+            let job = &inserted.job;
+            self.recorder()
+                .lifecycle(
+                    job.id,
+                    job.trace_id,
+                    EventLevel::Info,
+                    EventSource::System,
+                    "job queued",
+                    json!({
+                        "type": job.job_type,
+                        "trigger": job.trigger,
+                        "run_at": job.run_at,
+                        "parent_job_id": job.parent_job_id,
+                        "max_retries": job.max_retries,
+                    }),
+                )
+                .await;
+            self.publish(job.id, job.run_at).await;
+        }
+        Ok(inserted)
+    }
+
+    /// Hands a job id to the queue. A failed push is logged, not returned: the job is
+    /// safely `queued` in the store and idle workers poll the store for it.
+    pub(crate) async fn publish(&self, job_id: JobId, available_at: DateTime<Utc>) {
+        let message = QueueMessage { job_id, available_at };
+        if let Err(err) = self.inner.queue.push(&[message]).await {
+            tracing::warn!(%job_id, error = %err, "queue push failed; the job will be picked up by store polling");
+        }
+    }
+
+    /// One job.
+    pub async fn get_job(&self, id: JobId) -> Result<Job> {
+        self.inner.store.get_job(id).await
+    }
+
+    /// Jobs matching a filter, newest first.
+    pub async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.inner.store.list_jobs(filter).await
+    }
+
+    /// A job's event timeline in order.
+    pub async fn job_events(&self, id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {
+        self.inner.store.get_job(id).await?;
+        self.event_sink().list(id, opts).await
+    }
+
+    /// Cancels a job: a queued job ends `cancelled` at once; a running job is asked to
+    /// stop (its workflow sees the cancellation) and ends `cancelled` when it does.
+    /// A finished job is [`ErrorKind::Conflict`].
+    pub async fn cancel(&self, id: JobId) -> Result<Job> {
+        let outcome = self.inner.store.cancel_job(id, self.now()).await?;
+        let job = outcome.job().clone();
+        match outcome {
+            CancelOutcome::Cancelled(_) => {
+                self.recorder()
+                    .lifecycle(job.id, job.trace_id, EventLevel::Info, EventSource::System, "job cancelled", json!({ "while": "queued" }))
+                    .await;
+            }
+            CancelOutcome::Requested(_) => {
+                if let Some(token) = self.running().get(&id) {
+                    token.cancel();
+                }
+                self.recorder()
+                    .lifecycle(job.id, job.trace_id, EventLevel::Info, EventSource::System, "cancellation requested", json!({ "while": "running" }))
+                    .await;
+            }
+        }
+        Ok(job)
+    }
+
+    /// Waits until a job is finished (polling the store) and returns it. Gives
+    /// [`ErrorKind::Unexpected`] with the job's status if `timeout` passes first.
+    pub async fn wait_for(&self, id: JobId, timeout: Duration) -> Result<Job> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let job = self.inner.store.get_job(id).await?;
+            if job.status.is_finished() {
+                return Ok(job);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorKind::Unexpected,
+                    format!("timed out after {timeout:?} waiting for job {id} (status {})", job.status),
+                ));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
+
+pub(crate) fn to_delta(d: Duration) -> Result<chrono::TimeDelta> {
+    chrono::TimeDelta::from_std(d).map_err(|_| Error::invalid_input(format!("duration {d:?} is too large")))
+}

@@ -1,0 +1,117 @@
+//! The job engine: enqueue, claim with leases, run workflows, retry, cancel, chain,
+//! schedule and clean up.
+//!
+//! An [`Engine`] is built from the ports with [`EngineBuilder`]. It is cheap to clone
+//! and can be shared by hosts. [`Engine::start`] runs workers, the scheduler and the
+//! reaper inside the process and returns a [`RunningEngine`] to shut them down.
+
+mod builder;
+mod context;
+mod events;
+mod jobs;
+mod maintenance;
+mod registry;
+mod retry;
+mod scheduler;
+mod worker;
+
+pub use builder::{EngineBuilder, EngineConfig};
+pub use context::ExecutionContext;
+pub use jobs::{EnqueueOptions, MAX_IDEMPOTENCY_KEY_LEN};
+pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
+pub use retry::RetryPolicy;
+pub use scheduler::ScheduleSpec;
+pub use worker::{RunningEngine, WorkerOptions};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SharedClock;
+use crate::domain::JobId;
+use crate::ports::{SharedEventSink, SharedJobStore, SharedQueue};
+use events::EventRecorder;
+use registry::Registry;
+
+/// The job engine. Clones share everything.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: SharedJobStore,
+    queue: SharedQueue,
+    recorder: EventRecorder,
+    clock: SharedClock,
+    registry: Registry,
+    config: EngineConfig,
+    /// Cancellation tokens of the jobs this process runs now, so a local cancel
+    /// reaches its workflow at once instead of at the next heartbeat.
+    running: Mutex<HashMap<JobId, CancellationToken>>,
+}
+
+impl Engine {
+    /// Starts building an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The job store.
+    pub fn store(&self) -> &SharedJobStore {
+        &self.inner.store
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &SharedQueue {
+        &self.inner.queue
+    }
+
+    /// The event sink.
+    pub fn event_sink(&self) -> &SharedEventSink {
+        self.inner.recorder.sink()
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Registers (or replaces) the workflow of a job type.
+    pub fn register(
+        &self,
+        job_type: &str,
+        workflow: impl Workflow,
+        options: JobTypeOptions,
+    ) -> crate::Result<()> {
+        self.inner
+            .registry
+            .register(job_type, Arc::new(workflow), options)
+    }
+
+    /// Registered job types, sorted.
+    pub fn job_types(&self) -> Vec<String> {
+        self.inner.registry.job_types()
+    }
+
+    pub(crate) fn recorder(&self) -> &EventRecorder {
+        &self.inner.recorder
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, CancellationToken>> {
+        self.inner.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,174 @@
+//! The workflow registry: job type -> workflow and its per-type options.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{ExecutionContext, RetryPolicy};
+use crate::{Error, Result};
+
+/// The code behind a job type.
+///
+/// A workflow returns a JSON result, or an error whose status decides what happens
+/// next: temporary errors are retried by the engine per the type's [`RetryPolicy`],
+/// permanent ones fail the job at once, [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)
+/// ends it `cancelled`.
+#[async_trait]
+pub trait Workflow: Send + Sync + 'static {
+    /// Runs one attempt of a job.
+    async fn run(&self, ctx: ExecutionContext, payload: Value) -> Result<Value>;
+}
+
+/// A workflow made from an async closure; see [`workflow_fn`].
+pub struct WorkflowFn<F>(F);
+
+impl<F> fmt::Debug for WorkflowFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WorkflowFn")
+    }
+}
+
+/// Wraps `async fn(ExecutionContext, Value) -> Result<Value>` as a [`Workflow`].
+pub fn workflow_fn<F, Fut>(f: F) -> WorkflowFn<F>
+where
+    F: Fn(ExecutionContext, Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value>> + Send + 'static,
+{
+    WorkflowFn(f)
+}
+
+#[async_trait]
+impl<F, Fut> Workflow for WorkflowFn<F>
+where
+    F: Fn(ExecutionContext, Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value>> + Send + 'static,
+{
+    async fn run(&self, ctx: ExecutionContext, payload: Value) -> Result<Value> {
+        (self.0)(ctx, payload).await
+    }
+}
+
+/// Per-job-type options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobTypeOptions {
+    /// Retries and backoff.
+    pub retry: RetryPolicy,
+    /// An attempt that runs longer fails with a temporary error.
+    pub timeout: Option<Duration>,
+}
+
+impl JobTypeOptions {
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the per-attempt timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Registration {
+    pub(crate) workflow: Arc<dyn Workflow>,
+    pub(crate) options: JobTypeOptions,
+}
+
+/// Job type -> workflow. Types can be added while the engine runs (Python scripts
+/// register workflows after opening an engine).
+#[derive(Default)]
+pub(crate) struct Registry {
+    entries: RwLock<BTreeMap<String, Registration>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("job_types", &self.job_types())
+            .finish()
+    }
+}
+
+impl Registry {
+    pub(crate) fn register(
+        &self,
+        job_type: &str,
+        workflow: Arc<dyn Workflow>,
+        options: JobTypeOptions,
+    ) -> Result<()> {
+        validate_job_type(job_type)?;
+        self.write().insert(
+            job_type.to_owned(),
+            Registration { workflow, options },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, job_type: &str) -> Option<Registration> {
+        self.read().get(job_type).cloned()
+    }
+
+    /// The registration of a type, or the error that enqueueing an unknown type gives.
+    pub(crate) fn require(&self, job_type: &str) -> Result<Registration> {
+        self.get(job_type).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "unknown job type '{job_type}' (registered: {})",
+                self.job_types().join(", ")
+            ))
+        })
+    }
+
+    pub(crate) fn job_types(&self) -> Vec<String> {
+        self.read().keys().cloned().collect()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Registration>> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Registration>> {
+        self.entries.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Job types are dot-separated lowercase names: `worklog.analyze`, `my_app.export-csv`.
+pub fn validate_job_type(job_type: &str) -> Result<()> {
+    let valid = !job_type.is_empty()
+        && job_type.len() <= 100
+        && job_type.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "job type '{job_type}' is not valid: use dot-separated lowercase names such as 'worklog.analyze'"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_type_names() {
+        for good in ["worklog.analyze", "a", "my_app.export-csv", "x.y.z"] {
+            validate_job_type(good).unwrap();
+        }
+        for bad in ["", "Worklog.analyze", "a..b", ".a", "a b", "a/b"] {
+            assert!(validate_job_type(bad).is_err(), "{bad}");
+        }
+    }
+}

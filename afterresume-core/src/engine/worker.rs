@@ -1,0 +1,396 @@
+//! Workers: claim jobs with a lease, run their workflow, heartbeat, and record the
+//! outcome; plus the handle that starts and stops workers, scheduler and reaper.
+
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::jobs::to_delta;
+use super::{Engine, ExecutionContext};
+use crate::domain::{EventLevel, EventSource, Job};
+use crate::ports::{ClaimOptions, JobOutcome, Lease, PopOptions};
+use crate::{Error, ErrorKind, Result};
+
+/// What to run in this process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerOptions {
+    /// Number of concurrent workers (each runs one job at a time).
+    pub workers: usize,
+    /// Run the scheduler loop.
+    pub scheduler: bool,
+    /// Run the lease reaper (and retention, when configured).
+    pub maintenance: bool,
+    /// A name for this process in worker ids and events.
+    pub name: String,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            workers: 2,
+            scheduler: true,
+            maintenance: true,
+            name: format!("{}-{}", hostname(), std::process::id()),
+        }
+    }
+}
+
+impl WorkerOptions {
+    /// `n` workers with scheduler and maintenance.
+    pub fn workers(n: usize) -> Self {
+        WorkerOptions {
+            workers: n,
+            ..Self::default()
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned())
+}
+
+/// Workers, scheduler and reaper running in this process.
+///
+/// Dropping the handle without [`shutdown`](Self::shutdown) stops the loops abruptly;
+/// leases of in-flight jobs then expire and the reaper of another process (or the next
+/// start) returns those jobs to the queue.
+#[derive(Debug)]
+pub struct RunningEngine {
+    engine: Engine,
+    /// Stop taking new work.
+    stop: CancellationToken,
+    /// Give in-flight jobs back now.
+    abort: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl Engine {
+    /// Starts workers (and, as asked, the scheduler and maintenance loops) on the
+    /// current tokio runtime.
+    pub fn start(&self, opts: WorkerOptions) -> RunningEngine {
+        let stop = CancellationToken::new();
+        let abort = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        for n in 0..opts.workers {
+            let worker = Worker {
+                engine: self.clone(),
+                id: format!("{}#{n}", opts.name),
+                stop: stop.clone(),
+                abort: abort.clone(),
+            };
+            tasks.spawn(worker.run());
+        }
+        if opts.scheduler {
+            tasks.spawn(self.clone().scheduler_loop(stop.clone()));
+        }
+        if opts.maintenance {
+            tasks.spawn(self.clone().maintenance_loop(stop.clone()));
+        }
+        RunningEngine {
+            engine: self.clone(),
+            stop,
+            abort,
+            tasks,
+        }
+    }
+}
+
+impl RunningEngine {
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Stops gracefully: no new jobs are taken; in-flight jobs may finish within
+    /// `grace`; after that they are released back to `queued` (without spending a retry)
+    /// for another worker to run.
+    pub async fn shutdown(mut self, grace: Duration) {
+        self.stop.cancel();
+        let drained = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            self.abort.cancel();
+            while self.tasks.join_next().await.is_some() {}
+        }
+    }
+}
+
+struct Worker {
+    engine: Engine,
+    id: String,
+    stop: CancellationToken,
+    abort: CancellationToken,
+}
+
+impl Worker {
+    async fn run(self) {
+        while !self.stop.is_cancelled() {
+            match self.next_job().await {
+                Ok(Some(job)) => self.run_job(job).await,
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(worker = %self.id, error = %err, "worker could not fetch work");
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.engine.config().poll_interval) => {}
+                        _ = self.stop.cancelled() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn claim_options(&self) -> Result<ClaimOptions> {
+        let now = self.engine.now();
+        Ok(ClaimOptions {
+            worker_id: self.id.clone(),
+            now,
+            lease_expires_at: now + to_delta(self.engine.config().lease_ttl)?,
+        })
+    }
+
+    /// The next job to run: from the queue, or, when the queue has nothing, straight
+    /// from the store (jobs whose message was lost, or that became due while the queue
+    /// could not hold them).
+    async fn next_job(&self) -> Result<Option<Job>> {
+        let engine = &self.engine;
+        let pop = PopOptions {
+            max: 1,
+            wait: engine.config().poll_interval,
+        };
+        let deliveries = tokio::select! {
+            d = engine.queue().pop(&pop) => d?,
+            _ = self.stop.cancelled() => return Ok(None),
+        };
+        if deliveries.is_empty() {
+            let claimed = engine.store().claim_due(1, &self.claim_options()?).await?;
+            return Ok(claimed.into_iter().next());
+        }
+        let mut claimed = None;
+        for delivery in &deliveries {
+            if claimed.is_none() {
+                claimed = engine
+                    .store()
+                    .claim_job(delivery.job_id, &self.claim_options()?)
+                    .await?;
+            }
+        }
+        // A delivery that did not lead to a claim is stale (the job ran, was cancelled,
+        // or is not due yet and will be found by store polling): dropping it is safe.
+        engine.queue().ack(&deliveries).await?;
+        Ok(claimed)
+    }
+
+    async fn run_job(&self, job: Job) {
+        let engine = &self.engine;
+        let lease = Lease::of(&job);
+        let token = CancellationToken::new();
+        engine.running().insert(job.id, token.clone());
+        engine
+            .recorder()
+            .lifecycle(
+                job.id,
+                job.trace_id,
+                EventLevel::Info,
+                EventSource::Worker,
+                "job started",
+                json!({ "attempt": job.attempt, "worker_id": self.id, "retry_count": job.retry_count }),
+            )
+            .await;
+        let started = Instant::now();
+        let outcome = if job.cancel_requested {
+            Attempt::Cancelled
+        } else {
+            self.execute(&job, &lease, token.clone()).await
+        };
+        engine.running().remove(&job.id);
+        self.record_outcome(&job, &lease, outcome, started.elapsed()).await;
+    }
+
+    /// Runs the workflow next to a heartbeat until it returns, is cancelled, loses its
+    /// lease, or the process gives it back on shutdown.
+    async fn execute(&self, job: &Job, lease: &Lease, token: CancellationToken) -> Attempt {
+        let Some(registration) = self.engine.inner.registry.get(&job.job_type) else {
+            return Attempt::Finished(Err(Error::invalid_input(format!(
+                "no workflow registered for job type '{}' in this worker",
+                job.job_type
+            ))));
+        };
+        let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone());
+        let workflow = registration.workflow.run(ctx, job.payload.clone());
+        let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
+            r.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Err(Error::unexpected(format!("workflow panicked: {what}")).temporary())
+            })
+        });
+        let timed = async {
+            match registration.options.timeout {
+                Some(limit) => tokio::time::timeout(limit, guarded).await.unwrap_or_else(|_| {
+                    Err(Error::backend(format!("attempt timed out after {limit:?}")))
+                }),
+                None => guarded.await,
+            }
+        };
+        let lease_lost = CancellationToken::new();
+        let heartbeat = self.heartbeat(lease, &token, &lease_lost);
+        tokio::select! {
+            result = timed => Attempt::Finished(result),
+            _ = token.cancelled() => {
+                if lease_lost.is_cancelled() { Attempt::LeaseLost } else { Attempt::Cancelled }
+            }
+            _ = self.abort.cancelled() => Attempt::Released,
+            never = heartbeat => match never {},
+        }
+    }
+
+    /// Extends the lease until the attempt ends; cancels the attempt when a cancel is
+    /// requested elsewhere or the lease was taken over.
+    async fn heartbeat(
+        &self,
+        lease: &Lease,
+        token: &CancellationToken,
+        lease_lost: &CancellationToken,
+    ) -> std::convert::Infallible {
+        let config = self.engine.config();
+        loop {
+            tokio::time::sleep(config.heartbeat_interval).await;
+            let expires = match to_delta(config.lease_ttl) {
+                Ok(ttl) => self.engine.now() + ttl,
+                Err(_) => continue,
+            };
+            match self.engine.store().heartbeat(lease, expires).await {
+                Ok(job) if job.cancel_requested => token.cancel(),
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::Conflict => {
+                    lease_lost.cancel();
+                    token.cancel();
+                }
+                // A transient store failure: the lease may still be ours; try again.
+                Err(err) => tracing::warn!(job_id = %lease.job_id, error = %err, "heartbeat failed"),
+            }
+        }
+    }
+
+    async fn record_outcome(&self, job: &Job, lease: &Lease, attempt: Attempt, elapsed: Duration) {
+        let engine = &self.engine;
+        let now = engine.now();
+        let duration_ms = elapsed.as_secs_f64() * 1000.0;
+        let (outcome, level, message, data) = match attempt {
+            Attempt::LeaseLost => {
+                engine
+                    .recorder()
+                    .lifecycle(job.id, job.trace_id, EventLevel::Warning, EventSource::Worker, "lease lost; attempt abandoned", json!({ "attempt": lease.attempt, "worker_id": self.id }))
+                    .await;
+                return;
+            }
+            Attempt::Released => (
+                JobOutcome::Released,
+                EventLevel::Warning,
+                "job released on shutdown",
+                json!({ "attempt": lease.attempt, "worker_id": self.id }),
+            ),
+            Attempt::Cancelled => (
+                JobOutcome::Cancelled { reason: "cancelled while running".to_owned() },
+                EventLevel::Info,
+                "job cancelled",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Ok(result)) => (
+                JobOutcome::Succeeded { result },
+                EventLevel::Info,
+                "job completed",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Err(err)) if err.kind() == ErrorKind::Cancelled => (
+                JobOutcome::Cancelled { reason: err.to_string() },
+                EventLevel::Info,
+                "job cancelled",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Err(err)) => self.failure(job, err, duration_ms),
+        };
+        let retry_at = match &outcome {
+            JobOutcome::Retry { run_at, .. } => Some(*run_at),
+            JobOutcome::Released => Some(now),
+            _ => None,
+        };
+        match engine.store().finish_job(lease, outcome, now).await {
+            Ok(_) => {
+                engine.recorder().lifecycle(job.id, job.trace_id, level, EventSource::Worker, message, data).await;
+                if let Some(at) = retry_at {
+                    engine.publish(job.id, at).await;
+                }
+            }
+            Err(err) if err.kind() == ErrorKind::Conflict => {
+                engine
+                    .recorder()
+                    .lifecycle(job.id, job.trace_id, EventLevel::Warning, EventSource::Worker, "lease lost; outcome discarded", json!({ "attempt": lease.attempt, "discarded": message }))
+                    .await;
+            }
+            // The lease will expire and the reaper will hand the job out again.
+            Err(err) => tracing::error!(job_id = %job.id, error = %err, "could not record job outcome"),
+        }
+    }
+
+    /// A failed attempt becomes a retry when the error is temporary and retries remain.
+    fn failure(&self, job: &Job, err: Error, duration_ms: f64) -> (JobOutcome, EventLevel, &'static str, Value) {
+        let policy = self
+            .engine
+            .inner
+            .registry
+            .get(&job.job_type)
+            .map(|r| r.options.retry)
+            .unwrap_or_else(|| self.engine.config().default_retry.clone());
+        let retries_left = job.retry_count < job.max_retries;
+        if err.is_temporary() && retries_left {
+            let retry = job.retry_count + 1;
+            let delay = policy.delay(retry, job.id);
+            let run_at = self.engine.now() + to_delta(delay).unwrap_or_default();
+            let data = json!({
+                "error": err.to_string(),
+                "kind": err.kind().as_str(),
+                "retry": retry,
+                "max_retries": job.max_retries,
+                "delay_ms": delay.as_millis() as u64,
+                "run_at": run_at,
+                "duration_ms": duration_ms,
+            });
+            return (
+                JobOutcome::Retry { error: err.to_string(), run_at },
+                EventLevel::Warning,
+                "job failed; retry scheduled",
+                data,
+            );
+        }
+        let err = err.persistent();
+        let data = json!({
+            "error": err.to_string(),
+            "kind": err.kind().as_str(),
+            "status": err.status().as_str(),
+            "retry_count": job.retry_count,
+            "duration_ms": duration_ms,
+        });
+        (JobOutcome::Failed { error: err.to_string() }, EventLevel::Error, "job failed", data)
+    }
+}
+
+/// How one attempt ended, before it is recorded.
+enum Attempt {
+    Finished(Result<Value>),
+    Cancelled,
+    LeaseLost,
+    Released,
+}

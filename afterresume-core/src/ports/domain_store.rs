@@ -1,0 +1,162 @@
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+use crate::Result;
+use crate::domain::{
+    ApiToken, EvidenceId, NewApiToken, NewReport, NewResume, NewSkill, NewSkillEvidence,
+    NewUser, NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId,
+    TokenId, User, UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+};
+
+/// Users.
+///
+/// # Contract
+/// Usernames are unique: creating a second user with the same username (compared
+/// case-insensitively) is [`ErrorKind::AlreadyExists`](crate::ErrorKind::AlreadyExists).
+#[async_trait]
+pub trait UserStore: Send + Sync + Debug + 'static {
+    /// Creates a user (input already validated by the service layer).
+    async fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> Result<User>;
+    /// One user by id.
+    async fn get_user(&self, id: UserId) -> Result<User>;
+    /// One user by username (case-insensitive).
+    async fn get_user_by_username(&self, username: &str) -> Result<User>;
+    /// All users, by id.
+    async fn list_users(&self) -> Result<Vec<User>>;
+    /// Replaces the password hash.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()>;
+}
+
+/// API tokens, stored by hash.
+#[async_trait]
+pub trait TokenStore: Send + Sync + Debug + 'static {
+    /// Stores a new token (the hash must be unique).
+    async fn create_token(&self, token: NewApiToken, now: DateTime<Utc>) -> Result<ApiToken>;
+    /// The unrevoked token with this hash, marking it used at `now`.
+    async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken>;
+    /// A user's tokens, revoked ones included.
+    async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>>;
+    /// Revokes a token of a user; revoking twice is fine.
+    async fn revoke_token(&self, user_id: UserId, id: TokenId, now: DateTime<Utc>) -> Result<()>;
+}
+
+/// Worklogs.
+#[async_trait]
+pub trait WorkLogStore: Send + Sync + Debug + 'static {
+    /// Creates a worklog (input already validated).
+    async fn create_worklog(&self, worklog: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog>;
+    /// Creates many worklogs atomically: all or none.
+    async fn create_worklogs(
+        &self,
+        worklogs: Vec<NewWorkLog>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkLog>>;
+    /// One worklog by id.
+    async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog>;
+    /// Worklogs matching a filter, newest first, keyset paginated.
+    async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>>;
+    /// Applies a patch. Changing the content clears the analysis.
+    async fn update_worklog(
+        &self,
+        id: WorkLogId,
+        patch: WorkLogPatch,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog>;
+    /// Deletes a worklog and its skill evidence.
+    async fn delete_worklog(&self, id: WorkLogId) -> Result<()>;
+    /// Stores the analysis of a worklog.
+    async fn set_worklog_analysis(
+        &self,
+        id: WorkLogId,
+        analysis: Value,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog>;
+}
+
+/// Canonical skills and the evidence that users have them.
+///
+/// # Contract
+/// - Skills are keyed by slug: `upsert_skill` with an existing slug updates it.
+/// - Evidence is idempotent on (user, skill, worklog, start, end).
+/// - A skill appears in `list_user_skills` only with at least one piece of evidence.
+#[async_trait]
+pub trait SkillStore: Send + Sync + Debug + 'static {
+    /// Creates or updates a skill by slug.
+    async fn upsert_skill(&self, skill: NewSkill) -> Result<Skill>;
+    /// One skill by id.
+    async fn get_skill(&self, id: SkillId) -> Result<Skill>;
+    /// One skill by slug.
+    async fn get_skill_by_slug(&self, slug: &str) -> Result<Skill>;
+    /// Every skill, by name.
+    async fn list_skills(&self) -> Result<Vec<Skill>>;
+    /// Records evidence; returns the stored row (the existing one on a repeat).
+    async fn add_evidence(
+        &self,
+        evidence: NewSkillEvidence,
+        now: DateTime<Utc>,
+    ) -> Result<SkillEvidence>;
+    /// Deletes all evidence that a worklog provided; returns how many rows.
+    async fn delete_evidence_for_worklog(&self, worklog_id: WorkLogId) -> Result<u64>;
+    /// A user's evidence for a skill, newest worklog first.
+    async fn list_evidence(&self, user_id: UserId, skill_id: SkillId)
+    -> Result<Vec<SkillEvidence>>;
+    /// A user's evidence in a date window (inclusive), by worklog date then id.
+    async fn list_user_evidence(
+        &self,
+        user_id: UserId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<SkillEvidence>>;
+    /// A user's skills with evidence counts and first/last seen, by evidence count.
+    async fn list_user_skills(&self, user_id: UserId) -> Result<Vec<UserSkill>>;
+    /// One piece of evidence.
+    async fn get_evidence(&self, id: EvidenceId) -> Result<SkillEvidence>;
+}
+
+/// Reports.
+#[async_trait]
+pub trait ReportStore: Send + Sync + Debug + 'static {
+    /// Stores a report.
+    async fn create_report(&self, report: NewReport, now: DateTime<Utc>) -> Result<Report>;
+    /// One report.
+    async fn get_report(&self, id: ReportId) -> Result<Report>;
+    /// A user's reports, newest first; `before` is a keyset cursor on id.
+    async fn list_reports(
+        &self,
+        user_id: UserId,
+        kind: Option<ReportKind>,
+        before: Option<ReportId>,
+        limit: usize,
+    ) -> Result<Vec<Report>>;
+}
+
+/// Versioned resumes.
+///
+/// # Contract
+/// Versions of a user's resume are 1, 2, 3, ... with no gaps or duplicates, even when
+/// two refreshes race.
+#[async_trait]
+pub trait ResumeStore: Send + Sync + Debug + 'static {
+    /// Stores the next version.
+    async fn create_resume(&self, resume: NewResume, now: DateTime<Utc>) -> Result<Resume>;
+    /// The latest version.
+    async fn latest_resume(&self, user_id: UserId) -> Result<Resume>;
+    /// One version.
+    async fn get_resume_version(&self, user_id: UserId, version: u32) -> Result<Resume>;
+    /// Version numbers with creation times, newest first.
+    async fn list_resume_versions(&self, user_id: UserId) -> Result<Vec<(u32, DateTime<Utc>)>>;
+}
+
+/// All domain persistence in one object, as backends usually provide it.
+pub trait DomainStore:
+    UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore
+{
+}
+
+impl<T> DomainStore for T where
+    T: UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore
+{
+}

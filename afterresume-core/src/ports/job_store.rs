@@ -1,0 +1,273 @@
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::Result;
+use crate::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, UserId};
+
+/// What a job store can do beyond the contract every store keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobStoreCapabilities {
+    /// Several processes may share the store (SQLite file, Postgres); the in-memory
+    /// store lives and dies with one process.
+    pub shared_across_processes: bool,
+}
+
+impl JobStoreCapabilities {
+    /// Capabilities with `shared_across_processes` set as given.
+    pub fn new(shared_across_processes: bool) -> Self {
+        JobStoreCapabilities {
+            shared_across_processes,
+        }
+    }
+}
+
+/// The result of [`JobStore::insert_job`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertedJob {
+    /// The job: the new one, or the existing one with the same idempotency key.
+    pub job: Job,
+    /// `false` when an existing job was returned.
+    pub created: bool,
+}
+
+/// Who claims and for how long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimOptions {
+    /// The claiming worker's id (for operators; fencing uses the attempt number).
+    pub worker_id: String,
+    /// The current time, from the engine's clock.
+    pub now: DateTime<Utc>,
+    /// When the new lease expires unless extended by a heartbeat.
+    pub lease_expires_at: DateTime<Utc>,
+}
+
+/// A worker's hold on a running job. `attempt` is the fencing token: only the holder of
+/// the current attempt may heartbeat or finish the job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lease {
+    /// The job.
+    pub job_id: JobId,
+    /// The attempt number the claim produced.
+    pub attempt: u32,
+}
+
+impl Lease {
+    /// The lease a claimed (running) job carries.
+    pub fn of(job: &Job) -> Lease {
+        Lease {
+            job_id: job.id,
+            attempt: job.attempt,
+        }
+    }
+}
+
+/// How a running job ends its attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutcome {
+    /// `running -> success` with a result.
+    Succeeded {
+        /// The workflow's output.
+        result: Value,
+    },
+    /// `running -> failed`.
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// `running -> queued` with `retry_count + 1`, trigger `retry`, not before `run_at`.
+    Retry {
+        /// The error that caused the retry.
+        error: String,
+        /// Earliest next run.
+        run_at: DateTime<Utc>,
+    },
+    /// `running -> cancelled`.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+    /// `running -> queued` without spending a retry (graceful shutdown gave it back).
+    Released,
+}
+
+/// The result of [`JobStore::cancel_job`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelOutcome {
+    /// The job was queued and is now `cancelled`.
+    Cancelled(Job),
+    /// The job is running; `cancel_requested` is set and its worker will stop it.
+    Requested(Job),
+}
+
+impl CancelOutcome {
+    /// The job after the call.
+    pub fn job(&self) -> &Job {
+        match self {
+            CancelOutcome::Cancelled(job) | CancelOutcome::Requested(job) => job,
+        }
+    }
+}
+
+/// Which jobs to list: newest first (created_at, then id, descending), keyset paginated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobFilter {
+    /// Only this status.
+    pub status: Option<JobStatus>,
+    /// Only this type.
+    pub job_type: Option<String>,
+    /// Only this user's jobs.
+    pub user_id: Option<UserId>,
+    /// Only children of this job.
+    pub parent_job_id: Option<JobId>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    /// Keyset cursor: strictly after this (created_at, id) in list order.
+    pub after: Option<(DateTime<Utc>, JobId)>,
+    /// Page size (1..=1000); 0 means 50.
+    pub limit: usize,
+}
+
+impl JobFilter {
+    /// The effective page size.
+    pub fn effective_limit(&self) -> usize {
+        match self.limit {
+            0 => 50,
+            n => n.min(1000),
+        }
+    }
+
+    /// Whether a job passes every filter (the cursor included).
+    pub fn matches(&self, job: &Job) -> bool {
+        self.status.is_none_or(|s| job.status == s)
+            && self.job_type.as_ref().is_none_or(|t| &job.job_type == t)
+            && self.user_id.is_none_or(|u| job.user_id == Some(u))
+            && self
+                .parent_job_id
+                .is_none_or(|p| job.parent_job_id == Some(p))
+            && self.created_from.is_none_or(|t| job.created_at >= t)
+            && self.created_to.is_none_or(|t| job.created_at < t)
+            && self
+                .after
+                .is_none_or(|(t, id)| (job.created_at, job.id) < (t, id))
+    }
+}
+
+/// One row of [`JobStore::job_counts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCount {
+    /// Job type.
+    pub job_type: String,
+    /// Status.
+    pub status: JobStatus,
+    /// How many.
+    pub count: u64,
+}
+
+/// Jobs and schedules: the single source of truth of the engine.
+///
+/// # Contract
+/// - Every state transition is atomic and conditional on the current state: two callers
+///   racing for the same transition see exactly one winner.
+/// - `claim_*` moves `queued -> running` only for jobs whose `run_at <= now`, increments
+///   `attempt` and sets the lease. The new `attempt` is the fencing token: `heartbeat`
+///   and `finish_job` with any other attempt, or on a job that is no longer `running`,
+///   fail with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) and change nothing.
+/// - `insert_job` with an idempotency key that already exists returns the existing job
+///   (`created: false`) and never creates a second one, even under concurrency.
+/// - Stores never read the wall clock: every time comes from the caller.
+/// - Missing entities are [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+#[async_trait]
+pub trait JobStore: Send + Sync + Debug + 'static {
+    /// What this store can do.
+    fn capabilities(&self) -> JobStoreCapabilities;
+
+    /// Creates a `queued` job, or returns the job that already has its idempotency key.
+    async fn insert_job(&self, job: NewJob) -> Result<InsertedJob>;
+
+    /// One job by id.
+    async fn get_job(&self, id: JobId) -> Result<Job>;
+
+    /// Jobs matching a filter, newest first.
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>>;
+
+    /// Claims one job by id if it is `queued` and due; `None` if it is not claimable
+    /// (already running, finished, cancelled, not yet due, or deleted).
+    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>>;
+
+    /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
+    async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
+
+    /// Extends a lease. Returns the job so the worker sees `cancel_requested`.
+    async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job>;
+
+    /// Ends the attempt a lease holds, as the outcome says.
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Job>;
+
+    /// Cancels a queued job now, or asks the worker of a running job to stop.
+    /// A finished job gives [`ErrorKind::Conflict`](crate::ErrorKind::Conflict).
+    async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome>;
+
+    /// Returns up to `limit` `running` jobs whose lease expired before `now` to `queued`
+    /// (`retry_count + 1`, runnable at once) or, when no retries remain, to `failed`.
+    /// Returns the jobs as they are after the transition.
+    async fn reap_expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>>;
+
+    /// Deletes up to `limit` finished jobs whose `finished_at` is before `cutoff`;
+    /// returns their ids so their events can be deleted too.
+    async fn delete_finished_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<JobId>>;
+
+    /// Job counts by type and status.
+    async fn job_counts(&self) -> Result<Vec<JobCount>>;
+
+    /// Creates a schedule, or replaces the one with the same name (keeping its id and
+    /// `last_run_at`).
+    async fn upsert_schedule(&self, schedule: NewSchedule, now: DateTime<Utc>)
+    -> Result<Schedule>;
+
+    /// One schedule by id.
+    async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule>;
+
+    /// All schedules, by name.
+    async fn list_schedules(&self) -> Result<Vec<Schedule>>;
+
+    /// Deletes a schedule.
+    async fn delete_schedule(&self, id: ScheduleId) -> Result<()>;
+
+    /// Enables or disables a schedule; enabling sets the next due time given.
+    async fn set_schedule_enabled(
+        &self,
+        id: ScheduleId,
+        enabled: bool,
+        next_run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Schedule>;
+
+    /// Enabled schedules with `next_run_at <= now`, earliest first.
+    async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>>;
+
+    /// Moves a schedule from the due time `expected` to `next` and records `expected`
+    /// as `last_run_at`, only if `next_run_at` still equals `expected`. Returns whether
+    /// this caller won the tick: with several schedulers exactly one does.
+    async fn advance_schedule(
+        &self,
+        id: ScheduleId,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+}

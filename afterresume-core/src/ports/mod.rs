@@ -1,0 +1,42 @@
+//! The backend ports: what the engine needs from the outside world.
+//!
+//! Every port is an object-safe `#[async_trait]` trait, `Send + Sync + Debug + 'static`,
+//! used as `Arc<dyn Port>` so hosts can pick backends at runtime from configuration.
+//! Each trait states its contract; the `conformance` feature holds one shared suite per
+//! port that every implementation must pass.
+
+mod artifact_store;
+mod domain_store;
+mod event_sink;
+mod job_store;
+mod llm;
+mod queue;
+
+pub use artifact_store::{
+    Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, MAX_KEY_LEN, PutOptions,
+};
+pub use domain_store::{
+    DomainStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
+};
+pub use event_sink::{EventSink, ListEventsOptions};
+pub use job_store::{
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
+    JobStoreCapabilities, Lease,
+};
+pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
+pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
+
+use std::sync::Arc;
+
+/// A shared job store.
+pub type SharedJobStore = Arc<dyn JobStore>;
+/// A shared queue.
+pub type SharedQueue = Arc<dyn Queue>;
+/// A shared event sink.
+pub type SharedEventSink = Arc<dyn EventSink>;
+/// A shared artifact store.
+pub type SharedArtifactStore = Arc<dyn ArtifactStore>;
+/// A shared LLM provider.
+pub type SharedLlmProvider = Arc<dyn LlmProvider>;
+/// A shared domain store.
+pub type SharedDomainStore = Arc<dyn DomainStore>;

@@ -1,0 +1,97 @@
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::Result;
+use crate::domain::JobId;
+
+/// What a queue can do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueCapabilities {
+    /// Holds messages until their `available_at` (otherwise delivers at once and the
+    /// engine's store polling picks up delayed jobs).
+    pub delayed_delivery: bool,
+    /// Several processes may share the queue.
+    pub shared_across_processes: bool,
+}
+
+impl QueueCapabilities {
+    /// Capabilities as given.
+    pub fn new(delayed_delivery: bool, shared_across_processes: bool) -> Self {
+        QueueCapabilities {
+            delayed_delivery,
+            shared_across_processes,
+        }
+    }
+}
+
+/// A job id to deliver, not before `available_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueMessage {
+    /// The job.
+    pub job_id: JobId,
+    /// Earliest delivery.
+    pub available_at: DateTime<Utc>,
+}
+
+/// A delivered message. Ack it once handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The job.
+    pub job_id: JobId,
+    /// Opaque handle the queue needs to ack this delivery.
+    pub receipt: String,
+}
+
+/// How many messages to take and how long to wait for the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PopOptions {
+    /// At most this many (at least 1).
+    pub max: usize,
+    /// Wait up to this long when nothing is ready.
+    pub wait: Duration,
+}
+
+/// Messages in a queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Deliverable now.
+    pub ready: u64,
+    /// Waiting for their `available_at`.
+    pub delayed: u64,
+}
+
+/// Delivery of runnable job ids to workers.
+///
+/// # Contract
+/// - The queue is not the truth: it may lose or repeat messages (a flushed Redis, a
+///   crash between pop and ack). The engine claims through the [`JobStore`] before it
+///   runs anything, and idle workers poll the store, so a lost message delays a job but
+///   never loses it and a repeated one never runs it twice at once.
+/// - `pop` never hands one pushed message to two concurrent poppers.
+/// - Messages with the same `available_at` are delivered in push order.
+/// - With `delayed_delivery`, nothing is delivered before its `available_at`.
+/// - A push wakes a waiting `pop` in the same process promptly.
+///
+/// [`JobStore`]: crate::JobStore
+#[async_trait]
+pub trait Queue: Send + Sync + Debug + 'static {
+    /// What this queue can do.
+    fn capabilities(&self) -> QueueCapabilities;
+
+    /// Adds messages.
+    async fn push(&self, messages: &[QueueMessage]) -> Result<()>;
+
+    /// Takes up to `max` deliverable messages, waiting up to `wait` for the first.
+    /// Returns an empty list on timeout.
+    async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>>;
+
+    /// Acknowledges handled deliveries (a no-op for queues that forget on pop).
+    async fn ack(&self, deliveries: &[Delivery]) -> Result<()>;
+
+    /// Messages waiting.
+    async fn depth(&self) -> Result<QueueDepth>;
+}
