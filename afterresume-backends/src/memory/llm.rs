@@ -8,17 +8,36 @@ use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use serde_json::Value;
 
-/// Answers requests from a script, in order; fails once the script is exhausted.
-#[derive(Debug, Default)]
+/// A function that answers a request: a JSON string is text, anything else JSON.
+type Responder = Box<dyn Fn(&LlmRequest) -> Result<Value> + Send + Sync>;
+
+/// Answers requests from a script, in order; once the script is exhausted, from the
+/// responder function if there is one, otherwise with an error.
+#[derive(Default)]
 pub struct ScriptedLlm {
     script: Mutex<VecDeque<Result<Value, Error>>>,
+    responder: Option<Responder>,
     requests: Mutex<Vec<LlmRequest>>,
+}
+
+impl std::fmt::Debug for ScriptedLlm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptedLlm")
+            .field("script_len", &self.lock_script().len())
+            .field("has_responder", &self.responder.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ScriptedLlm {
     /// An empty script.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A provider that answers every request with `responder` (after any script).
+    pub fn responding(responder: impl Fn(&LlmRequest) -> Result<Value> + Send + Sync + 'static) -> Self {
+        ScriptedLlm { responder: Some(Box::new(responder)), ..Self::default() }
     }
 
     /// Queues a text answer.
@@ -69,10 +88,12 @@ impl LlmProvider for ScriptedLlm {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(request.clone());
-        let answer = self
-            .lock_script()
-            .pop_front()
-            .unwrap_or_else(|| Err(Error::unexpected("scripted llm: script exhausted")))?;
+        let scripted = self.lock_script().pop_front();
+        let answer = match (scripted, &self.responder) {
+            (Some(answer), _) => answer?,
+            (None, Some(responder)) => responder(request)?,
+            (None, None) => return Err(Error::unexpected("scripted llm: script exhausted")),
+        };
         let (text, json) = match answer {
             Value::String(text) => {
                 let json = match &request.json_schema {

@@ -1,1 +1,71 @@
-//! Conformance suites.
+//! The shared conformance suites: one per port, written once, generic over the
+//! implementation. **Not API-stable; scenarios create and delete data.**
+//!
+//! Each suite is a module of `pub async fn scenario(...)` functions plus a macro that
+//! expands to one `#[tokio::test]` per scenario, given a factory that makes a fresh,
+//! isolated instance of the implementation:
+//!
+//! ```ignore
+//! afterresume_core::job_store_conformance!(|| async {
+//!     std::sync::Arc::new(MemoryJobStore::new()) as afterresume_core::ports::SharedJobStore
+//! });
+//! ```
+//!
+//! Differences between backends are capability arguments read from the port itself
+//! (`capabilities()`), never `if backend == ...`.
+
+pub mod artifact_store;
+pub mod domain_store;
+pub mod engine;
+pub mod event_sink;
+pub mod job_store;
+pub mod llm;
+pub mod queue;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::domain::{NewJob, Trigger};
+
+/// A fixed instant the scenarios start from.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+/// Seconds after [`t0`].
+pub fn at(seconds: i64) -> DateTime<Utc> {
+    t0() + chrono::TimeDelta::seconds(seconds)
+}
+
+/// A new job of type `test.job`, due at [`t0`].
+pub fn new_job() -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        job_type: "test.job".to_owned(),
+        trigger: Trigger::Api,
+        payload: json!({ "n": 1 }),
+        max_retries: 2,
+        idempotency_key: None,
+        parent_job_id: None,
+        user_id: None,
+        trace_id: Uuid::new_v4(),
+        run_at: t0(),
+        created_at: t0(),
+    }
+}
+
+/// Expands to one `#[tokio::test]` per scenario of a suite.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($suite:ident, $factory:expr, [$($name:ident),+ $(,)?]) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let factory = $factory;
+                $crate::conformance::$suite::$name(&factory).await;
+            }
+        )+
+    };
+}

@@ -19,6 +19,8 @@ pub struct EngineConfig {
     /// How long an idle worker waits on the queue before it polls the store for due
     /// jobs that the queue lost or never had.
     pub poll_interval: Duration,
+    /// How long a cancelled workflow may take to stop on its own before it is dropped.
+    pub cancel_grace: Duration,
     /// How often expired leases are reaped.
     pub reap_interval: Duration,
     /// How often the scheduler looks for due schedules.
@@ -37,6 +39,7 @@ impl Default for EngineConfig {
             lease_ttl: Duration::from_secs(30),
             heartbeat_interval: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
+            cancel_grace: Duration::from_secs(5),
             reap_interval: Duration::from_secs(5),
             scheduler_interval: Duration::from_secs(1),
             default_retry: RetryPolicy::default(),

@@ -245,14 +245,29 @@ impl Worker {
             }
         };
         let lease_lost = CancellationToken::new();
-        let heartbeat = self.heartbeat(lease, &token, &lease_lost);
+        let mut heartbeat = std::pin::pin!(self.heartbeat(lease, &token, &lease_lost));
+        let mut timed = std::pin::pin!(timed);
         tokio::select! {
-            result = timed => Attempt::Finished(result),
+            result = &mut timed => Attempt::Finished(result),
             _ = token.cancelled() => {
-                if lease_lost.is_cancelled() { Attempt::LeaseLost } else { Attempt::Cancelled }
+                if lease_lost.is_cancelled() {
+                    // Someone else owns the job now: stop at once.
+                    return Attempt::LeaseLost;
+                }
+                // Cooperative cancellation: the workflow sees the token and gets a
+                // grace period to stop cleanly, still heartbeating, before it is dropped.
+                let grace = self.engine.config().cancel_grace;
+                tokio::select! {
+                    result = tokio::time::timeout(grace, &mut timed) => match result {
+                        Ok(Ok(value)) => Attempt::Finished(Ok(value)),
+                        _ => Attempt::Cancelled,
+                    },
+                    _ = self.abort.cancelled() => Attempt::Cancelled,
+                    never = &mut heartbeat => match never {},
+                }
             }
             _ = self.abort.cancelled() => Attempt::Released,
-            never = heartbeat => match never {},
+            never = &mut heartbeat => match never {},
         }
     }
 
@@ -393,4 +408,25 @@ enum Attempt {
     Cancelled,
     LeaseLost,
     Released,
+}
+
+impl Engine {
+    /// Claims one due job from the store and runs it to completion in this task;
+    /// returns the job as it ended, or `None` when nothing is due. For tests and
+    /// hosts that drive jobs by hand (with a manual clock, retries become deterministic).
+    pub async fn run_next(&self) -> Result<Option<Job>> {
+        let worker = Worker {
+            engine: self.clone(),
+            id: "inline".to_owned(),
+            stop: CancellationToken::new(),
+            abort: CancellationToken::new(),
+        };
+        let claimed = self.store().claim_due(1, &worker.claim_options()?).await?;
+        let Some(job) = claimed.into_iter().next() else {
+            return Ok(None);
+        };
+        let id = job.id;
+        worker.run_job(job).await;
+        self.get_job(id).await.map(Some)
+    }
 }

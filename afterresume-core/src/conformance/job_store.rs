@@ -1,0 +1,581 @@
+//! Conformance of [`JobStore`] implementations.
+//!
+//! Scenarios take a factory `Fn() -> Future<Output = SharedJobStore>` that returns a
+//! fresh, empty store each call.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{at, new_job, t0};
+use crate::ErrorKind;
+use crate::domain::{JobStatus, NewSchedule, Trigger};
+use crate::ports::{CancelOutcome, ClaimOptions, JobFilter, JobOutcome, Lease, SharedJobStore};
+
+/// Runs every job-store scenario as its own test.
+#[macro_export]
+macro_rules! job_store_conformance {
+    ($factory:expr) => {
+        $crate::__conformance_tests!(
+            job_store,
+            $factory,
+            [
+                insert_get_and_not_found,
+                idempotent_insert,
+                idempotent_insert_concurrent,
+                claim_only_queued_and_due,
+                claim_due_in_run_at_order,
+                concurrent_claims_are_exclusive,
+                stale_lease_is_fenced,
+                heartbeat_extends_lease,
+                reaper_fails_when_retries_spent,
+                outcomes_transition_state,
+                retry_outcome_delays_next_claim,
+                cancel_queued_running_finished,
+                list_filters_and_keyset_pagination,
+                counts_by_type_and_status,
+                retention_deletes_only_old_finished,
+                schedules_crud_and_due,
+                schedule_tick_claimed_once_under_concurrency,
+            ]
+        );
+    };
+}
+
+fn claim_at(now: DateTime<Utc>, worker: &str) -> ClaimOptions {
+    ClaimOptions {
+        worker_id: worker.to_owned(),
+        now,
+        lease_expires_at: now + chrono::TimeDelta::seconds(30),
+    }
+}
+
+/// Inserting creates a queued job that reads back equal; unknown ids are NotFound.
+pub async fn insert_get_and_not_found<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut new = new_job();
+    new.user_id = Some(7);
+    new.parent_job_id = Some(Uuid::now_v7());
+    let inserted = store.insert_job(new.clone()).await.unwrap();
+    assert!(inserted.created);
+    let job = store.get_job(new.id).await.unwrap();
+    assert_eq!(job, inserted.job);
+    assert_eq!(job, new.clone().into_job());
+    assert_eq!(job.status, JobStatus::Queued);
+    assert_eq!(job.payload, json!({ "n": 1 }));
+    let err = store.get_job(Uuid::now_v7()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// A second insert with the same idempotency key returns the first job.
+pub async fn idempotent_insert<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut first = new_job();
+    first.idempotency_key = Some("key-1".into());
+    let mut second = new_job();
+    second.idempotency_key = Some("key-1".into());
+    second.payload = json!({ "n": 2 });
+    let a = store.insert_job(first.clone()).await.unwrap();
+    let b = store.insert_job(second.clone()).await.unwrap();
+    assert!(a.created && !b.created);
+    assert_eq!(b.job.id, first.id);
+    assert_eq!(b.job.payload, json!({ "n": 1 }));
+    assert_eq!(store.get_job(second.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let all = store.list_jobs(&JobFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+/// Concurrent inserts with one key create exactly one job.
+pub async fn idempotent_insert_concurrent<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let mut job = new_job();
+            job.idempotency_key = Some("same".into());
+            store.insert_job(job).await.unwrap()
+        }));
+    }
+    let mut ids = HashSet::new();
+    let mut created = 0;
+    for t in tasks {
+        let inserted = t.await.unwrap();
+        ids.insert(inserted.job.id);
+        created += usize::from(inserted.created);
+    }
+    assert_eq!((ids.len(), created), (1, 1));
+}
+
+/// Only queued, due jobs can be claimed; a claim starts attempt 1 with a lease.
+pub async fn claim_only_queued_and_due<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut later = new_job();
+    later.run_at = at(60);
+    store.insert_job(later.clone()).await.unwrap();
+    assert!(store.claim_job(later.id, &claim_at(t0(), "w1")).await.unwrap().is_none());
+    assert!(store.claim_due(10, &claim_at(t0(), "w1")).await.unwrap().is_empty());
+
+    let now = new_job();
+    store.insert_job(now.clone()).await.unwrap();
+    let job = store.claim_job(now.id, &claim_at(at(1), "w1")).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Running);
+    assert_eq!(job.attempt, 1);
+    assert_eq!(job.worker_id.as_deref(), Some("w1"));
+    assert_eq!(job.lease_expires_at, Some(at(31)));
+    assert_eq!(job.started_at, Some(at(1)));
+    assert!(store.claim_job(now.id, &claim_at(at(2), "w2")).await.unwrap().is_none());
+    assert!(store.claim_job(Uuid::now_v7(), &claim_at(at(2), "w2")).await.unwrap().is_none());
+
+    let job = store.claim_job(later.id, &claim_at(at(60), "w2")).await.unwrap().unwrap();
+    assert_eq!(job.attempt, 1);
+}
+
+/// `claim_due` takes the earliest `run_at` first and honours the limit.
+pub async fn claim_due_in_run_at_order<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut ids = Vec::new();
+    for offset in [30, 10, 20, 500] {
+        let mut job = new_job();
+        job.run_at = at(offset);
+        ids.push((offset, job.id));
+        store.insert_job(job).await.unwrap();
+    }
+    let claimed = store.claim_due(2, &claim_at(at(100), "w")).await.unwrap();
+    let got: Vec<_> = claimed.iter().map(|j| j.run_at).collect();
+    assert_eq!(got, vec![at(10), at(20)]);
+    let claimed = store.claim_due(10, &claim_at(at(100), "w")).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].run_at, at(30));
+}
+
+/// Many workers claiming at once never share a job.
+pub async fn concurrent_claims_are_exclusive<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut all = HashSet::new();
+    for _ in 0..60 {
+        let job = new_job();
+        all.insert(job.id);
+        store.insert_job(job).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let store = Arc::clone(&store);
+        let ids: Vec<Uuid> = all.iter().copied().collect();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            for id in ids {
+                if let Some(job) = store.claim_job(id, &claim_at(at(1), &format!("w{w}"))).await.unwrap() {
+                    mine.push(job.id);
+                }
+            }
+            loop {
+                let batch = store.claim_due(3, &claim_at(at(1), &format!("w{w}"))).await.unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                mine.extend(batch.iter().map(|j| j.id));
+            }
+            mine
+        }));
+    }
+    let mut claimed = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    let unique: HashSet<_> = claimed.iter().copied().collect();
+    assert_eq!(claimed.len(), 60, "a job was claimed twice or not at all");
+    assert_eq!(unique, all);
+}
+
+/// After a lease expires and another worker claims the job, the first worker can
+/// neither heartbeat nor finish it, and the new holder can.
+pub async fn stale_lease_is_fenced<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let job = new_job();
+    store.insert_job(job.clone()).await.unwrap();
+    let first = store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    let stale = Lease::of(&first);
+    assert!(store.reap_expired(at(30), 10).await.unwrap().is_empty(), "lease reaped before it expired");
+    let reaped = store.reap_expired(at(31), 10).await.unwrap();
+    assert_eq!(reaped.len(), 1);
+    assert_eq!(reaped[0].status, JobStatus::Queued);
+    assert_eq!(reaped[0].retry_count, 1);
+    assert_eq!(reaped[0].lease_expires_at, None);
+
+    let second = store.claim_job(job.id, &claim_at(at(32), "w2")).await.unwrap().unwrap();
+    assert_eq!(second.attempt, 2);
+    let err = store.heartbeat(&stale, at(100)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    let err = store
+        .finish_job(&stale, JobOutcome::Succeeded { result: json!({ "stale": true }) }, at(33))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(store.get_job(job.id).await.unwrap(), second);
+
+    let done = store
+        .finish_job(&Lease::of(&second), JobOutcome::Succeeded { result: json!({ "ok": true }) }, at(34))
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Success);
+    let err = store
+        .finish_job(&Lease::of(&second), JobOutcome::Failed { error: "again".into() }, at(35))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "a finished job was finished twice");
+}
+
+/// A heartbeat moves the expiry, so the reaper leaves the job alone until then.
+pub async fn heartbeat_extends_lease<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let job = new_job();
+    store.insert_job(job.clone()).await.unwrap();
+    let claimed = store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    let beat = store.heartbeat(&Lease::of(&claimed), at(90)).await.unwrap();
+    assert_eq!(beat.lease_expires_at, Some(at(90)));
+    assert!(!beat.cancel_requested);
+    assert!(store.reap_expired(at(60), 10).await.unwrap().is_empty());
+    assert_eq!(store.reap_expired(at(91), 10).await.unwrap().len(), 1);
+}
+
+/// An expired lease with no retries left fails the job.
+pub async fn reaper_fails_when_retries_spent<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut job = new_job();
+    job.max_retries = 0;
+    store.insert_job(job.clone()).await.unwrap();
+    store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    let reaped = store.reap_expired(at(100), 10).await.unwrap();
+    assert_eq!(reaped.len(), 1);
+    assert_eq!(reaped[0].status, JobStatus::Failed);
+    assert_eq!(reaped[0].finished_at, Some(at(100)));
+    assert!(reaped[0].error.as_deref().unwrap().contains("expired"));
+    assert!(store.reap_expired(at(200), 10).await.unwrap().is_empty());
+}
+
+/// Success, failure, cancellation and release each land in the right state.
+pub async fn outcomes_transition_state<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let cases = vec![
+        (JobOutcome::Succeeded { result: json!({ "skills": 3 }) }, JobStatus::Success),
+        (JobOutcome::Failed { error: "boom".into() }, JobStatus::Failed),
+        (JobOutcome::Cancelled { reason: "user asked".into() }, JobStatus::Cancelled),
+        (JobOutcome::Released, JobStatus::Queued),
+    ];
+    for (outcome, expected) in cases {
+        let job = new_job();
+        store.insert_job(job.clone()).await.unwrap();
+        let claimed = store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+        let done = store.finish_job(&Lease::of(&claimed), outcome.clone(), at(5)).await.unwrap();
+        assert_eq!(done.status, expected, "{outcome:?}");
+        assert_eq!(done.lease_expires_at, None);
+        assert_eq!(done, store.get_job(job.id).await.unwrap());
+        match outcome {
+            JobOutcome::Succeeded { result } => {
+                assert_eq!(done.result, Some(result));
+                assert_eq!(done.finished_at, Some(at(5)));
+            }
+            JobOutcome::Failed { error } | JobOutcome::Cancelled { reason: error } => {
+                assert_eq!(done.error, Some(error));
+                assert_eq!(done.finished_at, Some(at(5)));
+            }
+            JobOutcome::Released => {
+                assert_eq!(done.retry_count, 0, "release must not spend a retry");
+                assert_eq!(done.finished_at, None);
+                let again = store.claim_job(job.id, &claim_at(at(6), "w")).await.unwrap().unwrap();
+                assert_eq!(again.attempt, 2);
+            }
+            JobOutcome::Retry { .. } => unreachable!("not in the cases"),
+        }
+    }
+}
+
+/// A retry requeues with `retry_count + 1` and trigger `retry`, not before `run_at`.
+pub async fn retry_outcome_delays_next_claim<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let job = new_job();
+    store.insert_job(job.clone()).await.unwrap();
+    let claimed = store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+    let retried = store
+        .finish_job(
+            &Lease::of(&claimed),
+            JobOutcome::Retry { error: "timeout".into(), run_at: at(60) },
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(retried.status, JobStatus::Queued);
+    assert_eq!(retried.retry_count, 1);
+    assert_eq!(retried.trigger, Trigger::Retry);
+    assert_eq!(retried.error.as_deref(), Some("timeout"));
+    assert_eq!(retried.run_at, at(60));
+    assert!(store.claim_due(10, &claim_at(at(59), "w")).await.unwrap().is_empty());
+    let again = store.claim_due(10, &claim_at(at(60), "w")).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempt, 2);
+}
+
+/// Cancel: queued ends at once; running is flagged; finished is a conflict.
+pub async fn cancel_queued_running_finished<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let queued = new_job();
+    store.insert_job(queued.clone()).await.unwrap();
+    match store.cancel_job(queued.id, at(3)).await.unwrap() {
+        CancelOutcome::Cancelled(job) => {
+            assert_eq!(job.status, JobStatus::Cancelled);
+            assert_eq!(job.finished_at, Some(at(3)));
+        }
+        other => panic!("expected Cancelled, got {other:?}"),
+    }
+    assert!(store.claim_job(queued.id, &claim_at(at(4), "w")).await.unwrap().is_none());
+    assert_eq!(store.cancel_job(queued.id, at(5)).await.unwrap_err().kind(), ErrorKind::Conflict);
+
+    let running = new_job();
+    store.insert_job(running.clone()).await.unwrap();
+    let claimed = store.claim_job(running.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+    match store.cancel_job(running.id, at(2)).await.unwrap() {
+        CancelOutcome::Requested(job) => {
+            assert_eq!(job.status, JobStatus::Running);
+            assert!(job.cancel_requested);
+        }
+        other => panic!("expected Requested, got {other:?}"),
+    }
+    let beat = store.heartbeat(&Lease::of(&claimed), at(40)).await.unwrap();
+    assert!(beat.cancel_requested, "the worker must see the request");
+    let done = store
+        .finish_job(&Lease::of(&claimed), JobOutcome::Cancelled { reason: "stopped".into() }, at(3))
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Cancelled);
+    assert_eq!(store.cancel_job(Uuid::now_v7(), at(1)).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// Filters combine; pages follow the keyset cursor without gaps or repeats.
+pub async fn list_filters_and_keyset_pagination<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut expected = Vec::new();
+    for i in 0..25i64 {
+        let mut job = new_job();
+        job.created_at = at(i);
+        job.job_type = if i % 2 == 0 { "a.even".into() } else { "b.odd".into() };
+        job.user_id = Some(i % 3);
+        expected.push(job.id);
+        store.insert_job(job).await.unwrap();
+    }
+    expected.reverse();
+    let mut seen = Vec::new();
+    let mut filter = JobFilter { limit: 7, ..Default::default() };
+    loop {
+        let page = store.list_jobs(&filter).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        let last = page.last().unwrap();
+        filter.after = Some((last.created_at, last.id));
+        seen.extend(page.iter().map(|j| j.id));
+    }
+    assert_eq!(seen, expected, "pages must list newest first without gaps");
+
+    let even = store
+        .list_jobs(&JobFilter { job_type: Some("a.even".into()), user_id: Some(0), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(even.len(), 5); // i in {0, 6, 12, 18, 24}
+    assert!(even.iter().all(|j| j.job_type == "a.even" && j.user_id == Some(0)));
+    let window = store
+        .list_jobs(&JobFilter { created_from: Some(at(10)), created_to: Some(at(15)), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 5);
+    let none = store
+        .list_jobs(&JobFilter { status: Some(JobStatus::Running), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+/// Counts group by type and status.
+pub async fn counts_by_type_and_status<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    for i in 0..5 {
+        let mut job = new_job();
+        job.job_type = if i < 3 { "x.a".into() } else { "x.b".into() };
+        store.insert_job(job.clone()).await.unwrap();
+        if i == 0 {
+            store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+        }
+    }
+    let mut counts: Vec<(String, JobStatus, u64)> = store
+        .job_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.job_type, c.status, c.count))
+        .collect();
+    counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+    assert_eq!(
+        counts,
+        vec![
+            ("x.a".to_owned(), JobStatus::Queued, 2),
+            ("x.a".to_owned(), JobStatus::Running, 1),
+            ("x.b".to_owned(), JobStatus::Queued, 2),
+        ]
+    );
+}
+
+/// Retention deletes finished jobs older than the cutoff and nothing else.
+pub async fn retention_deletes_only_old_finished<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let finish = |store: SharedJobStore, when: i64| async move {
+        let job = new_job();
+        store.insert_job(job.clone()).await.unwrap();
+        let claimed = store.claim_job(job.id, &claim_at(at(0), "w")).await.unwrap().unwrap();
+        store
+            .finish_job(&Lease::of(&claimed), JobOutcome::Succeeded { result: json!({}) }, at(when))
+            .await
+            .unwrap();
+        job.id
+    };
+    let old = finish(Arc::clone(&store), 10).await;
+    let recent = finish(Arc::clone(&store), 1000).await;
+    let queued = new_job();
+    store.insert_job(queued.clone()).await.unwrap();
+    let deleted = store.delete_finished_before(at(500), 100).await.unwrap();
+    assert_eq!(deleted, vec![old]);
+    assert_eq!(store.get_job(old).await.unwrap_err().kind(), ErrorKind::NotFound);
+    store.get_job(recent).await.unwrap();
+    store.get_job(queued.id).await.unwrap();
+}
+
+fn schedule(name: &str, next: DateTime<Utc>) -> NewSchedule {
+    NewSchedule {
+        name: name.to_owned(),
+        job_type: "test.job".to_owned(),
+        cron: "@hourly".to_owned(),
+        payload: json!({ "kind": "summary" }),
+        user_id: Some(1),
+        enabled: true,
+        next_run_at: next,
+    }
+}
+
+/// Schedules are upserted by name, listed by name, due when enabled and past due.
+pub async fn schedules_crud_and_due<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let a = store.upsert_schedule(schedule("b-nightly", at(100)), t0()).await.unwrap();
+    assert_eq!(a.next_run_at, at(100));
+    assert_eq!(a.last_run_at, None);
+    let mut changed = schedule("b-nightly", at(200));
+    changed.cron = "0 0 * * *".into();
+    let a2 = store.upsert_schedule(changed, at(1)).await.unwrap();
+    assert_eq!(a2.id, a.id, "upsert by name keeps the id");
+    assert_eq!(a2.cron, "0 0 * * *");
+    assert_eq!(a2.created_at, t0());
+    let b = store.upsert_schedule(schedule("a-hourly", at(50)), t0()).await.unwrap();
+    let names: Vec<_> = store.list_schedules().await.unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, vec!["a-hourly", "b-nightly"]);
+
+    assert!(store.due_schedules(at(49), 10).await.unwrap().is_empty());
+    let due: Vec<_> = store.due_schedules(at(300), 10).await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(due, vec![b.id, a.id]);
+    store.set_schedule_enabled(b.id, false, at(50), at(2)).await.unwrap();
+    let due: Vec<_> = store.due_schedules(at(300), 10).await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(due, vec![a.id]);
+    assert!(!store.get_schedule(b.id).await.unwrap().enabled);
+    store.delete_schedule(b.id).await.unwrap();
+    assert_eq!(store.get_schedule(b.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.delete_schedule(b.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// Of many concurrent attempts to advance one due time, exactly one wins.
+pub async fn schedule_tick_claimed_once_under_concurrency<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let s = store.upsert_schedule(schedule("tick", at(60)), t0()).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move { store.advance_schedule(s.id, at(60), at(120), at(61)).await.unwrap() }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        wins += usize::from(t.await.unwrap());
+    }
+    assert_eq!(wins, 1);
+    let after = store.get_schedule(s.id).await.unwrap();
+    assert_eq!((after.last_run_at, after.next_run_at), (Some(at(60)), at(120)));
+    assert!(!store.advance_schedule(s.id, at(60), at(180), at(62)).await.unwrap(), "a stale due time won");
+}
