@@ -183,12 +183,15 @@ impl Engine {
                     .await;
             }
             CancelOutcome::Requested(_) => {
-                if let Some(token) = self.running().get(&id) {
-                    token.cancel();
-                }
+                // Record the request before waking the workflow, so the timeline shows
+                // it before the worker's "job cancelled".
                 self.recorder()
                     .lifecycle(job.id, job.trace_id, EventLevel::Info, EventSource::System, "cancellation requested", json!({ "while": "running" }))
                     .await;
+                let local = self.running().get(&id).cloned();
+                if let Some(token) = local {
+                    token.cancel();
+                }
             }
         }
         Ok(job)

@@ -1,0 +1,405 @@
+//! [`JobStore`] on SQLite: every transition is one conditional `UPDATE ... RETURNING`.
+
+use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
+use afterresume_core::ports::{
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore, JobStoreCapabilities, Lease,
+};
+use afterresume_core::{Error, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::SqliteBackend;
+use super::convert::{json, micros, opt_json, opt_time, time};
+use super::error::map_sqlx;
+use crate::memory::lease_lost;
+
+fn job_from_row(row: &SqliteRow) -> Result<Job> {
+    let get = |e: sqlx::Error| map_sqlx(e);
+    Ok(Job {
+        id: row.try_get("id").map_err(get)?,
+        job_type: row.try_get("job_type").map_err(get)?,
+        status: row.try_get::<String, _>("status").map_err(get)?.parse()?,
+        trigger: row.try_get::<String, _>("trigger").map_err(get)?.parse()?,
+        payload: json(&row.try_get::<String, _>("payload").map_err(get)?)?,
+        result: opt_json(row.try_get("result").map_err(get)?)?,
+        error: row.try_get("error").map_err(get)?,
+        retry_count: row.try_get::<i64, _>("retry_count").map_err(get)? as u32,
+        max_retries: row.try_get::<i64, _>("max_retries").map_err(get)? as u32,
+        idempotency_key: row.try_get("idempotency_key").map_err(get)?,
+        parent_job_id: row.try_get("parent_job_id").map_err(get)?,
+        user_id: row.try_get("user_id").map_err(get)?,
+        trace_id: row.try_get("trace_id").map_err(get)?,
+        run_at: time(row.try_get("run_at").map_err(get)?),
+        attempt: row.try_get::<i64, _>("attempt").map_err(get)? as u32,
+        lease_expires_at: opt_time(row.try_get("lease_expires_at").map_err(get)?),
+        worker_id: row.try_get("worker_id").map_err(get)?,
+        cancel_requested: row.try_get("cancel_requested").map_err(get)?,
+        created_at: time(row.try_get("created_at").map_err(get)?),
+        started_at: opt_time(row.try_get("started_at").map_err(get)?),
+        finished_at: opt_time(row.try_get("finished_at").map_err(get)?),
+    })
+}
+
+fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<Job>> {
+    rows.iter().map(job_from_row).collect()
+}
+
+fn schedule_from_row(row: &SqliteRow) -> Result<Schedule> {
+    let get = |e: sqlx::Error| map_sqlx(e);
+    Ok(Schedule {
+        id: row.try_get("id").map_err(get)?,
+        name: row.try_get("name").map_err(get)?,
+        job_type: row.try_get("job_type").map_err(get)?,
+        cron: row.try_get("cron").map_err(get)?,
+        payload: json(&row.try_get::<String, _>("payload").map_err(get)?)?,
+        user_id: row.try_get("user_id").map_err(get)?,
+        enabled: row.try_get("enabled").map_err(get)?,
+        last_run_at: opt_time(row.try_get("last_run_at").map_err(get)?),
+        next_run_at: time(row.try_get("next_run_at").map_err(get)?),
+        created_at: time(row.try_get("created_at").map_err(get)?),
+        updated_at: time(row.try_get("updated_at").map_err(get)?),
+    })
+}
+
+fn job_not_found(id: JobId) -> Error {
+    Error::not_found(format!("job {id} not found"))
+}
+
+fn schedule_not_found(id: ScheduleId) -> Error {
+    Error::not_found(format!("schedule {id} not found"))
+}
+
+const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = ?1, worker_id = ?2, \
+                         started_at = COALESCE(started_at, ?3)";
+
+impl SqliteBackend {
+    async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Explains why a lease-guarded update matched no row.
+    async fn lease_failure(&self, lease: &Lease) -> Error {
+        match self.find_job(lease.job_id).await {
+            Ok(Some(job)) => lease_lost(lease, &job),
+            Ok(None) => job_not_found(lease.job_id),
+            Err(err) => err,
+        }
+    }
+}
+
+#[async_trait]
+impl JobStore for SqliteBackend {
+    fn capabilities(&self) -> JobStoreCapabilities {
+        JobStoreCapabilities::new(true)
+    }
+
+    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
+        let job = new.into_job();
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, parent_job_id, \
+             user_id, trace_id, run_at, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(job.id)
+        .bind(&job.job_type)
+        .bind(job.trigger.as_str())
+        .bind(job.payload.to_string())
+        .bind(job.max_retries as i64)
+        .bind(&job.idempotency_key)
+        .bind(job.parent_job_id)
+        .bind(job.user_id)
+        .bind(job.trace_id)
+        .bind(micros(job.run_at))
+        .bind(micros(job.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if inserted.rows_affected() == 1 {
+            return Ok(InsertedJob { job, created: true });
+        }
+        let key = job.idempotency_key.as_deref().unwrap_or_default();
+        let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?").bind(key).fetch_one(&self.pool).await.map_err(map_sqlx)?;
+        Ok(InsertedJob { job: job_from_row(&row)?, created: false })
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Job> {
+        self.find_job(id).await?.ok_or_else(|| job_not_found(id))
+    }
+
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM jobs WHERE 1 = 1");
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(job_type) = &filter.job_type {
+            q.push(" AND job_type = ").push_bind(job_type.clone());
+        }
+        if let Some(user_id) = filter.user_id {
+            q.push(" AND user_id = ").push_bind(user_id);
+        }
+        if let Some(parent) = filter.parent_job_id {
+            q.push(" AND parent_job_id = ").push_bind(parent);
+        }
+        if let Some(from) = filter.created_from {
+            q.push(" AND created_at >= ").push_bind(micros(from));
+        }
+        if let Some(to) = filter.created_to {
+            q.push(" AND created_at < ").push_bind(micros(to));
+        }
+        if let Some((created, id)) = filter.after {
+            q.push(" AND (created_at, id) < (").push_bind(micros(created)).push(", ").push_bind(id).push(")");
+        }
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(filter.effective_limit() as i64);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
+        let sql = format!("UPDATE jobs SET {CLAIM_SET} WHERE id = ?4 AND status = 'queued' AND run_at <= ?5 RETURNING *");
+        let row = sqlx::query(&sql)
+            .bind(micros(opts.lease_expires_at))
+            .bind(&opts.worker_id)
+            .bind(micros(opts.now))
+            .bind(id)
+            .bind(micros(opts.now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let sql = format!(
+            "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?4 \
+             ORDER BY run_at, id LIMIT ?5) AND status = 'queued' RETURNING *"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(micros(opts.lease_expires_at))
+            .bind(&opts.worker_id)
+            .bind(micros(opts.now))
+            .bind(micros(opts.now))
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        let mut jobs = jobs_from_rows(&rows)?;
+        // RETURNING does not promise an order.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job> {
+        let row = sqlx::query("UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND attempt = ? RETURNING *")
+            .bind(micros(lease_expires_at))
+            .bind(lease.job_id)
+            .bind(lease.attempt as i64)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        match row {
+            Some(row) => job_from_row(&row),
+            None => Err(self.lease_failure(lease).await),
+        }
+    }
+
+    async fn finish_job(&self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
+        const GUARD: &str = " WHERE id = ?1 AND status = 'running' AND attempt = ?2 RETURNING *";
+        let (set, text, at): (&str, Option<String>, Option<i64>) = match outcome {
+            JobOutcome::Succeeded { result } => (
+                "status = 'success', result = ?3, error = NULL, finished_at = ?4, lease_expires_at = NULL",
+                Some(result.to_string()),
+                Some(micros(now)),
+            ),
+            JobOutcome::Failed { error } => {
+                ("status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL", Some(error), Some(micros(now)))
+            }
+            JobOutcome::Cancelled { reason } => {
+                ("status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL", Some(reason), Some(micros(now)))
+            }
+            JobOutcome::Retry { error, run_at } => (
+                "status = 'queued', error = ?3, run_at = ?4, retry_count = retry_count + 1, trigger = 'retry', \
+                 lease_expires_at = NULL",
+                Some(error),
+                Some(micros(run_at)),
+            ),
+            JobOutcome::Released => {
+                ("status = 'queued', run_at = COALESCE(?4, run_at), lease_expires_at = NULL, error = COALESCE(?3, error)", None, Some(micros(now)))
+            }
+        };
+        let sql = format!("UPDATE jobs SET {set}{GUARD}");
+        let row = sqlx::query(&sql)
+            .bind(lease.job_id)
+            .bind(lease.attempt as i64)
+            .bind(text)
+            .bind(at)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        match row {
+            Some(row) => job_from_row(&row),
+            None => Err(self.lease_failure(lease).await),
+        }
+    }
+
+    async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
+        let cancelled = sqlx::query(
+            "UPDATE jobs SET status = 'cancelled', finished_at = ?, error = 'cancelled while queued' \
+             WHERE id = ? AND status = 'queued' RETURNING *",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if let Some(row) = cancelled {
+            return Ok(CancelOutcome::Cancelled(job_from_row(&row)?));
+        }
+        let requested = sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running' RETURNING *")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        if let Some(row) = requested {
+            return Ok(CancelOutcome::Requested(job_from_row(&row)?));
+        }
+        match self.find_job(id).await? {
+            Some(job) => Err(Error::conflict(format!("job {id} is already {}", job.status))),
+            None => Err(job_not_found(id)),
+        }
+    }
+
+    async fn reap_expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>> {
+        // In an UPDATE every expression sees the row as it was, so the CASEs agree.
+        let rows = sqlx::query(
+            "UPDATE jobs SET \
+               status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, \
+               retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END, \
+               run_at = CASE WHEN retry_count < max_retries THEN ?1 ELSE run_at END, \
+               finished_at = CASE WHEN retry_count < max_retries THEN NULL ELSE ?1 END, \
+               error = CASE WHEN retry_count < max_retries \
+                 THEN 'lease of attempt ' || attempt || ' expired' \
+                 ELSE 'lease of attempt ' || attempt || ' expired and no retries are left' END, \
+               lease_expires_at = NULL \
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < ?1 \
+                          ORDER BY lease_expires_at LIMIT ?2) \
+               AND status = 'running' AND lease_expires_at < ?1 \
+             RETURNING *",
+        )
+        .bind(micros(now))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn delete_finished_before(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<JobId>> {
+        let rows = sqlx::query(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? \
+             AND status IN ('success', 'failed', 'cancelled') LIMIT ?) RETURNING id",
+        )
+        .bind(micros(cutoff))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(|r| r.try_get("id").map_err(map_sqlx)).collect()
+    }
+
+    async fn job_counts(&self) -> Result<Vec<JobCount>> {
+        let rows = sqlx::query("SELECT job_type, status, COUNT(*) AS n FROM jobs GROUP BY job_type, status ORDER BY job_type, status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok(JobCount {
+                    job_type: r.try_get("job_type").map_err(map_sqlx)?,
+                    status: r.try_get::<String, _>("status").map_err(map_sqlx)?.parse::<JobStatus>()?,
+                    count: r.try_get::<i64, _>("n").map_err(map_sqlx)? as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
+        let row = sqlx::query(
+            "INSERT INTO schedules (name, job_type, cron, payload, user_id, enabled, next_run_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
+             ON CONFLICT (name) DO UPDATE SET job_type = excluded.job_type, cron = excluded.cron, \
+               payload = excluded.payload, user_id = excluded.user_id, enabled = excluded.enabled, \
+               next_run_at = excluded.next_run_at, updated_at = excluded.updated_at \
+             RETURNING *",
+        )
+        .bind(&new.name)
+        .bind(&new.job_type)
+        .bind(&new.cron)
+        .bind(new.payload.to_string())
+        .bind(new.user_id)
+        .bind(new.enabled)
+        .bind(micros(new.next_run_at))
+        .bind(micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        schedule_from_row(&row)
+    }
+
+    async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule> {
+        let row = sqlx::query("SELECT * FROM schedules WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+        row.as_ref().map(schedule_from_row).transpose()?.ok_or_else(|| schedule_not_found(id))
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>> {
+        let rows = sqlx::query("SELECT * FROM schedules ORDER BY name").fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    async fn delete_schedule(&self, id: ScheduleId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM schedules WHERE id = ?").bind(id).execute(&self.pool).await.map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(schedule_not_found(id));
+        }
+        Ok(())
+    }
+
+    async fn set_schedule_enabled(&self, id: ScheduleId, enabled: bool, next_run_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Schedule> {
+        let row = sqlx::query("UPDATE schedules SET enabled = ?, next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *")
+            .bind(enabled)
+            .bind(micros(next_run_at))
+            .bind(micros(now))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref().map(schedule_from_row).transpose()?.ok_or_else(|| schedule_not_found(id))
+    }
+
+    async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>> {
+        let rows = sqlx::query("SELECT * FROM schedules WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at, id LIMIT ?")
+            .bind(micros(now))
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    async fn advance_schedule(&self, id: ScheduleId, expected: DateTime<Utc>, next: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query("UPDATE schedules SET last_run_at = ?1, next_run_at = ?2, updated_at = ?3 WHERE id = ?4 AND next_run_at = ?1")
+            .bind(micros(expected))
+            .bind(micros(next))
+            .bind(micros(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        self.get_schedule(id).await.map(|_| false)
+    }
+}

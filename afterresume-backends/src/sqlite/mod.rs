@@ -1,0 +1,136 @@
+//! SQLite backend (feature `sqlite`): job store, queue, event sink and domain stores in
+//! one database file, in WAL mode so readers never block the writer.
+//!
+//! Migrations are embedded and run by [`SqliteBackend::open`]. Several processes may
+//! share one file: claims are single conditional `UPDATE` statements, which SQLite runs
+//! atomically under its write lock.
+
+mod convert;
+mod domain_store;
+mod error;
+mod event_sink;
+mod job_store;
+mod queue;
+mod worklogs;
+
+pub use queue::SqliteQueue;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use afterresume_core::clock::{SharedClock, SystemClock};
+use afterresume_core::{Error, Result};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::Notify;
+
+use error::map_sqlx;
+
+/// One SQLite database serving every SQL-backed port.
+///
+/// Cloning is cheap and shares the pool. The backend itself implements `JobStore`,
+/// `EventSink` and the domain stores; [`SqliteBackend::queue`] gives the queue.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    pool: SqlitePool,
+    clock: SharedClock,
+    /// Wakes queue poppers of this process on push.
+    notify: Arc<Notify>,
+    /// Keeps a temporary database's folder alive as long as the backend.
+    _temp: Option<Arc<tempfile::TempDir>>,
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database a `DATABASE_URL`-style string names and
+    /// runs the migrations. Accepts `sqlite://relative/path`, `sqlite:///absolute/path`
+    /// and plain paths.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_path(&parse_url(url)?, None).await
+    }
+
+    /// A fresh database in a temporary folder that is deleted when the last clone of
+    /// the backend is dropped: for tests.
+    pub async fn open_temporary() -> Result<Self> {
+        let dir = tempfile::tempdir().map_err(|e| Error::backend("sqlite: could not create a temporary folder").with_source(e))?;
+        let path = dir.path().join("afterresume.sqlite3");
+        Self::open_path(&path, Some(Arc::new(dir))).await
+    }
+
+    async fn open_path(path: &Path, temp: Option<Arc<tempfile::TempDir>>) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::config_invalid(format!("sqlite: cannot create folder {}", parent.display())).with_source(e)
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| Error::backend("sqlite: migrations failed").with_source(e))?;
+        Ok(SqliteBackend { pool, clock: Arc::new(SystemClock), notify: Arc::new(Notify::new()), _temp: temp })
+    }
+
+    /// Uses another clock for the queue's notion of "due" (use the engine's clock).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The queue on this database.
+    pub fn queue(&self) -> SqliteQueue {
+        SqliteQueue::new(self.clone())
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// The file a `sqlite:` URL or plain path names.
+fn parse_url(url: &str) -> Result<PathBuf> {
+    let rest = match url.strip_prefix("sqlite:") {
+        Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
+        None if url.contains("://") => {
+            return Err(Error::config_invalid(format!("sqlite: '{url}' is not a sqlite url")));
+        }
+        None => url,
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(Error::config_invalid(
+            "sqlite: a file path is required (use SqliteBackend::open_temporary for a throwaway database)",
+        ));
+    }
+    // "sqlite:////abs" and "sqlite:///abs" both mean "/abs".
+    let path = if path.starts_with("//") { &path[1..] } else { path };
+    PathBuf::from_str(path).map_err(|_| Error::config_invalid(format!("sqlite: bad path in '{url}'")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_files() {
+        assert_eq!(parse_url("sqlite:///tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
+        assert_eq!(parse_url("sqlite:////tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
+        assert_eq!(parse_url("sqlite://data/a.db").unwrap(), PathBuf::from("data/a.db"));
+        assert_eq!(parse_url("sqlite:data/a.db?mode=rwc").unwrap(), PathBuf::from("data/a.db"));
+        assert_eq!(parse_url("data/a.db").unwrap(), PathBuf::from("data/a.db"));
+        assert!(parse_url("postgres://x").is_err());
+        assert!(parse_url("sqlite::memory:").is_err());
+    }
+}

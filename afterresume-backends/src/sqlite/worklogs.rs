@@ -1,0 +1,169 @@
+//! [`WorkLogStore`] on SQLite.
+
+use afterresume_core::domain::{NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
+use afterresume_core::ports::WorkLogStore;
+use afterresume_core::{Error, ErrorKind, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use super::SqliteBackend;
+use super::convert::{date, date_text, json, list_text, micros, opt_json, string_list, time};
+use super::error::map_sqlx;
+use crate::common::apply_worklog_patch;
+
+fn worklog_from_row(row: &SqliteRow) -> Result<WorkLog> {
+    let get = |e: sqlx::Error| map_sqlx(e);
+    Ok(WorkLog {
+        id: row.try_get("id").map_err(get)?,
+        user_id: row.try_get("user_id").map_err(get)?,
+        date: date(&row.try_get::<String, _>("date").map_err(get)?)?,
+        content: row.try_get("content").map_err(get)?,
+        title: row.try_get("title").map_err(get)?,
+        tags: string_list(&row.try_get::<String, _>("tags").map_err(get)?)?,
+        source: row.try_get("source").map_err(get)?,
+        metadata: json(&row.try_get::<String, _>("metadata").map_err(get)?)?,
+        analysis: opt_json(row.try_get("analysis").map_err(get)?)?,
+        created_at: time(row.try_get("created_at").map_err(get)?),
+        updated_at: time(row.try_get("updated_at").map_err(get)?),
+    })
+}
+
+fn not_found(id: WorkLogId) -> Error {
+    Error::not_found(format!("worklog {id} not found"))
+}
+
+fn owner_missing(user_id: UserId) -> impl Fn(Error) -> Error {
+    move |err| {
+        if err.kind() == ErrorKind::NotFound {
+            Error::not_found(format!("user {user_id} not found"))
+        } else {
+            err
+        }
+    }
+}
+
+async fn insert(conn: &mut SqliteConnection, w: &NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+    let row = sqlx::query(
+        "INSERT INTO worklogs (user_id, date, content, title, tags, source, metadata, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING *",
+    )
+    .bind(w.user_id)
+    .bind(date_text(w.date))
+    .bind(&w.content)
+    .bind(&w.title)
+    .bind(list_text(&w.tags))
+    .bind(&w.source)
+    .bind(w.metadata.to_string())
+    .bind(micros(now))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_sqlx)
+    .map_err(owner_missing(w.user_id))?;
+    worklog_from_row(&row)
+}
+
+#[async_trait]
+impl WorkLogStore for SqliteBackend {
+    async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        insert(&mut conn, &new, now).await
+    }
+
+    async fn create_worklogs(&self, new: Vec<NewWorkLog>, now: DateTime<Utc>) -> Result<Vec<WorkLog>> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(new.len());
+        for w in &new {
+            out.push(insert(&mut tx, w, now).await?);
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(out)
+    }
+
+    async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog> {
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+        row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))
+    }
+
+    async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM worklogs WHERE 1 = 1");
+        if let Some(user_id) = filter.user_id {
+            q.push(" AND user_id = ").push_bind(user_id);
+        }
+        if let Some(from) = filter.date_from {
+            q.push(" AND date >= ").push_bind(date_text(from));
+        }
+        if let Some(to) = filter.date_to {
+            q.push(" AND date <= ").push_bind(date_text(to));
+        }
+        if let Some(tag) = &filter.tag {
+            q.push(" AND EXISTS (SELECT 1 FROM json_each(worklogs.tags) WHERE value = ").push_bind(tag.clone()).push(")");
+        }
+        if let Some((d, id)) = filter.after {
+            q.push(" AND (date, id) < (").push_bind(date_text(d)).push(", ").push_bind(id).push(")");
+        }
+        q.push(" ORDER BY date DESC, id DESC LIMIT ").push_bind(filter.effective_limit() as i64);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        rows.iter().map(worklog_from_row).collect()
+    }
+
+    async fn update_worklog(&self, id: WorkLogId, patch: WorkLogPatch, now: DateTime<Utc>) -> Result<WorkLog> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        // Take the write lock first, so no one changes the row between read and write.
+        sqlx::query("UPDATE worklogs SET updated_at = updated_at WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(map_sqlx)?;
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(map_sqlx)?;
+        let mut worklog = row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))?;
+        let content_changed = apply_worklog_patch(&mut worklog, patch, now);
+        sqlx::query(
+            "UPDATE worklogs SET date = ?, content = ?, title = ?, tags = ?, source = ?, metadata = ?, analysis = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(date_text(worklog.date))
+        .bind(&worklog.content)
+        .bind(&worklog.title)
+        .bind(list_text(&worklog.tags))
+        .bind(&worklog.source)
+        .bind(worklog.metadata.to_string())
+        .bind(worklog.analysis.as_ref().map(Value::to_string))
+        .bind(micros(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if content_changed {
+            // Offsets of old evidence no longer point at the right text.
+            sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?").bind(id).execute(&mut *tx).await.map_err(map_sqlx)?;
+        } else {
+            sqlx::query("UPDATE skill_evidence SET worklog_date = ? WHERE worklog_id = ?")
+                .bind(date_text(worklog.date))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(worklog)
+    }
+
+    async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {
+        // Evidence goes with it (ON DELETE CASCADE).
+        let done = sqlx::query("DELETE FROM worklogs WHERE id = ?").bind(id).execute(&self.pool).await.map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    async fn set_worklog_analysis(&self, id: WorkLogId, analysis: Value, now: DateTime<Utc>) -> Result<WorkLog> {
+        let row = sqlx::query("UPDATE worklogs SET analysis = ?, updated_at = ? WHERE id = ? RETURNING *")
+            .bind(analysis.to_string())
+            .bind(micros(now))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))
+    }
+}

@@ -1,0 +1,57 @@
+//! The SQLite backend against every shared conformance suite it implements. Each
+//! scenario gets a fresh database file in its own temporary folder.
+#![cfg(feature = "sqlite")]
+
+use std::sync::Arc;
+
+use afterresume_backends::sqlite::SqliteBackend;
+use afterresume_core::clock::SharedClock;
+use afterresume_core::conformance::engine::EnginePorts;
+use afterresume_core::ports::*;
+
+async fn fresh() -> SqliteBackend {
+    SqliteBackend::open_temporary().await.expect("temporary sqlite database")
+}
+
+mod job_store {
+    use super::*;
+    afterresume_core::job_store_conformance!(|| async { Arc::new(fresh().await) as SharedJobStore });
+}
+
+mod queue {
+    use super::*;
+    afterresume_core::queue_conformance!(|clock: SharedClock| async move { Arc::new(fresh().await.with_clock(clock).queue()) as SharedQueue });
+}
+
+mod event_sink {
+    use super::*;
+    afterresume_core::event_sink_conformance!(|| async { Arc::new(fresh().await) as SharedEventSink });
+}
+
+mod domain_store {
+    use super::*;
+    afterresume_core::domain_store_conformance!(|| async { Arc::new(fresh().await) as SharedDomainStore });
+}
+
+mod engine {
+    use super::*;
+    afterresume_core::engine_conformance!(|clock: SharedClock| async move {
+        let db = fresh().await.with_clock(clock);
+        EnginePorts { store: Arc::new(db.clone()), queue: Arc::new(db.queue()), events: Arc::new(db) }
+    });
+}
+
+/// Two handles on one file see each other's jobs: the store is shared across processes.
+#[tokio::test]
+async fn reopening_the_file_keeps_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    let first = SqliteBackend::open(&url).await.unwrap();
+    let job = afterresume_core::conformance::new_job();
+    first.insert_job(job.clone()).await.unwrap();
+    drop(first);
+    let second = SqliteBackend::open(&url).await.unwrap();
+    assert_eq!(second.get_job(job.id).await.unwrap().id, job.id);
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(second.pool()).await.unwrap();
+    assert_eq!(mode, "wal");
+}
