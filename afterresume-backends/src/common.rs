@@ -9,17 +9,21 @@ use sha2::{Digest, Sha256};
 
 /// Applies a patch to a worklog; returns whether the content changed (which clears the
 /// analysis, since its offsets no longer fit).
-pub(crate) fn apply_worklog_patch(w: &mut WorkLog, patch: WorkLogPatch, now: DateTime<Utc>) -> bool {
+pub(crate) fn apply_worklog_patch(
+    w: &mut WorkLog,
+    patch: WorkLogPatch,
+    now: DateTime<Utc>,
+) -> bool {
     let mut content_changed = false;
     if let Some(date) = patch.date {
         w.date = date;
     }
-    if let Some(content) = patch.content {
-        if content != w.content {
-            w.content = content;
-            w.analysis = None;
-            content_changed = true;
-        }
+    if let Some(content) = patch.content
+        && content != w.content
+    {
+        w.content = content;
+        w.analysis = None;
+        content_changed = true;
     }
     if let Some(title) = patch.title {
         w.title = title;
@@ -51,12 +55,21 @@ pub(crate) fn summarize_user_skills<'a>(
         } else if let Some(skill) = skill(e.skill_id) {
             by_skill.insert(
                 e.skill_id,
-                UserSkill { skill, evidence_count: 1, first_seen: e.worklog_date, last_seen: e.worklog_date },
+                UserSkill {
+                    skill,
+                    evidence_count: 1,
+                    first_seen: e.worklog_date,
+                    last_seen: e.worklog_date,
+                },
             );
         }
     }
     let mut out: Vec<UserSkill> = by_skill.into_values().collect();
-    out.sort_by(|a, b| b.evidence_count.cmp(&a.evidence_count).then_with(|| a.skill.name.cmp(&b.skill.name)));
+    out.sort_by(|a, b| {
+        b.evidence_count
+            .cmp(&a.evidence_count)
+            .then_with(|| a.skill.name.cmp(&b.skill.name))
+    });
     out
 }
 
@@ -64,7 +77,12 @@ pub(crate) fn summarize_user_skills<'a>(
 pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// Metadata of bytes about to be stored.
-pub(crate) fn artifact_meta(key: &ArtifactKey, bytes: &[u8], content_type: Option<&str>, now: DateTime<Utc>) -> ArtifactMeta {
+pub(crate) fn artifact_meta(
+    key: &ArtifactKey,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    now: DateTime<Utc>,
+) -> ArtifactMeta {
     ArtifactMeta {
         key: key.clone(),
         size: bytes.len() as u64,
@@ -76,5 +94,8 @@ pub(crate) fn artifact_meta(key: &ArtifactKey, bytes: &[u8], content_type: Optio
 
 /// Lowercase hex SHA-256.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

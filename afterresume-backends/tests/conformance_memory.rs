@@ -10,27 +10,37 @@ use afterresume_core::ports::*;
 
 mod job_store {
     use super::*;
-    afterresume_core::job_store_conformance!(|| async { Arc::new(MemoryJobStore::new()) as SharedJobStore });
+    afterresume_core::job_store_conformance!(|| async {
+        Arc::new(MemoryJobStore::new()) as SharedJobStore
+    });
 }
 
 mod queue {
     use super::*;
-    afterresume_core::queue_conformance!(|clock: SharedClock| async move { Arc::new(MemoryQueue::with_clock(clock)) as SharedQueue });
+    afterresume_core::queue_conformance!(|clock: SharedClock| async move {
+        Arc::new(MemoryQueue::with_clock(clock)) as SharedQueue
+    });
 }
 
 mod event_sink {
     use super::*;
-    afterresume_core::event_sink_conformance!(|| async { Arc::new(MemoryEventSink::new()) as SharedEventSink });
+    afterresume_core::event_sink_conformance!(|| async {
+        Arc::new(MemoryEventSink::new()) as SharedEventSink
+    });
 }
 
 mod domain_store {
     use super::*;
-    afterresume_core::domain_store_conformance!(|| async { Arc::new(MemoryDomainStore::new()) as SharedDomainStore });
+    afterresume_core::domain_store_conformance!(|| async {
+        Arc::new(MemoryDomainStore::new()) as SharedDomainStore
+    });
 }
 
 mod artifact_store {
     use super::*;
-    afterresume_core::artifact_store_conformance!(|| async { Arc::new(MemoryArtifactStore::new()) as SharedArtifactStore });
+    afterresume_core::artifact_store_conformance!(|| async {
+        Arc::new(MemoryArtifactStore::new()) as SharedArtifactStore
+    });
 }
 
 mod local_artifact_store {

@@ -10,34 +10,48 @@ use afterresume_core::conformance::engine::EnginePorts;
 use afterresume_core::ports::*;
 
 async fn fresh() -> SqliteBackend {
-    SqliteBackend::open_temporary().await.expect("temporary sqlite database")
+    SqliteBackend::open_temporary()
+        .await
+        .expect("temporary sqlite database")
 }
 
 mod job_store {
     use super::*;
-    afterresume_core::job_store_conformance!(|| async { Arc::new(fresh().await) as SharedJobStore });
+    afterresume_core::job_store_conformance!(|| async {
+        Arc::new(fresh().await) as SharedJobStore
+    });
 }
 
 mod queue {
     use super::*;
-    afterresume_core::queue_conformance!(|clock: SharedClock| async move { Arc::new(fresh().await.with_clock(clock).queue()) as SharedQueue });
+    afterresume_core::queue_conformance!(|clock: SharedClock| async move {
+        Arc::new(fresh().await.with_clock(clock).queue()) as SharedQueue
+    });
 }
 
 mod event_sink {
     use super::*;
-    afterresume_core::event_sink_conformance!(|| async { Arc::new(fresh().await) as SharedEventSink });
+    afterresume_core::event_sink_conformance!(|| async {
+        Arc::new(fresh().await) as SharedEventSink
+    });
 }
 
 mod domain_store {
     use super::*;
-    afterresume_core::domain_store_conformance!(|| async { Arc::new(fresh().await) as SharedDomainStore });
+    afterresume_core::domain_store_conformance!(|| async {
+        Arc::new(fresh().await) as SharedDomainStore
+    });
 }
 
 mod engine {
     use super::*;
     afterresume_core::engine_conformance!(|clock: SharedClock| async move {
         let db = fresh().await.with_clock(clock);
-        EnginePorts { store: Arc::new(db.clone()), queue: Arc::new(db.queue()), events: Arc::new(db) }
+        EnginePorts {
+            store: Arc::new(db.clone()),
+            queue: Arc::new(db.queue()),
+            events: Arc::new(db),
+        }
     });
 }
 
@@ -52,6 +66,9 @@ async fn reopening_the_file_keeps_jobs() {
     drop(first);
     let second = SqliteBackend::open(&url).await.unwrap();
     assert_eq!(second.get_job(job.id).await.unwrap().id, job.id);
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(second.pool()).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(second.pool())
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
 }

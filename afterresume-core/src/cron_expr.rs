@@ -29,14 +29,31 @@ struct Field {
     names: &'static [&'static str],
 }
 
-const MINUTE: Field = Field { name: "minute", min: 0, max: 59, names: &[] };
-const HOUR: Field = Field { name: "hour", min: 0, max: 23, names: &[] };
-const DAY_OF_MONTH: Field = Field { name: "day_of_month", min: 1, max: 31, names: &[] };
+const MINUTE: Field = Field {
+    name: "minute",
+    min: 0,
+    max: 59,
+    names: &[],
+};
+const HOUR: Field = Field {
+    name: "hour",
+    min: 0,
+    max: 23,
+    names: &[],
+};
+const DAY_OF_MONTH: Field = Field {
+    name: "day_of_month",
+    min: 1,
+    max: 31,
+    names: &[],
+};
 const MONTH: Field = Field {
     name: "month",
     min: 1,
     max: 12,
-    names: &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    names: &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ],
 };
 const DAY_OF_WEEK: Field = Field {
     name: "day_of_week",
@@ -81,7 +98,11 @@ impl CronExpr {
         days.dedup();
 
         let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let dow_crate = days.iter().map(|d| (d + 1).to_string()).collect::<Vec<_>>().join(",");
+        let dow_crate = days
+            .iter()
+            .map(|d| (d + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let base = format!("0 {} {}", list(&minute), list(&hour));
         let dom_restricted = fields[2] != "*";
         let dow_restricted = fields[4] != "*" && days.len() < 7;
@@ -134,11 +155,9 @@ impl Field {
     fn item(&self, item: &str, out: &mut Vec<u32>) -> Result<()> {
         let (range, step) = match item.split_once('/') {
             Some((range, step)) => {
-                let step: u32 = step
-                    .parse()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| self.error(format!("step '{step}' must be a positive number")))?;
+                let step: u32 = step.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                    self.error(format!("step '{step}' must be a positive number"))
+                })?;
                 (range, step)
             }
             None => (item, 1),
@@ -170,10 +189,7 @@ impl Field {
             .parse()
             .map_err(|_| self.error(format!("'{text}' is not a number")))?;
         if value < self.min || value > self.max {
-            return Err(self.error(format!(
-                "{value} is out of range {}-{}",
-                self.min, self.max
-            )));
+            return Err(self.error(format!("{value} is out of range {}-{}", self.min, self.max)));
         }
         Ok(value)
     }
@@ -195,18 +211,36 @@ mod tests {
     #[test]
     fn shortcuts() {
         let t = at(2026, 11, 24, 10, 30);
-        assert_eq!(CronExpr::parse("@every_minute").unwrap().next_after(t), Some(at(2026, 11, 24, 10, 31)));
-        assert_eq!(CronExpr::parse("@hourly").unwrap().next_after(t), Some(at(2026, 11, 24, 11, 0)));
-        assert_eq!(CronExpr::parse("@daily").unwrap().next_after(t), Some(at(2026, 11, 25, 0, 0)));
+        assert_eq!(
+            CronExpr::parse("@every_minute").unwrap().next_after(t),
+            Some(at(2026, 11, 24, 10, 31))
+        );
+        assert_eq!(
+            CronExpr::parse("@hourly").unwrap().next_after(t),
+            Some(at(2026, 11, 24, 11, 0))
+        );
+        assert_eq!(
+            CronExpr::parse("@daily").unwrap().next_after(t),
+            Some(at(2026, 11, 25, 0, 0))
+        );
     }
 
     #[test]
     fn five_fields_and_steps() {
         let e = CronExpr::parse("*/15 9-17 * * *").unwrap();
-        assert_eq!(e.next_after(at(2026, 11, 24, 10, 31)), Some(at(2026, 11, 24, 10, 45)));
-        assert_eq!(e.next_after(at(2026, 11, 24, 17, 50)), Some(at(2026, 11, 25, 9, 0)));
+        assert_eq!(
+            e.next_after(at(2026, 11, 24, 10, 31)),
+            Some(at(2026, 11, 24, 10, 45))
+        );
+        assert_eq!(
+            e.next_after(at(2026, 11, 24, 17, 50)),
+            Some(at(2026, 11, 25, 9, 0))
+        );
         let e = CronExpr::parse("0 9 * * *").unwrap();
-        assert_eq!(e.next_after(at(2026, 11, 24, 9, 0)), Some(at(2026, 11, 25, 9, 0)));
+        assert_eq!(
+            e.next_after(at(2026, 11, 24, 9, 0)),
+            Some(at(2026, 11, 25, 9, 0))
+        );
     }
 
     #[test]
@@ -216,11 +250,17 @@ mod tests {
         let next = e.next_after(at(2026, 11, 27, 10, 0)).unwrap(); // Friday after 9
         assert_eq!(next.weekday(), Weekday::Mon);
         for sunday in ["0 9 * * 0", "0 9 * * 7", "0 9 * * sun"] {
-            let next = CronExpr::parse(sunday).unwrap().next_after(at(2026, 11, 24, 0, 0)).unwrap();
+            let next = CronExpr::parse(sunday)
+                .unwrap()
+                .next_after(at(2026, 11, 24, 0, 0))
+                .unwrap();
             assert_eq!(next.weekday(), Weekday::Sun, "{sunday}");
         }
         let e = CronExpr::parse("0 0 1 jan *").unwrap();
-        assert_eq!(e.next_after(at(2026, 11, 24, 0, 0)), Some(at(2027, 1, 1, 0, 0)));
+        assert_eq!(
+            e.next_after(at(2026, 11, 24, 0, 0)),
+            Some(at(2027, 1, 1, 0, 0))
+        );
     }
 
     #[test]
@@ -249,7 +289,17 @@ mod tests {
             let err = CronExpr::parse(expr).unwrap_err().to_string();
             assert!(err.contains(field), "{expr}: {err}");
         }
-        assert!(CronExpr::parse("* * * *").unwrap_err().to_string().contains("5 fields"));
-        assert!(CronExpr::parse("@often").unwrap_err().to_string().contains("unknown shortcut"));
+        assert!(
+            CronExpr::parse("* * * *")
+                .unwrap_err()
+                .to_string()
+                .contains("5 fields")
+        );
+        assert!(
+            CronExpr::parse("@often")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown shortcut")
+        );
     }
 }

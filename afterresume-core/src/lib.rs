@@ -34,12 +34,13 @@ pub mod ports;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cron_expr::CronExpr;
+pub use domain::{EventLevel, EventSource, JobStatus, Trigger};
 pub use engine::{
-    EnqueueOptions, Engine, EngineBuilder, EngineConfig, ExecutionContext, JobTypeOptions,
+    Engine, EngineBuilder, EngineConfig, EnqueueOptions, ExecutionContext, JobTypeOptions,
     RetryPolicy, RunningEngine, ScheduleSpec, WorkerOptions, Workflow, workflow_fn,
 };
 pub use error::{Error, ErrorKind, ErrorStatus, Result, StepResultExt};
 pub use ports::{
-    ArtifactStore, DomainStore, EventSink, JobStore, LlmProvider, Queue, ReportStore,
-    ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
+    ArtifactStore, DomainStore, EventSink, JobStore, LlmProvider, Queue, ReportStore, ResumeStore,
+    SkillStore, TokenStore, UserStore, WorkLogStore,
 };

@@ -1,1 +1,2 @@
-//! benches
+//! AfterResume benchmarks live in `benches/`; they print figures and are never timed
+//! tests. Run with `cargo bench -p afterresume-benches`.

@@ -1,1 +1,1 @@
-//! tests
+//! Workspace integration tests: the engine across backends. See `tests/tests/`.

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
-use afterresume_core::ports::{Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, PutOptions};
+use afterresume_core::ports::{
+    Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, PutOptions,
+};
 use afterresume_core::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -42,7 +44,10 @@ impl LocalArtifactStore {
                 .await
                 .map_err(|e| io_error("create folder", &path, e))?;
         }
-        Ok(LocalArtifactStore { root, clock: Arc::new(SystemClock) })
+        Ok(LocalArtifactStore {
+            root,
+            clock: Arc::new(SystemClock),
+        })
     }
 
     /// The root folder.
@@ -55,7 +60,9 @@ impl LocalArtifactStore {
         self.root.join("objects").join(&digest[..2]).join(digest)
     }
 
-    async fn read_header(path: &Path) -> Result<Option<(ArtifactMeta, BufReader<tokio::fs::File>)>> {
+    async fn read_header(
+        path: &Path,
+    ) -> Result<Option<(ArtifactMeta, BufReader<tokio::fs::File>)>> {
         let file = match tokio::fs::File::open(path).await {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -63,9 +70,15 @@ impl LocalArtifactStore {
         };
         let mut reader = BufReader::new(file);
         let mut line = String::new();
-        reader.read_line(&mut line).await.map_err(|e| io_error("read artifact", path, e))?;
-        let meta: ArtifactMeta = serde_json::from_str(line.trim_end())
-            .map_err(|e| Error::backend("local artifact store: corrupt artifact header").with_context("path", path.display()).with_source(e))?;
+        reader
+            .read_line(&mut line)
+            .await
+            .map_err(|e| io_error("read artifact", path, e))?;
+        let meta: ArtifactMeta = serde_json::from_str(line.trim_end()).map_err(|e| {
+            Error::backend("local artifact store: corrupt artifact header")
+                .with_context("path", path.display())
+                .with_source(e)
+        })?;
         Ok(Some((meta, reader)))
     }
 }
@@ -76,13 +89,21 @@ impl ArtifactStore for LocalArtifactStore {
         ArtifactCapabilities::new(false, false)
     }
 
-    async fn put(&self, key: &ArtifactKey, bytes: Vec<u8>, opts: &PutOptions) -> Result<ArtifactMeta> {
+    async fn put(
+        &self,
+        key: &ArtifactKey,
+        bytes: Vec<u8>,
+        opts: &PutOptions,
+    ) -> Result<ArtifactMeta> {
         let meta = artifact_meta(key, &bytes, opts.content_type.as_deref(), self.clock.now());
         let path = self.path_of(key);
         let dir = path.parent().expect("objects/<xx>/<digest> has a parent");
-        tokio::fs::create_dir_all(dir).await.map_err(|e| io_error("create folder", dir, e))?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| io_error("create folder", dir, e))?;
         let tmp = self.root.join("tmp").join(uuid::Uuid::new_v4().to_string());
-        let header = serde_json::to_vec(&meta).map_err(|e| Error::unexpected("encode artifact header").with_source(e))?;
+        let header = serde_json::to_vec(&meta)
+            .map_err(|e| Error::unexpected("encode artifact header").with_source(e))?;
         let write = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
             file.write_all(&header).await?;
@@ -108,7 +129,10 @@ impl ArtifactStore for LocalArtifactStore {
             .await
             .map_err(|e| io_error("read artifact", &path, e))?;
         if bytes.len() as u64 != meta.size || sha256_hex(&bytes) != meta.sha256 {
-            return Err(Error::backend("local artifact store: artifact bytes do not match their digest").with_context("key", key));
+            return Err(Error::backend(
+                "local artifact store: artifact bytes do not match their digest",
+            )
+            .with_context("key", key));
         }
         Ok(Artifact { meta, bytes })
     }
@@ -124,14 +148,26 @@ impl ArtifactStore for LocalArtifactStore {
         ArtifactKey::validate_prefix(prefix)?;
         let objects = self.root.join("objects");
         let mut out = Vec::new();
-        let mut shards = tokio::fs::read_dir(&objects).await.map_err(|e| io_error("list", &objects, e))?;
-        while let Some(shard) = shards.next_entry().await.map_err(|e| io_error("list", &objects, e))? {
-            let mut files = tokio::fs::read_dir(shard.path()).await.map_err(|e| io_error("list", &shard.path(), e))?;
-            while let Some(file) = files.next_entry().await.map_err(|e| io_error("list", &shard.path(), e))? {
-                if let Some((meta, _)) = Self::read_header(&file.path()).await? {
-                    if meta.key.as_str().starts_with(prefix) {
-                        out.push(meta);
-                    }
+        let mut shards = tokio::fs::read_dir(&objects)
+            .await
+            .map_err(|e| io_error("list", &objects, e))?;
+        while let Some(shard) = shards
+            .next_entry()
+            .await
+            .map_err(|e| io_error("list", &objects, e))?
+        {
+            let mut files = tokio::fs::read_dir(shard.path())
+                .await
+                .map_err(|e| io_error("list", &shard.path(), e))?;
+            while let Some(file) = files
+                .next_entry()
+                .await
+                .map_err(|e| io_error("list", &shard.path(), e))?
+            {
+                if let Some((meta, _)) = Self::read_header(&file.path()).await?
+                    && meta.key.as_str().starts_with(prefix)
+                {
+                    out.push(meta);
                 }
             }
         }
@@ -149,6 +185,9 @@ impl ArtifactStore for LocalArtifactStore {
     }
 
     async fn presign_get(&self, _key: &ArtifactKey, _expires_in: Duration) -> Result<String> {
-        Err(Error::new(ErrorKind::Unsupported, "the local artifact store cannot presign urls"))
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "the local artifact store cannot presign urls",
+        ))
     }
 }

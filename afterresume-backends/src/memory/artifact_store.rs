@@ -5,7 +5,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
-use afterresume_core::ports::{Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, PutOptions};
+use afterresume_core::ports::{
+    Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, PutOptions,
+};
 use afterresume_core::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 
@@ -20,7 +22,10 @@ pub struct MemoryArtifactStore {
 
 impl Default for MemoryArtifactStore {
     fn default() -> Self {
-        MemoryArtifactStore { objects: Mutex::default(), clock: std::sync::Arc::new(SystemClock) }
+        MemoryArtifactStore {
+            objects: Mutex::default(),
+            clock: std::sync::Arc::new(SystemClock),
+        }
     }
 }
 
@@ -45,18 +50,35 @@ impl ArtifactStore for MemoryArtifactStore {
         ArtifactCapabilities::new(false, false)
     }
 
-    async fn put(&self, key: &ArtifactKey, bytes: Vec<u8>, opts: &PutOptions) -> Result<ArtifactMeta> {
+    async fn put(
+        &self,
+        key: &ArtifactKey,
+        bytes: Vec<u8>,
+        opts: &PutOptions,
+    ) -> Result<ArtifactMeta> {
         let meta = artifact_meta(key, &bytes, opts.content_type.as_deref(), self.clock.now());
-        self.lock().insert(key.as_str().to_owned(), Artifact { meta: meta.clone(), bytes });
+        self.lock().insert(
+            key.as_str().to_owned(),
+            Artifact {
+                meta: meta.clone(),
+                bytes,
+            },
+        );
         Ok(meta)
     }
 
     async fn get(&self, key: &ArtifactKey) -> Result<Artifact> {
-        self.lock().get(key.as_str()).cloned().ok_or_else(|| no_artifact(key))
+        self.lock()
+            .get(key.as_str())
+            .cloned()
+            .ok_or_else(|| no_artifact(key))
     }
 
     async fn head(&self, key: &ArtifactKey) -> Result<ArtifactMeta> {
-        self.lock().get(key.as_str()).map(|a| a.meta.clone()).ok_or_else(|| no_artifact(key))
+        self.lock()
+            .get(key.as_str())
+            .map(|a| a.meta.clone())
+            .ok_or_else(|| no_artifact(key))
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ArtifactMeta>> {
@@ -75,6 +97,9 @@ impl ArtifactStore for MemoryArtifactStore {
     }
 
     async fn presign_get(&self, _key: &ArtifactKey, _expires_in: Duration) -> Result<String> {
-        Err(Error::new(ErrorKind::Unsupported, "the in-memory artifact store cannot presign urls"))
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "the in-memory artifact store cannot presign urls",
+        ))
     }
 }

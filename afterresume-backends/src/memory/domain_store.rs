@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use afterresume_core::domain::*;
-use afterresume_core::ports::{ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore};
+use afterresume_core::ports::{
+    ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
+};
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -58,8 +60,14 @@ fn missing(what: &str, id: impl std::fmt::Display) -> Error {
 impl UserStore for MemoryDomainStore {
     async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User> {
         let mut s = self.lock();
-        if s.users.values().any(|u| u.username.eq_ignore_ascii_case(&new.username)) {
-            return Err(Error::already_exists(format!("username '{}' is taken", new.username)));
+        if s.users
+            .values()
+            .any(|u| u.username.eq_ignore_ascii_case(&new.username))
+        {
+            return Err(Error::already_exists(format!(
+                "username '{}' is taken",
+                new.username
+            )));
         }
         let user = User {
             id: s.next_id("users"),
@@ -76,7 +84,11 @@ impl UserStore for MemoryDomainStore {
     }
 
     async fn get_user(&self, id: UserId) -> Result<User> {
-        self.lock().users.get(&id).cloned().ok_or_else(|| missing("user", id))
+        self.lock()
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("user", id))
     }
 
     async fn get_user_by_username(&self, username: &str) -> Result<User> {
@@ -135,7 +147,13 @@ impl TokenStore for MemoryDomainStore {
     }
 
     async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
-        Ok(self.lock().tokens.values().filter(|t| t.user_id == user_id).cloned().collect())
+        Ok(self
+            .lock()
+            .tokens
+            .values()
+            .filter(|t| t.user_id == user_id)
+            .cloned()
+            .collect())
     }
 
     async fn revoke_token(&self, user_id: UserId, id: TokenId, now: DateTime<Utc>) -> Result<()> {
@@ -178,7 +196,11 @@ impl WorkLogStore for MemoryDomainStore {
         Ok(worklog)
     }
 
-    async fn create_worklogs(&self, new: Vec<NewWorkLog>, now: DateTime<Utc>) -> Result<Vec<WorkLog>> {
+    async fn create_worklogs(
+        &self,
+        new: Vec<NewWorkLog>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkLog>> {
         let mut s = self.lock();
         // Check every owner first so that a bad entry leaves nothing behind.
         if let Some(bad) = new.iter().find(|w| !s.users.contains_key(&w.user_id)) {
@@ -194,20 +216,37 @@ impl WorkLogStore for MemoryDomainStore {
     }
 
     async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog> {
-        self.lock().worklogs.get(&id).cloned().ok_or_else(|| missing("worklog", id))
+        self.lock()
+            .worklogs
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("worklog", id))
     }
 
     async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
         let s = self.lock();
-        let mut out: Vec<WorkLog> = s.worklogs.values().filter(|w| filter.matches(w)).cloned().collect();
-        out.sort_by(|a, b| (b.date, b.id).cmp(&(a.date, a.id)));
+        let mut out: Vec<WorkLog> = s
+            .worklogs
+            .values()
+            .filter(|w| filter.matches(w))
+            .cloned()
+            .collect();
+        out.sort_by_key(|w| std::cmp::Reverse((w.date, w.id)));
         out.truncate(filter.effective_limit());
         Ok(out)
     }
 
-    async fn update_worklog(&self, id: WorkLogId, patch: WorkLogPatch, now: DateTime<Utc>) -> Result<WorkLog> {
+    async fn update_worklog(
+        &self,
+        id: WorkLogId,
+        patch: WorkLogPatch,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
         let mut s = self.lock();
-        let worklog = s.worklogs.get_mut(&id).ok_or_else(|| missing("worklog", id))?;
+        let worklog = s
+            .worklogs
+            .get_mut(&id)
+            .ok_or_else(|| missing("worklog", id))?;
         let content_changed = apply_worklog_patch(worklog, patch, now);
         let updated = worklog.clone();
         if content_changed {
@@ -223,14 +262,24 @@ impl WorkLogStore for MemoryDomainStore {
 
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {
         let mut s = self.lock();
-        s.worklogs.remove(&id).ok_or_else(|| missing("worklog", id))?;
+        s.worklogs
+            .remove(&id)
+            .ok_or_else(|| missing("worklog", id))?;
         s.evidence.retain(|_, e| e.worklog_id != id);
         Ok(())
     }
 
-    async fn set_worklog_analysis(&self, id: WorkLogId, analysis: Value, now: DateTime<Utc>) -> Result<WorkLog> {
+    async fn set_worklog_analysis(
+        &self,
+        id: WorkLogId,
+        analysis: Value,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
         let mut s = self.lock();
-        let worklog = s.worklogs.get_mut(&id).ok_or_else(|| missing("worklog", id))?;
+        let worklog = s
+            .worklogs
+            .get_mut(&id)
+            .ok_or_else(|| missing("worklog", id))?;
         worklog.analysis = Some(analysis);
         worklog.updated_at = now;
         Ok(worklog.clone())
@@ -245,13 +294,23 @@ impl SkillStore for MemoryDomainStore {
             Some(existing) => existing.id,
             None => s.next_id("skills"),
         };
-        let skill = Skill { id, name: new.name, slug: new.slug, category: new.category, aliases: new.aliases };
+        let skill = Skill {
+            id,
+            name: new.name,
+            slug: new.slug,
+            category: new.category,
+            aliases: new.aliases,
+        };
         s.skills.insert(id, skill.clone());
         Ok(skill)
     }
 
     async fn get_skill(&self, id: SkillId) -> Result<Skill> {
-        self.lock().skills.get(&id).cloned().ok_or_else(|| missing("skill", id))
+        self.lock()
+            .skills
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("skill", id))
     }
 
     async fn get_skill_by_slug(&self, slug: &str) -> Result<Skill> {
@@ -269,7 +328,11 @@ impl SkillStore for MemoryDomainStore {
         Ok(all)
     }
 
-    async fn add_evidence(&self, new: NewSkillEvidence, now: DateTime<Utc>) -> Result<SkillEvidence> {
+    async fn add_evidence(
+        &self,
+        new: NewSkillEvidence,
+        now: DateTime<Utc>,
+    ) -> Result<SkillEvidence> {
         let mut s = self.lock();
         if !s.skills.contains_key(&new.skill_id) {
             return Err(missing("skill", new.skill_id));
@@ -279,7 +342,13 @@ impl SkillStore for MemoryDomainStore {
         }
         if let Some(existing) = s.evidence.values().find(|e| {
             (e.user_id, e.skill_id, e.worklog_id, e.start, e.end)
-                == (new.user_id, new.skill_id, new.worklog_id, new.start, new.end)
+                == (
+                    new.user_id,
+                    new.skill_id,
+                    new.worklog_id,
+                    new.start,
+                    new.end,
+                )
         }) {
             return Ok(existing.clone());
         }
@@ -307,7 +376,11 @@ impl SkillStore for MemoryDomainStore {
         Ok((before - s.evidence.len()) as u64)
     }
 
-    async fn list_evidence(&self, user_id: UserId, skill_id: SkillId) -> Result<Vec<SkillEvidence>> {
+    async fn list_evidence(
+        &self,
+        user_id: UserId,
+        skill_id: SkillId,
+    ) -> Result<Vec<SkillEvidence>> {
         let mut out: Vec<SkillEvidence> = self
             .lock()
             .evidence
@@ -315,7 +388,7 @@ impl SkillStore for MemoryDomainStore {
             .filter(|e| e.user_id == user_id && e.skill_id == skill_id)
             .cloned()
             .collect();
-        out.sort_by(|a, b| (b.worklog_date, b.id).cmp(&(a.worklog_date, a.id)));
+        out.sort_by_key(|e| std::cmp::Reverse((e.worklog_date, e.id)));
         Ok(out)
     }
 
@@ -342,12 +415,22 @@ impl SkillStore for MemoryDomainStore {
 
     async fn list_user_skills(&self, user_id: UserId) -> Result<Vec<UserSkill>> {
         let s = self.lock();
-        let evidence: Vec<&SkillEvidence> = s.evidence.values().filter(|e| e.user_id == user_id).collect();
-        Ok(summarize_user_skills(evidence, |id| s.skills.get(&id).cloned()))
+        let evidence: Vec<&SkillEvidence> = s
+            .evidence
+            .values()
+            .filter(|e| e.user_id == user_id)
+            .collect();
+        Ok(summarize_user_skills(evidence, |id| {
+            s.skills.get(&id).cloned()
+        }))
     }
 
     async fn get_evidence(&self, id: EvidenceId) -> Result<SkillEvidence> {
-        self.lock().evidence.get(&id).cloned().ok_or_else(|| missing("evidence", id))
+        self.lock()
+            .evidence
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("evidence", id))
     }
 }
 
@@ -373,7 +456,11 @@ impl ReportStore for MemoryDomainStore {
     }
 
     async fn get_report(&self, id: ReportId) -> Result<Report> {
-        self.lock().reports.get(&id).cloned().ok_or_else(|| missing("report", id))
+        self.lock()
+            .reports
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("report", id))
     }
 
     async fn list_reports(
@@ -454,7 +541,7 @@ impl ResumeStore for MemoryDomainStore {
             .filter(|r| r.user_id == user_id)
             .map(|r| (r.version, r.created_at))
             .collect();
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|v| std::cmp::Reverse(v.0));
         Ok(out)
     }
 }

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
 use afterresume_core::ports::{EventSink, ListEventsOptions};
-use afterresume_core::Result;
 use async_trait::async_trait;
 
 /// Event timelines in memory.

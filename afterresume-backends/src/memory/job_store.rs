@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, Trigger};
+use afterresume_core::domain::{
+    Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, Trigger,
+};
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
     JobStoreCapabilities, Lease,
@@ -158,13 +160,19 @@ impl JobStore for MemoryJobStore {
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
         let mut state = self.lock();
-        if let Some(key) = &new.idempotency_key {
-            if let Some(existing) = state.by_key.get(key).and_then(|id| state.jobs.get(id)) {
-                return Ok(InsertedJob { job: existing.clone(), created: false });
-            }
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = state.by_key.get(key).and_then(|id| state.jobs.get(id))
+        {
+            return Ok(InsertedJob {
+                job: existing.clone(),
+                created: false,
+            });
         }
         if state.jobs.contains_key(&new.id) {
-            return Err(Error::already_exists(format!("job {} already exists", new.id)));
+            return Err(Error::already_exists(format!(
+                "job {} already exists",
+                new.id
+            )));
         }
         let job = new.into_job();
         if let Some(key) = &job.idempotency_key {
@@ -185,8 +193,13 @@ impl JobStore for MemoryJobStore {
 
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
         let state = self.lock();
-        let mut jobs: Vec<Job> = state.jobs.values().filter(|j| filter.matches(j)).cloned().collect();
-        jobs.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        let mut jobs: Vec<Job> = state
+            .jobs
+            .values()
+            .filter(|j| filter.matches(j))
+            .cloned()
+            .collect();
+        jobs.sort_by_key(|j| std::cmp::Reverse((j.created_at, j.id)));
         jobs.truncate(filter.effective_limit());
         Ok(jobs)
     }
@@ -204,7 +217,10 @@ impl JobStore for MemoryJobStore {
             .take(limit)
             .map(|(_, id)| *id)
             .collect();
-        Ok(due.into_iter().filter_map(|id| state.claim(id, opts)).collect())
+        Ok(due
+            .into_iter()
+            .filter_map(|id| state.claim(id, opts))
+            .collect())
     }
 
     async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job> {
@@ -216,7 +232,12 @@ impl JobStore for MemoryJobStore {
         })
     }
 
-    async fn finish_job(&self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Job> {
         let mut state = self.lock();
         state.holder(lease)?;
         state.update(lease.job_id, |job| {
@@ -260,7 +281,11 @@ impl JobStore for MemoryJobStore {
         Ok(reaped)
     }
 
-    async fn delete_finished_before(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<JobId>> {
+    async fn delete_finished_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<JobId>> {
         let mut state = self.lock();
         let ids: Vec<JobId> = state
             .jobs
@@ -270,10 +295,10 @@ impl JobStore for MemoryJobStore {
             .map(|j| j.id)
             .collect();
         for id in &ids {
-            if let Some(job) = state.jobs.remove(id) {
-                if let Some(key) = &job.idempotency_key {
-                    state.by_key.remove(key);
-                }
+            if let Some(job) = state.jobs.remove(id)
+                && let Some(key) = &job.idempotency_key
+            {
+                state.by_key.remove(key);
             }
         }
         Ok(ids)
@@ -290,13 +315,21 @@ impl JobStore for MemoryJobStore {
         }
         Ok(counts
             .into_iter()
-            .map(|((job_type, _), (status, count))| JobCount { job_type, status, count })
+            .map(|((job_type, _), (status, count))| JobCount {
+                job_type,
+                status,
+                count,
+            })
             .collect())
     }
 
     async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
         let mut state = self.lock();
-        let existing = state.schedules.values().find(|s| s.name == new.name).cloned();
+        let existing = state
+            .schedules
+            .values()
+            .find(|s| s.name == new.name)
+            .cloned();
         let schedule = match existing {
             Some(old) => Schedule {
                 job_type: new.job_type,

@@ -36,13 +36,19 @@ impl ScriptedLlm {
     }
 
     /// A provider that answers every request with `responder` (after any script).
-    pub fn responding(responder: impl Fn(&LlmRequest) -> Result<Value> + Send + Sync + 'static) -> Self {
-        ScriptedLlm { responder: Some(Box::new(responder)), ..Self::default() }
+    pub fn responding(
+        responder: impl Fn(&LlmRequest) -> Result<Value> + Send + Sync + 'static,
+    ) -> Self {
+        ScriptedLlm {
+            responder: Some(Box::new(responder)),
+            ..Self::default()
+        }
     }
 
     /// Queues a text answer.
     pub fn push_text(&self, text: &str) -> &Self {
-        self.lock_script().push_back(Ok(Value::String(text.to_owned())));
+        self.lock_script()
+            .push_back(Ok(Value::String(text.to_owned())));
         self
     }
 
@@ -60,7 +66,10 @@ impl ScriptedLlm {
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<LlmRequest> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn lock_script(&self) -> std::sync::MutexGuard<'_, VecDeque<Result<Value, Error>>> {
@@ -109,7 +118,10 @@ impl LlmProvider for ScriptedLlm {
         let prompt_len = approx_tokens(&request.prompt)
             + request.system.as_deref().map(approx_tokens).unwrap_or(0);
         Ok(LlmResponse {
-            usage: TokenUsage { prompt_tokens: prompt_len, completion_tokens: approx_tokens(&text) },
+            usage: TokenUsage {
+                prompt_tokens: prompt_len,
+                completion_tokens: approx_tokens(&text),
+            },
             text,
             json,
             model: "scripted".to_owned(),

@@ -5,10 +5,12 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use afterresume_core::Result;
 use afterresume_core::clock::{SharedClock, SystemClock};
 use afterresume_core::domain::JobId;
-use afterresume_core::ports::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
-use afterresume_core::Result;
+use afterresume_core::ports::{
+    Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
@@ -62,7 +64,10 @@ impl MemoryQueue {
             match heap.items.peek() {
                 Some(Reverse((at, _, _))) if *at <= now => {
                     let Reverse((_, _, job_id)) = heap.items.pop().expect("peeked");
-                    out.push(Delivery { job_id, receipt: String::new() });
+                    out.push(Delivery {
+                        job_id,
+                        receipt: String::new(),
+                    });
                 }
                 Some(Reverse((at, _, _))) => {
                     let wait = (*at - now).to_std().unwrap_or_default();
@@ -87,7 +92,8 @@ impl Queue for MemoryQueue {
             for message in messages {
                 heap.seq += 1;
                 let seq = heap.seq;
-                heap.items.push(Reverse((message.available_at, seq, message.job_id)));
+                heap.items
+                    .push(Reverse((message.available_at, seq, message.job_id)));
             }
         }
         for _ in messages {
@@ -131,7 +137,14 @@ impl Queue for MemoryQueue {
     async fn depth(&self) -> Result<QueueDepth> {
         let now = self.clock.now();
         let heap = self.lock();
-        let ready = heap.items.iter().filter(|Reverse((at, _, _))| *at <= now).count() as u64;
-        Ok(QueueDepth { ready, delayed: heap.items.len() as u64 - ready })
+        let ready = heap
+            .items
+            .iter()
+            .filter(|Reverse((at, _, _))| *at <= now)
+            .count() as u64;
+        Ok(QueueDepth {
+            ready,
+            delayed: heap.items.len() as u64 - ready,
+        })
     }
 }

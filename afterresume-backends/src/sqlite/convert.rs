@@ -21,7 +21,8 @@ pub(crate) fn opt_time(us: Option<i64>) -> Option<DateTime<Utc>> {
 
 /// A date from `YYYY-MM-DD`.
 pub(crate) fn date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| Error::unexpected(format!("bad date '{text}' in database")).with_source(e))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| Error::unexpected(format!("bad date '{text}' in database")).with_source(e))
 }
 
 /// A date as `YYYY-MM-DD`.

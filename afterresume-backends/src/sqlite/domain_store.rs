@@ -102,13 +102,32 @@ fn missing(what: &str, id: impl std::fmt::Display) -> Error {
 
 /// Turns a foreign-key failure into a NotFound that names the missing owner.
 fn or_missing(what: &'static str, id: i64) -> impl Fn(Error) -> Error {
-    move |e| if e.kind() == ErrorKind::NotFound { missing(what, id) } else { e }
+    move |e| {
+        if e.kind() == ErrorKind::NotFound {
+            missing(what, id)
+        } else {
+            e
+        }
+    }
 }
 
 impl SqliteBackend {
-    async fn one<T>(&self, sql: &str, id: i64, map: fn(&SqliteRow) -> Result<T>, what: &str) -> Result<T> {
-        let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
-        row.as_ref().map(map).transpose()?.ok_or_else(|| missing(what, id))
+    async fn one<T>(
+        &self,
+        sql: &str,
+        id: i64,
+        map: fn(&SqliteRow) -> Result<T>,
+        what: &str,
+    ) -> Result<T> {
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(map)
+            .transpose()?
+            .ok_or_else(|| missing(what, id))
     }
 }
 
@@ -139,21 +158,42 @@ impl UserStore for SqliteBackend {
     }
 
     async fn get_user(&self, id: UserId) -> Result<User> {
-        self.one("SELECT * FROM users WHERE id = ?", id, user_from_row, "user").await
+        self.one(
+            "SELECT * FROM users WHERE id = ?",
+            id,
+            user_from_row,
+            "user",
+        )
+        .await
     }
 
     async fn get_user_by_username(&self, username: &str) -> Result<User> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
-        row.as_ref().map(user_from_row).transpose()?.ok_or_else(|| missing("user", username))
+        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or_else(|| missing("user", username))
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY id").fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        let rows = sqlx::query("SELECT * FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(password_hash).bind(id).execute(&self.pool).await.map_err(map_sqlx)?;
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
             return Err(missing("user", id));
         }
@@ -183,11 +223,18 @@ impl TokenStore for SqliteBackend {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_sqlx)?;
-        row.as_ref().map(token_from_row).transpose()?.ok_or_else(|| Error::not_found("token not found"))
+        row.as_ref()
+            .map(token_from_row)
+            .transpose()?
+            .ok_or_else(|| Error::not_found("token not found"))
     }
 
     async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id").bind(user_id).fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         rows.iter().map(token_from_row).collect()
     }
 
@@ -225,20 +272,40 @@ impl SkillStore for SqliteBackend {
     }
 
     async fn get_skill(&self, id: SkillId) -> Result<Skill> {
-        self.one("SELECT * FROM skills WHERE id = ?", id, skill_from_row, "skill").await
+        self.one(
+            "SELECT * FROM skills WHERE id = ?",
+            id,
+            skill_from_row,
+            "skill",
+        )
+        .await
     }
 
     async fn get_skill_by_slug(&self, slug: &str) -> Result<Skill> {
-        let row = sqlx::query("SELECT * FROM skills WHERE slug = ?").bind(slug).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
-        row.as_ref().map(skill_from_row).transpose()?.ok_or_else(|| missing("skill", slug))
+        let row = sqlx::query("SELECT * FROM skills WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(skill_from_row)
+            .transpose()?
+            .ok_or_else(|| missing("skill", slug))
     }
 
     async fn list_skills(&self) -> Result<Vec<Skill>> {
-        let rows = sqlx::query("SELECT * FROM skills ORDER BY name, id").fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        let rows = sqlx::query("SELECT * FROM skills ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         rows.iter().map(skill_from_row).collect()
     }
 
-    async fn add_evidence(&self, new: NewSkillEvidence, now: DateTime<Utc>) -> Result<SkillEvidence> {
+    async fn add_evidence(
+        &self,
+        new: NewSkillEvidence,
+        now: DateTime<Utc>,
+    ) -> Result<SkillEvidence> {
         sqlx::query(
             "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, end_offset, \
              confidence, extractor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -273,11 +340,19 @@ impl SkillStore for SqliteBackend {
     }
 
     async fn delete_evidence_for_worklog(&self, worklog_id: WorkLogId) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?").bind(worklog_id).execute(&self.pool).await.map_err(map_sqlx)?;
+        let done = sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?")
+            .bind(worklog_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         Ok(done.rows_affected())
     }
 
-    async fn list_evidence(&self, user_id: UserId, skill_id: SkillId) -> Result<Vec<SkillEvidence>> {
+    async fn list_evidence(
+        &self,
+        user_id: UserId,
+        skill_id: SkillId,
+    ) -> Result<Vec<SkillEvidence>> {
         let rows = sqlx::query("SELECT * FROM skill_evidence WHERE user_id = ? AND skill_id = ? ORDER BY worklog_date DESC, id DESC")
             .bind(user_id)
             .bind(skill_id)
@@ -287,8 +362,14 @@ impl SkillStore for SqliteBackend {
         rows.iter().map(evidence_from_row).collect()
     }
 
-    async fn list_user_evidence(&self, user_id: UserId, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Vec<SkillEvidence>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM skill_evidence WHERE user_id = ");
+    async fn list_user_evidence(
+        &self,
+        user_id: UserId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<SkillEvidence>> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT * FROM skill_evidence WHERE user_id = ");
         q.push_bind(user_id);
         if let Some(from) = from {
             q.push(" AND worklog_date >= ").push_bind(date_text(from));
@@ -303,13 +384,25 @@ impl SkillStore for SqliteBackend {
 
     async fn list_user_skills(&self, user_id: UserId) -> Result<Vec<UserSkill>> {
         let evidence = self.list_user_evidence(user_id, None, None).await?;
-        let skills: std::collections::HashMap<SkillId, Skill> =
-            self.list_skills().await?.into_iter().map(|s| (s.id, s)).collect();
-        Ok(summarize_user_skills(&evidence, |id| skills.get(&id).cloned()))
+        let skills: std::collections::HashMap<SkillId, Skill> = self
+            .list_skills()
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(summarize_user_skills(&evidence, |id| {
+            skills.get(&id).cloned()
+        }))
     }
 
     async fn get_evidence(&self, id: EvidenceId) -> Result<SkillEvidence> {
-        self.one("SELECT * FROM skill_evidence WHERE id = ?", id, evidence_from_row, "evidence").await
+        self.one(
+            "SELECT * FROM skill_evidence WHERE id = ?",
+            id,
+            evidence_from_row,
+            "evidence",
+        )
+        .await
     }
 }
 
@@ -334,11 +427,24 @@ impl ReportStore for SqliteBackend {
     }
 
     async fn get_report(&self, id: ReportId) -> Result<Report> {
-        self.one("SELECT * FROM reports WHERE id = ?", id, report_from_row, "report").await
+        self.one(
+            "SELECT * FROM reports WHERE id = ?",
+            id,
+            report_from_row,
+            "report",
+        )
+        .await
     }
 
-    async fn list_reports(&self, user_id: UserId, kind: Option<ReportKind>, before: Option<ReportId>, limit: usize) -> Result<Vec<Report>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM reports WHERE user_id = ");
+    async fn list_reports(
+        &self,
+        user_id: UserId,
+        kind: Option<ReportKind>,
+        before: Option<ReportId>,
+        limit: usize,
+    ) -> Result<Vec<Report>> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT * FROM reports WHERE user_id = ");
         q.push_bind(user_id);
         if let Some(kind) = kind {
             q.push(" AND kind = ").push_bind(kind.as_str());
@@ -346,7 +452,8 @@ impl ReportStore for SqliteBackend {
         if let Some(before) = before {
             q.push(" AND id < ").push_bind(before);
         }
-        q.push(" ORDER BY id DESC LIMIT ").push_bind(limit.clamp(1, 1000) as i64);
+        q.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(limit.clamp(1, 1000) as i64);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(report_from_row).collect()
     }
@@ -374,12 +481,16 @@ impl ResumeStore for SqliteBackend {
     }
 
     async fn latest_resume(&self, user_id: UserId) -> Result<Resume> {
-        let row = sqlx::query("SELECT * FROM resumes WHERE user_id = ? ORDER BY version DESC LIMIT 1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        row.as_ref().map(resume_from_row).transpose()?.ok_or_else(|| Error::not_found(format!("user {user_id} has no resume yet")))
+        let row =
+            sqlx::query("SELECT * FROM resumes WHERE user_id = ? ORDER BY version DESC LIMIT 1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(resume_from_row)
+            .transpose()?
+            .ok_or_else(|| Error::not_found(format!("user {user_id} has no resume yet")))
     }
 
     async fn get_resume_version(&self, user_id: UserId, version: u32) -> Result<Resume> {
@@ -389,15 +500,27 @@ impl ResumeStore for SqliteBackend {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_sqlx)?;
-        row.as_ref().map(resume_from_row).transpose()?.ok_or_else(|| missing("resume version", version))
+        row.as_ref()
+            .map(resume_from_row)
+            .transpose()?
+            .ok_or_else(|| missing("resume version", version))
     }
 
     async fn list_resume_versions(&self, user_id: UserId) -> Result<Vec<(u32, DateTime<Utc>)>> {
-        let rows = sqlx::query("SELECT version, created_at FROM resumes WHERE user_id = ? ORDER BY version DESC")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        rows.iter().map(|r| Ok((get::<i64>(r, "version")? as u32, time(get(r, "created_at")?)))).collect()
+        let rows = sqlx::query(
+            "SELECT version, created_at FROM resumes WHERE user_id = ? ORDER BY version DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get::<i64>(r, "version")? as u32,
+                    time(get(r, "created_at")?),
+                ))
+            })
+            .collect()
     }
 }

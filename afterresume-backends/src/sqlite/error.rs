@@ -14,10 +14,16 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> Error {
             Error::not_found("a referenced entity does not exist").with_source(err)
         }
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            Error::backend("sqlite: database unavailable").temporary().with_source(err)
+            Error::backend("sqlite: database unavailable")
+                .temporary()
+                .with_source(err)
         }
-        sqlx::Error::Database(db) if db.message().contains("locked") || db.message().contains("busy") => {
-            Error::backend("sqlite: database busy").temporary().with_source(err)
+        sqlx::Error::Database(db)
+            if db.message().contains("locked") || db.message().contains("busy") =>
+        {
+            Error::backend("sqlite: database busy")
+                .temporary()
+                .with_source(err)
         }
         _ => Error::new(ErrorKind::Backend, "sqlite: query failed").with_source(err),
     }

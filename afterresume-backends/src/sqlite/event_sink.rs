@@ -1,8 +1,8 @@
 //! [`EventSink`] on SQLite: an append-only table indexed by (job_id, id).
 
+use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
 use afterresume_core::ports::{EventSink, ListEventsOptions};
-use afterresume_core::Result;
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -17,8 +17,9 @@ impl EventSink for SqliteBackend {
             return Ok(());
         }
         // One statement per call, so a call's events are stored whole or not at all.
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) ");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) ",
+        );
         q.push_values(events, |mut row, e| {
             row.push_bind(e.job_id)
                 .push_bind(micros(e.timestamp))
@@ -33,13 +34,14 @@ impl EventSink for SqliteBackend {
     }
 
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {
-        let rows = sqlx::query("SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
-            .bind(job_id)
-            .bind(opts.after_id.unwrap_or(0))
-            .bind(opts.effective_limit() as i64)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+        let rows =
+            sqlx::query("SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
+                .bind(job_id)
+                .bind(opts.after_id.unwrap_or(0))
+                .bind(opts.effective_limit() as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
         rows.iter()
             .map(|r| {
                 Ok(Event {
@@ -47,7 +49,10 @@ impl EventSink for SqliteBackend {
                     job_id: r.try_get("job_id").map_err(map_sqlx)?,
                     timestamp: time(r.try_get("timestamp").map_err(map_sqlx)?),
                     level: r.try_get::<String, _>("level").map_err(map_sqlx)?.parse()?,
-                    source: r.try_get::<String, _>("source").map_err(map_sqlx)?.parse()?,
+                    source: r
+                        .try_get::<String, _>("source")
+                        .map_err(map_sqlx)?
+                        .parse()?,
                     message: r.try_get("message").map_err(map_sqlx)?,
                     data: json(&r.try_get::<String, _>("data").map_err(map_sqlx)?)?,
                     trace_id: r.try_get("trace_id").map_err(map_sqlx)?,
@@ -59,13 +64,19 @@ impl EventSink for SqliteBackend {
     async fn delete_for_jobs(&self, job_ids: &[JobId]) -> Result<u64> {
         let mut deleted = 0;
         for chunk in job_ids.chunks(500) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM job_events WHERE job_id IN (");
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("DELETE FROM job_events WHERE job_id IN (");
             let mut ids = q.separated(", ");
             for id in chunk {
                 ids.push_bind(*id);
             }
             q.push(")");
-            deleted += q.build().execute(&self.pool).await.map_err(map_sqlx)?.rows_affected();
+            deleted += q
+                .build()
+                .execute(&self.pool)
+                .await
+                .map_err(map_sqlx)?
+                .rows_affected();
         }
         Ok(deleted)
     }

@@ -2,7 +2,8 @@
 
 use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
 use afterresume_core::ports::{
-    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore, JobStoreCapabilities, Lease,
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
+    JobStoreCapabilities, Lease,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -76,7 +77,11 @@ const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expire
 
 impl SqliteBackend {
     async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
-        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         row.as_ref().map(job_from_row).transpose()
     }
 
@@ -121,8 +126,15 @@ impl JobStore for SqliteBackend {
             return Ok(InsertedJob { job, created: true });
         }
         let key = job.idempotency_key.as_deref().unwrap_or_default();
-        let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?").bind(key).fetch_one(&self.pool).await.map_err(map_sqlx)?;
-        Ok(InsertedJob { job: job_from_row(&row)?, created: false })
+        let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(InsertedJob {
+            job: job_from_row(&row)?,
+            created: false,
+        })
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -150,15 +162,22 @@ impl JobStore for SqliteBackend {
             q.push(" AND created_at < ").push_bind(micros(to));
         }
         if let Some((created, id)) = filter.after {
-            q.push(" AND (created_at, id) < (").push_bind(micros(created)).push(", ").push_bind(id).push(")");
+            q.push(" AND (created_at, id) < (")
+                .push_bind(micros(created))
+                .push(", ")
+                .push_bind(id)
+                .push(")");
         }
-        q.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(filter.effective_limit() as i64);
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .push_bind(filter.effective_limit() as i64);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         jobs_from_rows(&rows)
     }
 
     async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-        let sql = format!("UPDATE jobs SET {CLAIM_SET} WHERE id = ?4 AND status = 'queued' AND run_at <= ?5 RETURNING *");
+        let sql = format!(
+            "UPDATE jobs SET {CLAIM_SET} WHERE id = ?4 AND status = 'queued' AND run_at <= ?5 RETURNING *"
+        );
         let row = sqlx::query(&sql)
             .bind(micros(opts.lease_expires_at))
             .bind(&opts.worker_id)
@@ -205,7 +224,12 @@ impl JobStore for SqliteBackend {
         }
     }
 
-    async fn finish_job(&self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Job> {
         const GUARD: &str = " WHERE id = ?1 AND status = 'running' AND attempt = ?2 RETURNING *";
         let (set, text, at): (&str, Option<String>, Option<i64>) = match outcome {
             JobOutcome::Succeeded { result } => (
@@ -213,21 +237,27 @@ impl JobStore for SqliteBackend {
                 Some(result.to_string()),
                 Some(micros(now)),
             ),
-            JobOutcome::Failed { error } => {
-                ("status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL", Some(error), Some(micros(now)))
-            }
-            JobOutcome::Cancelled { reason } => {
-                ("status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL", Some(reason), Some(micros(now)))
-            }
+            JobOutcome::Failed { error } => (
+                "status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL",
+                Some(error),
+                Some(micros(now)),
+            ),
+            JobOutcome::Cancelled { reason } => (
+                "status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL",
+                Some(reason),
+                Some(micros(now)),
+            ),
             JobOutcome::Retry { error, run_at } => (
                 "status = 'queued', error = ?3, run_at = ?4, retry_count = retry_count + 1, trigger = 'retry', \
                  lease_expires_at = NULL",
                 Some(error),
                 Some(micros(run_at)),
             ),
-            JobOutcome::Released => {
-                ("status = 'queued', run_at = COALESCE(?4, run_at), lease_expires_at = NULL, error = COALESCE(?3, error)", None, Some(micros(now)))
-            }
+            JobOutcome::Released => (
+                "status = 'queued', run_at = COALESCE(?4, run_at), lease_expires_at = NULL, error = COALESCE(?3, error)",
+                None,
+                Some(micros(now)),
+            ),
         };
         let sql = format!("UPDATE jobs SET {set}{GUARD}");
         let row = sqlx::query(&sql)
@@ -257,16 +287,21 @@ impl JobStore for SqliteBackend {
         if let Some(row) = cancelled {
             return Ok(CancelOutcome::Cancelled(job_from_row(&row)?));
         }
-        let requested = sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running' RETURNING *")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+        let requested = sqlx::query(
+            "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running' RETURNING *",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
         if let Some(row) = requested {
             return Ok(CancelOutcome::Requested(job_from_row(&row)?));
         }
         match self.find_job(id).await? {
-            Some(job) => Err(Error::conflict(format!("job {id} is already {}", job.status))),
+            Some(job) => Err(Error::conflict(format!(
+                "job {id} is already {}",
+                job.status
+            ))),
             None => Err(job_not_found(id)),
         }
     }
@@ -296,7 +331,11 @@ impl JobStore for SqliteBackend {
         jobs_from_rows(&rows)
     }
 
-    async fn delete_finished_before(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<JobId>> {
+    async fn delete_finished_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<JobId>> {
         let rows = sqlx::query(
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? \
              AND status IN ('success', 'failed', 'cancelled') LIMIT ?) RETURNING id",
@@ -306,7 +345,9 @@ impl JobStore for SqliteBackend {
         .fetch_all(&self.pool)
         .await
         .map_err(map_sqlx)?;
-        rows.iter().map(|r| r.try_get("id").map_err(map_sqlx)).collect()
+        rows.iter()
+            .map(|r| r.try_get("id").map_err(map_sqlx))
+            .collect()
     }
 
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
@@ -318,7 +359,10 @@ impl JobStore for SqliteBackend {
             .map(|r| {
                 Ok(JobCount {
                     job_type: r.try_get("job_type").map_err(map_sqlx)?,
-                    status: r.try_get::<String, _>("status").map_err(map_sqlx)?.parse::<JobStatus>()?,
+                    status: r
+                        .try_get::<String, _>("status")
+                        .map_err(map_sqlx)?
+                        .parse::<JobStatus>()?,
                     count: r.try_get::<i64, _>("n").map_err(map_sqlx)? as u64,
                 })
             })
@@ -349,24 +393,44 @@ impl JobStore for SqliteBackend {
     }
 
     async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule> {
-        let row = sqlx::query("SELECT * FROM schedules WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
-        row.as_ref().map(schedule_from_row).transpose()?.ok_or_else(|| schedule_not_found(id))
+        let row = sqlx::query("SELECT * FROM schedules WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(schedule_from_row)
+            .transpose()?
+            .ok_or_else(|| schedule_not_found(id))
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>> {
-        let rows = sqlx::query("SELECT * FROM schedules ORDER BY name").fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        let rows = sqlx::query("SELECT * FROM schedules ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         rows.iter().map(schedule_from_row).collect()
     }
 
     async fn delete_schedule(&self, id: ScheduleId) -> Result<()> {
-        let done = sqlx::query("DELETE FROM schedules WHERE id = ?").bind(id).execute(&self.pool).await.map_err(map_sqlx)?;
+        let done = sqlx::query("DELETE FROM schedules WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
             return Err(schedule_not_found(id));
         }
         Ok(())
     }
 
-    async fn set_schedule_enabled(&self, id: ScheduleId, enabled: bool, next_run_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Schedule> {
+    async fn set_schedule_enabled(
+        &self,
+        id: ScheduleId,
+        enabled: bool,
+        next_run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Schedule> {
         let row = sqlx::query("UPDATE schedules SET enabled = ?, next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *")
             .bind(enabled)
             .bind(micros(next_run_at))
@@ -375,7 +439,10 @@ impl JobStore for SqliteBackend {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_sqlx)?;
-        row.as_ref().map(schedule_from_row).transpose()?.ok_or_else(|| schedule_not_found(id))
+        row.as_ref()
+            .map(schedule_from_row)
+            .transpose()?
+            .ok_or_else(|| schedule_not_found(id))
     }
 
     async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>> {
@@ -388,7 +455,13 @@ impl JobStore for SqliteBackend {
         rows.iter().map(schedule_from_row).collect()
     }
 
-    async fn advance_schedule(&self, id: ScheduleId, expected: DateTime<Utc>, next: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+    async fn advance_schedule(
+        &self,
+        id: ScheduleId,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query("UPDATE schedules SET last_run_at = ?1, next_run_at = ?2, updated_at = ?3 WHERE id = ?4 AND next_run_at = ?1")
             .bind(micros(expected))
             .bind(micros(next))

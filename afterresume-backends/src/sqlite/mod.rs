@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
 use afterresume_core::{Error, Result};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tokio::sync::Notify;
 
 use error::map_sqlx;
@@ -52,7 +54,9 @@ impl SqliteBackend {
     /// A fresh database in a temporary folder that is deleted when the last clone of
     /// the backend is dropped: for tests.
     pub async fn open_temporary() -> Result<Self> {
-        let dir = tempfile::tempdir().map_err(|e| Error::backend("sqlite: could not create a temporary folder").with_source(e))?;
+        let dir = tempfile::tempdir().map_err(|e| {
+            Error::backend("sqlite: could not create a temporary folder").with_source(e)
+        })?;
         let path = dir.path().join("afterresume.sqlite3");
         Self::open_path(&path, Some(Arc::new(dir))).await
     }
@@ -60,7 +64,8 @@ impl SqliteBackend {
     async fn open_path(path: &Path, temp: Option<Arc<tempfile::TempDir>>) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
-                Error::config_invalid(format!("sqlite: cannot create folder {}", parent.display())).with_source(e)
+                Error::config_invalid(format!("sqlite: cannot create folder {}", parent.display()))
+                    .with_source(e)
             })?;
         }
         let options = SqliteConnectOptions::new()
@@ -79,7 +84,12 @@ impl SqliteBackend {
             .run(&pool)
             .await
             .map_err(|e| Error::backend("sqlite: migrations failed").with_source(e))?;
-        Ok(SqliteBackend { pool, clock: Arc::new(SystemClock), notify: Arc::new(Notify::new()), _temp: temp })
+        Ok(SqliteBackend {
+            pool,
+            clock: Arc::new(SystemClock),
+            notify: Arc::new(Notify::new()),
+            _temp: temp,
+        })
     }
 
     /// Uses another clock for the queue's notion of "due" (use the engine's clock).
@@ -104,7 +114,9 @@ fn parse_url(url: &str) -> Result<PathBuf> {
     let rest = match url.strip_prefix("sqlite:") {
         Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
         None if url.contains("://") => {
-            return Err(Error::config_invalid(format!("sqlite: '{url}' is not a sqlite url")));
+            return Err(Error::config_invalid(format!(
+                "sqlite: '{url}' is not a sqlite url"
+            )));
         }
         None => url,
     };
@@ -115,8 +127,13 @@ fn parse_url(url: &str) -> Result<PathBuf> {
         ));
     }
     // "sqlite:////abs" and "sqlite:///abs" both mean "/abs".
-    let path = if path.starts_with("//") { &path[1..] } else { path };
-    PathBuf::from_str(path).map_err(|_| Error::config_invalid(format!("sqlite: bad path in '{url}'")))
+    let path = if path.starts_with("//") {
+        &path[1..]
+    } else {
+        path
+    };
+    PathBuf::from_str(path)
+        .map_err(|_| Error::config_invalid(format!("sqlite: bad path in '{url}'")))
 }
 
 #[cfg(test)]
@@ -125,10 +142,22 @@ mod tests {
 
     #[test]
     fn urls_name_files() {
-        assert_eq!(parse_url("sqlite:///tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
-        assert_eq!(parse_url("sqlite:////tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
-        assert_eq!(parse_url("sqlite://data/a.db").unwrap(), PathBuf::from("data/a.db"));
-        assert_eq!(parse_url("sqlite:data/a.db?mode=rwc").unwrap(), PathBuf::from("data/a.db"));
+        assert_eq!(
+            parse_url("sqlite:///tmp/a.db").unwrap(),
+            PathBuf::from("/tmp/a.db")
+        );
+        assert_eq!(
+            parse_url("sqlite:////tmp/a.db").unwrap(),
+            PathBuf::from("/tmp/a.db")
+        );
+        assert_eq!(
+            parse_url("sqlite://data/a.db").unwrap(),
+            PathBuf::from("data/a.db")
+        );
+        assert_eq!(
+            parse_url("sqlite:data/a.db?mode=rwc").unwrap(),
+            PathBuf::from("data/a.db")
+        );
         assert_eq!(parse_url("data/a.db").unwrap(), PathBuf::from("data/a.db"));
         assert!(parse_url("postgres://x").is_err());
         assert!(parse_url("sqlite::memory:").is_err());

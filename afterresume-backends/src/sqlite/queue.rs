@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
-use afterresume_core::ports::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
 use afterresume_core::Result;
+use afterresume_core::ports::{
+    Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
+};
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -43,10 +45,22 @@ impl SqliteQueue {
         .map_err(map_sqlx)?;
         let mut taken = rows
             .iter()
-            .map(|r| Ok((r.try_get::<i64, _>("available_at").map_err(map_sqlx)?, r.try_get::<i64, _>("seq").map_err(map_sqlx)?, r.try_get("job_id").map_err(map_sqlx)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("available_at").map_err(map_sqlx)?,
+                    r.try_get::<i64, _>("seq").map_err(map_sqlx)?,
+                    r.try_get("job_id").map_err(map_sqlx)?,
+                ))
+            })
             .collect::<Result<Vec<(i64, i64, uuid::Uuid)>>>()?;
         taken.sort();
-        Ok(taken.into_iter().map(|(_, seq, job_id)| Delivery { job_id, receipt: seq.to_string() }).collect())
+        Ok(taken
+            .into_iter()
+            .map(|(_, seq, job_id)| Delivery {
+                job_id,
+                receipt: seq.to_string(),
+            })
+            .collect())
     }
 }
 
@@ -61,11 +75,15 @@ impl Queue for SqliteQueue {
             return Ok(());
         }
         for chunk in messages.chunks(300) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO queue_messages (job_id, available_at) ");
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO queue_messages (job_id, available_at) ");
             q.push_values(chunk, |mut row, m| {
                 row.push_bind(m.job_id).push_bind(micros(m.available_at));
             });
-            q.build().execute(&self.backend.pool).await.map_err(map_sqlx)?;
+            q.build()
+                .execute(&self.backend.pool)
+                .await
+                .map_err(map_sqlx)?;
         }
         self.backend.notify.notify_waiters();
         Ok(())

@@ -1,6 +1,8 @@
 //! [`WorkLogStore`] on SQLite.
 
-use afterresume_core::domain::{NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
+use afterresume_core::domain::{
+    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+};
 use afterresume_core::ports::WorkLogStore;
 use afterresume_core::{Error, ErrorKind, Result};
 use async_trait::async_trait;
@@ -45,7 +47,11 @@ fn owner_missing(user_id: UserId) -> impl Fn(Error) -> Error {
     }
 }
 
-async fn insert(conn: &mut SqliteConnection, w: &NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+async fn insert(
+    conn: &mut SqliteConnection,
+    w: &NewWorkLog,
+    now: DateTime<Utc>,
+) -> Result<WorkLog> {
     let row = sqlx::query(
         "INSERT INTO worklogs (user_id, date, content, title, tags, source, metadata, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING *",
@@ -72,7 +78,11 @@ impl WorkLogStore for SqliteBackend {
         insert(&mut conn, &new, now).await
     }
 
-    async fn create_worklogs(&self, new: Vec<NewWorkLog>, now: DateTime<Utc>) -> Result<Vec<WorkLog>> {
+    async fn create_worklogs(
+        &self,
+        new: Vec<NewWorkLog>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkLog>> {
         let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         let mut out = Vec::with_capacity(new.len());
         for w in &new {
@@ -83,8 +93,15 @@ impl WorkLogStore for SqliteBackend {
     }
 
     async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog> {
-        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_sqlx)?;
-        row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))
     }
 
     async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
@@ -99,22 +116,46 @@ impl WorkLogStore for SqliteBackend {
             q.push(" AND date <= ").push_bind(date_text(to));
         }
         if let Some(tag) = &filter.tag {
-            q.push(" AND EXISTS (SELECT 1 FROM json_each(worklogs.tags) WHERE value = ").push_bind(tag.clone()).push(")");
+            q.push(" AND EXISTS (SELECT 1 FROM json_each(worklogs.tags) WHERE value = ")
+                .push_bind(tag.clone())
+                .push(")");
         }
         if let Some((d, id)) = filter.after {
-            q.push(" AND (date, id) < (").push_bind(date_text(d)).push(", ").push_bind(id).push(")");
+            q.push(" AND (date, id) < (")
+                .push_bind(date_text(d))
+                .push(", ")
+                .push_bind(id)
+                .push(")");
         }
-        q.push(" ORDER BY date DESC, id DESC LIMIT ").push_bind(filter.effective_limit() as i64);
+        q.push(" ORDER BY date DESC, id DESC LIMIT ")
+            .push_bind(filter.effective_limit() as i64);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(worklog_from_row).collect()
     }
 
-    async fn update_worklog(&self, id: WorkLogId, patch: WorkLogPatch, now: DateTime<Utc>) -> Result<WorkLog> {
+    async fn update_worklog(
+        &self,
+        id: WorkLogId,
+        patch: WorkLogPatch,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
         let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         // Take the write lock first, so no one changes the row between read and write.
-        sqlx::query("UPDATE worklogs SET updated_at = updated_at WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(map_sqlx)?;
-        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(map_sqlx)?;
-        let mut worklog = row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))?;
+        sqlx::query("UPDATE worklogs SET updated_at = updated_at WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let mut worklog = row
+            .as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))?;
         let content_changed = apply_worklog_patch(&mut worklog, patch, now);
         sqlx::query(
             "UPDATE worklogs SET date = ?, content = ?, title = ?, tags = ?, source = ?, metadata = ?, analysis = ?, \
@@ -134,7 +175,11 @@ impl WorkLogStore for SqliteBackend {
         .map_err(map_sqlx)?;
         if content_changed {
             // Offsets of old evidence no longer point at the right text.
-            sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?").bind(id).execute(&mut *tx).await.map_err(map_sqlx)?;
+            sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
         } else {
             sqlx::query("UPDATE skill_evidence SET worklog_date = ? WHERE worklog_id = ?")
                 .bind(date_text(worklog.date))
@@ -149,21 +194,35 @@ impl WorkLogStore for SqliteBackend {
 
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {
         // Evidence goes with it (ON DELETE CASCADE).
-        let done = sqlx::query("DELETE FROM worklogs WHERE id = ?").bind(id).execute(&self.pool).await.map_err(map_sqlx)?;
+        let done = sqlx::query("DELETE FROM worklogs WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
             return Err(not_found(id));
         }
         Ok(())
     }
 
-    async fn set_worklog_analysis(&self, id: WorkLogId, analysis: Value, now: DateTime<Utc>) -> Result<WorkLog> {
-        let row = sqlx::query("UPDATE worklogs SET analysis = ?, updated_at = ? WHERE id = ? RETURNING *")
-            .bind(analysis.to_string())
-            .bind(micros(now))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        row.as_ref().map(worklog_from_row).transpose()?.ok_or_else(|| not_found(id))
+    async fn set_worklog_analysis(
+        &self,
+        id: WorkLogId,
+        analysis: Value,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
+        let row = sqlx::query(
+            "UPDATE worklogs SET analysis = ?, updated_at = ? WHERE id = ? RETURNING *",
+        )
+        .bind(analysis.to_string())
+        .bind(micros(now))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))
     }
 }

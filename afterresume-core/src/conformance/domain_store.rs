@@ -45,7 +45,13 @@ fn day(d: u32) -> NaiveDate {
 async fn user(store: &SharedDomainStore, name: &str) -> User {
     store
         .create_user(
-            NewUser { username: name.into(), email: format!("{name}@example.com"), full_name: name.to_uppercase(), password_hash: "$argon2id$x".into(), is_staff: false },
+            NewUser {
+                username: name.into(),
+                email: format!("{name}@example.com"),
+                full_name: name.to_uppercase(),
+                password_hash: "$argon2id$x".into(),
+                is_staff: false,
+            },
             t0(),
         )
         .await
@@ -53,7 +59,12 @@ async fn user(store: &SharedDomainStore, name: &str) -> User {
 }
 
 fn skill(slug: &str, category: SkillCategory) -> NewSkill {
-    NewSkill { name: slug.to_uppercase(), slug: slug.into(), category, aliases: vec![format!("{slug}-alias")] }
+    NewSkill {
+        name: slug.to_uppercase(),
+        slug: slug.into(),
+        category,
+        aliases: vec![format!("{slug}-alias")],
+    }
 }
 
 fn evidence(user: UserId, skill: SkillId, worklog: &WorkLog, start: u32) -> NewSkillEvidence {
@@ -81,17 +92,41 @@ where
     assert!(alice.is_active && !alice.is_staff);
     assert_eq!(alice.full_name, "ALICE");
     let err = store
-        .create_user(NewUser { username: "ALICE".into(), ..NewUser::default() }, t0())
+        .create_user(
+            NewUser {
+                username: "ALICE".into(),
+                ..NewUser::default()
+            },
+            t0(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists);
     assert_eq!(store.get_user(alice.id).await.unwrap(), alice);
-    assert_eq!(store.get_user_by_username("Alice").await.unwrap().id, alice.id);
-    assert_eq!(store.get_user(alice.id + 100).await.unwrap_err().kind(), ErrorKind::NotFound);
-    store.set_password_hash(alice.id, "$argon2id$new").await.unwrap();
-    assert_eq!(store.get_user(alice.id).await.unwrap().password_hash, "$argon2id$new");
+    assert_eq!(
+        store.get_user_by_username("Alice").await.unwrap().id,
+        alice.id
+    );
+    assert_eq!(
+        store.get_user(alice.id + 100).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    store
+        .set_password_hash(alice.id, "$argon2id$new")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_user(alice.id).await.unwrap().password_hash,
+        "$argon2id$new"
+    );
     let bob = user(&store, "bob").await;
-    let ids: Vec<_> = store.list_users().await.unwrap().into_iter().map(|u| u.id).collect();
+    let ids: Vec<_> = store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
     assert_eq!(ids, vec![alice.id, bob.id]);
 }
 
@@ -105,22 +140,53 @@ where
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
     let token = store
-        .create_token(NewApiToken { user_id: alice.id, name: "laptop".into(), token_hash: "h1".into() }, t0())
+        .create_token(
+            NewApiToken {
+                user_id: alice.id,
+                name: "laptop".into(),
+                token_hash: "h1".into(),
+            },
+            t0(),
+        )
         .await
         .unwrap();
     assert_eq!(token.last_used_at, None);
     let used = store.use_token("h1", at(5)).await.unwrap();
-    assert_eq!((used.id, used.user_id, used.last_used_at), (token.id, alice.id, Some(at(5))));
-    assert_eq!(store.use_token("nope", at(5)).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        (used.id, used.user_id, used.last_used_at),
+        (token.id, alice.id, Some(at(5)))
+    );
+    assert_eq!(
+        store.use_token("nope", at(5)).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     let dup = store
-        .create_token(NewApiToken { user_id: bob.id, name: "x".into(), token_hash: "h1".into() }, t0())
+        .create_token(
+            NewApiToken {
+                user_id: bob.id,
+                name: "x".into(),
+                token_hash: "h1".into(),
+            },
+            t0(),
+        )
         .await
         .unwrap_err();
     assert_eq!(dup.kind(), ErrorKind::AlreadyExists);
-    assert_eq!(store.revoke_token(bob.id, token.id, at(6)).await.unwrap_err().kind(), ErrorKind::NotFound, "bob revoked alice's token");
+    assert_eq!(
+        store
+            .revoke_token(bob.id, token.id, at(6))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound,
+        "bob revoked alice's token"
+    );
     store.revoke_token(alice.id, token.id, at(6)).await.unwrap();
     store.revoke_token(alice.id, token.id, at(7)).await.unwrap();
-    assert_eq!(store.use_token("h1", at(8)).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.use_token("h1", at(8)).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     let listed = store.list_tokens(alice.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].revoked_at, Some(at(6)));
@@ -141,27 +207,60 @@ where
     let w = store.create_worklog(new, t0()).await.unwrap();
     assert_eq!(w.analysis, None);
     assert_eq!(store.get_worklog(w.id).await.unwrap(), w);
-    let analyzed = store.set_worklog_analysis(w.id, json!({ "skills": [] }), at(1)).await.unwrap();
+    let analyzed = store
+        .set_worklog_analysis(w.id, json!({ "skills": [] }), at(1))
+        .await
+        .unwrap();
     assert_eq!(analyzed.analysis, Some(json!({ "skills": [] })));
 
     let patched = store
-        .update_worklog(w.id, WorkLogPatch { tags: Some(vec!["billing".into()]), title: Some(None), ..Default::default() }, at(2))
+        .update_worklog(
+            w.id,
+            WorkLogPatch {
+                tags: Some(vec!["billing".into()]),
+                title: Some(None),
+                ..Default::default()
+            },
+            at(2),
+        )
         .await
         .unwrap();
-    assert_eq!((patched.tags.clone(), patched.title.clone()), (vec!["billing".to_owned()], None));
+    assert_eq!(
+        (patched.tags.clone(), patched.title.clone()),
+        (vec!["billing".to_owned()], None)
+    );
     assert_eq!(patched.content, w.content);
-    assert!(patched.analysis.is_some(), "a patch without content keeps the analysis");
+    assert!(
+        patched.analysis.is_some(),
+        "a patch without content keeps the analysis"
+    );
     assert_eq!((patched.created_at, patched.updated_at), (t0(), at(2)));
     let rewritten = store
-        .update_worklog(w.id, WorkLogPatch { content: Some("Something else".into()), ..Default::default() }, at(3))
+        .update_worklog(
+            w.id,
+            WorkLogPatch {
+                content: Some("Something else".into()),
+                ..Default::default()
+            },
+            at(3),
+        )
         .await
         .unwrap();
     assert_eq!(rewritten.analysis, None);
     assert_eq!(rewritten.metadata, json!({ "ticket": "BIL-7" }));
     store.delete_worklog(w.id).await.unwrap();
-    assert_eq!(store.get_worklog(w.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-    assert_eq!(store.delete_worklog(w.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-    let orphan = store.create_worklog(NewWorkLog::new(alice.id + 99, day(1), "x"), t0()).await.unwrap_err();
+    assert_eq!(
+        store.get_worklog(w.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        store.delete_worklog(w.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let orphan = store
+        .create_worklog(NewWorkLog::new(alice.id + 99, day(1), "x"), t0())
+        .await
+        .unwrap_err();
     assert_eq!(orphan.kind(), ErrorKind::NotFound);
 }
 
@@ -184,9 +283,16 @@ where
             expected.push(store.create_worklog(w, t0()).await.unwrap());
         }
     }
-    store.create_worklog(NewWorkLog::new(bob.id, day(5), "bob's"), t0()).await.unwrap();
-    expected.sort_by(|a, b| (b.date, b.id).cmp(&(a.date, a.id)));
-    let mut filter = WorkLogFilter { user_id: Some(alice.id), limit: 5, ..Default::default() };
+    store
+        .create_worklog(NewWorkLog::new(bob.id, day(5), "bob's"), t0())
+        .await
+        .unwrap();
+    expected.sort_by_key(|w| std::cmp::Reverse((w.date, w.id)));
+    let mut filter = WorkLogFilter {
+        user_id: Some(alice.id),
+        limit: 5,
+        ..Default::default()
+    };
     let mut seen = Vec::new();
     loop {
         let page = store.list_worklogs(&filter).await.unwrap();
@@ -199,17 +305,34 @@ where
     }
     assert_eq!(seen, expected.iter().map(|w| w.id).collect::<Vec<_>>());
     let ranged = store
-        .list_worklogs(&WorkLogFilter { user_id: Some(alice.id), date_from: Some(day(3)), date_to: Some(day(6)), limit: 100, ..Default::default() })
+        .list_worklogs(&WorkLogFilter {
+            user_id: Some(alice.id),
+            date_from: Some(day(3)),
+            date_to: Some(day(6)),
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(ranged.len(), 8);
     let tagged = store
-        .list_worklogs(&WorkLogFilter { user_id: Some(alice.id), tag: Some("oncall".into()), limit: 100, ..Default::default() })
+        .list_worklogs(&WorkLogFilter {
+            user_id: Some(alice.id),
+            tag: Some("oncall".into()),
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(tagged.len(), 8);
     assert!(tagged.iter().all(|w| w.tags == vec!["oncall".to_owned()]));
-    let everyone = store.list_worklogs(&WorkLogFilter { limit: 100, ..Default::default() }).await.unwrap();
+    let everyone = store
+        .list_worklogs(&WorkLogFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(everyone.len(), 25);
 }
 
@@ -221,14 +344,28 @@ where
 {
     let store = make().await;
     let alice = user(&store, "alice").await;
-    let good: Vec<_> = (1..=3).map(|d| NewWorkLog::new(alice.id, day(d), format!("entry {d}"))).collect();
+    let good: Vec<_> = (1..=3)
+        .map(|d| NewWorkLog::new(alice.id, day(d), format!("entry {d}")))
+        .collect();
     let created = store.create_worklogs(good.clone(), t0()).await.unwrap();
     assert_eq!(created.len(), 3);
-    assert_eq!(created.iter().map(|w| w.content.as_str()).collect::<Vec<_>>(), vec!["entry 1", "entry 2", "entry 3"]);
+    assert_eq!(
+        created
+            .iter()
+            .map(|w| w.content.as_str())
+            .collect::<Vec<_>>(),
+        vec!["entry 1", "entry 2", "entry 3"]
+    );
     let mut bad = good;
     bad.push(NewWorkLog::new(alice.id + 50, day(4), "no such owner"));
     assert!(store.create_worklogs(bad, t0()).await.is_err());
-    let all = store.list_worklogs(&WorkLogFilter { limit: 100, ..Default::default() }).await.unwrap();
+    let all = store
+        .list_worklogs(&WorkLogFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(all.len(), 3, "a failed bulk create left rows behind");
 }
 
@@ -239,7 +376,10 @@ where
     Fut: Future<Output = SharedDomainStore>,
 {
     let store = make().await;
-    let pg = store.upsert_skill(skill("postgresql", SkillCategory::Database)).await.unwrap();
+    let pg = store
+        .upsert_skill(skill("postgresql", SkillCategory::Database))
+        .await
+        .unwrap();
     let mut renamed = skill("postgresql", SkillCategory::Database);
     renamed.name = "PostgreSQL".into();
     renamed.aliases = vec!["postgres".into(), "psql".into()];
@@ -247,11 +387,26 @@ where
     assert_eq!(pg2.id, pg.id);
     assert_eq!(pg2.aliases, vec!["postgres", "psql"]);
     assert_eq!(store.get_skill(pg.id).await.unwrap(), pg2);
-    assert_eq!(store.get_skill_by_slug("postgresql").await.unwrap().name, "PostgreSQL");
-    store.upsert_skill(skill("go", SkillCategory::Language)).await.unwrap();
-    let names: Vec<_> = store.list_skills().await.unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(
+        store.get_skill_by_slug("postgresql").await.unwrap().name,
+        "PostgreSQL"
+    );
+    store
+        .upsert_skill(skill("go", SkillCategory::Language))
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .list_skills()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, vec!["GO", "PostgreSQL"]);
-    assert_eq!(store.get_skill_by_slug("nope").await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.get_skill_by_slug("nope").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// Evidence is idempotent; user skills summarize it and list only evidenced skills.
@@ -263,26 +418,75 @@ where
     let store = make().await;
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
-    let pg = store.upsert_skill(skill("postgresql", SkillCategory::Database)).await.unwrap();
-    let k8s = store.upsert_skill(skill("kubernetes", SkillCategory::Tool)).await.unwrap();
-    store.upsert_skill(skill("cobol", SkillCategory::Language)).await.unwrap();
-    let w1 = store.create_worklog(NewWorkLog::new(alice.id, day(2), "Postgres and k8s"), t0()).await.unwrap();
-    let w2 = store.create_worklog(NewWorkLog::new(alice.id, day(9), "More Postgres"), t0()).await.unwrap();
-    let first = store.add_evidence(evidence(alice.id, pg.id, &w1, 0), t0()).await.unwrap();
-    let again = store.add_evidence(evidence(alice.id, pg.id, &w1, 0), at(9)).await.unwrap();
+    let pg = store
+        .upsert_skill(skill("postgresql", SkillCategory::Database))
+        .await
+        .unwrap();
+    let k8s = store
+        .upsert_skill(skill("kubernetes", SkillCategory::Tool))
+        .await
+        .unwrap();
+    store
+        .upsert_skill(skill("cobol", SkillCategory::Language))
+        .await
+        .unwrap();
+    let w1 = store
+        .create_worklog(NewWorkLog::new(alice.id, day(2), "Postgres and k8s"), t0())
+        .await
+        .unwrap();
+    let w2 = store
+        .create_worklog(NewWorkLog::new(alice.id, day(9), "More Postgres"), t0())
+        .await
+        .unwrap();
+    let first = store
+        .add_evidence(evidence(alice.id, pg.id, &w1, 0), t0())
+        .await
+        .unwrap();
+    let again = store
+        .add_evidence(evidence(alice.id, pg.id, &w1, 0), at(9))
+        .await
+        .unwrap();
     assert_eq!(first, again, "re-adding evidence created a duplicate");
-    store.add_evidence(evidence(alice.id, pg.id, &w2, 5), t0()).await.unwrap();
-    store.add_evidence(evidence(alice.id, k8s.id, &w1, 13), t0()).await.unwrap();
+    store
+        .add_evidence(evidence(alice.id, pg.id, &w2, 5), t0())
+        .await
+        .unwrap();
+    store
+        .add_evidence(evidence(alice.id, k8s.id, &w1, 13), t0())
+        .await
+        .unwrap();
     let skills = store.list_user_skills(alice.id).await.unwrap();
-    let summary: Vec<_> = skills.iter().map(|s| (s.skill.slug.as_str(), s.evidence_count, s.first_seen, s.last_seen)).collect();
-    assert_eq!(summary, vec![("postgresql", 2, day(2), day(9)), ("kubernetes", 1, day(2), day(2))]);
+    let summary: Vec<_> = skills
+        .iter()
+        .map(|s| {
+            (
+                s.skill.slug.as_str(),
+                s.evidence_count,
+                s.first_seen,
+                s.last_seen,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("postgresql", 2, day(2), day(9)),
+            ("kubernetes", 1, day(2), day(2))
+        ]
+    );
     assert!(store.list_user_skills(bob.id).await.unwrap().is_empty());
     let ev = store.list_evidence(alice.id, pg.id).await.unwrap();
-    assert_eq!(ev.iter().map(|e| e.worklog_id).collect::<Vec<_>>(), vec![w2.id, w1.id]);
+    assert_eq!(
+        ev.iter().map(|e| e.worklog_id).collect::<Vec<_>>(),
+        vec![w2.id, w1.id]
+    );
     assert_eq!(ev[1].excerpt, "Postgres");
     assert_eq!((ev[1].start, ev[1].end, ev[1].confidence), (0, 8, 0.9));
     assert_eq!(store.get_evidence(ev[0].id).await.unwrap(), ev[0]);
-    let window = store.list_user_evidence(alice.id, Some(day(1)), Some(day(5))).await.unwrap();
+    let window = store
+        .list_user_evidence(alice.id, Some(day(1)), Some(day(5)))
+        .await
+        .unwrap();
     assert_eq!(window.len(), 2);
     let mut bad = evidence(alice.id, pg.id, &w1, 10);
     bad.end = 10;
@@ -297,25 +501,67 @@ where
 {
     let store = make().await;
     let alice = user(&store, "alice").await;
-    let pg = store.upsert_skill(skill("postgresql", SkillCategory::Database)).await.unwrap();
-    let w1 = store.create_worklog(NewWorkLog::new(alice.id, day(2), "Postgres"), t0()).await.unwrap();
-    let w2 = store.create_worklog(NewWorkLog::new(alice.id, day(3), "Postgres"), t0()).await.unwrap();
-    store.add_evidence(evidence(alice.id, pg.id, &w1, 0), t0()).await.unwrap();
-    store.add_evidence(evidence(alice.id, pg.id, &w2, 0), t0()).await.unwrap();
+    let pg = store
+        .upsert_skill(skill("postgresql", SkillCategory::Database))
+        .await
+        .unwrap();
+    let w1 = store
+        .create_worklog(NewWorkLog::new(alice.id, day(2), "Postgres"), t0())
+        .await
+        .unwrap();
+    let w2 = store
+        .create_worklog(NewWorkLog::new(alice.id, day(3), "Postgres"), t0())
+        .await
+        .unwrap();
     store
-        .update_worklog(w1.id, WorkLogPatch { date: Some(day(1)), ..Default::default() }, at(1))
+        .add_evidence(evidence(alice.id, pg.id, &w1, 0), t0())
+        .await
+        .unwrap();
+    store
+        .add_evidence(evidence(alice.id, pg.id, &w2, 0), t0())
+        .await
+        .unwrap();
+    store
+        .update_worklog(
+            w1.id,
+            WorkLogPatch {
+                date: Some(day(1)),
+                ..Default::default()
+            },
+            at(1),
+        )
         .await
         .unwrap();
     let ev = store.list_evidence(alice.id, pg.id).await.unwrap();
-    assert_eq!(ev.iter().map(|e| e.worklog_date).collect::<Vec<_>>(), vec![day(3), day(1)], "evidence dates follow the worklog");
+    assert_eq!(
+        ev.iter().map(|e| e.worklog_date).collect::<Vec<_>>(),
+        vec![day(3), day(1)],
+        "evidence dates follow the worklog"
+    );
     store
-        .update_worklog(w1.id, WorkLogPatch { content: Some("Rewritten".into()), ..Default::default() }, at(2))
+        .update_worklog(
+            w1.id,
+            WorkLogPatch {
+                content: Some("Rewritten".into()),
+                ..Default::default()
+            },
+            at(2),
+        )
         .await
         .unwrap();
     assert_eq!(store.list_evidence(alice.id, pg.id).await.unwrap().len(), 1);
     store.delete_worklog(w2.id).await.unwrap();
-    assert!(store.list_evidence(alice.id, pg.id).await.unwrap().is_empty());
-    assert!(store.list_user_skills(alice.id).await.unwrap().is_empty(), "a skill without evidence is listed");
+    assert!(
+        store
+            .list_evidence(alice.id, pg.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store.list_user_skills(alice.id).await.unwrap().is_empty(),
+        "a skill without evidence is listed"
+    );
     assert_eq!(store.delete_evidence_for_worklog(w1.id).await.unwrap(), 0);
 }
 
@@ -332,7 +578,11 @@ where
     for n in 0..5u32 {
         let report = NewReport {
             user_id: alice.id,
-            kind: if n % 2 == 0 { ReportKind::Standup } else { ReportKind::Status },
+            kind: if n % 2 == 0 {
+                ReportKind::Standup
+            } else {
+                ReportKind::Status
+            },
             period_start: day(1 + n),
             period_end: day(2 + n),
             content: format!("# Report {n}"),
@@ -341,16 +591,40 @@ where
         ids.push(store.create_report(report, at(n as i64)).await.unwrap().id);
     }
     let first = store.get_report(ids[0]).await.unwrap();
-    assert_eq!((first.kind, first.period_start, first.content.as_str()), (ReportKind::Standup, day(1), "# Report 0"));
+    assert_eq!(
+        (first.kind, first.period_start, first.content.as_str()),
+        (ReportKind::Standup, day(1), "# Report 0")
+    );
     assert_eq!(first.data["items"][0]["worklog_ids"], json!([0]));
     let page = store.list_reports(alice.id, None, None, 3).await.unwrap();
-    assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[4], ids[3], ids[2]]);
-    let rest = store.list_reports(alice.id, None, Some(ids[2]), 3).await.unwrap();
-    assert_eq!(rest.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[1], ids[0]]);
-    let standups = store.list_reports(alice.id, Some(ReportKind::Standup), None, 10).await.unwrap();
+    assert_eq!(
+        page.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![ids[4], ids[3], ids[2]]
+    );
+    let rest = store
+        .list_reports(alice.id, None, Some(ids[2]), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[0]]
+    );
+    let standups = store
+        .list_reports(alice.id, Some(ReportKind::Standup), None, 10)
+        .await
+        .unwrap();
     assert_eq!(standups.len(), 3);
-    assert!(store.list_reports(bob.id, None, None, 10).await.unwrap().is_empty());
-    assert_eq!(store.get_report(ids[4] + 10).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(
+        store
+            .list_reports(bob.id, None, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.get_report(ids[4] + 10).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// Resume versions count 1, 2, 3... per user with no gap or duplicate, even concurrently.
@@ -362,13 +636,21 @@ where
     let store = make().await;
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
-    assert_eq!(store.latest_resume(alice.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.latest_resume(alice.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     let mut tasks = Vec::new();
     for n in 0..8 {
         let store = Arc::clone(&store);
         let user_id = alice.id;
         tasks.push(tokio::spawn(async move {
-            let resume = NewResume { user_id, document: json!({ "basics": { "name": "Alice" }, "n": n }), markdown: "# Alice".into(), html: "<h1>Alice</h1>".into() };
+            let resume = NewResume {
+                user_id,
+                document: json!({ "basics": { "name": "Alice" }, "n": n }),
+                markdown: "# Alice".into(),
+                html: "<h1>Alice</h1>".into(),
+            };
             store.create_resume(resume, at(n)).await.unwrap().version
         }));
     }
@@ -378,13 +660,30 @@ where
     }
     assert_eq!(versions, (1..=8).collect::<HashSet<u32>>());
     let bobs = store
-        .create_resume(NewResume { user_id: bob.id, document: json!({}), markdown: String::new(), html: String::new() }, t0())
+        .create_resume(
+            NewResume {
+                user_id: bob.id,
+                document: json!({}),
+                markdown: String::new(),
+                html: String::new(),
+            },
+            t0(),
+        )
         .await
         .unwrap();
     assert_eq!(bobs.version, 1);
     let latest = store.latest_resume(alice.id).await.unwrap();
     assert_eq!((latest.version, latest.markdown.as_str()), (8, "# Alice"));
-    assert_eq!(store.get_resume_version(alice.id, 3).await.unwrap().version, 3);
-    let listed: Vec<_> = store.list_resume_versions(alice.id).await.unwrap().into_iter().map(|v| v.0).collect();
+    assert_eq!(
+        store.get_resume_version(alice.id, 3).await.unwrap().version,
+        3
+    );
+    let listed: Vec<_> = store
+        .list_resume_versions(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.0)
+        .collect();
     assert_eq!(listed, (1..=8).rev().collect::<Vec<_>>());
 }

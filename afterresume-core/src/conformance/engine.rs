@@ -13,8 +13,14 @@ use serde_json::json;
 use super::t0;
 use crate::clock::{ManualClock, SharedClock, SystemClock};
 use crate::domain::{EventSource, JobStatus, Trigger};
-use crate::engine::{EnqueueOptions, Engine, EngineConfig, JobTypeOptions, RetryPolicy, ScheduleSpec, WorkerOptions, workflow_fn};
-use crate::ports::{ClaimOptions, JobFilter, JobOutcome, Lease, ListEventsOptions, SharedEventSink, SharedJobStore, SharedQueue};
+use crate::engine::{
+    Engine, EngineConfig, EnqueueOptions, JobTypeOptions, RetryPolicy, ScheduleSpec, WorkerOptions,
+    workflow_fn,
+};
+use crate::ports::{
+    ClaimOptions, JobFilter, JobOutcome, Lease, ListEventsOptions, SharedEventSink, SharedJobStore,
+    SharedQueue,
+};
 use crate::{Error, ErrorKind};
 
 /// The ports an engine is built from.
@@ -67,7 +73,9 @@ fn fast_config() -> EngineConfig {
         cancel_grace: Duration::from_millis(500),
         reap_interval: Duration::from_millis(50),
         scheduler_interval: Duration::from_millis(20),
-        default_retry: RetryPolicy::default().with_initial_delay(Duration::from_millis(10)).with_max_retries(2),
+        default_retry: RetryPolicy::default()
+            .with_initial_delay(Duration::from_millis(10))
+            .with_max_retries(2),
         ..EngineConfig::default()
     }
 }
@@ -79,9 +87,17 @@ struct Probe {
     runs: AtomicU32,
 }
 
-fn build(ports: &EnginePorts, clock: SharedClock, config: EngineConfig, probe: Arc<Probe>) -> Engine {
+fn build(
+    ports: &EnginePorts,
+    clock: SharedClock,
+    config: EngineConfig,
+    probe: Arc<Probe>,
+) -> Engine {
     let retry10s = JobTypeOptions::default().with_retry(
-        RetryPolicy::default().with_initial_delay(Duration::from_secs(10)).with_jitter(0.2).with_max_retries(2),
+        RetryPolicy::default()
+            .with_initial_delay(Duration::from_secs(10))
+            .with_jitter(0.2)
+            .with_max_retries(2),
     );
     let p1 = Arc::clone(&probe);
     let p2 = Arc::clone(&probe);
@@ -91,13 +107,19 @@ fn build(ports: &EnginePorts, clock: SharedClock, config: EngineConfig, probe: A
         .with_event_sink(Arc::clone(&ports.events))
         .with_clock(clock)
         .with_config(config)
-        .register("test.echo", workflow_fn(|_ctx, payload| async move { Ok(payload) }))
+        .register(
+            "test.echo",
+            workflow_fn(|_ctx, payload| async move { Ok(payload) }),
+        )
         .register_with(
             "test.flaky",
             workflow_fn(|ctx, payload| async move {
                 let succeed_on = payload["succeed_on_attempt"].as_u64().unwrap_or(1) as u32;
                 if ctx.attempt() < succeed_on {
-                    Err(Error::backend(format!("flaky failure on attempt {}", ctx.attempt())))
+                    Err(Error::backend(format!(
+                        "flaky failure on attempt {}",
+                        ctx.attempt()
+                    )))
                 } else {
                     Ok(json!({ "attempt": ctx.attempt() }))
                 }
@@ -106,7 +128,9 @@ fn build(ports: &EnginePorts, clock: SharedClock, config: EngineConfig, probe: A
         )
         .register_with(
             "test.fatal",
-            workflow_fn(|_ctx, _payload| async move { Err(Error::invalid_input("worklog 42 does not exist")) }),
+            workflow_fn(|_ctx, _payload| async move {
+                Err(Error::invalid_input("worklog 42 does not exist"))
+            }),
             JobTypeOptions::default().with_retry(RetryPolicy::default().with_max_retries(5)),
         )
         .register(
@@ -140,20 +164,27 @@ fn build(ports: &EnginePorts, clock: SharedClock, config: EngineConfig, probe: A
         .register_with(
             "test.parent",
             workflow_fn(|ctx, payload| async move {
-                let child = ctx.enqueue_child("test.echo", json!({ "from": "parent" })).await?;
+                let child = ctx
+                    .enqueue_child("test.echo", json!({ "from": "parent" }))
+                    .await?;
                 if ctx.attempt() == 1 && payload["fail_first"].as_bool().unwrap_or(false) {
                     return Err(Error::backend("parent fails after enqueueing"));
                 }
                 Ok(json!({ "child": child.id }))
             }),
-            JobTypeOptions::default().with_retry(RetryPolicy::default().with_initial_delay(Duration::ZERO)),
+            JobTypeOptions::default()
+                .with_retry(RetryPolicy::default().with_initial_delay(Duration::ZERO)),
         )
         .register_with(
             "test.steps",
             workflow_fn(|ctx, _payload| async move {
-                let n = ctx.step("parse", EventSource::Agent, async { Ok(3) }).await?;
-                ctx.step("persist", EventSource::Workflow, async { Err::<(), _>(Error::invalid_input("no such worklog")) })
+                let n = ctx
+                    .step("parse", EventSource::Agent, async { Ok(3) })
                     .await?;
+                ctx.step("persist", EventSource::Workflow, async {
+                    Err::<(), _>(Error::invalid_input("no such worklog"))
+                })
+                .await?;
                 Ok(json!({ "n": n }))
             }),
             JobTypeOptions::default().with_retry(RetryPolicy::never()),
@@ -179,7 +210,12 @@ where
 {
     let clock = ManualClock::new(t0());
     let ports = make(Arc::new(clock.clone())).await;
-    let engine = build(&ports, Arc::new(clock.clone()), fast_config(), Arc::default());
+    let engine = build(
+        &ports,
+        Arc::new(clock.clone()),
+        fast_config(),
+        Arc::default(),
+    );
     (engine, clock, ports)
 }
 
@@ -223,24 +259,57 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, ports) = manual(make).await;
-    let err = engine.enqueue("no.such.type", json!({}), EnqueueOptions::default()).await.unwrap_err();
+    let err = engine
+        .enqueue("no.such.type", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("unknown job type 'no.such.type'"), "{err}");
-    assert!(err.to_string().contains("test.echo"), "the error should list registered types: {err}");
-    let err = engine.enqueue("test.echo", json!([1, 2]), EnqueueOptions::default()).await.unwrap_err();
+    assert!(
+        err.to_string().contains("unknown job type 'no.such.type'"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("test.echo"),
+        "the error should list registered types: {err}"
+    );
+    let err = engine
+        .enqueue("test.echo", json!([1, 2]), EnqueueOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(engine.list_jobs(&JobFilter::default()).await.unwrap().is_empty(), "bad input stored a job");
+    assert!(
+        engine
+            .list_jobs(&JobFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "bad input stored a job"
+    );
 
     let job = engine
-        .enqueue("test.echo", json!({ "worklog_id": 1 }), EnqueueOptions::default().with_user(5))
+        .enqueue(
+            "test.echo",
+            json!({ "worklog_id": 1 }),
+            EnqueueOptions::default().with_user(5),
+        )
         .await
         .unwrap();
-    assert_eq!((job.status, job.trigger, job.user_id, job.attempt), (JobStatus::Queued, Trigger::Api, Some(5), 0));
+    assert_eq!(
+        (job.status, job.trigger, job.user_id, job.attempt),
+        (JobStatus::Queued, Trigger::Api, Some(5), 0)
+    );
     assert_eq!(job.max_retries, 2);
     assert_eq!(messages(&engine, job.id).await, vec!["job queued"]);
     let depth = ports.queue.depth().await.unwrap();
-    assert_eq!(depth.ready + depth.delayed, 1, "the id was not handed to the queue");
-    let events = engine.job_events(job.id, &ListEventsOptions::default()).await.unwrap();
+    assert_eq!(
+        depth.ready + depth.delayed,
+        1,
+        "the id was not handed to the queue"
+    );
+    let events = engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
     assert_eq!(events[0].trace_id, job.trace_id);
     assert_eq!(events[0].data["type"], "test.echo");
 }
@@ -256,7 +325,13 @@ where
     let running = engine.start(WorkerOptions::workers(2));
     let mut ids = Vec::new();
     for n in 0..20 {
-        ids.push(engine.enqueue("test.echo", json!({ "n": n }), EnqueueOptions::default()).await.unwrap().id);
+        ids.push(
+            engine
+                .enqueue("test.echo", json!({ "n": n }), EnqueueOptions::default())
+                .await
+                .unwrap()
+                .id,
+        );
     }
     for (n, id) in ids.iter().enumerate() {
         let job = engine.wait_for(*id, WAIT).await.unwrap();
@@ -265,7 +340,10 @@ where
         assert!(job.started_at.is_some() && job.finished_at >= job.started_at);
         assert_eq!(job.attempt, 1, "job ran more than once");
     }
-    let events = engine.job_events(ids[0], &ListEventsOptions::default()).await.unwrap();
+    let events = engine
+        .job_events(ids[0], &ListEventsOptions::default())
+        .await
+        .unwrap();
     let names: Vec<_> = events.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(names, vec!["job queued", "job started", "job completed"]);
     let job = engine.get_job(ids[0]).await.unwrap();
@@ -283,28 +361,57 @@ where
 {
     let (engine, clock, _ports) = manual(make).await;
     let job = engine
-        .enqueue("test.flaky", json!({ "succeed_on_attempt": 3 }), EnqueueOptions::default())
+        .enqueue(
+            "test.flaky",
+            json!({ "succeed_on_attempt": 3 }),
+            EnqueueOptions::default(),
+        )
         .await
         .unwrap();
     let after = engine.run_next().await.unwrap().unwrap();
-    assert_eq!((after.status, after.retry_count, after.trigger), (JobStatus::Queued, 1, Trigger::Retry));
-    assert!(after.error.as_deref().unwrap().contains("flaky failure on attempt 1"));
+    assert_eq!(
+        (after.status, after.retry_count, after.trigger),
+        (JobStatus::Queued, 1, Trigger::Retry)
+    );
+    assert!(
+        after
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("flaky failure on attempt 1")
+    );
     let delay = (after.run_at - t0()).num_milliseconds();
-    assert!((8_000..=12_000).contains(&delay), "first backoff {delay} ms outside 10 s ± 20%");
-    assert!(engine.run_next().await.unwrap().is_none(), "ran before its backoff ended");
+    assert!(
+        (8_000..=12_000).contains(&delay),
+        "first backoff {delay} ms outside 10 s ± 20%"
+    );
+    assert!(
+        engine.run_next().await.unwrap().is_none(),
+        "ran before its backoff ended"
+    );
 
     clock.set(after.run_at);
     let after2 = engine.run_next().await.unwrap().unwrap();
     assert_eq!((after2.status, after2.retry_count), (JobStatus::Queued, 2));
     let delay2 = (after2.run_at - after.run_at).num_milliseconds();
-    assert!((16_000..=24_000).contains(&delay2), "second backoff {delay2} ms outside 20 s ± 20%");
+    assert!(
+        (16_000..=24_000).contains(&delay2),
+        "second backoff {delay2} ms outside 20 s ± 20%"
+    );
 
     clock.set(after2.run_at);
     let done = engine.run_next().await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Success);
     assert_eq!(done.result, Some(json!({ "attempt": 3 })));
     let names = messages(&engine, job.id).await;
-    assert_eq!(names.iter().filter(|m| *m == "job failed; retry scheduled").count(), 2, "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|m| *m == "job failed; retry scheduled")
+            .count(),
+        2,
+        "{names:?}"
+    );
     assert_eq!(names.last().map(String::as_str), Some("job completed"));
 }
 
@@ -315,12 +422,26 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let job = engine.enqueue("test.fatal", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.fatal", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     assert_eq!(job.max_retries, 5);
     let done = engine.run_next().await.unwrap().unwrap();
-    assert_eq!((done.status, done.retry_count, done.attempt), (JobStatus::Failed, 0, 1));
-    assert!(done.error.as_deref().unwrap().contains("worklog 42 does not exist"));
-    let events = engine.job_events(job.id, &ListEventsOptions::default()).await.unwrap();
+    assert_eq!(
+        (done.status, done.retry_count, done.attempt),
+        (JobStatus::Failed, 0, 1)
+    );
+    assert!(
+        done.error
+            .as_deref()
+            .unwrap()
+            .contains("worklog 42 does not exist")
+    );
+    let events = engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.message, "job failed");
     assert_eq!(last.data["status"], "permanent");
@@ -334,7 +455,11 @@ where
 {
     let (engine, clock, _ports) = manual(make).await;
     let job = engine
-        .enqueue("test.flaky", json!({ "succeed_on_attempt": 99 }), EnqueueOptions::default())
+        .enqueue(
+            "test.flaky",
+            json!({ "succeed_on_attempt": 99 }),
+            EnqueueOptions::default(),
+        )
         .await
         .unwrap();
     let mut last = None;
@@ -343,10 +468,16 @@ where
         last = engine.run_next().await.unwrap();
     }
     let done = last.unwrap();
-    assert_eq!((done.status, done.retry_count, done.attempt), (JobStatus::Failed, 2, 3));
+    assert_eq!(
+        (done.status, done.retry_count, done.attempt),
+        (JobStatus::Failed, 2, 3)
+    );
     clock.advance(chrono::TimeDelta::minutes(10));
     assert!(engine.run_next().await.unwrap().is_none());
-    let events = engine.job_events(job.id, &ListEventsOptions::default()).await.unwrap();
+    let events = engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
     assert_eq!(events.last().unwrap().data["status"], "persistent");
 }
 
@@ -358,8 +489,14 @@ where
 {
     let (engine, _clock, ports) = manual(make).await;
     let opts = EnqueueOptions::default().with_idempotency_key("analyze:42");
-    let a = engine.enqueue_detailed("test.echo", json!({ "n": 1 }), opts.clone()).await.unwrap();
-    let b = engine.enqueue_detailed("test.echo", json!({ "n": 2 }), opts).await.unwrap();
+    let a = engine
+        .enqueue_detailed("test.echo", json!({ "n": 1 }), opts.clone())
+        .await
+        .unwrap();
+    let b = engine
+        .enqueue_detailed("test.echo", json!({ "n": 2 }), opts)
+        .await
+        .unwrap();
     assert!(a.created && !b.created);
     assert_eq!(a.job.id, b.job.id);
     assert_eq!(messages(&engine, a.job.id).await, vec!["job queued"]);
@@ -367,7 +504,15 @@ where
     for _ in 0..10 {
         let engine = engine.clone();
         tasks.push(tokio::spawn(async move {
-            engine.enqueue("test.echo", json!({}), EnqueueOptions::default().with_idempotency_key("burst")).await.unwrap().id
+            engine
+                .enqueue(
+                    "test.echo",
+                    json!({}),
+                    EnqueueOptions::default().with_idempotency_key("burst"),
+                )
+                .await
+                .unwrap()
+                .id
         }));
     }
     let mut ids = std::collections::HashSet::new();
@@ -375,8 +520,23 @@ where
         ids.insert(t.await.unwrap());
     }
     assert_eq!(ids.len(), 1);
-    assert_eq!(ports.store.list_jobs(&JobFilter::default()).await.unwrap().len(), 2);
-    let err = engine.enqueue("test.echo", json!({}), EnqueueOptions::default().with_idempotency_key("")).await.unwrap_err();
+    assert_eq!(
+        ports
+            .store
+            .list_jobs(&JobFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let err = engine
+        .enqueue(
+            "test.echo",
+            json!({}),
+            EnqueueOptions::default().with_idempotency_key(""),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
@@ -387,12 +547,21 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let job = engine.enqueue("test.echo", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     let cancelled = engine.cancel(job.id).await.unwrap();
     assert_eq!(cancelled.status, JobStatus::Cancelled);
     assert!(engine.run_next().await.unwrap().is_none());
-    assert_eq!(engine.get_job(job.id).await.unwrap().status, JobStatus::Cancelled);
-    assert_eq!(messages(&engine, job.id).await, vec!["job queued", "job cancelled"]);
+    assert_eq!(
+        engine.get_job(job.id).await.unwrap().status,
+        JobStatus::Cancelled
+    );
+    assert_eq!(
+        messages(&engine, job.id).await,
+        vec!["job queued", "job cancelled"]
+    );
 }
 
 /// Cancelling a running job reaches its workflow, which stops; the job ends `cancelled`.
@@ -404,15 +573,25 @@ where
     let probe = Arc::new(Probe::default());
     let (engine, _ports) = live(make, Arc::clone(&probe)).await;
     let running = engine.start(WorkerOptions::workers(1));
-    let job = engine.enqueue("test.wait", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.wait", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     wait_until_running(&engine, job.id).await;
     let requested = engine.cancel(job.id).await.unwrap();
     assert_eq!(requested.status, JobStatus::Running);
     let done = engine.wait_for(job.id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Cancelled);
-    assert!(probe.saw_cancel.load(Ordering::SeqCst), "the workflow never saw the cancellation");
+    assert!(
+        probe.saw_cancel.load(Ordering::SeqCst),
+        "the workflow never saw the cancellation"
+    );
     let names = messages(&engine, job.id).await;
-    assert!(names.contains(&"cancellation requested".to_owned()) && names.last().unwrap() == "job cancelled", "{names:?}");
+    assert!(
+        names.contains(&"cancellation requested".to_owned())
+            && names.last().unwrap() == "job cancelled",
+        "{names:?}"
+    );
     running.shutdown(Duration::from_secs(5)).await;
 }
 
@@ -423,12 +602,25 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let job = engine.enqueue("test.echo", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     engine.run_next().await.unwrap();
     let err = engine.cancel(job.id).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert_eq!(engine.get_job(job.id).await.unwrap().status, JobStatus::Success);
-    assert_eq!(engine.cancel(uuid::Uuid::now_v7()).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        engine.get_job(job.id).await.unwrap().status,
+        JobStatus::Success
+    );
+    assert_eq!(
+        engine
+            .cancel(uuid::Uuid::now_v7())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// A child enqueued by a workflow carries the parent id, trace id and user; a retried
@@ -440,11 +632,19 @@ where
 {
     let (engine, _clock, _ports) = manual(make).await;
     let parent = engine
-        .enqueue("test.parent", json!({ "fail_first": true }), EnqueueOptions::default().with_user(9))
+        .enqueue(
+            "test.parent",
+            json!({ "fail_first": true }),
+            EnqueueOptions::default().with_user(9),
+        )
         .await
         .unwrap();
     let after_first = engine.run_next().await.unwrap().unwrap();
-    assert_eq!(after_first.status, JobStatus::Queued, "parent should be retried");
+    assert_eq!(
+        after_first.status,
+        JobStatus::Queued,
+        "parent should be retried"
+    );
     // The next due job is the child or the retried parent; run until both are done.
     for _ in 0..3 {
         engine.run_next().await.unwrap();
@@ -452,15 +652,31 @@ where
     let parent = engine.get_job(parent.id).await.unwrap();
     assert_eq!(parent.status, JobStatus::Success);
     let children = engine
-        .list_jobs(&JobFilter { parent_job_id: Some(parent.id), ..Default::default() })
+        .list_jobs(&JobFilter {
+            parent_job_id: Some(parent.id),
+            ..Default::default()
+        })
         .await
         .unwrap();
-    assert_eq!(children.len(), 1, "a retried parent enqueued its child twice");
+    assert_eq!(
+        children.len(),
+        1,
+        "a retried parent enqueued its child twice"
+    );
     let child = &children[0];
     assert_eq!(parent.result.as_ref().unwrap()["child"], json!(child.id));
-    assert_eq!((child.parent_job_id, child.trace_id, child.user_id), (Some(parent.id), parent.trace_id, Some(9)));
-    assert_eq!((child.trigger, child.status), (Trigger::System, JobStatus::Success));
-    let child_events = engine.job_events(child.id, &ListEventsOptions::default()).await.unwrap();
+    assert_eq!(
+        (child.parent_job_id, child.trace_id, child.user_id),
+        (Some(parent.id), parent.trace_id, Some(9))
+    );
+    assert_eq!(
+        (child.trigger, child.status),
+        (Trigger::System, JobStatus::Success)
+    );
+    let child_events = engine
+        .job_events(child.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
     assert!(child_events.iter().all(|e| e.trace_id == parent.trace_id));
 }
 
@@ -472,26 +688,52 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, clock, ports) = manual(make).await;
-    let job = engine.enqueue("test.echo", json!({ "v": 1 }), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.echo", json!({ "v": 1 }), EnqueueOptions::default())
+        .await
+        .unwrap();
     let dead = ports
         .store
-        .claim_job(job.id, &ClaimOptions { worker_id: "dead".into(), now: t0(), lease_expires_at: t0() + chrono::TimeDelta::seconds(2) })
+        .claim_job(
+            job.id,
+            &ClaimOptions {
+                worker_id: "dead".into(),
+                now: t0(),
+                lease_expires_at: t0() + chrono::TimeDelta::seconds(2),
+            },
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(engine.reap_expired_leases().await.unwrap(), 0);
     clock.advance(chrono::TimeDelta::seconds(3));
     assert_eq!(engine.reap_expired_leases().await.unwrap(), 1);
-    assert!(messages(&engine, job.id).await.contains(&"lease expired; job requeued".to_owned()));
+    assert!(
+        messages(&engine, job.id)
+            .await
+            .contains(&"lease expired; job requeued".to_owned())
+    );
     let done = engine.run_next().await.unwrap().unwrap();
-    assert_eq!((done.status, done.attempt, done.retry_count), (JobStatus::Success, 2, 1));
+    assert_eq!(
+        (done.status, done.attempt, done.retry_count),
+        (JobStatus::Success, 2, 1)
+    );
     let late = ports
         .store
-        .finish_job(&Lease::of(&dead), JobOutcome::Failed { error: "late".into() }, engine.now())
+        .finish_job(
+            &Lease::of(&dead),
+            JobOutcome::Failed {
+                error: "late".into(),
+            },
+            engine.now(),
+        )
         .await
         .unwrap_err();
     assert_eq!(late.kind(), ErrorKind::Conflict);
-    assert_eq!(engine.get_job(job.id).await.unwrap().status, JobStatus::Success);
+    assert_eq!(
+        engine.get_job(job.id).await.unwrap().status,
+        JobStatus::Success
+    );
 }
 
 /// Heartbeats extend the lease of a job that runs longer than the lease.
@@ -509,9 +751,20 @@ where
     let probe = Arc::new(Probe::default());
     let engine = build(&ports, Arc::new(SystemClock), config, Arc::clone(&probe));
     let running = engine.start(WorkerOptions::workers(1));
-    let job = engine.enqueue("test.slow", json!({ "ms": 1500 }), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue(
+            "test.slow",
+            json!({ "ms": 1500 }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
     let done = engine.wait_for(job.id, WAIT).await.unwrap();
-    assert_eq!((done.status, done.attempt, done.retry_count), (JobStatus::Success, 1, 0), "{done:?}");
+    assert_eq!(
+        (done.status, done.attempt, done.retry_count),
+        (JobStatus::Success, 1, 0),
+        "{done:?}"
+    );
     assert_eq!(probe.runs.load(Ordering::SeqCst), 1);
     running.shutdown(Duration::from_secs(5)).await;
 }
@@ -523,18 +776,29 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (a, clock, ports) = manual(make).await;
-    let b = build(&ports, Arc::new(clock.clone()), fast_config(), Arc::default());
+    let b = build(
+        &ports,
+        Arc::new(clock.clone()),
+        fast_config(),
+        Arc::default(),
+    );
     let mut spec = ScheduleSpec::new("minutely", "test.echo", "@every_minute");
     spec.payload = json!({ "kind": "standup" });
     spec.user_id = Some(3);
     let schedule = a.put_schedule(spec).await.unwrap();
     assert_eq!(schedule.next_run_at, t0() + chrono::TimeDelta::minutes(1));
-    assert_eq!(a.run_scheduler_tick().await.unwrap(), 0, "fired before it was due");
+    assert_eq!(
+        a.run_scheduler_tick().await.unwrap(),
+        0,
+        "fired before it was due"
+    );
 
     let fire_together = |a: Engine, b: Engine| async move {
         let mut tasks = Vec::new();
         for engine in [a.clone(), b.clone(), a, b] {
-            tasks.push(tokio::spawn(async move { engine.run_scheduler_tick().await.unwrap() }));
+            tasks.push(tokio::spawn(async move {
+                engine.run_scheduler_tick().await.unwrap()
+            }));
         }
         let mut created = 0;
         for t in tasks {
@@ -546,11 +810,17 @@ where
     assert_eq!(fire_together(a.clone(), b.clone()).await, 1);
     let jobs = a.list_jobs(&JobFilter::default()).await.unwrap();
     assert_eq!(jobs.len(), 1);
-    assert_eq!((jobs[0].trigger, jobs[0].user_id), (Trigger::Schedule, Some(3)));
+    assert_eq!(
+        (jobs[0].trigger, jobs[0].user_id),
+        (Trigger::Schedule, Some(3))
+    );
     assert_eq!(jobs[0].payload, json!({ "kind": "standup" }));
     let after = a.list_schedules().await.unwrap().remove(0);
     assert_eq!(after.last_run_at, Some(schedule.next_run_at));
-    assert_eq!(after.next_run_at, schedule.next_run_at + chrono::TimeDelta::minutes(1));
+    assert_eq!(
+        after.next_run_at,
+        schedule.next_run_at + chrono::TimeDelta::minutes(1)
+    );
 
     clock.advance(chrono::TimeDelta::minutes(1));
     assert_eq!(fire_together(a.clone(), b.clone()).await, 1);
@@ -573,12 +843,21 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let err = engine.put_schedule(ScheduleSpec::new("bad", "test.echo", "0 25 * * *")).await.unwrap_err();
+    let err = engine
+        .put_schedule(ScheduleSpec::new("bad", "test.echo", "0 25 * * *"))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("hour"), "{err}");
-    let err = engine.put_schedule(ScheduleSpec::new("bad", "nope.type", "@daily")).await.unwrap_err();
+    let err = engine
+        .put_schedule(ScheduleSpec::new("bad", "nope.type", "@daily"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("unknown job type"), "{err}");
-    let err = engine.put_schedule(ScheduleSpec::new("", "test.echo", "@daily")).await.unwrap_err();
+    let err = engine
+        .put_schedule(ScheduleSpec::new("", "test.echo", "@daily"))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(engine.list_schedules().await.unwrap().is_empty());
 }
@@ -590,19 +869,51 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, clock, ports) = manual(make).await;
-    let old = engine.enqueue("test.echo", json!({}), EnqueueOptions::default()).await.unwrap();
+    let old = engine
+        .enqueue("test.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     engine.run_next().await.unwrap();
     clock.advance(chrono::TimeDelta::days(40));
-    let recent = engine.enqueue("test.echo", json!({}), EnqueueOptions::default()).await.unwrap();
+    let recent = engine
+        .enqueue("test.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     engine.run_next().await.unwrap();
-    let pending = engine.enqueue("test.echo", json!({}), EnqueueOptions::default().with_delay(Duration::from_secs(3600))).await.unwrap();
-    let deleted = engine.purge_finished(Duration::from_secs(30 * 86_400)).await.unwrap();
+    let pending = engine
+        .enqueue(
+            "test.echo",
+            json!({}),
+            EnqueueOptions::default().with_delay(Duration::from_secs(3600)),
+        )
+        .await
+        .unwrap();
+    let deleted = engine
+        .purge_finished(Duration::from_secs(30 * 86_400))
+        .await
+        .unwrap();
     assert_eq!(deleted, 1);
-    assert_eq!(engine.get_job(old.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-    assert!(ports.events.list(old.id, &ListEventsOptions::default()).await.unwrap().is_empty());
-    assert_eq!(engine.get_job(recent.id).await.unwrap().status, JobStatus::Success);
+    assert_eq!(
+        engine.get_job(old.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(
+        ports
+            .events
+            .list(old.id, &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        engine.get_job(recent.id).await.unwrap().status,
+        JobStatus::Success
+    );
     assert!(!messages(&engine, recent.id).await.is_empty());
-    assert_eq!(engine.get_job(pending.id).await.unwrap().status, JobStatus::Queued);
+    assert_eq!(
+        engine.get_job(pending.id).await.unwrap().status,
+        JobStatus::Queued
+    );
 }
 
 /// `ctx.step` records start, completion with duration, and failure with the error.
@@ -612,16 +923,32 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let job = engine.enqueue("test.steps", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.steps", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     let done = engine.run_next().await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Failed);
-    let events = engine.job_events(job.id, &ListEventsOptions::default()).await.unwrap();
-    let find = |m: &str| events.iter().find(|e| e.message == m).unwrap_or_else(|| panic!("no event '{m}'"));
+    let events = engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    let find = |m: &str| {
+        events
+            .iter()
+            .find(|e| e.message == m)
+            .unwrap_or_else(|| panic!("no event '{m}'"))
+    };
     assert_eq!(find("step parse started").source, EventSource::Agent);
     assert!(find("step parse completed").data["duration_ms"].is_number());
     let failed = find("step persist failed");
     assert_eq!(failed.source, EventSource::Workflow);
-    assert!(failed.data["error"].as_str().unwrap().contains("no such worklog"));
+    assert!(
+        failed.data["error"]
+            .as_str()
+            .unwrap()
+            .contains("no such worklog")
+    );
     let order: Vec<_> = events.iter().map(|e| e.message.as_str()).collect();
     let pos = |m: &str| order.iter().position(|x| *x == m).unwrap();
     assert!(pos("step parse started") < pos("step parse completed"));
@@ -636,11 +963,27 @@ where
     Fut: Future<Output = EnginePorts>,
 {
     let (engine, _clock, _ports) = manual(make).await;
-    let job = engine.enqueue("test.panic", json!({}), EnqueueOptions::default()).await.unwrap();
+    let job = engine
+        .enqueue("test.panic", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
     let done = engine.run_next().await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Failed);
-    assert!(done.error.as_deref().unwrap().contains("index out of bounds in agent"), "{done:?}");
-    let next = engine.enqueue("test.echo", json!({ "still": "working" }), EnqueueOptions::default()).await.unwrap();
+    assert!(
+        done.error
+            .as_deref()
+            .unwrap()
+            .contains("index out of bounds in agent"),
+        "{done:?}"
+    );
+    let next = engine
+        .enqueue(
+            "test.echo",
+            json!({ "still": "working" }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
     assert_eq!(engine.run_next().await.unwrap().unwrap().id, next.id);
     assert_ne!(job.id, next.id);
 }
@@ -655,17 +998,38 @@ where
     let probe = Arc::new(Probe::default());
     let (engine, _ports) = live(make, Arc::clone(&probe)).await;
     let running = engine.start(WorkerOptions::workers(1));
-    let long = engine.enqueue("test.slow", json!({ "ms": 30_000 }), EnqueueOptions::default()).await.unwrap();
+    let long = engine
+        .enqueue(
+            "test.slow",
+            json!({ "ms": 30_000 }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
     wait_until_running(&engine, long.id).await;
     let started = std::time::Instant::now();
     running.shutdown(Duration::from_millis(200)).await;
-    assert!(started.elapsed() < Duration::from_secs(10), "shutdown waited for the long job");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "shutdown waited for the long job"
+    );
     let released = engine.get_job(long.id).await.unwrap();
-    assert_eq!((released.status, released.retry_count), (JobStatus::Queued, 0), "{released:?}");
-    assert!(messages(&engine, long.id).await.contains(&"job released on shutdown".to_owned()));
+    assert_eq!(
+        (released.status, released.retry_count),
+        (JobStatus::Queued, 0),
+        "{released:?}"
+    );
+    assert!(
+        messages(&engine, long.id)
+            .await
+            .contains(&"job released on shutdown".to_owned())
+    );
 
     let running = engine.start(WorkerOptions::workers(1));
-    let short = engine.enqueue("test.slow", json!({ "ms": 50 }), EnqueueOptions::default()).await.unwrap();
+    let short = engine
+        .enqueue("test.slow", json!({ "ms": 50 }), EnqueueOptions::default())
+        .await
+        .unwrap();
     let _ = engine.cancel(long.id).await;
     let done = engine.wait_for(short.id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Success);

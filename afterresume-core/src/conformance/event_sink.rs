@@ -33,7 +33,11 @@ fn event(job_id: Uuid, n: i64) -> NewEvent {
     NewEvent {
         job_id,
         timestamp: at(n),
-        level: if n % 2 == 0 { EventLevel::Info } else { EventLevel::Warning },
+        level: if n % 2 == 0 {
+            EventLevel::Info
+        } else {
+            EventLevel::Warning
+        },
         source: EventSource::Workflow,
         message: format!("step {n}"),
         data: json!({ "n": n, "nested": { "ok": true } }),
@@ -53,11 +57,20 @@ where
     sink.append(&[event(job, 3)]).await.unwrap();
     let events = sink.list(job, &ListEventsOptions::default()).await.unwrap();
     assert_eq!(events.len(), 3);
-    assert!(events.windows(2).all(|w| w[0].id < w[1].id), "ids must increase");
+    assert!(
+        events.windows(2).all(|w| w[0].id < w[1].id),
+        "ids must increase"
+    );
     for (e, n) in events.iter().zip(1..) {
         let expected = event(job, n);
-        assert_eq!((e.job_id, e.timestamp, e.level, e.source), (job, expected.timestamp, expected.level, expected.source));
-        assert_eq!((&e.message, &e.data, e.trace_id), (&expected.message, &expected.data, expected.trace_id));
+        assert_eq!(
+            (e.job_id, e.timestamp, e.level, e.source),
+            (job, expected.timestamp, expected.level, expected.source)
+        );
+        assert_eq!(
+            (&e.message, &e.data, e.trace_id),
+            (&expected.message, &expected.data, expected.trace_id)
+        );
     }
 }
 
@@ -69,10 +82,23 @@ where
 {
     let sink = make().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    sink.append(&[event(a, 1), event(b, 2), event(a, 3)]).await.unwrap();
-    let of_a: Vec<_> = sink.list(a, &ListEventsOptions::default()).await.unwrap().into_iter().map(|e| e.message).collect();
+    sink.append(&[event(a, 1), event(b, 2), event(a, 3)])
+        .await
+        .unwrap();
+    let of_a: Vec<_> = sink
+        .list(a, &ListEventsOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
     assert_eq!(of_a, vec!["step 1", "step 3"]);
-    assert!(sink.list(Uuid::now_v7(), &ListEventsOptions::default()).await.unwrap().is_empty());
+    assert!(
+        sink.list(Uuid::now_v7(), &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// `after_id` and `limit` page through a long timeline.
@@ -86,7 +112,10 @@ where
     let events: Vec<_> = (0..10).map(|n| event(job, n)).collect();
     sink.append(&events).await.unwrap();
     let mut seen = Vec::new();
-    let mut opts = ListEventsOptions { after_id: None, limit: 3 };
+    let mut opts = ListEventsOptions {
+        after_id: None,
+        limit: 3,
+    };
     loop {
         let page = sink.list(job, &opts).await.unwrap();
         if page.is_empty() {
@@ -107,10 +136,28 @@ where
 {
     let sink = make().await;
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    sink.append(&[event(a, 1), event(a, 2), event(b, 3), event(c, 4)]).await.unwrap();
+    sink.append(&[event(a, 1), event(a, 2), event(b, 3), event(c, 4)])
+        .await
+        .unwrap();
     assert_eq!(sink.delete_for_jobs(&[a, b]).await.unwrap(), 3);
-    assert!(sink.list(a, &ListEventsOptions::default()).await.unwrap().is_empty());
-    assert!(sink.list(b, &ListEventsOptions::default()).await.unwrap().is_empty());
-    assert_eq!(sink.list(c, &ListEventsOptions::default()).await.unwrap().len(), 1);
+    assert!(
+        sink.list(a, &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        sink.list(b, &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        sink.list(c, &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(sink.delete_for_jobs(&[]).await.unwrap(), 0);
 }

@@ -92,7 +92,10 @@ where
     assert!(a.created && !b.created);
     assert_eq!(b.job.id, first.id);
     assert_eq!(b.job.payload, json!({ "n": 1 }));
-    assert_eq!(store.get_job(second.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.get_job(second.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     let all = store.list_jobs(&JobFilter::default()).await.unwrap();
     assert_eq!(all.len(), 1);
 }
@@ -133,21 +136,53 @@ where
     let mut later = new_job();
     later.run_at = at(60);
     store.insert_job(later.clone()).await.unwrap();
-    assert!(store.claim_job(later.id, &claim_at(t0(), "w1")).await.unwrap().is_none());
-    assert!(store.claim_due(10, &claim_at(t0(), "w1")).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_job(later.id, &claim_at(t0(), "w1"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .claim_due(10, &claim_at(t0(), "w1"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let now = new_job();
     store.insert_job(now.clone()).await.unwrap();
-    let job = store.claim_job(now.id, &claim_at(at(1), "w1")).await.unwrap().unwrap();
+    let job = store
+        .claim_job(now.id, &claim_at(at(1), "w1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.status, JobStatus::Running);
     assert_eq!(job.attempt, 1);
     assert_eq!(job.worker_id.as_deref(), Some("w1"));
     assert_eq!(job.lease_expires_at, Some(at(31)));
     assert_eq!(job.started_at, Some(at(1)));
-    assert!(store.claim_job(now.id, &claim_at(at(2), "w2")).await.unwrap().is_none());
-    assert!(store.claim_job(Uuid::now_v7(), &claim_at(at(2), "w2")).await.unwrap().is_none());
+    assert!(
+        store
+            .claim_job(now.id, &claim_at(at(2), "w2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .claim_job(Uuid::now_v7(), &claim_at(at(2), "w2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
-    let job = store.claim_job(later.id, &claim_at(at(60), "w2")).await.unwrap().unwrap();
+    let job = store
+        .claim_job(later.id, &claim_at(at(60), "w2"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.attempt, 1);
 }
 
@@ -193,12 +228,19 @@ where
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             for id in ids {
-                if let Some(job) = store.claim_job(id, &claim_at(at(1), &format!("w{w}"))).await.unwrap() {
+                if let Some(job) = store
+                    .claim_job(id, &claim_at(at(1), &format!("w{w}")))
+                    .await
+                    .unwrap()
+                {
                     mine.push(job.id);
                 }
             }
             loop {
-                let batch = store.claim_due(3, &claim_at(at(1), &format!("w{w}"))).await.unwrap();
+                let batch = store
+                    .claim_due(3, &claim_at(at(1), &format!("w{w}")))
+                    .await
+                    .unwrap();
                 if batch.is_empty() {
                     break;
                 }
@@ -226,36 +268,69 @@ where
     let store = make().await;
     let job = new_job();
     store.insert_job(job.clone()).await.unwrap();
-    let first = store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    let first = store
+        .claim_job(job.id, &claim_at(t0(), "w1"))
+        .await
+        .unwrap()
+        .unwrap();
     let stale = Lease::of(&first);
-    assert!(store.reap_expired(at(30), 10).await.unwrap().is_empty(), "lease reaped before it expired");
+    assert!(
+        store.reap_expired(at(30), 10).await.unwrap().is_empty(),
+        "lease reaped before it expired"
+    );
     let reaped = store.reap_expired(at(31), 10).await.unwrap();
     assert_eq!(reaped.len(), 1);
     assert_eq!(reaped[0].status, JobStatus::Queued);
     assert_eq!(reaped[0].retry_count, 1);
     assert_eq!(reaped[0].lease_expires_at, None);
 
-    let second = store.claim_job(job.id, &claim_at(at(32), "w2")).await.unwrap().unwrap();
+    let second = store
+        .claim_job(job.id, &claim_at(at(32), "w2"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.attempt, 2);
     let err = store.heartbeat(&stale, at(100)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     let err = store
-        .finish_job(&stale, JobOutcome::Succeeded { result: json!({ "stale": true }) }, at(33))
+        .finish_job(
+            &stale,
+            JobOutcome::Succeeded {
+                result: json!({ "stale": true }),
+            },
+            at(33),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(store.get_job(job.id).await.unwrap(), second);
 
     let done = store
-        .finish_job(&Lease::of(&second), JobOutcome::Succeeded { result: json!({ "ok": true }) }, at(34))
+        .finish_job(
+            &Lease::of(&second),
+            JobOutcome::Succeeded {
+                result: json!({ "ok": true }),
+            },
+            at(34),
+        )
         .await
         .unwrap();
     assert_eq!(done.status, JobStatus::Success);
     let err = store
-        .finish_job(&Lease::of(&second), JobOutcome::Failed { error: "again".into() }, at(35))
+        .finish_job(
+            &Lease::of(&second),
+            JobOutcome::Failed {
+                error: "again".into(),
+            },
+            at(35),
+        )
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict, "a finished job was finished twice");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Conflict,
+        "a finished job was finished twice"
+    );
 }
 
 /// A heartbeat moves the expiry, so the reaper leaves the job alone until then.
@@ -267,7 +342,11 @@ where
     let store = make().await;
     let job = new_job();
     store.insert_job(job.clone()).await.unwrap();
-    let claimed = store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    let claimed = store
+        .claim_job(job.id, &claim_at(t0(), "w1"))
+        .await
+        .unwrap()
+        .unwrap();
     let beat = store.heartbeat(&Lease::of(&claimed), at(90)).await.unwrap();
     assert_eq!(beat.lease_expires_at, Some(at(90)));
     assert!(!beat.cancel_requested);
@@ -285,7 +364,11 @@ where
     let mut job = new_job();
     job.max_retries = 0;
     store.insert_job(job.clone()).await.unwrap();
-    store.claim_job(job.id, &claim_at(t0(), "w1")).await.unwrap().unwrap();
+    store
+        .claim_job(job.id, &claim_at(t0(), "w1"))
+        .await
+        .unwrap()
+        .unwrap();
     let reaped = store.reap_expired(at(100), 10).await.unwrap();
     assert_eq!(reaped.len(), 1);
     assert_eq!(reaped[0].status, JobStatus::Failed);
@@ -302,16 +385,38 @@ where
 {
     let store = make().await;
     let cases = vec![
-        (JobOutcome::Succeeded { result: json!({ "skills": 3 }) }, JobStatus::Success),
-        (JobOutcome::Failed { error: "boom".into() }, JobStatus::Failed),
-        (JobOutcome::Cancelled { reason: "user asked".into() }, JobStatus::Cancelled),
+        (
+            JobOutcome::Succeeded {
+                result: json!({ "skills": 3 }),
+            },
+            JobStatus::Success,
+        ),
+        (
+            JobOutcome::Failed {
+                error: "boom".into(),
+            },
+            JobStatus::Failed,
+        ),
+        (
+            JobOutcome::Cancelled {
+                reason: "user asked".into(),
+            },
+            JobStatus::Cancelled,
+        ),
         (JobOutcome::Released, JobStatus::Queued),
     ];
     for (outcome, expected) in cases {
         let job = new_job();
         store.insert_job(job.clone()).await.unwrap();
-        let claimed = store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
-        let done = store.finish_job(&Lease::of(&claimed), outcome.clone(), at(5)).await.unwrap();
+        let claimed = store
+            .claim_job(job.id, &claim_at(at(1), "w"))
+            .await
+            .unwrap()
+            .unwrap();
+        let done = store
+            .finish_job(&Lease::of(&claimed), outcome.clone(), at(5))
+            .await
+            .unwrap();
         assert_eq!(done.status, expected, "{outcome:?}");
         assert_eq!(done.lease_expires_at, None);
         assert_eq!(done, store.get_job(job.id).await.unwrap());
@@ -327,7 +432,11 @@ where
             JobOutcome::Released => {
                 assert_eq!(done.retry_count, 0, "release must not spend a retry");
                 assert_eq!(done.finished_at, None);
-                let again = store.claim_job(job.id, &claim_at(at(6), "w")).await.unwrap().unwrap();
+                let again = store
+                    .claim_job(job.id, &claim_at(at(6), "w"))
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert_eq!(again.attempt, 2);
             }
             JobOutcome::Retry { .. } => unreachable!("not in the cases"),
@@ -344,11 +453,18 @@ where
     let store = make().await;
     let job = new_job();
     store.insert_job(job.clone()).await.unwrap();
-    let claimed = store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+    let claimed = store
+        .claim_job(job.id, &claim_at(at(1), "w"))
+        .await
+        .unwrap()
+        .unwrap();
     let retried = store
         .finish_job(
             &Lease::of(&claimed),
-            JobOutcome::Retry { error: "timeout".into(), run_at: at(60) },
+            JobOutcome::Retry {
+                error: "timeout".into(),
+                run_at: at(60),
+            },
             at(2),
         )
         .await
@@ -358,7 +474,13 @@ where
     assert_eq!(retried.trigger, Trigger::Retry);
     assert_eq!(retried.error.as_deref(), Some("timeout"));
     assert_eq!(retried.run_at, at(60));
-    assert!(store.claim_due(10, &claim_at(at(59), "w")).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_due(10, &claim_at(at(59), "w"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let again = store.claim_due(10, &claim_at(at(60), "w")).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempt, 2);
@@ -380,12 +502,25 @@ where
         }
         other => panic!("expected Cancelled, got {other:?}"),
     }
-    assert!(store.claim_job(queued.id, &claim_at(at(4), "w")).await.unwrap().is_none());
-    assert_eq!(store.cancel_job(queued.id, at(5)).await.unwrap_err().kind(), ErrorKind::Conflict);
+    assert!(
+        store
+            .claim_job(queued.id, &claim_at(at(4), "w"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.cancel_job(queued.id, at(5)).await.unwrap_err().kind(),
+        ErrorKind::Conflict
+    );
 
     let running = new_job();
     store.insert_job(running.clone()).await.unwrap();
-    let claimed = store.claim_job(running.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+    let claimed = store
+        .claim_job(running.id, &claim_at(at(1), "w"))
+        .await
+        .unwrap()
+        .unwrap();
     match store.cancel_job(running.id, at(2)).await.unwrap() {
         CancelOutcome::Requested(job) => {
             assert_eq!(job.status, JobStatus::Running);
@@ -396,11 +531,24 @@ where
     let beat = store.heartbeat(&Lease::of(&claimed), at(40)).await.unwrap();
     assert!(beat.cancel_requested, "the worker must see the request");
     let done = store
-        .finish_job(&Lease::of(&claimed), JobOutcome::Cancelled { reason: "stopped".into() }, at(3))
+        .finish_job(
+            &Lease::of(&claimed),
+            JobOutcome::Cancelled {
+                reason: "stopped".into(),
+            },
+            at(3),
+        )
         .await
         .unwrap();
     assert_eq!(done.status, JobStatus::Cancelled);
-    assert_eq!(store.cancel_job(Uuid::now_v7(), at(1)).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store
+            .cancel_job(Uuid::now_v7(), at(1))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// Filters combine; pages follow the keyset cursor without gaps or repeats.
@@ -414,14 +562,21 @@ where
     for i in 0..25i64 {
         let mut job = new_job();
         job.created_at = at(i);
-        job.job_type = if i % 2 == 0 { "a.even".into() } else { "b.odd".into() };
+        job.job_type = if i % 2 == 0 {
+            "a.even".into()
+        } else {
+            "b.odd".into()
+        };
         job.user_id = Some(i % 3);
         expected.push(job.id);
         store.insert_job(job).await.unwrap();
     }
     expected.reverse();
     let mut seen = Vec::new();
-    let mut filter = JobFilter { limit: 7, ..Default::default() };
+    let mut filter = JobFilter {
+        limit: 7,
+        ..Default::default()
+    };
     loop {
         let page = store.list_jobs(&filter).await.unwrap();
         if page.is_empty() {
@@ -435,18 +590,34 @@ where
     assert_eq!(seen, expected, "pages must list newest first without gaps");
 
     let even = store
-        .list_jobs(&JobFilter { job_type: Some("a.even".into()), user_id: Some(0), limit: 100, ..Default::default() })
+        .list_jobs(&JobFilter {
+            job_type: Some("a.even".into()),
+            user_id: Some(0),
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(even.len(), 5); // i in {0, 6, 12, 18, 24}
-    assert!(even.iter().all(|j| j.job_type == "a.even" && j.user_id == Some(0)));
+    assert!(
+        even.iter()
+            .all(|j| j.job_type == "a.even" && j.user_id == Some(0))
+    );
     let window = store
-        .list_jobs(&JobFilter { created_from: Some(at(10)), created_to: Some(at(15)), limit: 100, ..Default::default() })
+        .list_jobs(&JobFilter {
+            created_from: Some(at(10)),
+            created_to: Some(at(15)),
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(window.len(), 5);
     let none = store
-        .list_jobs(&JobFilter { status: Some(JobStatus::Running), ..Default::default() })
+        .list_jobs(&JobFilter {
+            status: Some(JobStatus::Running),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(none.is_empty());
@@ -464,7 +635,11 @@ where
         job.job_type = if i < 3 { "x.a".into() } else { "x.b".into() };
         store.insert_job(job.clone()).await.unwrap();
         if i == 0 {
-            store.claim_job(job.id, &claim_at(at(1), "w")).await.unwrap().unwrap();
+            store
+                .claim_job(job.id, &claim_at(at(1), "w"))
+                .await
+                .unwrap()
+                .unwrap();
         }
     }
     let mut counts: Vec<(String, JobStatus, u64)> = store
@@ -495,9 +670,17 @@ where
     let finish = |store: SharedJobStore, when: i64| async move {
         let job = new_job();
         store.insert_job(job.clone()).await.unwrap();
-        let claimed = store.claim_job(job.id, &claim_at(at(0), "w")).await.unwrap().unwrap();
+        let claimed = store
+            .claim_job(job.id, &claim_at(at(0), "w"))
+            .await
+            .unwrap()
+            .unwrap();
         store
-            .finish_job(&Lease::of(&claimed), JobOutcome::Succeeded { result: json!({}) }, at(when))
+            .finish_job(
+                &Lease::of(&claimed),
+                JobOutcome::Succeeded { result: json!({}) },
+                at(when),
+            )
             .await
             .unwrap();
         job.id
@@ -508,7 +691,10 @@ where
     store.insert_job(queued.clone()).await.unwrap();
     let deleted = store.delete_finished_before(at(500), 100).await.unwrap();
     assert_eq!(deleted, vec![old]);
-    assert_eq!(store.get_job(old).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.get_job(old).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     store.get_job(recent).await.unwrap();
     store.get_job(queued.id).await.unwrap();
 }
@@ -532,7 +718,10 @@ where
     Fut: Future<Output = SharedJobStore>,
 {
     let store = make().await;
-    let a = store.upsert_schedule(schedule("b-nightly", at(100)), t0()).await.unwrap();
+    let a = store
+        .upsert_schedule(schedule("b-nightly", at(100)), t0())
+        .await
+        .unwrap();
     assert_eq!(a.next_run_at, at(100));
     assert_eq!(a.last_run_at, None);
     let mut changed = schedule("b-nightly", at(200));
@@ -541,20 +730,50 @@ where
     assert_eq!(a2.id, a.id, "upsert by name keeps the id");
     assert_eq!(a2.cron, "0 0 * * *");
     assert_eq!(a2.created_at, t0());
-    let b = store.upsert_schedule(schedule("a-hourly", at(50)), t0()).await.unwrap();
-    let names: Vec<_> = store.list_schedules().await.unwrap().into_iter().map(|s| s.name).collect();
+    let b = store
+        .upsert_schedule(schedule("a-hourly", at(50)), t0())
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .list_schedules()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, vec!["a-hourly", "b-nightly"]);
 
     assert!(store.due_schedules(at(49), 10).await.unwrap().is_empty());
-    let due: Vec<_> = store.due_schedules(at(300), 10).await.unwrap().into_iter().map(|s| s.id).collect();
+    let due: Vec<_> = store
+        .due_schedules(at(300), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(due, vec![b.id, a.id]);
-    store.set_schedule_enabled(b.id, false, at(50), at(2)).await.unwrap();
-    let due: Vec<_> = store.due_schedules(at(300), 10).await.unwrap().into_iter().map(|s| s.id).collect();
+    store
+        .set_schedule_enabled(b.id, false, at(50), at(2))
+        .await
+        .unwrap();
+    let due: Vec<_> = store
+        .due_schedules(at(300), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(due, vec![a.id]);
     assert!(!store.get_schedule(b.id).await.unwrap().enabled);
     store.delete_schedule(b.id).await.unwrap();
-    assert_eq!(store.get_schedule(b.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-    assert_eq!(store.delete_schedule(b.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.get_schedule(b.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        store.delete_schedule(b.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// Of many concurrent attempts to advance one due time, exactly one wins.
@@ -564,11 +783,19 @@ where
     Fut: Future<Output = SharedJobStore>,
 {
     let store = make().await;
-    let s = store.upsert_schedule(schedule("tick", at(60)), t0()).await.unwrap();
+    let s = store
+        .upsert_schedule(schedule("tick", at(60)), t0())
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for _ in 0..12 {
         let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move { store.advance_schedule(s.id, at(60), at(120), at(61)).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store
+                .advance_schedule(s.id, at(60), at(120), at(61))
+                .await
+                .unwrap()
+        }));
     }
     let mut wins = 0;
     for t in tasks {
@@ -576,6 +803,15 @@ where
     }
     assert_eq!(wins, 1);
     let after = store.get_schedule(s.id).await.unwrap();
-    assert_eq!((after.last_run_at, after.next_run_at), (Some(at(60)), at(120)));
-    assert!(!store.advance_schedule(s.id, at(60), at(180), at(62)).await.unwrap(), "a stale due time won");
+    assert_eq!(
+        (after.last_run_at, after.next_run_at),
+        (Some(at(60)), at(120))
+    );
+    assert!(
+        !store
+            .advance_schedule(s.id, at(60), at(180), at(62))
+            .await
+            .unwrap(),
+        "a stale due time won"
+    );
 }

@@ -14,7 +14,14 @@ use crate::ports::{LlmRequest, SharedLlmProvider};
 #[macro_export]
 macro_rules! llm_conformance {
     ($factory:expr) => {
-        $crate::__conformance_tests!(llm, $factory, [structured_output_matches_schema, text_completion_reports_usage]);
+        $crate::__conformance_tests!(
+            llm,
+            $factory,
+            [
+                structured_output_matches_schema,
+                text_completion_reports_usage
+            ]
+        );
     };
 }
 
@@ -57,7 +64,11 @@ where
     Fut: Future<Output = SharedLlmProvider>,
 {
     let llm = make().await;
-    let request = LlmRequest { prompt: "Say hello.".into(), max_tokens: Some(16), ..LlmRequest::default() };
+    let request = LlmRequest {
+        prompt: "Say hello.".into(),
+        max_tokens: Some(16),
+        ..LlmRequest::default()
+    };
     let response = llm.complete(&request).await.unwrap();
     assert!(!response.text.trim().is_empty());
     assert!(response.usage.prompt_tokens > 0);

@@ -5,7 +5,7 @@
 //! expands to one `#[tokio::test]` per scenario, given a factory that makes a fresh,
 //! isolated instance of the implementation:
 //!
-//! ```ignore
+//! ```text
 //! afterresume_core::job_store_conformance!(|| async {
 //!     std::sync::Arc::new(MemoryJobStore::new()) as afterresume_core::ports::SharedJobStore
 //! });

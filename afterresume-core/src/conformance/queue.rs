@@ -44,11 +44,17 @@ where
 }
 
 fn now_msg(job_id: Uuid) -> QueueMessage {
-    QueueMessage { job_id, available_at: t0() }
+    QueueMessage {
+        job_id,
+        available_at: t0(),
+    }
 }
 
 fn pop(max: usize, wait_ms: u64) -> PopOptions {
-    PopOptions { max, wait: Duration::from_millis(wait_ms) }
+    PopOptions {
+        max,
+        wait: Duration::from_millis(wait_ms),
+    }
 }
 
 /// Messages come out in push order.
@@ -97,7 +103,10 @@ where
     let started = Instant::now();
     assert!(queue.pop(&pop(1, 150)).await.unwrap().is_empty());
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(100), "returned after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(100),
+        "returned after {waited:?}"
+    );
     assert!(waited < Duration::from_secs(3), "returned after {waited:?}");
 }
 
@@ -136,15 +145,30 @@ where
     }
     let later = Uuid::now_v7();
     let first = Uuid::now_v7();
-    queue.push(&[QueueMessage { job_id: later, available_at: at(60) }]).await.unwrap();
+    queue
+        .push(&[QueueMessage {
+            job_id: later,
+            available_at: at(60),
+        }])
+        .await
+        .unwrap();
     queue.push(&[now_msg(first)]).await.unwrap();
     let batch = queue.pop(&pop(10, 100)).await.unwrap();
-    assert_eq!(batch.iter().map(|d| d.job_id).collect::<Vec<_>>(), vec![first]);
+    assert_eq!(
+        batch.iter().map(|d| d.job_id).collect::<Vec<_>>(),
+        vec![first]
+    );
     queue.ack(&batch).await.unwrap();
-    assert!(queue.pop(&pop(10, 100)).await.unwrap().is_empty(), "delivered early");
+    assert!(
+        queue.pop(&pop(10, 100)).await.unwrap().is_empty(),
+        "delivered early"
+    );
     clock.advance(chrono::TimeDelta::seconds(60));
     let batch = queue.pop(&pop(10, 2000)).await.unwrap();
-    assert_eq!(batch.iter().map(|d| d.job_id).collect::<Vec<_>>(), vec![later]);
+    assert_eq!(
+        batch.iter().map(|d| d.job_id).collect::<Vec<_>>(),
+        vec![later]
+    );
     queue.ack(&batch).await.unwrap();
 }
 
@@ -189,8 +213,17 @@ where
     Fut: Future<Output = SharedQueue>,
 {
     let (queue, _clock) = fresh(make).await;
-    queue.push(&[now_msg(Uuid::now_v7()), now_msg(Uuid::now_v7())]).await.unwrap();
-    queue.push(&[QueueMessage { job_id: Uuid::now_v7(), available_at: at(600) }]).await.unwrap();
+    queue
+        .push(&[now_msg(Uuid::now_v7()), now_msg(Uuid::now_v7())])
+        .await
+        .unwrap();
+    queue
+        .push(&[QueueMessage {
+            job_id: Uuid::now_v7(),
+            available_at: at(600),
+        }])
+        .await
+        .unwrap();
     let depth = queue.depth().await.unwrap();
     if queue.capabilities().delayed_delivery {
         assert_eq!((depth.ready, depth.delayed), (2, 1));

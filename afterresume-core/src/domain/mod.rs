@@ -18,8 +18,7 @@ pub use report::{NewReport, Report, ReportId, ReportKind};
 pub use resume::{NewResume, Resume, ResumeId};
 pub use schedule::{NewSchedule, Schedule, ScheduleId};
 pub use skill::{
-    EvidenceId, NewSkill, NewSkillEvidence, Skill, SkillCategory, SkillEvidence, SkillId,
-    UserSkill,
+    EvidenceId, NewSkill, NewSkillEvidence, Skill, SkillCategory, SkillEvidence, SkillId, UserSkill,
 };
 pub use user::{ApiToken, NewApiToken, NewUser, TokenId, User, UserId};
 pub use worklog::{MAX_CONTENT_CHARS, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};

@@ -227,10 +227,20 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         let mut w = NewWorkLog::new(1, day(), "   ");
-        assert!(w.validate().unwrap_err().to_string().starts_with("content:"));
+        assert!(
+            w.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("content:")
+        );
         w.content = "ok".into();
         w.metadata = Value::Array(vec![]);
-        assert!(w.validate().unwrap_err().to_string().starts_with("metadata:"));
+        assert!(
+            w.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("metadata:")
+        );
         w.metadata = serde_json::json!({});
         w.tags = vec![" ".into()];
         assert!(w.validate().unwrap_err().to_string().starts_with("tags:"));

@@ -62,7 +62,9 @@ impl EngineConfig {
         ];
         for (name, value) in positive {
             if value.is_zero() {
-                return Err(Error::config_invalid(format!("{name}: must be greater than zero")));
+                return Err(Error::config_invalid(format!(
+                    "{name}: must be greater than zero"
+                )));
             }
         }
         if self.heartbeat_interval >= self.lease_ttl {
@@ -89,7 +91,10 @@ impl std::fmt::Debug for EngineBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineBuilder")
             .field("config", &self.config)
-            .field("workflows", &self.workflows.iter().map(|w| &w.0).collect::<Vec<_>>())
+            .field(
+                "workflows",
+                &self.workflows.iter().map(|w| &w.0).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -127,7 +132,8 @@ impl EngineBuilder {
 
     /// Registers a workflow with the default retry policy.
     pub fn register(mut self, job_type: &str, workflow: impl Workflow) -> Self {
-        self.workflows.push((job_type.to_owned(), Arc::new(workflow), None));
+        self.workflows
+            .push((job_type.to_owned(), Arc::new(workflow), None));
         self
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{EnqueueOptions, Engine};
+use super::{Engine, EnqueueOptions};
 use crate::Result;
 use crate::domain::{EventLevel, EventSource, Job, JobId, Trigger, UserId};
 
@@ -128,7 +128,14 @@ impl ExecutionContext {
         let recorder = self.engine.recorder();
         let (job, trace) = (self.job_id, self.trace_id);
         recorder
-            .lifecycle(job, trace, EventLevel::Debug, source, &format!("step {name} started"), json!({ "step": name }))
+            .lifecycle(
+                job,
+                trace,
+                EventLevel::Debug,
+                source,
+                &format!("step {name} started"),
+                json!({ "step": name }),
+            )
             .await;
         let started = Instant::now();
         let result = step.await;

@@ -35,7 +35,11 @@ impl EventRecorder {
         data: Value,
     ) -> Result<()> {
         emit_tracing(job_id, trace_id, level, source, message, &data);
-        let data = if data.is_object() { data } else { json!({ "value": data }) };
+        let data = if data.is_object() {
+            data
+        } else {
+            json!({ "value": data })
+        };
         self.sink
             .append(&[NewEvent {
                 job_id,
@@ -60,7 +64,10 @@ impl EventRecorder {
         message: &str,
         data: Value,
     ) {
-        if let Err(err) = self.record(job_id, trace_id, level, source, message, data).await {
+        if let Err(err) = self
+            .record(job_id, trace_id, level, source, message, data)
+            .await
+        {
             tracing::warn!(%job_id, error = %err, "could not write job event");
         }
     }

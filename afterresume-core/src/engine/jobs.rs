@@ -35,6 +35,8 @@ pub struct EnqueueOptions {
     pub max_retries: Option<u32>,
 }
 
+// The enum comes from `string_enum!`, which cannot mark a default variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Trigger {
     fn default() -> Self {
         Trigger::Api
@@ -80,7 +82,12 @@ impl Engine {
     ///
     /// Unknown job types, a payload that is not a JSON object and malformed keys are
     /// [`ErrorKind::InvalidInput`] and change nothing.
-    pub async fn enqueue(&self, job_type: &str, payload: Value, opts: EnqueueOptions) -> Result<Job> {
+    pub async fn enqueue(
+        &self,
+        job_type: &str,
+        payload: Value,
+        opts: EnqueueOptions,
+    ) -> Result<Job> {
         Ok(self.enqueue_detailed(job_type, payload, opts).await?.job)
     }
 
@@ -95,12 +102,12 @@ impl Engine {
         if !payload.is_object() {
             return Err(Error::invalid_input("payload: must be a JSON object"));
         }
-        if let Some(key) = &opts.idempotency_key {
-            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
-                return Err(Error::invalid_input(
-                    "idempotency_key: must be 1 to 255 bytes",
-                ));
-            }
+        if let Some(key) = &opts.idempotency_key
+            && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN)
+        {
+            return Err(Error::invalid_input(
+                "idempotency_key: must be 1 to 255 bytes",
+            ));
         }
         let now = self.now();
         let run_at = match (opts.run_at, opts.delay) {
@@ -113,7 +120,9 @@ impl Engine {
             job_type: job_type.to_owned(),
             trigger: opts.trigger,
             payload,
-            max_retries: opts.max_retries.unwrap_or(registration.options.retry.max_retries),
+            max_retries: opts
+                .max_retries
+                .unwrap_or(registration.options.retry.max_retries),
             idempotency_key: opts.idempotency_key,
             parent_job_id: opts.parent_job_id,
             user_id: opts.user_id,
@@ -148,7 +157,10 @@ impl Engine {
     /// Hands a job id to the queue. A failed push is logged, not returned: the job is
     /// safely `queued` in the store and idle workers poll the store for it.
     pub(crate) async fn publish(&self, job_id: JobId, available_at: DateTime<Utc>) {
-        let message = QueueMessage { job_id, available_at };
+        let message = QueueMessage {
+            job_id,
+            available_at,
+        };
         if let Err(err) = self.inner.queue.push(&[message]).await {
             tracing::warn!(%job_id, error = %err, "queue push failed; the job will be picked up by store polling");
         }
@@ -179,14 +191,28 @@ impl Engine {
         match outcome {
             CancelOutcome::Cancelled(_) => {
                 self.recorder()
-                    .lifecycle(job.id, job.trace_id, EventLevel::Info, EventSource::System, "job cancelled", json!({ "while": "queued" }))
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Info,
+                        EventSource::System,
+                        "job cancelled",
+                        json!({ "while": "queued" }),
+                    )
                     .await;
             }
             CancelOutcome::Requested(_) => {
                 // Record the request before waking the workflow, so the timeline shows
                 // it before the worker's "job cancelled".
                 self.recorder()
-                    .lifecycle(job.id, job.trace_id, EventLevel::Info, EventSource::System, "cancellation requested", json!({ "while": "running" }))
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Info,
+                        EventSource::System,
+                        "cancellation requested",
+                        json!({ "while": "running" }),
+                    )
                     .await;
                 let local = self.running().get(&id).cloned();
                 if let Some(token) = local {
@@ -210,7 +236,10 @@ impl Engine {
             if tokio::time::Instant::now() >= deadline {
                 return Err(Error::new(
                     ErrorKind::Unexpected,
-                    format!("timed out after {timeout:?} waiting for job {id} (status {})", job.status),
+                    format!(
+                        "timed out after {timeout:?} waiting for job {id} (status {})",
+                        job.status
+                    ),
                 ));
             }
             tokio::time::sleep(pause).await;
@@ -220,5 +249,6 @@ impl Engine {
 }
 
 pub(crate) fn to_delta(d: Duration) -> Result<chrono::TimeDelta> {
-    chrono::TimeDelta::from_std(d).map_err(|_| Error::invalid_input(format!("duration {d:?} is too large")))
+    chrono::TimeDelta::from_std(d)
+        .map_err(|_| Error::invalid_input(format!("duration {d:?} is too large")))
 }

@@ -24,7 +24,10 @@ impl Engine {
             let (level, message) = if requeued {
                 (EventLevel::Warning, "lease expired; job requeued")
             } else {
-                (EventLevel::Error, "lease expired; no retries left, job failed")
+                (
+                    EventLevel::Error,
+                    "lease expired; no retries left, job failed",
+                )
             };
             self.recorder()
                 .lifecycle(
@@ -73,7 +76,9 @@ impl Engine {
                 if due {
                     last_retention = Some(tokio::time::Instant::now());
                     match self.purge_finished(retention).await {
-                        Ok(n) if n > 0 => tracing::info!(deleted = n, "retention deleted finished jobs"),
+                        Ok(n) if n > 0 => {
+                            tracing::info!(deleted = n, "retention deleted finished jobs")
+                        }
                         Ok(_) => {}
                         Err(err) => tracing::warn!(error = %err, "retention failed"),
                     }

@@ -105,10 +105,8 @@ impl Registry {
         options: JobTypeOptions,
     ) -> Result<()> {
         validate_job_type(job_type)?;
-        self.write().insert(
-            job_type.to_owned(),
-            Registration { workflow, options },
-        );
+        self.write()
+            .insert(job_type.to_owned(), Registration { workflow, options });
         Ok(())
     }
 

@@ -96,8 +96,9 @@ impl RetryPolicy {
 /// A number in `[0, 1)` that depends only on the job and retry.
 fn unit_noise(job_id: Uuid, retry: u32) -> f64 {
     // A fixed-key hasher keeps the value stable across processes and runs.
-    let mut hasher = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-        .build_hasher();
+    let mut hasher =
+        std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .build_hasher();
     job_id.hash(&mut hasher);
     retry.hash(&mut hasher);
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64

@@ -10,7 +10,7 @@
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::{EnqueueOptions, Engine};
+use super::{Engine, EnqueueOptions};
 use crate::cron_expr::CronExpr;
 use crate::domain::{NewSchedule, Schedule, ScheduleId, Trigger, UserId};
 use crate::{Error, Result};
@@ -91,7 +91,10 @@ impl Engine {
         } else {
             schedule.next_run_at
         };
-        self.inner.store.set_schedule_enabled(id, enabled, next, now).await
+        self.inner
+            .store
+            .set_schedule_enabled(id, enabled, next, now)
+            .await
     }
 
     /// Deletes a schedule.
@@ -131,10 +134,16 @@ impl Engine {
             .await?;
         match expr.next_after(now.max(due)) {
             Some(next) => {
-                self.inner.store.advance_schedule(schedule.id, due, next, now).await?;
+                self.inner
+                    .store
+                    .advance_schedule(schedule.id, due, next, now)
+                    .await?;
             }
             None => {
-                self.inner.store.set_schedule_enabled(schedule.id, false, due, now).await?;
+                self.inner
+                    .store
+                    .set_schedule_enabled(schedule.id, false, due, now)
+                    .await?;
             }
         }
         Ok(inserted.created)
@@ -154,8 +163,10 @@ impl Engine {
     }
 }
 
-fn next_due(expr: &CronExpr, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>> {
-    expr.next_after(now).ok_or_else(|| {
-        Error::invalid_input(format!("cron: '{}' never fires", expr.as_str()))
-    })
+fn next_due(
+    expr: &CronExpr,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    expr.next_after(now)
+        .ok_or_else(|| Error::invalid_input(format!("cron: '{}' never fires", expr.as_str())))
 }

@@ -133,10 +133,17 @@ struct Worker {
 
 impl Worker {
     async fn run(self) {
+        // After the store (not the queue) supplied a job, look there again at once:
+        // there may be a backlog the queue lost, and waiting on the queue would drain
+        // it one poll interval at a time.
+        let mut backlog = false;
         while !self.stop.is_cancelled() {
-            match self.next_job().await {
-                Ok(Some(job)) => self.run_job(job).await,
-                Ok(None) => {}
+            match self.next_job(backlog).await {
+                Ok(Some((job, from_store))) => {
+                    backlog = from_store;
+                    self.run_job(job).await
+                }
+                Ok(None) => backlog = false,
                 Err(err) => {
                     tracing::warn!(worker = %self.id, error = %err, "worker could not fetch work");
                     tokio::select! {
@@ -160,11 +167,15 @@ impl Worker {
     /// The next job to run: from the queue, or, when the queue has nothing, straight
     /// from the store (jobs whose message was lost, or that became due while the queue
     /// could not hold them).
-    async fn next_job(&self) -> Result<Option<Job>> {
+    async fn next_job(&self, backlog: bool) -> Result<Option<(Job, bool)>> {
         let engine = &self.engine;
         let pop = PopOptions {
             max: 1,
-            wait: engine.config().poll_interval,
+            wait: if backlog {
+                Duration::ZERO
+            } else {
+                engine.config().poll_interval
+            },
         };
         let deliveries = tokio::select! {
             d = engine.queue().pop(&pop) => d?,
@@ -172,7 +183,7 @@ impl Worker {
         };
         if deliveries.is_empty() {
             let claimed = engine.store().claim_due(1, &self.claim_options()?).await?;
-            return Ok(claimed.into_iter().next());
+            return Ok(claimed.into_iter().next().map(|job| (job, true)));
         }
         let mut claimed = None;
         for delivery in &deliveries {
@@ -186,7 +197,7 @@ impl Worker {
         // A delivery that did not lead to a claim is stale (the job ran, was cancelled,
         // or is not due yet and will be found by store polling): dropping it is safe.
         engine.queue().ack(&deliveries).await?;
-        Ok(claimed)
+        Ok(claimed.map(|job| (job, false)))
     }
 
     async fn run_job(&self, job: Job) {
@@ -212,7 +223,8 @@ impl Worker {
             self.execute(&job, &lease, token.clone()).await
         };
         engine.running().remove(&job.id);
-        self.record_outcome(&job, &lease, outcome, started.elapsed()).await;
+        self.record_outcome(&job, &lease, outcome, started.elapsed())
+            .await;
     }
 
     /// Runs the workflow next to a heartbeat until it returns, is cancelled, loses its
@@ -238,9 +250,11 @@ impl Worker {
         });
         let timed = async {
             match registration.options.timeout {
-                Some(limit) => tokio::time::timeout(limit, guarded).await.unwrap_or_else(|_| {
-                    Err(Error::backend(format!("attempt timed out after {limit:?}")))
-                }),
+                Some(limit) => tokio::time::timeout(limit, guarded)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::backend(format!("attempt timed out after {limit:?}")))
+                    }),
                 None => guarded.await,
             }
         };
@@ -294,7 +308,9 @@ impl Worker {
                     token.cancel();
                 }
                 // A transient store failure: the lease may still be ours; try again.
-                Err(err) => tracing::warn!(job_id = %lease.job_id, error = %err, "heartbeat failed"),
+                Err(err) => {
+                    tracing::warn!(job_id = %lease.job_id, error = %err, "heartbeat failed")
+                }
             }
         }
     }
@@ -307,7 +323,14 @@ impl Worker {
             Attempt::LeaseLost => {
                 engine
                     .recorder()
-                    .lifecycle(job.id, job.trace_id, EventLevel::Warning, EventSource::Worker, "lease lost; attempt abandoned", json!({ "attempt": lease.attempt, "worker_id": self.id }))
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Warning,
+                        EventSource::Worker,
+                        "lease lost; attempt abandoned",
+                        json!({ "attempt": lease.attempt, "worker_id": self.id }),
+                    )
                     .await;
                 return;
             }
@@ -318,7 +341,9 @@ impl Worker {
                 json!({ "attempt": lease.attempt, "worker_id": self.id }),
             ),
             Attempt::Cancelled => (
-                JobOutcome::Cancelled { reason: "cancelled while running".to_owned() },
+                JobOutcome::Cancelled {
+                    reason: "cancelled while running".to_owned(),
+                },
                 EventLevel::Info,
                 "job cancelled",
                 json!({ "duration_ms": duration_ms }),
@@ -330,7 +355,9 @@ impl Worker {
                 json!({ "duration_ms": duration_ms }),
             ),
             Attempt::Finished(Err(err)) if err.kind() == ErrorKind::Cancelled => (
-                JobOutcome::Cancelled { reason: err.to_string() },
+                JobOutcome::Cancelled {
+                    reason: err.to_string(),
+                },
                 EventLevel::Info,
                 "job cancelled",
                 json!({ "duration_ms": duration_ms }),
@@ -344,7 +371,17 @@ impl Worker {
         };
         match engine.store().finish_job(lease, outcome, now).await {
             Ok(_) => {
-                engine.recorder().lifecycle(job.id, job.trace_id, level, EventSource::Worker, message, data).await;
+                engine
+                    .recorder()
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        level,
+                        EventSource::Worker,
+                        message,
+                        data,
+                    )
+                    .await;
                 if let Some(at) = retry_at {
                     engine.publish(job.id, at).await;
                 }
@@ -352,16 +389,30 @@ impl Worker {
             Err(err) if err.kind() == ErrorKind::Conflict => {
                 engine
                     .recorder()
-                    .lifecycle(job.id, job.trace_id, EventLevel::Warning, EventSource::Worker, "lease lost; outcome discarded", json!({ "attempt": lease.attempt, "discarded": message }))
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Warning,
+                        EventSource::Worker,
+                        "lease lost; outcome discarded",
+                        json!({ "attempt": lease.attempt, "discarded": message }),
+                    )
                     .await;
             }
             // The lease will expire and the reaper will hand the job out again.
-            Err(err) => tracing::error!(job_id = %job.id, error = %err, "could not record job outcome"),
+            Err(err) => {
+                tracing::error!(job_id = %job.id, error = %err, "could not record job outcome")
+            }
         }
     }
 
     /// A failed attempt becomes a retry when the error is temporary and retries remain.
-    fn failure(&self, job: &Job, err: Error, duration_ms: f64) -> (JobOutcome, EventLevel, &'static str, Value) {
+    fn failure(
+        &self,
+        job: &Job,
+        err: Error,
+        duration_ms: f64,
+    ) -> (JobOutcome, EventLevel, &'static str, Value) {
         let policy = self
             .engine
             .inner
@@ -384,7 +435,10 @@ impl Worker {
                 "duration_ms": duration_ms,
             });
             return (
-                JobOutcome::Retry { error: err.to_string(), run_at },
+                JobOutcome::Retry {
+                    error: err.to_string(),
+                    run_at,
+                },
                 EventLevel::Warning,
                 "job failed; retry scheduled",
                 data,
@@ -398,7 +452,14 @@ impl Worker {
             "retry_count": job.retry_count,
             "duration_ms": duration_ms,
         });
-        (JobOutcome::Failed { error: err.to_string() }, EventLevel::Error, "job failed", data)
+        (
+            JobOutcome::Failed {
+                error: err.to_string(),
+            },
+            EventLevel::Error,
+            "job failed",
+            data,
+        )
     }
 }
 

@@ -37,7 +37,9 @@ impl ArtifactKey {
     fn check(key: &str, is_prefix: bool) -> Result<()> {
         let what = if is_prefix { "prefix" } else { "key" };
         let invalid = |why: &str| {
-            Err(Error::invalid_input(format!("invalid artifact {what} '{key}': {why}")))
+            Err(Error::invalid_input(format!(
+                "invalid artifact {what} '{key}': {why}"
+            )))
         };
         if key.is_empty() {
             return invalid("must not be empty");
@@ -152,8 +154,12 @@ pub trait ArtifactStore: Send + Sync + Debug + 'static {
     fn capabilities(&self) -> ArtifactCapabilities;
 
     /// Stores bytes under a key.
-    async fn put(&self, key: &ArtifactKey, bytes: Vec<u8>, opts: &PutOptions)
-    -> Result<ArtifactMeta>;
+    async fn put(
+        &self,
+        key: &ArtifactKey,
+        bytes: Vec<u8>,
+        opts: &PutOptions,
+    ) -> Result<ArtifactMeta>;
 
     /// Reads an artifact.
     async fn get(&self, key: &ArtifactKey) -> Result<Artifact>;
@@ -178,7 +184,17 @@ mod tests {
 
     #[test]
     fn keys_cannot_escape_the_root() {
-        for bad in ["", "/etc/passwd", "a/../b", "..", "a//b", "a/", "./a", "a\\b", "a\nb"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "..",
+            "a//b",
+            "a/",
+            "./a",
+            "a\\b",
+            "a\nb",
+        ] {
             assert!(ArtifactKey::parse(bad).is_err(), "{bad:?} accepted");
         }
         for good in ["a", "resumes/42/v3.html", "reports/2026-11-23.md", "a..b/c"] {

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::domain::{
-    ApiToken, EvidenceId, NewApiToken, NewReport, NewResume, NewSkill, NewSkillEvidence,
-    NewUser, NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId,
-    TokenId, User, UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+    ApiToken, EvidenceId, NewApiToken, NewReport, NewResume, NewSkill, NewSkillEvidence, NewUser,
+    NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId, TokenId, User,
+    UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
 };
 
 /// Users.

@@ -236,8 +236,7 @@ pub trait JobStore: Send + Sync + Debug + 'static {
 
     /// Creates a schedule, or replaces the one with the same name (keeping its id and
     /// `last_run_at`).
-    async fn upsert_schedule(&self, schedule: NewSchedule, now: DateTime<Utc>)
-    -> Result<Schedule>;
+    async fn upsert_schedule(&self, schedule: NewSchedule, now: DateTime<Utc>) -> Result<Schedule>;
 
     /// One schedule by id.
     async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule>;

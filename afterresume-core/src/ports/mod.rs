@@ -13,7 +13,8 @@ mod llm;
 mod queue;
 
 pub use artifact_store::{
-    Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, MAX_KEY_LEN, PutOptions,
+    Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, MAX_KEY_LEN,
+    PutOptions,
 };
 pub use domain_store::{
     DomainStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,

@@ -1,0 +1,3 @@
+__version__: str
+
+def cron_next(expr: str, after_epoch: int) -> int: ...

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: what CI runs (.ci/run calls this) and what developers run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== format"
+cargo fmt --all -- --check
+
+echo "== clippy (-D warnings)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+echo "== core depends on no backend or host"
+forbidden='^(sqlx|fred|axum|pyo3|object_store|reqwest)( |$)'
+if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"; then
+    echo "afterresume-core must not depend on the crates listed above" >&2
+    exit 1
+fi
+
+echo "== tests"
+cargo test --workspace --all-features
