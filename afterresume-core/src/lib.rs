@@ -36,8 +36,8 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cron_expr::CronExpr;
 pub use domain::{EventLevel, EventSource, JobStatus, Trigger};
 pub use engine::{
-    Engine, EngineBuilder, EngineConfig, EnqueueOptions, ExecutionContext, JobTypeOptions,
-    RetryPolicy, RunningEngine, ScheduleSpec, WorkerOptions, Workflow, workflow_fn,
+    Engine, EngineBuilder, EngineConfig, EnqueueOptions, EnqueueRequest, ExecutionContext,
+    JobTypeOptions, RetryPolicy, RunningEngine, ScheduleSpec, WorkerOptions, Workflow, workflow_fn,
 };
 pub use error::{Error, ErrorKind, ErrorStatus, Result, StepResultExt};
 pub use ports::{

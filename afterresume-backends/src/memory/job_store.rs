@@ -9,7 +9,7 @@ use afterresume_core::domain::{
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease,
+    JobStoreCapabilities, Lease, QueueMessage,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -220,6 +220,29 @@ impl JobStore for MemoryJobStore {
         Ok(due
             .into_iter()
             .filter_map(|id| state.claim(id, opts))
+            .collect())
+    }
+
+    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let mut state = self.lock();
+        Ok(ids.iter().filter_map(|id| state.claim(*id, opts)).collect())
+    }
+
+    async fn queued_due(
+        &self,
+        due_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueueMessage>> {
+        Ok(self
+            .lock()
+            .queued
+            .iter()
+            .take_while(|(run_at, _)| *run_at <= due_before)
+            .take(limit)
+            .map(|(run_at, id)| QueueMessage {
+                job_id: *id,
+                available_at: *run_at,
+            })
             .collect())
     }
 

@@ -3,12 +3,12 @@
 use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease,
+    JobStoreCapabilities, Lease, QueueMessage,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
@@ -72,6 +72,43 @@ fn schedule_not_found(id: ScheduleId) -> Error {
     Error::not_found(format!("schedule {id} not found"))
 }
 
+/// Inserts one job or finds the one holding its idempotency key.
+async fn insert_one(conn: &mut SqliteConnection, new: NewJob) -> Result<InsertedJob> {
+    let job = new.into_job();
+    let inserted = sqlx::query(
+        "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, parent_job_id, \
+         user_id, trace_id, run_at, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(job.id)
+    .bind(&job.job_type)
+    .bind(job.trigger.as_str())
+    .bind(job.payload.to_string())
+    .bind(job.max_retries as i64)
+    .bind(&job.idempotency_key)
+    .bind(job.parent_job_id)
+    .bind(job.user_id)
+    .bind(job.trace_id)
+    .bind(micros(job.run_at))
+    .bind(micros(job.created_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    if inserted.rows_affected() == 1 {
+        return Ok(InsertedJob { job, created: true });
+    }
+    let key = job.idempotency_key.as_deref().unwrap_or_default();
+    let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+    Ok(InsertedJob {
+        job: job_from_row(&row)?,
+        created: false,
+    })
+}
+
 const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = ?1, worker_id = ?2, \
                          started_at = COALESCE(started_at, ?3)";
 
@@ -102,39 +139,19 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let job = new.into_job();
-        let inserted = sqlx::query(
-            "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, parent_job_id, \
-             user_id, trace_id, run_at, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(job.id)
-        .bind(&job.job_type)
-        .bind(job.trigger.as_str())
-        .bind(job.payload.to_string())
-        .bind(job.max_retries as i64)
-        .bind(&job.idempotency_key)
-        .bind(job.parent_job_id)
-        .bind(job.user_id)
-        .bind(job.trace_id)
-        .bind(micros(job.run_at))
-        .bind(micros(job.created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(map_sqlx)?;
-        if inserted.rows_affected() == 1 {
-            return Ok(InsertedJob { job, created: true });
+        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        insert_one(&mut conn, new).await
+    }
+
+    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        // One transaction: one commit (and one fsync) for the whole batch.
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut inserted = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            inserted.push(insert_one(&mut tx, job).await?);
         }
-        let key = job.idempotency_key.as_deref().unwrap_or_default();
-        let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        Ok(InsertedJob {
-            job: job_from_row(&row)?,
-            created: false,
-        })
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(inserted)
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -208,6 +225,53 @@ impl JobStore for SqliteBackend {
         // RETURNING does not promise an order.
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
+    }
+
+    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ",
+        );
+        q.push_bind(micros(opts.lease_expires_at))
+            .push(", worker_id = ")
+            .push_bind(opts.worker_id.clone())
+            .push(", started_at = COALESCE(started_at, ")
+            .push_bind(micros(opts.now))
+            .push(") WHERE status = 'queued' AND run_at <= ")
+            .push_bind(micros(opts.now))
+            .push(" AND id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(") RETURNING *");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn queued_due(
+        &self,
+        due_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueueMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, run_at FROM jobs WHERE status = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
+        )
+        .bind(micros(due_before))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueueMessage {
+                    job_id: r.try_get("id").map_err(map_sqlx)?,
+                    available_at: time(r.try_get("run_at").map_err(map_sqlx)?),
+                })
+            })
+            .collect()
     }
 
     async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job> {

@@ -14,8 +14,8 @@ use super::t0;
 use crate::clock::{ManualClock, SharedClock, SystemClock};
 use crate::domain::{EventSource, JobStatus, Trigger};
 use crate::engine::{
-    Engine, EngineConfig, EnqueueOptions, JobTypeOptions, RetryPolicy, ScheduleSpec, WorkerOptions,
-    workflow_fn,
+    Engine, EngineConfig, EnqueueOptions, EnqueueRequest, JobTypeOptions, RetryPolicy,
+    ScheduleSpec, WorkerOptions, workflow_fn,
 };
 use crate::ports::{
     ClaimOptions, JobFilter, JobOutcome, Lease, ListEventsOptions, SharedEventSink, SharedJobStore,
@@ -60,6 +60,8 @@ macro_rules! engine_conformance {
                 step_helper_records_start_end_error,
                 panicking_workflow_is_contained,
                 shutdown_releases_in_flight_jobs,
+                bulk_enqueue_is_all_or_nothing_and_runs,
+                reconciler_republishes_jobs_the_queue_lost,
             ]
         );
     };
@@ -1035,4 +1037,110 @@ where
     assert_eq!(done.status, JobStatus::Success);
     running.shutdown(Duration::from_secs(5)).await;
     assert!(probe.runs.load(Ordering::SeqCst) >= 2);
+}
+
+/// Bulk enqueue validates every request before writing: one bad request stores
+/// nothing. A good batch creates the jobs (one for a repeated key), writes each one's
+/// "job queued" event, and workers run them all exactly once.
+pub async fn bulk_enqueue_is_all_or_nothing_and_runs<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, _ports) = live(make, Arc::default()).await;
+    let bad = vec![
+        EnqueueRequest::new("test.echo", json!({ "n": 0 })),
+        EnqueueRequest::new("test.echo", json!("not an object")),
+    ];
+    let err = engine.enqueue_many(bad).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("request"), "{err}");
+    assert!(
+        engine
+            .list_jobs(&JobFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a rejected batch stored a job"
+    );
+
+    let keyed = EnqueueOptions::default().with_idempotency_key("bulk-once");
+    let mut requests: Vec<_> = (0..200)
+        .map(|n| EnqueueRequest::new("test.echo", json!({ "n": n })))
+        .collect();
+    requests.push(EnqueueRequest::new("test.echo", json!({ "k": 1 })).with_options(keyed.clone()));
+    requests.push(EnqueueRequest::new("test.echo", json!({ "k": 2 })).with_options(keyed));
+    let inserted = engine.enqueue_many(requests).await.unwrap();
+    assert_eq!(inserted.len(), 202);
+    assert_eq!(inserted[200].job.id, inserted[201].job.id);
+    assert!(inserted[200].created && !inserted[201].created);
+    assert_eq!(
+        messages(&engine, inserted[7].job.id).await,
+        vec!["job queued"]
+    );
+
+    let running = engine.start(WorkerOptions::workers(4));
+    for (n, got) in inserted.iter().take(200).enumerate() {
+        let job = engine.wait_for(got.job.id, WAIT).await.unwrap();
+        assert_eq!(job.status, JobStatus::Success);
+        assert_eq!(job.result, Some(json!({ "n": n })));
+        assert_eq!(job.attempt, 1, "job ran more than once");
+    }
+    let keyed = engine.wait_for(inserted[200].job.id, WAIT).await.unwrap();
+    assert_eq!(keyed.result, Some(json!({ "k": 1 })));
+    running.shutdown(Duration::from_secs(5)).await;
+}
+
+/// When the queue holds nothing ready but the store has jobs that have been due for
+/// longer than `reconcile_after`, the reconciler publishes them again; jobs not yet
+/// overdue, and a queue that still holds messages, are left alone.
+pub async fn reconciler_republishes_jobs_the_queue_lost<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, clock, ports) = manual(make).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            engine
+                .enqueue("test.echo", json!({ "n": n }), EnqueueOptions::default())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    // The queue still holds the messages: nothing to do.
+    assert_eq!(engine.reconcile_queue().await.unwrap(), 0);
+    // Lose every message, as a flushed Redis would.
+    let popped = ports
+        .queue
+        .pop(&crate::ports::PopOptions {
+            max: 100,
+            wait: Duration::ZERO,
+        })
+        .await
+        .unwrap();
+    assert_eq!(popped.len(), 3);
+    ports.queue.ack(&popped).await.unwrap();
+    assert_eq!(ports.queue.depth().await.unwrap().ready, 0);
+    // Not overdue yet.
+    assert_eq!(engine.reconcile_queue().await.unwrap(), 0);
+    clock.advance(
+        chrono::TimeDelta::from_std(engine.config().reconcile_after).unwrap()
+            + chrono::TimeDelta::seconds(1),
+    );
+    assert_eq!(engine.reconcile_queue().await.unwrap(), 3);
+    let redelivered = ports
+        .queue
+        .pop(&crate::ports::PopOptions {
+            max: 100,
+            wait: Duration::from_millis(200),
+        })
+        .await
+        .unwrap();
+    let mut got: Vec<_> = redelivered.iter().map(|d| d.job_id).collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(got, ids);
 }

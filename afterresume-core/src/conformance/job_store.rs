@@ -41,6 +41,9 @@ macro_rules! job_store_conformance {
                 retention_deletes_only_old_finished,
                 schedules_crud_and_due,
                 schedule_tick_claimed_once_under_concurrency,
+                bulk_insert_keeps_order_and_keys,
+                batch_claim_takes_only_due_queued,
+                queued_due_lists_what_to_republish,
             ]
         );
     };
@@ -814,4 +817,142 @@ where
             .unwrap(),
         "a stale due time won"
     );
+}
+
+/// A bulk insert returns results in input order, creates the new jobs and returns the
+/// existing job for a known key, and a key repeated inside the batch yields one job.
+pub async fn bulk_insert_keeps_order_and_keys<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut existing = new_job();
+    existing.idempotency_key = Some("bulk-existing".to_owned());
+    let first = store.insert_job(existing.clone()).await.unwrap().job;
+
+    let plain: Vec<_> = (0..50).map(|_| new_job()).collect();
+    let mut again = new_job();
+    again.idempotency_key = Some("bulk-existing".to_owned());
+    let mut twin_a = new_job();
+    twin_a.idempotency_key = Some("bulk-twin".to_owned());
+    let mut twin_b = new_job();
+    twin_b.idempotency_key = Some("bulk-twin".to_owned());
+    let mut batch = plain.clone();
+    batch.push(again);
+    batch.push(twin_a.clone());
+    batch.push(twin_b);
+    let inserted = store.insert_jobs(batch).await.unwrap();
+
+    assert_eq!(inserted.len(), 53);
+    for (new, got) in plain.iter().zip(&inserted) {
+        assert!(got.created);
+        assert_eq!(got.job.id, new.id);
+        assert_eq!(store.get_job(new.id).await.unwrap(), got.job);
+    }
+    assert!(!inserted[50].created);
+    assert_eq!(inserted[50].job.id, first.id);
+    assert!(inserted[51].created);
+    assert_eq!(inserted[51].job.id, twin_a.id);
+    assert!(!inserted[52].created);
+    assert_eq!(inserted[52].job.id, twin_a.id);
+    let queued = store
+        .list_jobs(&JobFilter {
+            status: Some(JobStatus::Queued),
+            limit: 1000,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 52, "50 plain + existing + one twin");
+    assert!(store.insert_jobs(Vec::new()).await.unwrap().is_empty());
+}
+
+/// Claiming a batch of ids claims the due queued ones in one go and skips the rest
+/// (not yet due, already running, unknown).
+pub async fn batch_claim_takes_only_due_queued<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let due: Vec<_> = (0..5).map(|_| new_job()).collect();
+    let mut later = new_job();
+    later.run_at = at(60);
+    let taken = new_job();
+    let mut all = due.clone();
+    all.push(later.clone());
+    all.push(taken.clone());
+    store.insert_jobs(all).await.unwrap();
+    store
+        .claim_job(taken.id, &claim_at(t0(), "other"))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let mut ids: Vec<_> = due.iter().map(|j| j.id).collect();
+    ids.extend([later.id, taken.id, Uuid::now_v7()]);
+    let claimed = store.claim_jobs(&ids, &claim_at(t0(), "w1")).await.unwrap();
+    let got: HashSet<_> = claimed.iter().map(|j| j.id).collect();
+    let want: HashSet<_> = due.iter().map(|j| j.id).collect();
+    assert_eq!(got, want);
+    for job in &claimed {
+        assert_eq!(job.status, JobStatus::Running);
+        assert_eq!(job.attempt, 1);
+        assert_eq!(job.worker_id.as_deref(), Some("w1"));
+        assert_eq!(job.lease_expires_at, Some(at(30)));
+    }
+    assert_eq!(
+        store.get_job(taken.id).await.unwrap().worker_id.as_deref(),
+        Some("other")
+    );
+    assert_eq!(
+        store.get_job(later.id).await.unwrap().status,
+        JobStatus::Queued
+    );
+    // A second batch over the same ids finds nothing left to claim.
+    assert!(
+        store
+            .claim_jobs(&ids, &claim_at(t0(), "w2"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_jobs(&[], &claim_at(t0(), "w2"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// `queued_due` lists queued jobs due by the cutoff, earliest first, and nothing else.
+pub async fn queued_due_lists_what_to_republish<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut jobs = Vec::new();
+    for offset in [30, 10, 20, 90] {
+        let mut job = new_job();
+        job.run_at = at(offset);
+        jobs.push(job);
+    }
+    let running = new_job();
+    jobs.push(running.clone());
+    store.insert_jobs(jobs.clone()).await.unwrap();
+    store
+        .claim_job(running.id, &claim_at(t0(), "w"))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let due = store.queued_due(at(30), 100).await.unwrap();
+    let order: Vec<_> = due.iter().map(|m| m.available_at).collect();
+    assert_eq!(order, vec![at(10), at(20), at(30)]);
+    assert_eq!(due[0].job_id, jobs[1].id);
+    assert_eq!(store.queued_due(at(30), 2).await.unwrap().len(), 2);
+    assert!(store.queued_due(at(5), 100).await.unwrap().is_empty());
 }

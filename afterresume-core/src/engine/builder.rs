@@ -19,6 +19,12 @@ pub struct EngineConfig {
     /// How long an idle worker waits on the queue before it polls the store for due
     /// jobs that the queue lost or never had.
     pub poll_interval: Duration,
+    /// How many jobs a process claims in one store round trip at most (bounded by its
+    /// free worker slots). Larger batches mean fewer round trips under load.
+    pub claim_batch: usize,
+    /// How long a `queued` job may sit due before the queue reconciler publishes it
+    /// again (after a queue lost its data, e.g. a flushed Redis).
+    pub reconcile_after: Duration,
     /// How long a cancelled workflow may take to stop on its own before it is dropped.
     pub cancel_grace: Duration,
     /// How often expired leases are reaped.
@@ -39,6 +45,8 @@ impl Default for EngineConfig {
             lease_ttl: Duration::from_secs(30),
             heartbeat_interval: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
+            claim_batch: 32,
+            reconcile_after: Duration::from_secs(10),
             cancel_grace: Duration::from_secs(5),
             reap_interval: Duration::from_secs(5),
             scheduler_interval: Duration::from_secs(1),
@@ -59,7 +67,11 @@ impl EngineConfig {
             ("reap_interval", self.reap_interval),
             ("scheduler_interval", self.scheduler_interval),
             ("retention_interval", self.retention_interval),
+            ("reconcile_after", self.reconcile_after),
         ];
+        if self.claim_batch == 0 {
+            return Err(Error::config_invalid("claim_batch: must be at least 1"));
+        }
         for (name, value) in positive {
             if value.is_zero() {
                 return Err(Error::config_invalid(format!(

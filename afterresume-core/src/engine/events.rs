@@ -73,6 +73,19 @@ impl EventRecorder {
     }
 }
 
+impl EventRecorder {
+    /// Writes prepared lifecycle events in one sink call; like
+    /// [`lifecycle`](Self::lifecycle), a sink failure is logged, never returned.
+    pub(crate) async fn lifecycle_many(&self, events: Vec<NewEvent>) {
+        for e in &events {
+            emit_tracing(e.job_id, e.trace_id, e.level, e.source, &e.message, &e.data);
+        }
+        if let Err(err) = self.sink.append(&events).await {
+            tracing::warn!(events = events.len(), error = %err, "could not write job events");
+        }
+    }
+}
+
 fn emit_tracing(
     job_id: JobId,
     trace_id: Uuid,

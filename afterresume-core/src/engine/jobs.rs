@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Engine;
+use crate::domain::NewEvent;
 use crate::domain::{Event, EventLevel, EventSource, Job, JobId, NewJob, Trigger, UserId};
 use crate::ports::{CancelOutcome, InsertedJob, JobFilter, ListEventsOptions, QueueMessage};
 use crate::{Error, ErrorKind, Result};
@@ -75,6 +76,53 @@ impl EnqueueOptions {
     }
 }
 
+/// One job of a bulk [`Engine::enqueue_many`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnqueueRequest {
+    /// The registered job type.
+    pub job_type: String,
+    /// A JSON object.
+    pub payload: Value,
+    /// Options, as for [`Engine::enqueue`].
+    pub options: EnqueueOptions,
+}
+
+impl EnqueueRequest {
+    /// A request with default options.
+    pub fn new(job_type: impl Into<String>, payload: Value) -> Self {
+        EnqueueRequest {
+            job_type: job_type.into(),
+            payload,
+            options: EnqueueOptions::default(),
+        }
+    }
+
+    /// Sets the options.
+    pub fn with_options(mut self, options: EnqueueOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+/// The first event of every job's timeline.
+pub(crate) fn queued_event(job: &Job, now: DateTime<Utc>) -> NewEvent {
+    NewEvent {
+        job_id: job.id,
+        timestamp: now,
+        level: EventLevel::Info,
+        source: EventSource::System,
+        message: "job queued".to_owned(),
+        data: json!({
+            "type": job.job_type,
+            "trigger": job.trigger,
+            "run_at": job.run_at,
+            "parent_job_id": job.parent_job_id,
+            "max_retries": job.max_retries,
+        }),
+        trace_id: job.trace_id,
+    }
+}
+
 impl Engine {
     /// Enqueues a job: validates it, creates the `queued` record and its first event,
     /// then hands the id to the queue. With an idempotency key that already exists,
@@ -98,6 +146,45 @@ impl Engine {
         payload: Value,
         opts: EnqueueOptions,
     ) -> Result<InsertedJob> {
+        let new_job = self.prepare_job(job_type, payload, opts)?;
+        let inserted = self.inner.store.insert_job(new_job).await?;
+        self.announce(std::slice::from_ref(&inserted)).await;
+        Ok(inserted)
+    }
+
+    /// Enqueues many jobs with one store round trip, one event write and one queue
+    /// push where the backends allow (bulk enqueue). Every request is validated first:
+    /// one invalid request rejects the whole batch and nothing is stored. Results are
+    /// in request order.
+    pub async fn enqueue_many(&self, requests: Vec<EnqueueRequest>) -> Result<Vec<InsertedJob>> {
+        let jobs = requests
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                self.prepare_job(&r.job_type, r.payload, r.options)
+                    .map_err(|e| e.with_context("request", i))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inserted = self.inner.store.insert_jobs(jobs).await?;
+        self.announce(&inserted).await;
+        Ok(inserted)
+    }
+
+    /// Validates a request and turns it into the job record the store will hold,
+    /// without storing anything. Hosts that write the job themselves (a transactional
+    /// enqueue next to a domain write) start here.
+    ///
+    /// Unknown job types, a payload that is not a JSON object and malformed keys are
+    /// [`ErrorKind::InvalidInput`].
+    pub fn prepare_job(
+        &self,
+        job_type: &str,
+        payload: Value,
+        opts: EnqueueOptions,
+    ) -> Result<NewJob> {
         let registration = self.inner.registry.require(job_type)?;
         if !payload.is_object() {
             return Err(Error::invalid_input("payload: must be a JSON object"));
@@ -115,7 +202,7 @@ impl Engine {
             (None, Some(delay)) => now + to_delta(delay)?,
             (None, None) => now,
         };
-        let new_job = NewJob {
+        Ok(NewJob {
             id: Uuid::now_v7(),
             job_type: job_type.to_owned(),
             trigger: opts.trigger,
@@ -129,41 +216,49 @@ impl Engine {
             trace_id: opts.trace_id.unwrap_or_else(Uuid::new_v4),
             run_at,
             created_at: now,
-        };
-        let inserted = self.inner.store.insert_job(new_job).await?;
-        if inserted.created {
-            let job = &inserted.job;
-            self.recorder()
-                .lifecycle(
-                    job.id,
-                    job.trace_id,
-                    EventLevel::Info,
-                    EventSource::System,
-                    "job queued",
-                    json!({
-                        "type": job.job_type,
-                        "trigger": job.trigger,
-                        "run_at": job.run_at,
-                        "parent_job_id": job.parent_job_id,
-                        "max_retries": job.max_retries,
-                    }),
-                )
-                .await;
-            self.publish(job.id, job.run_at).await;
-        }
-        Ok(inserted)
+        })
     }
 
-    /// Hands a job id to the queue. A failed push is logged, not returned: the job is
-    /// safely `queued` in the store and idle workers poll the store for it.
+    /// Records "job queued" for the new jobs among `inserted` and publishes them.
+    async fn announce(&self, inserted: &[InsertedJob]) {
+        let created: Vec<&Job> = inserted
+            .iter()
+            .filter(|i| i.created)
+            .map(|i| &i.job)
+            .collect();
+        if created.is_empty() {
+            return;
+        }
+        let events = created
+            .iter()
+            .map(|job| queued_event(job, self.now()))
+            .collect::<Vec<_>>();
+        self.recorder().lifecycle_many(events).await;
+        let messages = created
+            .iter()
+            .map(|job| QueueMessage {
+                job_id: job.id,
+                available_at: job.run_at,
+            })
+            .collect::<Vec<_>>();
+        self.publish_many(&messages).await;
+    }
+
+    /// Hands job ids to the queue. A failed push is logged, not returned: the jobs are
+    /// safely `queued` in the store and idle workers poll the store for them.
+    pub(crate) async fn publish_many(&self, messages: &[QueueMessage]) {
+        if let Err(err) = self.inner.queue.push(messages).await {
+            tracing::warn!(jobs = messages.len(), error = %err, "queue push failed; the jobs will be picked up by store polling");
+        }
+    }
+
+    /// Hands one job id to the queue (see [`publish_many`](Self::publish_many)).
     pub(crate) async fn publish(&self, job_id: JobId, available_at: DateTime<Utc>) {
-        let message = QueueMessage {
+        self.publish_many(&[QueueMessage {
             job_id,
             available_at,
-        };
-        if let Err(err) = self.inner.queue.push(&[message]).await {
-            tracing::warn!(%job_id, error = %err, "queue push failed; the job will be picked up by store polling");
-        }
+        }])
+        .await
     }
 
     /// One job.

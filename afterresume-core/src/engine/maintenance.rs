@@ -46,6 +46,27 @@ impl Engine {
         Ok(reaped.len())
     }
 
+    /// Publishes again the `queued` jobs that have been due for longer than
+    /// `reconcile_after` while the queue holds nothing ready: the queue lost their
+    /// messages (a flushed or restarted Redis). Duplicates are harmless, since claiming
+    /// is the store's atomic transition. Returns how many jobs were published.
+    pub async fn reconcile_queue(&self) -> Result<usize> {
+        if self.queue().depth().await?.ready > 0 {
+            return Ok(0);
+        }
+        let cutoff = self.now() - to_delta(self.config().reconcile_after)?;
+        let lost = self.store().queued_due(cutoff, BATCH).await?;
+        if lost.is_empty() {
+            return Ok(0);
+        }
+        self.queue().push(&lost).await?;
+        tracing::info!(
+            jobs = lost.len(),
+            "queue reconciler republished due jobs the queue did not hold"
+        );
+        Ok(lost.len())
+    }
+
     /// Deletes finished jobs whose `finished_at` is older than `older_than`, and their
     /// events. Returns how many jobs were deleted.
     pub async fn purge_finished(&self, older_than: Duration) -> Result<usize> {
@@ -70,6 +91,9 @@ impl Engine {
         while !stop.is_cancelled() {
             if let Err(err) = self.reap_expired_leases().await {
                 tracing::warn!(error = %err, "lease reaper failed");
+            }
+            if let Err(err) = self.reconcile_queue().await {
+                tracing::warn!(error = %err, "queue reconciler failed");
             }
             if let Some(retention) = config.retention {
                 let due = last_retention.is_none_or(|t| t.elapsed() >= config.retention_interval);

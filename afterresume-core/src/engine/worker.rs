@@ -2,10 +2,12 @@
 //! outcome; plus the handle that starts and stops workers, scheduler and reaper.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -78,14 +80,18 @@ impl Engine {
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        for n in 0..opts.workers {
-            let worker = Worker {
-                engine: self.clone(),
-                id: format!("{}#{n}", opts.name),
+        if opts.workers > 0 {
+            let dispatcher = Dispatcher {
+                runner: Arc::new(Runner {
+                    engine: self.clone(),
+                    id: opts.name.clone(),
+                    abort: abort.clone(),
+                }),
+                slots: Arc::new(Semaphore::new(opts.workers)),
+                batch: self.config().claim_batch.clamp(1, opts.workers),
                 stop: stop.clone(),
-                abort: abort.clone(),
             };
-            tasks.spawn(worker.run());
+            tasks.spawn(dispatcher.run());
         }
         if opts.scheduler {
             tasks.spawn(self.clone().scheduler_loop(stop.clone()));
@@ -124,53 +130,73 @@ impl RunningEngine {
     }
 }
 
-struct Worker {
-    engine: Engine,
-    id: String,
+/// Fetches work for a pool of worker slots: as many jobs as there are free slots, up
+/// to the claim batch, in one queue pop and one store claim, then runs each job in its
+/// own task while holding its slot.
+struct Dispatcher {
+    runner: Arc<Runner>,
+    slots: Arc<Semaphore>,
+    batch: usize,
     stop: CancellationToken,
-    abort: CancellationToken,
 }
 
-impl Worker {
+impl Dispatcher {
     async fn run(self) {
-        // After the store (not the queue) supplied a job, look there again at once:
+        let mut running = JoinSet::new();
+        // After the store (not the queue) supplied jobs, look there again at once:
         // there may be a backlog the queue lost, and waiting on the queue would drain
         // it one poll interval at a time.
         let mut backlog = false;
-        while !self.stop.is_cancelled() {
-            match self.next_job(backlog).await {
-                Ok(Some((job, from_store))) => {
-                    backlog = from_store;
-                    self.run_job(job).await
+        loop {
+            let first = tokio::select! {
+                permit = Arc::clone(&self.slots).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+                _ = self.stop.cancelled() => break,
+            };
+            let mut permits = vec![first];
+            while permits.len() < self.batch {
+                match Arc::clone(&self.slots).try_acquire_owned() {
+                    Ok(permit) => permits.push(permit),
+                    Err(_) => break,
                 }
-                Ok(None) => backlog = false,
+            }
+            match self.next_jobs(permits.len(), backlog).await {
+                Ok((jobs, from_store)) => {
+                    backlog = from_store && !jobs.is_empty();
+                    for job in jobs {
+                        let Some(permit) = permits.pop() else { break };
+                        let runner = Arc::clone(&self.runner);
+                        running.spawn(async move {
+                            runner.run_job(job).await;
+                            drop(permit);
+                        });
+                    }
+                }
                 Err(err) => {
-                    tracing::warn!(worker = %self.id, error = %err, "worker could not fetch work");
+                    tracing::warn!(worker = %self.runner.id, error = %err, "worker could not fetch work");
+                    backlog = false;
                     tokio::select! {
-                        _ = tokio::time::sleep(self.engine.config().poll_interval) => {}
+                        _ = tokio::time::sleep(self.runner.engine.config().poll_interval) => {}
                         _ = self.stop.cancelled() => {}
                     }
                 }
             }
+            drop(permits);
+            while running.try_join_next().is_some() {}
         }
+        // Stopping: in-flight jobs finish, or are released when `abort` fires.
+        while running.join_next().await.is_some() {}
     }
 
-    fn claim_options(&self) -> Result<ClaimOptions> {
-        let now = self.engine.now();
-        Ok(ClaimOptions {
-            worker_id: self.id.clone(),
-            now,
-            lease_expires_at: now + to_delta(self.engine.config().lease_ttl)?,
-        })
-    }
-
-    /// The next job to run: from the queue, or, when the queue has nothing, straight
-    /// from the store (jobs whose message was lost, or that became due while the queue
-    /// could not hold them).
-    async fn next_job(&self, backlog: bool) -> Result<Option<(Job, bool)>> {
-        let engine = &self.engine;
+    /// Up to `max` jobs to run: from the queue, or, when the queue has nothing,
+    /// straight from the store (jobs whose message was lost, or that became due while
+    /// the queue could not hold them). Also says whether the store supplied them.
+    async fn next_jobs(&self, max: usize, backlog: bool) -> Result<(Vec<Job>, bool)> {
+        let engine = &self.runner.engine;
         let pop = PopOptions {
-            max: 1,
+            max,
             wait: if backlog {
                 Duration::ZERO
             } else {
@@ -179,25 +205,44 @@ impl Worker {
         };
         let deliveries = tokio::select! {
             d = engine.queue().pop(&pop) => d?,
-            _ = self.stop.cancelled() => return Ok(None),
+            _ = self.stop.cancelled() => return Ok((Vec::new(), false)),
         };
         if deliveries.is_empty() {
-            let claimed = engine.store().claim_due(1, &self.claim_options()?).await?;
-            return Ok(claimed.into_iter().next().map(|job| (job, true)));
+            let claimed = engine
+                .store()
+                .claim_due(max, &self.runner.claim_options()?)
+                .await?;
+            return Ok((claimed, true));
         }
-        let mut claimed = None;
-        for delivery in &deliveries {
-            if claimed.is_none() {
-                claimed = engine
-                    .store()
-                    .claim_job(delivery.job_id, &self.claim_options()?)
-                    .await?;
-            }
-        }
+        let mut ids: Vec<_> = deliveries.iter().map(|d| d.job_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let claimed = engine
+            .store()
+            .claim_jobs(&ids, &self.runner.claim_options()?)
+            .await?;
         // A delivery that did not lead to a claim is stale (the job ran, was cancelled,
         // or is not due yet and will be found by store polling): dropping it is safe.
         engine.queue().ack(&deliveries).await?;
-        Ok(claimed.map(|job| (job, false)))
+        Ok((claimed, false))
+    }
+}
+
+/// Runs claimed jobs: heartbeats, cancellation, timeouts and the recorded outcome.
+struct Runner {
+    engine: Engine,
+    id: String,
+    abort: CancellationToken,
+}
+
+impl Runner {
+    fn claim_options(&self) -> Result<ClaimOptions> {
+        let now = self.engine.now();
+        Ok(ClaimOptions {
+            worker_id: self.id.clone(),
+            now,
+            lease_expires_at: now + to_delta(self.engine.config().lease_ttl)?,
+        })
     }
 
     async fn run_job(&self, job: Job) {
@@ -476,10 +521,9 @@ impl Engine {
     /// returns the job as it ended, or `None` when nothing is due. For tests and
     /// hosts that drive jobs by hand (with a manual clock, retries become deterministic).
     pub async fn run_next(&self) -> Result<Option<Job>> {
-        let worker = Worker {
+        let worker = Runner {
             engine: self.clone(),
             id: "inline".to_owned(),
-            stop: CancellationToken::new(),
             abort: CancellationToken::new(),
         };
         let claimed = self.store().claim_due(1, &worker.claim_options()?).await?;

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, UserId};
+use crate::ports::QueueMessage;
 
 /// What a job store can do beyond the contract every store keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -190,6 +191,17 @@ pub trait JobStore: Send + Sync + Debug + 'static {
     /// Creates a `queued` job, or returns the job that already has its idempotency key.
     async fn insert_job(&self, job: NewJob) -> Result<InsertedJob>;
 
+    /// Creates many jobs, in one round trip where the store can, with the rules of
+    /// [`insert_job`](Self::insert_job) for each (a key repeated within the batch yields
+    /// one job). Results are in input order.
+    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        let mut inserted = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            inserted.push(self.insert_job(job).await?);
+        }
+        Ok(inserted)
+    }
+
     /// One job by id.
     async fn get_job(&self, id: JobId) -> Result<Job>;
 
@@ -200,8 +212,29 @@ pub trait JobStore: Send + Sync + Debug + 'static {
     /// (already running, finished, cancelled, not yet due, or deleted).
     async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>>;
 
+    /// Claims those of `ids` that are `queued` and due, in one round trip where the
+    /// store can (a worker's batch of queue deliveries). Unclaimable ids are skipped.
+    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(job) = self.claim_job(*id, opts).await? {
+                claimed.push(job);
+            }
+        }
+        Ok(claimed)
+    }
+
     /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
+
+    /// Up to `limit` `queued` jobs with `run_at <= due_before`, earliest first, as
+    /// queue messages: what the queue reconciler publishes again after a queue lost
+    /// its data.
+    async fn queued_due(
+        &self,
+        due_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueueMessage>>;
 
     /// Extends a lease. Returns the job so the worker sees `cancel_requested`.
     async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job>;
