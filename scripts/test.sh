@@ -16,5 +16,10 @@ if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"
     exit 1
 fi
 
+echo "== services (Postgres, Redis, S3)"
+services_env=$(scripts/services.sh up)
+eval "$services_env"
+trap 'scripts/services.sh down' EXIT
+
 echo "== tests"
 cargo test --workspace --all-features

@@ -7,6 +7,9 @@
 //! | [`memory`] | always | every port, plus [`memory::ScriptedLlm`] for tests |
 //! | [`local`] | always | `ArtifactStore` on a local folder |
 //! | `sqlite` | `sqlite` (default) | `JobStore`, `Queue`, `EventSink`, domain stores |
+//! | `postgres` | `postgres` | `JobStore`, `Queue`, `EventSink`, domain stores |
+//! | `redis` | `redis` | `Queue` (next to a SQL `JobStore`) |
+//! | `s3` | `s3` | `ArtifactStore` on S3 / MinIO / SeaweedFS |
 //!
 //! Every implementation passes the shared conformance suites of
 //! `afterresume_core::conformance`.
@@ -14,5 +17,15 @@
 mod common;
 pub mod local;
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "s3")]
+pub mod s3;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_error;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "conformance")]
+pub mod testing;

@@ -104,8 +104,9 @@ impl EnqueueRequest {
     }
 }
 
-/// The first event of every job's timeline.
-pub(crate) fn queued_event(job: &Job, now: DateTime<Utc>) -> NewEvent {
+/// The first event of every job's timeline. Hosts that write a job themselves (a
+/// transactional enqueue) record this one too, so every timeline starts alike.
+pub fn queued_event(job: &Job, now: DateTime<Utc>) -> NewEvent {
     NewEvent {
         job_id: job.id,
         timestamp: now,

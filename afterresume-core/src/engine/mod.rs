@@ -17,7 +17,7 @@ mod worker;
 
 pub use builder::{EngineBuilder, EngineConfig};
 pub use context::ExecutionContext;
-pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN};
+pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN, queued_event};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;

@@ -1,0 +1,627 @@
+//! [`JobStore`] on Postgres: every transition is one conditional `UPDATE ... RETURNING`;
+//! claims skip rows other workers hold (`FOR UPDATE SKIP LOCKED`).
+
+use std::collections::HashMap;
+
+use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
+use afterresume_core::ports::{
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
+    JobStoreCapabilities, Lease, QueueMessage,
+};
+use afterresume_core::{Error, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+
+use super::{PostgresBackend, map_sqlx};
+use crate::memory::lease_lost;
+
+fn get<T>(row: &PgRow, column: &str) -> Result<T>
+where
+    T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get(column).map_err(map_sqlx)
+}
+
+fn job_from_row(row: &PgRow) -> Result<Job> {
+    Ok(Job {
+        id: get(row, "id")?,
+        job_type: get(row, "job_type")?,
+        status: get::<String>(row, "status")?.parse()?,
+        trigger: get::<String>(row, "trigger")?.parse()?,
+        payload: get(row, "payload")?,
+        result: get(row, "result")?,
+        error: get(row, "error")?,
+        retry_count: get::<i32>(row, "retry_count")? as u32,
+        max_retries: get::<i32>(row, "max_retries")? as u32,
+        idempotency_key: get(row, "idempotency_key")?,
+        parent_job_id: get(row, "parent_job_id")?,
+        user_id: get(row, "user_id")?,
+        trace_id: get(row, "trace_id")?,
+        run_at: get(row, "run_at")?,
+        attempt: get::<i32>(row, "attempt")? as u32,
+        lease_expires_at: get(row, "lease_expires_at")?,
+        worker_id: get(row, "worker_id")?,
+        cancel_requested: get(row, "cancel_requested")?,
+        created_at: get(row, "created_at")?,
+        started_at: get(row, "started_at")?,
+        finished_at: get(row, "finished_at")?,
+    })
+}
+
+fn jobs_from_rows(rows: &[PgRow]) -> Result<Vec<Job>> {
+    rows.iter().map(job_from_row).collect()
+}
+
+fn schedule_from_row(row: &PgRow) -> Result<Schedule> {
+    Ok(Schedule {
+        id: get(row, "id")?,
+        name: get(row, "name")?,
+        job_type: get(row, "job_type")?,
+        cron: get(row, "cron")?,
+        payload: get(row, "payload")?,
+        user_id: get(row, "user_id")?,
+        enabled: get(row, "enabled")?,
+        last_run_at: get(row, "last_run_at")?,
+        next_run_at: get(row, "next_run_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn job_not_found(id: JobId) -> Error {
+    Error::not_found(format!("job {id} not found"))
+}
+
+fn schedule_not_found(id: ScheduleId) -> Error {
+    Error::not_found(format!("schedule {id} not found"))
+}
+
+const INSERT_COLUMNS: &str = "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
+     parent_job_id, user_id, trace_id, run_at, created_at)";
+
+/// Inserts jobs with one statement; returns them in input order, with the existing
+/// job for every idempotency key that was already taken (or taken earlier in the batch).
+pub(super) async fn insert_many(
+    conn: &mut PgConnection,
+    jobs: Vec<NewJob>,
+) -> Result<Vec<InsertedJob>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = jobs.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut types = Vec::with_capacity(n);
+    let mut triggers = Vec::with_capacity(n);
+    let mut payloads = Vec::with_capacity(n);
+    let mut max_retries = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut parents = Vec::with_capacity(n);
+    let mut users = Vec::with_capacity(n);
+    let mut traces = Vec::with_capacity(n);
+    let mut run_ats = Vec::with_capacity(n);
+    let mut created = Vec::with_capacity(n);
+    for job in &jobs {
+        ids.push(job.id);
+        types.push(job.job_type.as_str());
+        triggers.push(job.trigger.as_str());
+        payloads.push(job.payload.to_string());
+        max_retries.push(job.max_retries as i32);
+        keys.push(job.idempotency_key.as_deref());
+        parents.push(job.parent_job_id);
+        users.push(job.user_id);
+        traces.push(job.trace_id);
+        run_ats.push(job.run_at);
+        created.push(job.created_at);
+    }
+    let sql = format!(
+        "{INSERT_COLUMNS} SELECT i, ty, 'queued', tr, p::jsonb, mr, k, pa, u, tc, ra, ca \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
+         $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
+         AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n \
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING *"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&ids)
+        .bind(&types)
+        .bind(&triggers)
+        .bind(&payloads)
+        .bind(&max_retries)
+        .bind(&keys)
+        .bind(&parents)
+        .bind(&users)
+        .bind(&traces)
+        .bind(&run_ats)
+        .bind(&created)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+    let mut new_rows: HashMap<JobId, Job> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let job = job_from_row(row)?;
+        new_rows.insert(job.id, job);
+    }
+    let missing_keys: Vec<&str> = jobs
+        .iter()
+        .filter(|j| !new_rows.contains_key(&j.id))
+        .filter_map(|j| j.idempotency_key.as_deref())
+        .collect();
+    let mut by_key: HashMap<String, Job> = HashMap::new();
+    if !missing_keys.is_empty() {
+        let rows = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ANY($1)")
+            .bind(&missing_keys)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+        for row in &rows {
+            let job = job_from_row(row)?;
+            if let Some(key) = job.idempotency_key.clone() {
+                by_key.insert(key, job);
+            }
+        }
+    }
+    jobs.into_iter()
+        .map(|new| match new_rows.remove(&new.id) {
+            Some(job) => Ok(InsertedJob { job, created: true }),
+            None => {
+                let key = new.idempotency_key.as_deref().unwrap_or_default();
+                by_key
+                    .get(key)
+                    .cloned()
+                    .map(|job| InsertedJob {
+                        job,
+                        created: false,
+                    })
+                    .ok_or_else(|| {
+                        Error::unexpected(format!(
+                            "job {} was neither inserted nor found by its key",
+                            new.id
+                        ))
+                    })
+            }
+        })
+        .collect()
+}
+
+/// Inserts one job (see [`insert_many`]).
+pub(super) async fn insert_one(conn: &mut PgConnection, job: NewJob) -> Result<InsertedJob> {
+    let mut inserted = insert_many(conn, vec![job]).await?;
+    inserted
+        .pop()
+        .ok_or_else(|| Error::unexpected("insert returned nothing"))
+}
+
+/// The claim assignment; `$1` lease expiry, `$2` worker id, `$3` now.
+const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = $1, worker_id = $2, \
+                         started_at = COALESCE(started_at, $3)";
+
+impl PostgresBackend {
+    async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Explains why a lease-guarded update matched no row.
+    async fn lease_failure(&self, lease: &Lease) -> Error {
+        match self.find_job(lease.job_id).await {
+            Ok(Some(job)) => lease_lost(lease, &job),
+            Ok(None) => job_not_found(lease.job_id),
+            Err(err) => err,
+        }
+    }
+
+    async fn one_schedule(&self, row: Option<PgRow>, id: ScheduleId) -> Result<Schedule> {
+        row.as_ref()
+            .map(schedule_from_row)
+            .transpose()?
+            .ok_or_else(|| schedule_not_found(id))
+    }
+}
+
+#[async_trait]
+impl JobStore for PostgresBackend {
+    fn capabilities(&self) -> JobStoreCapabilities {
+        JobStoreCapabilities::new(true)
+    }
+
+    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
+        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        insert_one(&mut conn, new).await
+    }
+
+    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(jobs.len());
+        let mut rest = jobs;
+        // Keep statements to a sane size; each chunk is one round trip.
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(5000));
+            out.extend(insert_many(&mut conn, rest).await?);
+            rest = tail;
+        }
+        Ok(out)
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Job> {
+        self.find_job(id).await?.ok_or_else(|| job_not_found(id))
+    }
+
+    async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM jobs WHERE true");
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(job_type) = &filter.job_type {
+            q.push(" AND job_type = ").push_bind(job_type.clone());
+        }
+        if let Some(user_id) = filter.user_id {
+            q.push(" AND user_id = ").push_bind(user_id);
+        }
+        if let Some(parent) = filter.parent_job_id {
+            q.push(" AND parent_job_id = ").push_bind(parent);
+        }
+        if let Some(from) = filter.created_from {
+            q.push(" AND created_at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.created_to {
+            q.push(" AND created_at < ").push_bind(to);
+        }
+        if let Some((created, id)) = filter.after {
+            q.push(" AND (created_at, id) < (")
+                .push_bind(created)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .push_bind(filter.effective_limit() as i64);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
+        let mut claimed = self.claim_jobs(&[id], opts).await?;
+        Ok(claimed.pop())
+    }
+
+    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A row another claimer holds is re-checked after its lock is released (and
+        // then no longer matches `status = 'queued'`), so two claims never both win.
+        let sql = format!(
+            "UPDATE jobs SET {CLAIM_SET} WHERE id = ANY($4) AND status = 'queued' AND run_at <= $3 RETURNING *"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(opts.lease_expires_at)
+            .bind(&opts.worker_id)
+            .bind(opts.now)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let sql = format!(
+            "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+             ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(opts.lease_expires_at)
+            .bind(&opts.worker_id)
+            .bind(opts.now)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        let mut jobs = jobs_from_rows(&rows)?;
+        // RETURNING does not promise an order.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn queued_due(
+        &self,
+        due_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueueMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, run_at FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT $2",
+        )
+        .bind(due_before)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueueMessage {
+                    job_id: get(r, "id")?,
+                    available_at: get(r, "run_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job> {
+        let row = sqlx::query(
+            "UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND status = 'running' AND attempt = $3 RETURNING *",
+        )
+        .bind(lease_expires_at)
+        .bind(lease.job_id)
+        .bind(lease.attempt as i32)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        match row {
+            Some(row) => job_from_row(&row),
+            None => Err(self.lease_failure(lease).await),
+        }
+    }
+
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Job> {
+        const GUARD: &str = " WHERE id = $1 AND status = 'running' AND attempt = $2 RETURNING *";
+        let mut result: Option<Value> = None;
+        let (set, text, at): (&str, Option<String>, DateTime<Utc>) = match outcome {
+            JobOutcome::Succeeded { result: value } => {
+                result = Some(value);
+                (
+                    "status = 'success', result = $5, error = NULL, finished_at = $4, lease_expires_at = NULL",
+                    None,
+                    now,
+                )
+            }
+            JobOutcome::Failed { error } => (
+                "status = 'failed', error = $3, finished_at = $4, lease_expires_at = NULL",
+                Some(error),
+                now,
+            ),
+            JobOutcome::Cancelled { reason } => (
+                "status = 'cancelled', error = $3, finished_at = $4, lease_expires_at = NULL",
+                Some(reason),
+                now,
+            ),
+            JobOutcome::Retry { error, run_at } => (
+                "status = 'queued', error = $3, run_at = $4, retry_count = retry_count + 1, trigger = 'retry', \
+                 lease_expires_at = NULL",
+                Some(error),
+                run_at,
+            ),
+            JobOutcome::Released => (
+                "status = 'queued', run_at = $4, lease_expires_at = NULL",
+                None,
+                now,
+            ),
+        };
+        let sql = format!("UPDATE jobs SET {set}{GUARD}");
+        let row = sqlx::query(&sql)
+            .bind(lease.job_id)
+            .bind(lease.attempt as i32)
+            .bind(text)
+            .bind(at)
+            .bind(result)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        match row {
+            Some(row) => job_from_row(&row),
+            None => Err(self.lease_failure(lease).await),
+        }
+    }
+
+    async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
+        let cancelled = sqlx::query(
+            "UPDATE jobs SET status = 'cancelled', finished_at = $1, error = 'cancelled while queued' \
+             WHERE id = $2 AND status = 'queued' RETURNING *",
+        )
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if let Some(row) = cancelled {
+            return Ok(CancelOutcome::Cancelled(job_from_row(&row)?));
+        }
+        let requested = sqlx::query(
+            "UPDATE jobs SET cancel_requested = true WHERE id = $1 AND status = 'running' RETURNING *",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if let Some(row) = requested {
+            return Ok(CancelOutcome::Requested(job_from_row(&row)?));
+        }
+        match self.find_job(id).await? {
+            Some(job) => Err(Error::conflict(format!(
+                "job {id} is already {}",
+                job.status
+            ))),
+            None => Err(job_not_found(id)),
+        }
+    }
+
+    async fn reap_expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>> {
+        // In an UPDATE every expression sees the row as it was, so the CASEs agree.
+        let rows = sqlx::query(
+            "UPDATE jobs SET \
+               status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, \
+               retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END, \
+               run_at = CASE WHEN retry_count < max_retries THEN $1 ELSE run_at END, \
+               finished_at = CASE WHEN retry_count < max_retries THEN NULL ELSE $1 END, \
+               error = CASE WHEN retry_count < max_retries \
+                 THEN 'lease of attempt ' || attempt || ' expired' \
+                 ELSE 'lease of attempt ' || attempt || ' expired and no retries are left' END, \
+               lease_expires_at = NULL \
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < $1 \
+                          ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+               AND status = 'running' AND lease_expires_at < $1 \
+             RETURNING *",
+        )
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn delete_finished_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<JobId>> {
+        let rows = sqlx::query(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1 \
+             AND status IN ('success', 'failed', 'cancelled') LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id",
+        )
+        .bind(cutoff)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(|r| get(r, "id")).collect()
+    }
+
+    async fn job_counts(&self) -> Result<Vec<JobCount>> {
+        // The trigger-kept counters: a few rows per (type, status), whatever the size
+        // of `jobs`.
+        let rows = sqlx::query(
+            "SELECT job_type, status, SUM(n)::int8 AS n FROM job_counts GROUP BY job_type, status \
+             HAVING SUM(n) <> 0 ORDER BY job_type, status",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok(JobCount {
+                    job_type: get(r, "job_type")?,
+                    status: get::<String>(r, "status")?.parse::<JobStatus>()?,
+                    count: get::<i64>(r, "n")? as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
+        let row = sqlx::query(
+            "INSERT INTO schedules (name, job_type, cron, payload, user_id, enabled, next_run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (name) DO UPDATE SET job_type = excluded.job_type, cron = excluded.cron, \
+               payload = excluded.payload, user_id = excluded.user_id, enabled = excluded.enabled, \
+               next_run_at = excluded.next_run_at, updated_at = excluded.updated_at \
+             RETURNING *",
+        )
+        .bind(&new.name)
+        .bind(&new.job_type)
+        .bind(&new.cron)
+        .bind(&new.payload)
+        .bind(new.user_id)
+        .bind(new.enabled)
+        .bind(new.next_run_at)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        schedule_from_row(&row)
+    }
+
+    async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule> {
+        let row = sqlx::query("SELECT * FROM schedules WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        self.one_schedule(row, id).await
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>> {
+        let rows = sqlx::query("SELECT * FROM schedules ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    async fn delete_schedule(&self, id: ScheduleId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM schedules WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(schedule_not_found(id));
+        }
+        Ok(())
+    }
+
+    async fn set_schedule_enabled(
+        &self,
+        id: ScheduleId,
+        enabled: bool,
+        next_run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Schedule> {
+        let row = sqlx::query(
+            "UPDATE schedules SET enabled = $1, next_run_at = $2, updated_at = $3 WHERE id = $4 RETURNING *",
+        )
+        .bind(enabled)
+        .bind(next_run_at)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        self.one_schedule(row, id).await
+    }
+
+    async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>> {
+        let rows = sqlx::query(
+            "SELECT * FROM schedules WHERE enabled AND next_run_at <= $1 ORDER BY next_run_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    async fn advance_schedule(
+        &self,
+        id: ScheduleId,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE schedules SET last_run_at = $1, next_run_at = $2, updated_at = $3 WHERE id = $4 AND next_run_at = $1",
+        )
+        .bind(expected)
+        .bind(next)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        self.get_schedule(id).await.map(|_| false)
+    }
+}

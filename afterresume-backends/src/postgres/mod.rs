@@ -1,0 +1,380 @@
+//! Postgres backend (feature `postgres`): job store, queue, event sink and domain
+//! stores in one schema of one database, shared by any number of worker processes.
+//!
+//! - **Schema.** Every table lives in the schema the backend is opened with
+//!   (`afterresume` by default; set per connection through `search_path`), created
+//!   and migrated by [`PostgresBackend::connect`] with embedded migrations.
+//! - **Claims** are one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`:
+//!   concurrent workers never wait on each other's rows, and the lease/fencing rules
+//!   of the core hold because every transition is conditional on status and attempt.
+//! - **Wakeups.** A push inserts queue rows and sends one `NOTIFY` in the same
+//!   statement; one `LISTEN` connection per process wakes local poppers. Poppers also
+//!   poll, so the queue works behind PgBouncer in transaction mode with notifications
+//!   disabled ([`PostgresOptions::notify`]).
+//! - **Counts** for dashboards come from `job_counts`, kept by statement-level
+//!   triggers, never from a scan of `jobs`.
+//! - **Transactional enqueue.** [`PostgresBackend::insert_job_in`] writes a job, its
+//!   first event and its queue message inside the caller's transaction, next to the
+//!   caller's own domain writes; the job exists if and only if the transaction commits.
+
+mod domain_store;
+mod event_sink;
+mod job_store;
+mod queue;
+mod worklogs;
+
+pub use queue::PostgresQueue;
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use afterresume_core::domain::{NewEvent, NewJob};
+use afterresume_core::ports::InsertedJob;
+use afterresume_core::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::sync::{Notify, OnceCell};
+
+use crate::sql_error::map_sqlx_from;
+
+/// The schema used when none is given.
+pub const DEFAULT_SCHEMA: &str = "afterresume";
+
+/// How to open a [`PostgresBackend`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresOptions {
+    /// A `postgres://` URL (as in `DATABASE_URL`).
+    pub url: String,
+    /// The schema holding every table; created when missing. Lowercase letters,
+    /// digits and `_`, not starting with a digit, at most 63 bytes.
+    pub schema: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Use LISTEN/NOTIFY for prompt wakeups. Turn off behind a pooler that does not
+    /// support it; poppers then rely on polling alone.
+    pub notify: bool,
+    /// How often a waiting pop polls when no notification arrives.
+    pub poll_interval: Duration,
+}
+
+impl PostgresOptions {
+    /// Options for a URL with the default schema and settings.
+    pub fn new(url: impl Into<String>) -> Self {
+        PostgresOptions {
+            url: url.into(),
+            schema: DEFAULT_SCHEMA.to_owned(),
+            max_connections: 16,
+            notify: true,
+            poll_interval: Duration::from_millis(250),
+        }
+    }
+
+    /// Uses another schema.
+    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// Sets the pool size.
+    pub fn with_max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Turns LISTEN/NOTIFY wakeups on or off.
+    pub fn with_notify(mut self, notify: bool) -> Self {
+        self.notify = notify;
+        self
+    }
+}
+
+/// One Postgres schema serving every SQL-backed port. Cloning is cheap and shares the
+/// pool; the backend implements `JobStore`, `EventSink` and the domain stores, and
+/// [`PostgresBackend::queue`] gives the queue.
+#[derive(Debug, Clone)]
+pub struct PostgresBackend {
+    pool: PgPool,
+    options: Arc<PostgresOptions>,
+    clock: afterresume_core::SharedClock,
+    wakeups: Arc<Wakeups>,
+}
+
+/// Wakes this process's queue poppers when a push (from any process) is notified.
+#[derive(Debug, Default)]
+struct Wakeups {
+    notify: Notify,
+    listener: OnceCell<()>,
+}
+
+pub(crate) fn map_sqlx(err: sqlx::Error) -> Error {
+    map_sqlx_from("postgres", err)
+}
+
+/// Checks a schema name so it can be spliced into SQL safely.
+fn validate_schema(schema: &str) -> Result<()> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && !schema.starts_with(|c: char| c.is_ascii_digit())
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::config_invalid(format!(
+            "postgres schema '{schema}': use lowercase letters, digits and '_', not starting with a digit, at most 63 bytes"
+        )))
+    }
+}
+
+impl PostgresBackend {
+    /// Connects with default options and migrates the `afterresume` schema.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(PostgresOptions::new(url)).await
+    }
+
+    /// Connects, creates the schema if needed and runs the embedded migrations.
+    /// Errors name the URL (without its password) and say what failed.
+    pub async fn connect_with(options: PostgresOptions) -> Result<Self> {
+        validate_schema(&options.schema)?;
+        let safe_url = redact_url(&options.url);
+        if !(options.url.starts_with("postgres://") || options.url.starts_with("postgresql://")) {
+            return Err(Error::config_invalid(format!(
+                "postgres: '{safe_url}' is not a postgres:// or postgresql:// url"
+            )));
+        }
+        let connect: PgConnectOptions = options.url.parse().map_err(|e| {
+            Error::config_invalid(format!("postgres: invalid url '{safe_url}'")).with_source(e)
+        })?;
+        let connect = connect
+            .application_name("afterresume")
+            .options([("search_path", options.schema.as_str())]);
+        // One direct connection first: it fails fast (a pool would retry until its
+        // acquire timeout) and creates the schema, which search_path names but
+        // nothing creates.
+        let first = tokio::time::timeout(
+            Duration::from_secs(10),
+            PgConnection::connect_with(&connect),
+        )
+        .await
+        .map_err(|_| {
+            Error::backend(format!(
+                "postgres: connecting to '{safe_url}' timed out after 10s"
+            ))
+            .temporary()
+        })?;
+        let mut first = first.map_err(|e| {
+            map_sqlx(e)
+                .with_context("url", &safe_url)
+                .with_context("while", "connecting")
+        })?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", options.schema);
+        first.execute(create.as_str()).await.map_err(|e| {
+            map_sqlx(e)
+                .with_context("url", &safe_url)
+                .with_context("while", "creating the schema")
+        })?;
+        let _ = first.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(connect);
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| {
+                Error::backend(format!(
+                    "postgres: migrations of schema '{}' failed",
+                    options.schema
+                ))
+                .with_source(e)
+            })?;
+        Ok(PostgresBackend {
+            pool,
+            options: Arc::new(options),
+            clock: Arc::new(afterresume_core::SystemClock),
+            wakeups: Arc::default(),
+        })
+    }
+
+    /// Uses another clock for the queue's notion of "due" (use the engine's clock).
+    pub fn with_clock(mut self, clock: afterresume_core::SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The queue on this schema.
+    pub fn queue(&self) -> PostgresQueue {
+        PostgresQueue::new(self.clone())
+    }
+
+    /// The connection pool (its connections use this backend's schema).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &str {
+        &self.options.schema
+    }
+
+    /// Drops the schema and everything in it: for tests that made their own schema.
+    pub async fn drop_schema(&self) -> Result<()> {
+        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.options.schema);
+        self.pool.execute(sql.as_str()).await.map_err(map_sqlx)?;
+        Ok(())
+    }
+
+    /// Inserts a job prepared by `Engine::prepare_job` inside the caller's transaction
+    /// (or connection), with its "job queued" event and its queue message, so a domain
+    /// write and the job that processes it commit or roll back together. Workers are
+    /// woken when the transaction commits (NOTIFY is transactional).
+    ///
+    /// With an idempotency key that already exists, returns the existing job and
+    /// writes nothing.
+    pub async fn insert_job_in(conn: &mut PgConnection, job: NewJob) -> Result<InsertedJob> {
+        let inserted = job_store::insert_one(&mut *conn, job).await?;
+        if inserted.created {
+            let job = &inserted.job;
+            let event = afterresume_core::engine::queued_event(job, job.created_at);
+            event_sink_append(&mut *conn, std::slice::from_ref(&event)).await?;
+            queue::push_in(&mut *conn, &[(job.id, job.run_at)]).await?;
+        }
+        Ok(inserted)
+    }
+
+    /// Starts (once per process) the task that turns NOTIFYs into local wakeups.
+    async fn ensure_listener(&self) {
+        if !self.options.notify {
+            return;
+        }
+        let pool = self.pool.clone();
+        let wakeups = Arc::downgrade(&self.wakeups);
+        self.wakeups
+            .listener
+            .get_or_init(|| async move {
+                tokio::spawn(listen(pool, wakeups));
+            })
+            .await;
+    }
+}
+
+/// The NOTIFY channel of a schema's queue.
+pub(crate) fn channel(schema: &str) -> String {
+    format!("afterresume_queue_{schema}")
+}
+
+/// Forwards notifications to local poppers until the backend is dropped. PgListener
+/// reconnects by itself; while it is down, poppers fall back to polling.
+async fn listen(pool: PgPool, wakeups: Weak<Wakeups>) {
+    let schema = match sqlx::query_scalar::<_, String>("SELECT current_schema()")
+        .fetch_one(&pool)
+        .await
+    {
+        Ok(schema) => schema,
+        Err(err) => {
+            tracing::warn!(error = %err, "postgres: no LISTEN; the queue falls back to polling");
+            return;
+        }
+    };
+    let mut listener = match PgListener::connect_with(&pool).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::warn!(error = %err, "postgres: no LISTEN; the queue falls back to polling");
+            return;
+        }
+    };
+    if let Err(err) = listener.listen(&channel(&schema)).await {
+        tracing::warn!(error = %err, "postgres: LISTEN failed; the queue falls back to polling");
+        return;
+    }
+    loop {
+        let received = tokio::time::timeout(Duration::from_secs(5), listener.recv()).await;
+        let Some(wakeups) = wakeups.upgrade() else {
+            return;
+        };
+        match received {
+            Ok(Ok(_)) => wakeups.notify.notify_waiters(),
+            Ok(Err(err)) => {
+                tracing::debug!(error = %err, "postgres: listener error; reconnecting");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Appends events through any connection.
+pub(crate) async fn event_sink_append(conn: &mut PgConnection, events: &[NewEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut job_ids = Vec::with_capacity(events.len());
+    let mut times = Vec::with_capacity(events.len());
+    let mut levels = Vec::with_capacity(events.len());
+    let mut sources = Vec::with_capacity(events.len());
+    let mut messages = Vec::with_capacity(events.len());
+    let mut data = Vec::with_capacity(events.len());
+    let mut traces = Vec::with_capacity(events.len());
+    for e in events {
+        job_ids.push(e.job_id);
+        times.push(e.timestamp);
+        levels.push(e.level.as_str());
+        sources.push(e.source.as_str());
+        messages.push(e.message.as_str());
+        data.push(e.data.to_string());
+        traces.push(e.trace_id);
+    }
+    // WITH ORDINALITY keeps the call's order, so ids increase in append order.
+    sqlx::query(
+        "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+         SELECT j, t, l, s, m, d::jsonb, tr FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], \
+         $5::text[], $6::text[], $7::uuid[]) WITH ORDINALITY AS e(j, t, l, s, m, d, tr, n) ORDER BY n",
+    )
+    .bind(&job_ids)
+    .bind(&times)
+    .bind(&levels)
+    .bind(&sources)
+    .bind(&messages)
+    .bind(&data)
+    .bind(&traces)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    Ok(())
+}
+
+/// A URL with its password replaced, for messages.
+pub(crate) fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparsable url>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_checked() {
+        assert!(validate_schema("afterresume").is_ok());
+        assert!(validate_schema("t_123").is_ok());
+        for bad in ["", "1abc", "Upper", "a-b", "a\"; DROP", &"x".repeat(64)] {
+            assert!(validate_schema(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@db:5432/app"),
+            "postgres://u:***@db:5432/app"
+        );
+        assert!(!redact_url("postgres://u:secret@db/app").contains("secret"));
+    }
+}

@@ -1,0 +1,149 @@
+//! [`Queue`] on Postgres: a message table popped with `DELETE ... SKIP LOCKED`, woken
+//! by one `NOTIFY` per push (not per message) and by polling.
+
+use std::time::Duration;
+
+use afterresume_core::Result;
+use afterresume_core::domain::JobId;
+use afterresume_core::ports::{
+    Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, Row};
+
+use super::{PostgresBackend, channel, map_sqlx};
+
+/// The queue table of a [`PostgresBackend`]. Durable and shared by every process on
+/// the schema; a popped message is gone (ack is a no-op), and the engine's store
+/// polling covers a crash between pop and claim.
+#[derive(Debug, Clone)]
+pub struct PostgresQueue {
+    backend: PostgresBackend,
+}
+
+/// Inserts messages and notifies listeners, in one statement, through any connection
+/// (inside a transaction the notification is sent on commit).
+pub(super) async fn push_in(
+    conn: &mut PgConnection,
+    messages: &[(JobId, DateTime<Utc>)],
+) -> Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<JobId> = messages.iter().map(|m| m.0).collect();
+    let times: Vec<DateTime<Utc>> = messages.iter().map(|m| m.1).collect();
+    sqlx::query(
+        "WITH pushed AS (INSERT INTO queue_messages (job_id, available_at) \
+           SELECT j, a FROM UNNEST($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS m(j, a, n) ORDER BY n \
+           RETURNING 1) \
+         SELECT pg_notify('afterresume_queue_' || current_schema(), '') FROM (SELECT 1) once \
+         WHERE EXISTS (SELECT 1 FROM pushed)",
+    )
+    .bind(&ids)
+    .bind(&times)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    Ok(())
+}
+
+impl PostgresQueue {
+    pub(super) fn new(backend: PostgresBackend) -> Self {
+        PostgresQueue { backend }
+    }
+
+    /// The NOTIFY channel pushes to this queue are announced on.
+    pub fn channel(&self) -> String {
+        channel(self.backend.schema())
+    }
+
+    async fn take_due(&self, max: usize) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM queue_messages WHERE available_at <= $1 \
+             ORDER BY available_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING seq, job_id, available_at",
+        )
+        .bind(self.backend.clock.now())
+        .bind(max as i64)
+        .fetch_all(&self.backend.pool)
+        .await
+        .map_err(map_sqlx)?;
+        let mut taken = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<DateTime<Utc>, _>("available_at")
+                        .map_err(map_sqlx)?,
+                    r.try_get::<i64, _>("seq").map_err(map_sqlx)?,
+                    r.try_get::<JobId, _>("job_id").map_err(map_sqlx)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        taken.sort();
+        Ok(taken
+            .into_iter()
+            .map(|(_, seq, job_id)| Delivery {
+                job_id,
+                receipt: seq.to_string(),
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Queue for PostgresQueue {
+    fn capabilities(&self) -> QueueCapabilities {
+        QueueCapabilities::new(true, true)
+    }
+
+    async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
+        let pairs: Vec<_> = messages
+            .iter()
+            .map(|m| (m.job_id, m.available_at))
+            .collect();
+        let mut conn = self.backend.pool.acquire().await.map_err(map_sqlx)?;
+        push_in(&mut conn, &pairs).await?;
+        // Local poppers need not wait for the round trip through LISTEN.
+        self.backend.wakeups.notify.notify_waiters();
+        Ok(())
+    }
+
+    async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
+        self.backend.ensure_listener().await;
+        let poll: Duration = self.backend.options.poll_interval;
+        let deadline = tokio::time::Instant::now() + opts.wait;
+        loop {
+            let notified = self.backend.wakeups.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let taken = self.take_due(opts.max.max(1)).await?;
+            if !taken.is_empty() {
+                return Ok(taken);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(Vec::new());
+            }
+            let _ = tokio::time::timeout_at(deadline.min(now + poll), notified).await;
+        }
+    }
+
+    async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {
+        Ok(())
+    }
+
+    async fn depth(&self) -> Result<QueueDepth> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE available_at <= $1) AS ready, \
+             COUNT(*) FILTER (WHERE available_at > $1) AS delayed FROM queue_messages",
+        )
+        .bind(self.backend.clock.now())
+        .fetch_one(&self.backend.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(QueueDepth {
+            ready: row.try_get::<i64, _>("ready").map_err(map_sqlx)? as u64,
+            delayed: row.try_get::<i64, _>("delayed").map_err(map_sqlx)? as u64,
+        })
+    }
+}

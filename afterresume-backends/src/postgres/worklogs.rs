@@ -1,0 +1,216 @@
+//! [`WorkLogStore`] on Postgres.
+
+use afterresume_core::domain::{
+    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+};
+use afterresume_core::ports::WorkLogStore;
+use afterresume_core::{Error, ErrorKind, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+
+use super::domain_store::get;
+use super::{PostgresBackend, map_sqlx};
+use crate::common::apply_worklog_patch;
+
+fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
+    Ok(WorkLog {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        date: get(row, "date")?,
+        content: get(row, "content")?,
+        title: get(row, "title")?,
+        tags: get(row, "tags")?,
+        source: get(row, "source")?,
+        metadata: get(row, "metadata")?,
+        analysis: get(row, "analysis")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn not_found(id: WorkLogId) -> Error {
+    Error::not_found(format!("worklog {id} not found"))
+}
+
+fn owner_missing(user_id: UserId) -> impl Fn(Error) -> Error {
+    move |err| {
+        if err.kind() == ErrorKind::NotFound {
+            Error::not_found(format!("user {user_id} not found"))
+        } else {
+            err
+        }
+    }
+}
+
+async fn insert(conn: &mut PgConnection, w: &NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+    let row = sqlx::query(
+        "INSERT INTO worklogs (user_id, date, content, title, tags, source, metadata, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *",
+    )
+    .bind(w.user_id)
+    .bind(w.date)
+    .bind(&w.content)
+    .bind(&w.title)
+    .bind(&w.tags)
+    .bind(&w.source)
+    .bind(&w.metadata)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_sqlx)
+    .map_err(owner_missing(w.user_id))?;
+    worklog_from_row(&row)
+}
+
+#[async_trait]
+impl WorkLogStore for PostgresBackend {
+    async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        insert(&mut conn, &new, now).await
+    }
+
+    async fn create_worklogs(
+        &self,
+        new: Vec<NewWorkLog>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkLog>> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(new.len());
+        for w in &new {
+            out.push(insert(&mut tx, w, now).await?);
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(out)
+    }
+
+    async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog> {
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))
+    }
+
+    async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM worklogs WHERE true");
+        if let Some(user_id) = filter.user_id {
+            q.push(" AND user_id = ").push_bind(user_id);
+        }
+        if let Some(from) = filter.date_from {
+            q.push(" AND date >= ").push_bind(from);
+        }
+        if let Some(to) = filter.date_to {
+            q.push(" AND date <= ").push_bind(to);
+        }
+        if let Some(tag) = &filter.tag {
+            q.push(" AND tags @> ARRAY[")
+                .push_bind(tag.clone())
+                .push("]::text[]");
+        }
+        if let Some((d, id)) = filter.after {
+            q.push(" AND (date, id) < (")
+                .push_bind(d)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        q.push(" ORDER BY date DESC, id DESC LIMIT ")
+            .push_bind(filter.effective_limit() as i64);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        rows.iter().map(worklog_from_row).collect()
+    }
+
+    async fn update_worklog(
+        &self,
+        id: WorkLogId,
+        patch: WorkLogPatch,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let row = sqlx::query("SELECT * FROM worklogs WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let mut worklog = row
+            .as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))?;
+        let content_changed = apply_worklog_patch(&mut worklog, patch, now);
+        let row = sqlx::query(
+            "UPDATE worklogs SET date = $1, content = $2, title = $3, tags = $4, source = $5, metadata = $6, \
+             analysis = $7, updated_at = $8 WHERE id = $9 RETURNING *",
+        )
+        .bind(worklog.date)
+        .bind(&worklog.content)
+        .bind(&worklog.title)
+        .bind(&worklog.tags)
+        .bind(&worklog.source)
+        .bind(&worklog.metadata)
+        .bind(worklog.analysis.as_ref())
+        .bind(now)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if content_changed {
+            // Offsets of old evidence no longer point at the right text.
+            sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        } else {
+            sqlx::query("UPDATE skill_evidence SET worklog_date = $1 WHERE worklog_id = $2")
+                .bind(worklog.date)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        worklog_from_row(&row)
+    }
+
+    async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {
+        // Evidence goes with it (ON DELETE CASCADE).
+        let done = sqlx::query("DELETE FROM worklogs WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    async fn set_worklog_analysis(
+        &self,
+        id: WorkLogId,
+        analysis: Value,
+        now: DateTime<Utc>,
+    ) -> Result<WorkLog> {
+        let row = sqlx::query(
+            "UPDATE worklogs SET analysis = $1, updated_at = $2 WHERE id = $3 RETURNING *",
+        )
+        .bind(&analysis)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref()
+            .map(worklog_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found(id))
+    }
+}

@@ -1,0 +1,64 @@
+//! The Postgres backend against every shared conformance suite it implements, on the
+//! server `AFTERRESUME_TEST_POSTGRES_URL` names. Each scenario gets its own schema.
+#![cfg(all(feature = "postgres", feature = "conformance"))]
+
+use std::sync::Arc;
+
+use afterresume_backends::testing::{postgres, postgres_with};
+use afterresume_core::clock::SharedClock;
+use afterresume_core::conformance::engine::EnginePorts;
+use afterresume_core::ports::*;
+
+mod job_store {
+    use super::*;
+    afterresume_core::job_store_conformance!(|| async {
+        Arc::new(postgres().await) as SharedJobStore
+    });
+}
+
+mod queue {
+    use super::*;
+    afterresume_core::queue_conformance!(|clock: SharedClock| async move {
+        Arc::new(postgres().await.with_clock(clock).queue()) as SharedQueue
+    });
+}
+
+/// The queue with LISTEN/NOTIFY off, as behind PgBouncer: polling alone must keep
+/// every promise.
+mod queue_without_notify {
+    use super::*;
+    afterresume_core::queue_conformance!(|clock: SharedClock| async move {
+        Arc::new(
+            postgres_with(|o| o.with_notify(false))
+                .await
+                .with_clock(clock)
+                .queue(),
+        ) as SharedQueue
+    });
+}
+
+mod event_sink {
+    use super::*;
+    afterresume_core::event_sink_conformance!(|| async {
+        Arc::new(postgres().await) as SharedEventSink
+    });
+}
+
+mod domain_store {
+    use super::*;
+    afterresume_core::domain_store_conformance!(|| async {
+        Arc::new(postgres().await) as SharedDomainStore
+    });
+}
+
+mod engine {
+    use super::*;
+    afterresume_core::engine_conformance!(|clock: SharedClock| async move {
+        let db = postgres().await.with_clock(clock);
+        EnginePorts {
+            store: Arc::new(db.clone()),
+            queue: Arc::new(db.queue()),
+            events: Arc::new(db),
+        }
+    });
+}

@@ -1,0 +1,188 @@
+//! Postgres behaviour beyond the shared suites: transactional enqueue, cross-process
+//! wakeups through LISTEN/NOTIFY, and trigger-kept job counts.
+#![cfg(all(feature = "postgres", feature = "conformance"))]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use afterresume_backends::postgres::{PostgresBackend, PostgresOptions};
+use afterresume_backends::testing::{POSTGRES_URL_VAR, postgres, required_env};
+use afterresume_core::engine::{Engine, EnqueueOptions, WorkerOptions, workflow_fn};
+use afterresume_core::ports::{JobStore, ListEventsOptions, PopOptions, Queue, QueueMessage};
+use afterresume_core::{ErrorKind, JobStatus};
+use serde_json::json;
+
+fn engine_on(db: &PostgresBackend) -> Engine {
+    Engine::builder()
+        .with_job_store(Arc::new(db.clone()))
+        .with_queue(Arc::new(db.queue()))
+        .with_event_sink(Arc::new(db.clone()))
+        .register(
+            "test.echo",
+            workflow_fn(|_ctx, payload| async move { Ok(payload) }),
+        )
+        .build()
+        .unwrap()
+}
+
+/// A job written inside the caller's transaction exists only if it commits, with its
+/// first event and its queue message; then workers run it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactional_enqueue_commits_or_rolls_back_with_the_domain_write() {
+    let db = postgres().await;
+    let engine = engine_on(&db);
+
+    let mut tx = db.pool().begin().await.unwrap();
+    sqlx::query("INSERT INTO users (username, email, full_name, password_hash, is_staff, is_active, created_at) VALUES ('ghost', 'g@x', '', '', false, true, now())")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let job = engine
+        .prepare_job("test.echo", json!({ "n": 1 }), EnqueueOptions::default())
+        .unwrap();
+    let rolled_back = job.id;
+    PostgresBackend::insert_job_in(&mut tx, job).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        db.get_job(rolled_back).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(db.queue().depth().await.unwrap().ready, 0);
+
+    let mut tx = db.pool().begin().await.unwrap();
+    sqlx::query("INSERT INTO users (username, email, full_name, password_hash, is_staff, is_active, created_at) VALUES ('real', 'r@x', '', '', false, true, now())")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let job = engine
+        .prepare_job("test.echo", json!({ "n": 2 }), EnqueueOptions::default())
+        .unwrap();
+    let committed = PostgresBackend::insert_job_in(&mut tx, job)
+        .await
+        .unwrap()
+        .job;
+    tx.commit().await.unwrap();
+    assert_eq!(db.queue().depth().await.unwrap().ready, 1);
+
+    let running = engine.start(WorkerOptions::workers(2));
+    let done = engine
+        .wait_for(committed.id, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Success);
+    let events: Vec<_> = engine
+        .job_events(committed.id, &ListEventsOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(events, vec!["job queued", "job started", "job completed"]);
+    running.shutdown(Duration::from_secs(5)).await;
+}
+
+/// A push from another backend (another process, as far as Postgres knows) wakes a
+/// waiting pop through NOTIFY well before the polling interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_wakes_poppers_of_other_processes() {
+    let slow_poll = Duration::from_secs(5);
+    let url = required_env(POSTGRES_URL_VAR);
+    let first = postgres().await;
+    let reopen = |notify: bool| {
+        let mut options = PostgresOptions::new(url.clone())
+            .with_schema(first.schema())
+            .with_notify(notify);
+        options.poll_interval = slow_poll;
+        PostgresBackend::connect_with(options)
+    };
+    let popper = reopen(true).await.unwrap().queue();
+    let pusher = reopen(true).await.unwrap().queue();
+    // Let the listener connect first.
+    popper
+        .pop(&PopOptions {
+            max: 1,
+            wait: Duration::from_millis(300),
+        })
+        .await
+        .unwrap();
+    let waiting = tokio::spawn(async move {
+        let started = Instant::now();
+        let got = popper
+            .pop(&PopOptions {
+                max: 1,
+                wait: Duration::from_secs(10),
+            })
+            .await
+            .unwrap();
+        (got, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let job_id = uuid::Uuid::now_v7();
+    pusher
+        .push(&[QueueMessage {
+            job_id,
+            available_at: chrono::Utc::now(),
+        }])
+        .await
+        .unwrap();
+    let (got, waited) = waiting.await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].job_id, job_id);
+    assert!(
+        waited < slow_poll - Duration::from_secs(1),
+        "pop waited {waited:?}: woken by polling, not by NOTIFY"
+    );
+}
+
+/// The trigger-kept counters agree with the rows through inserts, claims, outcomes
+/// and deletes, including batched statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_counts_follow_every_transition() {
+    let db = postgres().await;
+    let engine = engine_on(&db);
+    let requests = (0..30)
+        .map(|n| afterresume_core::EnqueueRequest::new("test.echo", json!({ "n": n })))
+        .collect();
+    engine.enqueue_many(requests).await.unwrap();
+    let running = engine.start(WorkerOptions::workers(4));
+    for _ in 0..400 {
+        let counts = db.job_counts().await.unwrap();
+        if counts.len() == 1 && counts[0].status == JobStatus::Success {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    let counts = db.job_counts().await.unwrap();
+    assert_eq!(counts.len(), 1, "{counts:?}");
+    assert_eq!(
+        (counts[0].status, counts[0].count),
+        (JobStatus::Success, 30)
+    );
+    let truth: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'success'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(truth, 30);
+    engine.purge_finished(Duration::ZERO).await.unwrap();
+    assert!(db.job_counts().await.unwrap().is_empty());
+}
+
+/// Bad settings give clear errors naming what is wrong, without leaking a password.
+#[tokio::test]
+async fn bad_settings_are_reported_clearly() {
+    let err = PostgresBackend::connect_with(
+        PostgresOptions::new("postgres://u:hunter2@127.0.0.1:1/db").with_schema("Bad-Name"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConfigInvalid);
+    let err = PostgresBackend::connect("postgres://u:hunter2@127.0.0.1:1/db")
+        .await
+        .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("127.0.0.1:1"), "{text}");
+    let err = PostgresBackend::connect("mysql://x").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConfigInvalid, "{err:#}");
+}
