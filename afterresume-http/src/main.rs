@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use afterresume_core::WorkerOptions;
-use afterresume_http::{AppState, DataDir, embedded, router};
+use afterresume_core::{EngineConfig, WorkerOptions};
+use afterresume_http::{AppState, Settings, System, router};
 use clap::{Parser, Subcommand};
 
 /// AfterResume: work logs in, evidenced skills, reports and a resume out.
@@ -55,16 +55,18 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> afterresume_core::Result<()> {
-    let dir = DataDir::from_env();
-    let system = embedded(&dir).await?;
+    let settings = Settings::from_env()?;
+    let system = System::open(&settings).await?;
+    let engine = system.engine_builder(EngineConfig::default()).build()?;
+    let backends = settings.describe();
     match cli.command {
         Command::Migrate => {
-            println!("database ready in {}", dir.path().display());
+            println!("schema up to date; {backends}");
             Ok(())
         }
         Command::Worker { workers } => {
-            let running = system.engine.start(WorkerOptions::workers(workers));
-            tracing::info!(workers, data_dir = %dir.path().display(), "workers running");
+            let running = engine.start(WorkerOptions::workers(workers));
+            tracing::info!(workers, %backends, "workers running");
             shutdown_signal().await;
             running.shutdown(Duration::from_secs(10)).await;
             Ok(())
@@ -74,15 +76,14 @@ async fn run(cli: Cli) -> afterresume_core::Result<()> {
             workers,
             no_workers,
         } => {
-            let running =
-                (!no_workers).then(|| system.engine.start(WorkerOptions::workers(workers)));
+            let running = (!no_workers).then(|| engine.start(WorkerOptions::workers(workers)));
             let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
                 afterresume_core::Error::config_invalid(format!("--bind: cannot listen on {bind}"))
                     .with_source(e)
             })?;
-            tracing::info!(%bind, data_dir = %dir.path().display(), "serving");
+            tracing::info!(%bind, %backends, "serving");
             let app = router(AppState {
-                engine: system.engine.clone(),
+                engine: engine.clone(),
             });
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())

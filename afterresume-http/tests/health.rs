@@ -1,6 +1,7 @@
 //! The host answers health and readiness on the embedded default.
 
-use afterresume_http::{AppState, DataDir, embedded, router};
+use afterresume_core::EngineConfig;
+use afterresume_http::{AppState, Settings, System, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -9,11 +10,18 @@ use tower::ServiceExt;
 #[tokio::test]
 async fn healthz_and_readyz_answer_on_the_embedded_default() {
     let dir = tempfile::tempdir().unwrap();
-    let system = embedded(&DataDir(dir.path().to_path_buf())).await.unwrap();
+    let data_dir = dir.path().display().to_string();
+    let settings =
+        Settings::from_lookup(|name| (name == "AFTERRESUME_DATA_DIR").then(|| data_dir.clone()))
+            .unwrap();
+    let system = System::open(&settings).await.unwrap();
     assert!(dir.path().join("afterresume.sqlite3").exists());
-    let app = router(AppState {
-        engine: system.engine,
-    });
+    assert!(dir.path().join("artifacts").is_dir());
+    let engine = system
+        .engine_builder(EngineConfig::default())
+        .build()
+        .unwrap();
+    let app = router(AppState { engine });
     for path in ["/api/healthz/", "/api/readyz/"] {
         let response = app
             .clone()

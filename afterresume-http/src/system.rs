@@ -1,0 +1,291 @@
+//! Choosing and opening the backends from configuration.
+//!
+//! With nothing set, the host runs the embedded default: a SQLite file and the
+//! artifact folder in the data directory (`AFTERRESUME_DATA_DIR`, default
+//! `./afterresume-data`), with the queue in the same database. The reference
+//! variables switch pieces to shared services:
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `DATABASE_URL` | `sqlite://path` or `postgres://...`: job store, events, domain data, and (without Redis) the queue |
+//! | `REDIS_URL` | the queue moves to Redis (`redis://` / `rediss://`) |
+//! | `MINIO_ENDPOINT`, `MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`, `MINIO_BUCKET` (+ `MINIO_REGION`, `MINIO_USE_SSL`, `MINIO_PREFIX`) | artifacts go to S3 |
+//! | `AFTERRESUME_POSTGRES_SCHEMA` | Postgres schema (default `afterresume`) |
+//! | `AFTERRESUME_REDIS_PREFIX` | Redis key prefix (default `afterresume:jobs`) |
+//!
+//! A value that is malformed, or a service that does not answer, stops startup with
+//! an error naming the variable.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use afterresume_backends::local::LocalArtifactStore;
+use afterresume_backends::postgres::{PostgresBackend, PostgresOptions};
+use afterresume_backends::redis::{RedisQueue, RedisQueueOptions};
+use afterresume_backends::s3::{S3ArtifactStore, S3Options};
+use afterresume_backends::sqlite::SqliteBackend;
+use afterresume_core::ports::{
+    SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedQueue,
+};
+use afterresume_core::{EngineBuilder, EngineConfig, Error, Result};
+
+/// Where the embedded default keeps its files: `AFTERRESUME_DATA_DIR`, or
+/// `./afterresume-data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// Which database holds the jobs and the domain data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseSetting {
+    /// A SQLite file (`sqlite://...`, or the embedded default's file).
+    Sqlite(String),
+    /// A Postgres database and the schema to use in it.
+    Postgres {
+        /// The URL.
+        url: String,
+        /// The schema.
+        schema: String,
+    },
+}
+
+/// The backends to open, read from the environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The data directory (SQLite file and artifact folder of the embedded default).
+    pub data_dir: DataDir,
+    /// The database.
+    pub database: DatabaseSetting,
+    /// Redis queue: URL and key prefix.
+    pub redis: Option<(String, String)>,
+    /// S3 artifacts.
+    pub s3: Option<S3Options>,
+}
+
+impl Settings {
+    /// From the process environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From any lookup (tests pass a map). Errors name the variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let data_dir = DataDir(
+            set("AFTERRESUME_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("afterresume-data")),
+        );
+        let database = match set("DATABASE_URL") {
+            None => DatabaseSetting::Sqlite(format!(
+                "sqlite://{}",
+                data_dir.path().join("afterresume.sqlite3").display()
+            )),
+            Some(url) if url.starts_with("sqlite:") => DatabaseSetting::Sqlite(url),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseSetting::Postgres {
+                    url,
+                    schema: set("AFTERRESUME_POSTGRES_SCHEMA")
+                        .unwrap_or_else(|| afterresume_backends::postgres::DEFAULT_SCHEMA.into()),
+                }
+            }
+            Some(url) => {
+                let scheme = url.split("://").next().unwrap_or_default();
+                return Err(Error::config_invalid(format!(
+                    "DATABASE_URL: unsupported scheme '{scheme}' (use sqlite:// or postgres://)"
+                )));
+            }
+        };
+        let redis = match set("REDIS_URL") {
+            None => None,
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some((
+                url,
+                set("AFTERRESUME_REDIS_PREFIX").unwrap_or_else(|| "afterresume:jobs".into()),
+            )),
+            Some(_) => {
+                return Err(Error::config_invalid(
+                    "REDIS_URL: must start with redis:// or rediss://",
+                ));
+            }
+        };
+        let s3 = S3Options::from_lookup(&lookup)?;
+        Ok(Settings {
+            data_dir,
+            database,
+            redis,
+            s3,
+        })
+    }
+
+    /// A one-line description without secrets, for logs.
+    pub fn describe(&self) -> String {
+        let database = match &self.database {
+            DatabaseSetting::Sqlite(url) => url.clone(),
+            DatabaseSetting::Postgres { schema, .. } => format!("postgres (schema {schema})"),
+        };
+        let queue = if self.redis.is_some() {
+            "redis"
+        } else {
+            "database"
+        };
+        let artifacts = match &self.s3 {
+            Some(s3) => format!("s3 bucket {}", s3.bucket),
+            None => format!("{}", self.data_dir.path().join("artifacts").display()),
+        };
+        format!("database: {database}; queue: {queue}; artifacts: {artifacts}")
+    }
+}
+
+/// The opened backends, ready to build an engine from.
+#[derive(Debug, Clone)]
+pub struct System {
+    /// Job store.
+    pub store: SharedJobStore,
+    /// Queue.
+    pub queue: SharedQueue,
+    /// Event sink.
+    pub events: SharedEventSink,
+    /// Users, worklogs, skills, reports, resumes.
+    pub domain: SharedDomainStore,
+    /// Artifacts.
+    pub artifacts: SharedArtifactStore,
+}
+
+impl System {
+    /// Opens every backend the settings name (running database migrations).
+    pub async fn open(settings: &Settings) -> Result<Self> {
+        let (store, queue, events, domain): (
+            SharedJobStore,
+            SharedQueue,
+            SharedEventSink,
+            SharedDomainStore,
+        ) = match &settings.database {
+            DatabaseSetting::Sqlite(url) => {
+                let db = SqliteBackend::open(url)
+                    .await
+                    .map_err(|e| named("DATABASE_URL", e))?;
+                let queue = Arc::new(db.queue());
+                let db = Arc::new(db);
+                (Arc::clone(&db) as _, queue, Arc::clone(&db) as _, db)
+            }
+            DatabaseSetting::Postgres { url, schema } => {
+                let options = PostgresOptions::new(url.clone()).with_schema(schema.clone());
+                let db = PostgresBackend::connect_with(options)
+                    .await
+                    .map_err(|e| named("DATABASE_URL", e))?;
+                let queue = Arc::new(db.queue());
+                let db = Arc::new(db);
+                (Arc::clone(&db) as _, queue, Arc::clone(&db) as _, db)
+            }
+        };
+        let queue: SharedQueue = match &settings.redis {
+            Some((url, prefix)) => Arc::new(
+                RedisQueue::connect_with(RedisQueueOptions::new(url).with_prefix(prefix))
+                    .await
+                    .map_err(|e| named("REDIS_URL", e))?,
+            ),
+            None => queue,
+        };
+        let artifacts: SharedArtifactStore = match &settings.s3 {
+            Some(options) => {
+                let s3 = S3ArtifactStore::new(options).map_err(|e| named("MINIO_ENDPOINT", e))?;
+                s3.check().await.map_err(|e| named("MINIO_ENDPOINT", e))?;
+                Arc::new(s3)
+            }
+            None => Arc::new(
+                LocalArtifactStore::open(settings.data_dir.path().join("artifacts"))
+                    .await
+                    .map_err(|e| named("AFTERRESUME_DATA_DIR", e))?,
+            ),
+        };
+        Ok(System {
+            store,
+            queue,
+            events,
+            domain,
+            artifacts,
+        })
+    }
+
+    /// An engine builder over these backends, with `config`.
+    pub fn engine_builder(&self, config: EngineConfig) -> EngineBuilder {
+        afterresume_core::Engine::builder()
+            .with_job_store(Arc::clone(&self.store))
+            .with_queue(Arc::clone(&self.queue))
+            .with_event_sink(Arc::clone(&self.events))
+            .with_config(config)
+    }
+}
+
+/// Prefixes an error with the variable whose value caused it.
+fn named(variable: &str, err: Error) -> Error {
+    let message = err.to_string();
+    let message = message
+        .strip_prefix(&format!("{variable}: "))
+        .unwrap_or(&message);
+    Error::config_invalid(format!("{variable}: {message}")).with_source(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn nothing_set_means_the_embedded_default() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            s.database,
+            DatabaseSetting::Sqlite("sqlite://afterresume-data/afterresume.sqlite3".into())
+        );
+        assert!(s.redis.is_none() && s.s3.is_none());
+    }
+
+    #[test]
+    fn urls_select_backends() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:p@db/app"),
+            ("REDIS_URL", "redis://cache:6379/0"),
+            ("AFTERRESUME_POSTGRES_SCHEMA", "tenant1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.database,
+            DatabaseSetting::Postgres {
+                url: "postgres://u:p@db/app".into(),
+                schema: "tenant1".into()
+            }
+        );
+        assert_eq!(s.redis.unwrap().0, "redis://cache:6379/0");
+        assert!(
+            !settings(&[("DATABASE_URL", "postgres://u:secret@db/app")])
+                .unwrap()
+                .describe()
+                .contains("secret")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = settings(&[("DATABASE_URL", "mysql://db")]).unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_URL:"), "{err}");
+        let err = settings(&[("REDIS_URL", "localhost:6379")]).unwrap_err();
+        assert!(err.to_string().starts_with("REDIS_URL:"), "{err}");
+        let err = settings(&[("MINIO_ENDPOINT", "localhost:9000")]).unwrap_err();
+        assert!(err.to_string().contains("MINIO_ACCESS_KEY"), "{err}");
+    }
+}
