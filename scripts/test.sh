@@ -22,4 +22,6 @@ eval "$services_env"
 trap 'scripts/services.sh clean; scripts/services.sh down' EXIT
 
 echo "== tests"
-cargo test --workspace --all-features
+# --show-output: the scale-out and crash tests print their figures (jobs, lost,
+# duplicates, recovery seconds) even when they pass.
+cargo test --workspace --all-features -- --show-output

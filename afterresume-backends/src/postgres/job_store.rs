@@ -215,13 +215,14 @@ impl PostgresBackend {
             Err(err) => err,
         }
     }
+}
 
-    async fn one_schedule(&self, row: Option<PgRow>, id: ScheduleId) -> Result<Schedule> {
-        row.as_ref()
-            .map(schedule_from_row)
-            .transpose()?
-            .ok_or_else(|| schedule_not_found(id))
-    }
+/// The schedule a lookup found, or NotFound.
+fn one_schedule(row: Option<PgRow>, id: ScheduleId) -> Result<Schedule> {
+    row.as_ref()
+        .map(schedule_from_row)
+        .transpose()?
+        .ok_or_else(|| schedule_not_found(id))
 }
 
 #[async_trait]
@@ -547,7 +548,7 @@ impl JobStore for PostgresBackend {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_sqlx)?;
-        self.one_schedule(row, id).await
+        one_schedule(row, id)
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>> {
@@ -587,7 +588,7 @@ impl JobStore for PostgresBackend {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)?;
-        self.one_schedule(row, id).await
+        one_schedule(row, id)
     }
 
     async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>> {
