@@ -9,6 +9,11 @@ cargo fmt --all -- --check
 echo "== clippy (-D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+echo "== each backend feature builds on its own"
+for features in "" sqlite postgres redis s3; do
+    cargo clippy -q -p afterresume-backends --no-default-features --features "$features" -- -D warnings
+done
+
 echo "== core depends on no backend or host"
 forbidden='^(sqlx|fred|axum|pyo3|object_store|reqwest)( |$)'
 if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"; then

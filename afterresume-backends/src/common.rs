@@ -73,6 +73,63 @@ pub(crate) fn summarize_user_skills<'a>(
     out
 }
 
+/// A user's skills summarized from their evidence, for stores that keep evidence and
+/// skills in tables and summarize in memory.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) async fn user_skills_of<S>(
+    store: &S,
+    user_id: afterresume_core::domain::UserId,
+) -> afterresume_core::Result<Vec<UserSkill>>
+where
+    S: afterresume_core::ports::SkillStore + ?Sized,
+{
+    let evidence = store.list_user_evidence(user_id, None, None).await?;
+    let skills: std::collections::HashMap<SkillId, Skill> = store
+        .list_skills()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(summarize_user_skills(&evidence, |id| {
+        skills.get(&id).cloned()
+    }))
+}
+
+/// Waits for deliverable messages: takes what is due, else sleeps until a local
+/// wakeup or the next poll, until `wait` has passed. The loop every polled queue
+/// (SQLite, Postgres, Redis) shares; `take` does the backend's atomic pop.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+pub(crate) async fn pop_waiting<F, Fut>(
+    wakeups: &tokio::sync::Notify,
+    poll: std::time::Duration,
+    wait: std::time::Duration,
+    mut take: F,
+) -> afterresume_core::Result<Vec<afterresume_core::ports::Delivery>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+            Output = afterresume_core::Result<Vec<afterresume_core::ports::Delivery>>,
+        >,
+{
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        // Register for wakeups before looking, so a push between the look and the
+        // sleep is not missed.
+        let notified = wakeups.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let taken = take().await?;
+        if !taken.is_empty() {
+            return Ok(taken);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Ok(Vec::new());
+        }
+        let _ = tokio::time::timeout_at(deadline.min(now + poll), notified).await;
+    }
+}
+
 /// The content type stored when a put names none.
 pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 

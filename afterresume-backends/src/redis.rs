@@ -36,6 +36,8 @@ use fred::prelude::{
 use fred::types::scripts::Script;
 use tokio::sync::{Notify, OnceCell};
 
+use crate::common::pop_waiting;
+
 const PUSH_SCRIPT: &str = r#"
 local n = (#ARGV - 1) / 2
 local last = redis.call('INCRBY', KEYS[2], n)
@@ -327,22 +329,13 @@ impl Queue for RedisQueue {
 
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
         self.ensure_subscriber().await;
-        let deadline = tokio::time::Instant::now() + opts.wait;
-        loop {
-            let notified = self.wakeups.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let taken = self.take_due(opts.max).await?;
-            if !taken.is_empty() {
-                return Ok(taken);
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Ok(Vec::new());
-            }
-            let step = deadline.min(now + self.options.poll_interval);
-            let _ = tokio::time::timeout_at(step, notified).await;
-        }
+        pop_waiting(
+            &self.wakeups.notify,
+            self.options.poll_interval,
+            opts.wait,
+            || self.take_due(opts.max),
+        )
+        .await
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {

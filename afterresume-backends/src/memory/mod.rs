@@ -14,6 +14,7 @@ pub(crate) use artifact_store::no_artifact;
 pub use domain_store::MemoryDomainStore;
 pub use event_sink::MemoryEventSink;
 pub use job_store::MemoryJobStore;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use job_store::lease_lost;
 pub use llm::ScriptedLlm;
 pub use queue::MemoryQueue;

@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
-use crate::common::summarize_user_skills;
+use crate::common::user_skills_of;
 
 /// One typed column of a row.
 pub(super) fn get<T>(row: &PgRow, column: &str) -> Result<T>
@@ -410,16 +410,7 @@ impl SkillStore for PostgresBackend {
     }
 
     async fn list_user_skills(&self, user_id: UserId) -> Result<Vec<UserSkill>> {
-        let evidence = self.list_user_evidence(user_id, None, None).await?;
-        let skills: std::collections::HashMap<SkillId, Skill> = self
-            .list_skills()
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        Ok(summarize_user_skills(&evidence, |id| {
-            skills.get(&id).cloned()
-        }))
+        user_skills_of(self, user_id).await
     }
 
     async fn get_evidence(&self, id: EvidenceId) -> Result<SkillEvidence> {

@@ -1,8 +1,6 @@
 //! [`Queue`] on Postgres: a message table popped with `DELETE ... SKIP LOCKED`, woken
 //! by one `NOTIFY` per push (not per message) and by polling.
 
-use std::time::Duration;
-
 use afterresume_core::Result;
 use afterresume_core::domain::JobId;
 use afterresume_core::ports::{
@@ -13,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
 use super::{PostgresBackend, channel, map_sqlx};
+use crate::common::pop_waiting;
 
 /// The queue table of a [`PostgresBackend`]. Durable and shared by every process on
 /// the schema; a popped message is gone (ack is a no-op), and the engine's store
@@ -110,22 +109,14 @@ impl Queue for PostgresQueue {
 
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
         self.backend.ensure_listener().await;
-        let poll: Duration = self.backend.options.poll_interval;
-        let deadline = tokio::time::Instant::now() + opts.wait;
-        loop {
-            let notified = self.backend.wakeups.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let taken = self.take_due(opts.max.max(1)).await?;
-            if !taken.is_empty() {
-                return Ok(taken);
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Ok(Vec::new());
-            }
-            let _ = tokio::time::timeout_at(deadline.min(now + poll), notified).await;
-        }
+        let max = opts.max.max(1);
+        pop_waiting(
+            &self.backend.wakeups.notify,
+            self.backend.options.poll_interval,
+            opts.wait,
+            || self.take_due(max),
+        )
+        .await
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {

@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteBackend;
 use super::convert::{date, date_text, json, list_text, micros, opt_time, string_list, time};
 use super::error::map_sqlx;
-use crate::common::summarize_user_skills;
+use crate::common::user_skills_of;
 
 fn get<T>(row: &SqliteRow, column: &str) -> Result<T>
 where
@@ -383,16 +383,7 @@ impl SkillStore for SqliteBackend {
     }
 
     async fn list_user_skills(&self, user_id: UserId) -> Result<Vec<UserSkill>> {
-        let evidence = self.list_user_evidence(user_id, None, None).await?;
-        let skills: std::collections::HashMap<SkillId, Skill> = self
-            .list_skills()
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        Ok(summarize_user_skills(&evidence, |id| {
-            skills.get(&id).cloned()
-        }))
+        user_skills_of(self, user_id).await
     }
 
     async fn get_evidence(&self, id: EvidenceId) -> Result<SkillEvidence> {

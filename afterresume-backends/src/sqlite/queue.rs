@@ -15,6 +15,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteBackend;
 use super::convert::micros;
 use super::error::map_sqlx;
+use crate::common::pop_waiting;
 
 /// How often a waiting pop looks for messages pushed by other processes.
 const POLL_STEP: Duration = Duration::from_millis(25);
@@ -90,21 +91,11 @@ impl Queue for SqliteQueue {
     }
 
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
-        let deadline = tokio::time::Instant::now() + opts.wait;
-        loop {
-            let notified = self.backend.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let taken = self.take_due(opts.max.max(1)).await?;
-            if !taken.is_empty() {
-                return Ok(taken);
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Ok(Vec::new());
-            }
-            let _ = tokio::time::timeout_at(deadline.min(now + POLL_STEP), notified).await;
-        }
+        let max = opts.max.max(1);
+        pop_waiting(&self.backend.notify, POLL_STEP, opts.wait, || {
+            self.take_due(max)
+        })
+        .await
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {
