@@ -68,9 +68,12 @@ s3_up() {
         -admin.ui=false -master.telemetry=false > "$S3_DIR/weed.log" 2>&1 &
     echo $! > "$S3_DIR/pid"
     for _ in $(seq 1 300); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/$S3_BUCKET" || true)
-        # Any HTTP answer from the bucket (403 without a signature) means S3 is serving.
-        if [ "$code" != 000 ]; then log "s3 up on 127.0.0.1:$S3_PORT"; return 0; fi
+        # Ready when the S3 port answers (403 without a signature) and the bucket
+        # exists in the filer (weed mini creates it shortly after starting).
+        s3=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/$S3_BUCKET" || true)
+        bucket=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/json' \
+            "http://127.0.0.1:8888/buckets/$S3_BUCKET/" || true)
+        if [ "$s3" != 000 ] && [ "$bucket" = 200 ]; then log "s3 up on 127.0.0.1:$S3_PORT"; return 0; fi
         sleep 0.2
     done
     log "s3 server did not come up; its log follows"; cat "$S3_DIR/weed.log" >&2; exit 1
