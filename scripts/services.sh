@@ -80,10 +80,13 @@ s3_up() {
 }
 
 s3_down() {
-    if [ -f "$S3_DIR/pid" ]; then
-        kill "$(cat "$S3_DIR/pid")" 2>/dev/null || true
-        rm -f "$S3_DIR/pid"
-    fi
+    [ -f "$S3_DIR/pid" ] || return 0
+    pid=$(cat "$S3_DIR/pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait for it to let go of its ports, so a following `up` can bind them.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$S3_DIR/pid"
 }
 
 clean() {
