@@ -31,6 +31,7 @@ pub mod domain;
 pub mod engine;
 mod error;
 pub mod ports;
+pub mod taxonomy;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cron_expr::CronExpr;

@@ -1,0 +1,361 @@
+//! Finding canonical skills in text: one Aho-Corasick automaton over every alias
+//! (case-insensitive, leftmost-longest, so "spring boot" beats "spring" and "C++"
+//! beats "C"), then word boundaries, case rules and context checks per match.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::{AliasRule, Taxonomy};
+use crate::domain::SkillCategory;
+
+/// Words before an ambiguous alias that make it technical: "in Go", "using Rust".
+const CONTEXT_BEFORE: &[&str] = &[
+    "in",
+    "with",
+    "using",
+    "wrote",
+    "write",
+    "writing",
+    "learned",
+    "learning",
+    "into",
+    "to",
+    "of",
+    "on",
+    "from",
+    "via",
+    "our",
+    "idiomatic",
+    "modern",
+];
+
+/// Words after an ambiguous alias that make it technical: "Go service", "React hooks".
+const CONTEXT_AFTER: &[&str] = &[
+    "service",
+    "services",
+    "code",
+    "codebase",
+    "module",
+    "modules",
+    "app",
+    "apps",
+    "application",
+    "library",
+    "libraries",
+    "lib",
+    "binary",
+    "binaries",
+    "program",
+    "programs",
+    "backend",
+    "api",
+    "apis",
+    "client",
+    "server",
+    "version",
+    "tests",
+    "test",
+    "toolchain",
+    "compiler",
+    "project",
+    "crate",
+    "crates",
+    "microservice",
+    "microservices",
+    "sdk",
+    "package",
+    "packages",
+    "runtime",
+    "developer",
+    "developers",
+    "engineer",
+    "component",
+    "components",
+    "hooks",
+    "script",
+    "scripts",
+    "worker",
+    "workers",
+    "cli",
+    "port",
+    "rewrite",
+    "bindings",
+    "generics",
+    "channels",
+    "goroutines",
+    "traits",
+    "macros",
+    "boot",
+    "framework",
+    "frontend",
+    "ui",
+    "router",
+    "routes",
+    "handler",
+    "handlers",
+];
+
+/// One skill found in a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillMatch {
+    /// The skill's slug.
+    pub slug: String,
+    /// Its canonical name.
+    pub name: String,
+    /// Its category.
+    pub category: SkillCategory,
+    /// The matched text, as written.
+    pub excerpt: String,
+    /// Start, in characters (Unicode scalar values) from the start of the text.
+    pub start: usize,
+    /// End (exclusive), in characters.
+    pub end: usize,
+    /// How sure the match is (0..=1).
+    pub confidence: f64,
+}
+
+struct Pattern {
+    skill: usize,
+    rule: AliasRule,
+    text: String,
+}
+
+/// A compiled matcher over one taxonomy.
+pub struct SkillMatcher {
+    automaton: AhoCorasick,
+    patterns: Vec<Pattern>,
+    skills: Vec<(String, String, SkillCategory)>,
+}
+
+impl std::fmt::Debug for SkillMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SkillMatcher")
+            .field("patterns", &self.patterns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SkillMatcher {
+    /// Compiles the matcher for a taxonomy.
+    pub fn new(taxonomy: &Taxonomy) -> SkillMatcher {
+        let mut patterns = Vec::new();
+        let mut skills = Vec::new();
+        for (i, skill) in taxonomy.skills().iter().enumerate() {
+            skills.push((skill.slug.clone(), skill.name.clone(), skill.category));
+            for alias in &skill.aliases {
+                patterns.push(Pattern {
+                    skill: i,
+                    rule: alias.rule,
+                    text: alias.text.clone(),
+                });
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns.iter().map(|p| p.text.as_str()))
+            .expect("alias patterns compile");
+        SkillMatcher {
+            automaton,
+            patterns,
+            skills,
+        }
+    }
+
+    /// Every skill mention in `text`, in text order; offsets are in characters.
+    pub fn find(&self, text: &str) -> Vec<SkillMatch> {
+        struct Candidate {
+            pattern: usize,
+            start: usize,
+            end: usize,
+            accepted: bool,
+        }
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for m in self.automaton.find_iter(text) {
+            let pattern = &self.patterns[m.pattern().as_usize()];
+            let (start, end) = (m.start(), m.end());
+            if !at_word_boundaries(text, start, end) {
+                continue;
+            }
+            let written = &text[start..end];
+            let accepted = match pattern.rule {
+                AliasRule::AnyCase => true,
+                AliasRule::ExactCase => written == pattern.text,
+                AliasRule::NeedsContext => {
+                    if written != pattern.text {
+                        continue;
+                    }
+                    technical_context(text, start, end)
+                }
+            };
+            if pattern.rule == AliasRule::ExactCase && !accepted {
+                continue;
+            }
+            candidates.push(Candidate {
+                pattern: m.pattern().as_usize(),
+                start,
+                end,
+                accepted,
+            });
+        }
+        // An ambiguous mention listed next to an accepted one ("Go, Rust and Python")
+        // is technical too. Two passes let acceptance spread along a list.
+        for _ in 0..2 {
+            for i in 0..candidates.len() {
+                if candidates[i].accepted {
+                    continue;
+                }
+                let listed = |j: usize| {
+                    let (a, b) = if j < i { (j, i) } else { (i, j) };
+                    candidates[j].accepted
+                        && is_list_gap(&text[candidates[a].end..candidates[b].start])
+                };
+                let near = (i > 0 && listed(i - 1)) || (i + 1 < candidates.len() && listed(i + 1));
+                if near {
+                    candidates[i].accepted = true;
+                }
+            }
+        }
+        let mut matches = Vec::new();
+        let mut chars_before = 0;
+        let mut last_byte = 0;
+        for c in candidates.into_iter().filter(|c| c.accepted) {
+            chars_before += text[last_byte..c.start].chars().count();
+            let len = text[c.start..c.end].chars().count();
+            last_byte = c.end;
+            let pattern = &self.patterns[c.pattern];
+            let (slug, name, category) = &self.skills[pattern.skill];
+            matches.push(SkillMatch {
+                slug: slug.clone(),
+                name: name.clone(),
+                category: *category,
+                excerpt: text[c.start..c.end].to_owned(),
+                start: chars_before,
+                end: chars_before + len,
+                confidence: match pattern.rule {
+                    AliasRule::AnyCase => 0.95,
+                    AliasRule::ExactCase => 0.9,
+                    AliasRule::NeedsContext => 0.8,
+                },
+            });
+            chars_before += len;
+        }
+        matches
+    }
+}
+
+/// Whether `text[start..end]` stands as its own word: no letter, digit or `_` glued
+/// to either side, no `+`/`#` after ("C" in "C++"), and no `.word` around it
+/// ("go" in "main.go", "node" in "node.js").
+fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let glued = |c: char| c.is_alphanumeric() || c == '_';
+    if before.is_some_and(|c| glued(c) || c == '.' || c == '@' || c == '#') {
+        return false;
+    }
+    if after.is_some_and(|c| glued(c) || c == '+' || c == '#') {
+        return false;
+    }
+    if after == Some('.')
+        && text[end + 1..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+    {
+        return false;
+    }
+    true
+}
+
+/// Whether the words around an ambiguous mention mark it as technical.
+fn technical_context(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start]
+        .split(|c: char| !c.is_alphanumeric())
+        .rev()
+        .find(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase);
+    let rest = &text[end..];
+    let after = rest
+        .split(|c: char| !c.is_alphanumeric() && c != '.')
+        .find(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase);
+    // Only words right next to the mention count, not across sentence ends.
+    let before_is_adjacent = text[..start]
+        .trim_end()
+        .ends_with(|c: char| c.is_alphanumeric());
+    let after_is_adjacent = rest.starts_with(' ');
+    (before_is_adjacent && before.is_some_and(|w| CONTEXT_BEFORE.contains(&w.as_str())))
+        || (after_is_adjacent
+            && after.is_some_and(|w| {
+                CONTEXT_AFTER.contains(&w.as_str())
+                    || w.chars().next().is_some_and(|c| c.is_ascii_digit())
+            }))
+}
+
+/// Whether the text between two mentions is only list punctuation.
+fn is_list_gap(gap: &str) -> bool {
+    let rest = gap
+        .replace(" and ", " ")
+        .replace(" or ", " ")
+        .replace(['&', ',', '/', '(', ')'], " ");
+    rest.trim().is_empty() && gap.len() <= 12
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slugs(text: &str) -> Vec<String> {
+        let matcher = SkillMatcher::new(&Taxonomy::builtin());
+        matcher.find(text).into_iter().map(|m| m.slug).collect()
+    }
+
+    #[test]
+    fn aliases_resolve_to_canonical_skills() {
+        assert_eq!(
+            slugs("Moved billing to Postgres 15 on k8s with Terraform"),
+            vec!["postgresql", "kubernetes", "terraform"]
+        );
+        assert_eq!(
+            slugs("set up gha for the reactjs app"),
+            vec!["github-actions", "react"]
+        );
+        assert_eq!(slugs("Spring Boot service"), vec!["spring"]);
+    }
+
+    #[test]
+    fn ambiguous_words_need_a_technical_context() {
+        assert_eq!(
+            slugs("Go to the meeting and rust off the notes"),
+            Vec::<String>::new()
+        );
+        assert_eq!(slugs("Rewrote the parser in Rust"), vec!["rust"]);
+        assert_eq!(slugs("the Go service leaked goroutines"), vec!["go"]);
+        assert_eq!(
+            slugs("Spring cleaning of the backlog"),
+            Vec::<String>::new()
+        );
+        assert_eq!(slugs("Plan C was to ship"), Vec::<String>::new());
+        assert_eq!(slugs("ported the library to C"), vec!["c"]);
+        assert_eq!(slugs("Python, Go and Rust"), vec!["python", "go", "rust"]);
+        assert_eq!(slugs("C++ and C# clients"), vec!["cpp", "csharp"]);
+    }
+
+    #[test]
+    fn word_boundaries_are_respected() {
+        assert_eq!(slugs("edited main.go and node.js glue"), vec!["nodejs"]);
+        assert!(slugs("cargoship pipelines").is_empty());
+        assert_eq!(slugs("Postgres."), vec!["postgresql"]);
+    }
+
+    #[test]
+    fn offsets_are_characters_and_excerpts_match() {
+        let matcher = SkillMatcher::new(&Taxonomy::builtin());
+        let text = "Déployé sur k8s — migré vers PostgreSQL";
+        for m in matcher.find(text) {
+            let excerpt: String = text.chars().skip(m.start).take(m.end - m.start).collect();
+            assert_eq!(excerpt, m.excerpt);
+        }
+        assert_eq!(matcher.find(text).len(), 2);
+    }
+}
