@@ -130,6 +130,20 @@ where
     }
 }
 
+/// A service URL with its password replaced, for error messages and logs.
+#[cfg(any(feature = "postgres", feature = "redis"))]
+pub(crate) fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "<unparsable url>".to_owned(),
+    }
+}
+
 /// The content type stored when a put names none.
 pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 

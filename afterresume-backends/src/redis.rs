@@ -36,7 +36,7 @@ use fred::prelude::{
 use fred::types::scripts::Script;
 use tokio::sync::{Notify, OnceCell};
 
-use crate::common::pop_waiting;
+use crate::common::{pop_waiting, redact_url};
 
 const PUSH_SCRIPT: &str = r#"
 local n = (#ARGV - 1) / 2
@@ -120,19 +120,6 @@ fn map_redis(err: fred::error::Error) -> Error {
         .with_source(err)
 }
 
-/// A URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => "<unparsable url>".to_owned(),
-    }
-}
-
 impl RedisQueue {
     /// Connects with the default prefix.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -142,7 +129,7 @@ impl RedisQueue {
     /// Connects and checks the server answers. Errors name the URL (without its
     /// password) and what failed.
     pub async fn connect_with(options: RedisQueueOptions) -> Result<Self> {
-        let safe_url = redact(&options.url);
+        let safe_url = redact_url(&options.url);
         if options.prefix.is_empty() || options.prefix.chars().any(char::is_whitespace) {
             return Err(Error::config_invalid(
                 "redis queue prefix: must be non-empty and without spaces",

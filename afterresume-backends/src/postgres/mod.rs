@@ -35,6 +35,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::sync::{Notify, OnceCell};
 
+use crate::common::redact_url;
 use crate::sql_error::map_sqlx_from;
 
 /// The schema used when none is given.
@@ -342,18 +343,6 @@ pub(crate) async fn event_sink_append(conn: &mut PgConnection, events: &[NewEven
     .await
     .map_err(map_sqlx)?;
     Ok(())
-}
-
-/// A URL with its password replaced, for messages.
-pub(crate) fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "<unparsable url>".to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -192,19 +192,7 @@ impl JobStore for SqliteBackend {
     }
 
     async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-        let sql = format!(
-            "UPDATE jobs SET {CLAIM_SET} WHERE id = ?4 AND status = 'queued' AND run_at <= ?5 RETURNING *"
-        );
-        let row = sqlx::query(&sql)
-            .bind(micros(opts.lease_expires_at))
-            .bind(&opts.worker_id)
-            .bind(micros(opts.now))
-            .bind(id)
-            .bind(micros(opts.now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        row.as_ref().map(job_from_row).transpose()
+        Ok(self.claim_jobs(&[id], opts).await?.pop())
     }
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
@@ -318,7 +306,7 @@ impl JobStore for SqliteBackend {
                 Some(micros(run_at)),
             ),
             JobOutcome::Released => (
-                "status = 'queued', run_at = COALESCE(?4, run_at), lease_expires_at = NULL, error = COALESCE(?3, error)",
+                "status = 'queued', run_at = ?4, lease_expires_at = NULL",
                 None,
                 Some(micros(now)),
             ),
