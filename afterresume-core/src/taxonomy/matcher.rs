@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::{AliasRule, Taxonomy};
+use super::{AliasRule, Provenance, Taxonomy};
 use crate::domain::SkillCategory;
 
 /// Words before an ambiguous alias that make it technical: "in Go", "using Rust".
@@ -117,6 +117,9 @@ struct Pattern {
     skill: usize,
     rule: AliasRule,
     text: String,
+    /// Seeded (not curated) ambiguous names need a strong context: "in Crystal",
+    /// "Gleam service", but not "Crystal 3" or "on Crystal".
+    strict: bool,
 }
 
 /// A compiled matcher over one taxonomy.
@@ -146,6 +149,7 @@ impl SkillMatcher {
                     skill: i,
                     rule: alias.rule,
                     text: alias.text.clone(),
+                    strict: alias.provenance == Provenance::Linguist,
                 });
             }
         }
@@ -184,7 +188,7 @@ impl SkillMatcher {
                     if written != pattern.text {
                         continue;
                     }
-                    technical_context(text, start, end)
+                    technical_context(text, start, end, pattern.strict)
                 }
             };
             if pattern.rule == AliasRule::ExactCase && !accepted {
@@ -267,8 +271,17 @@ fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     true
 }
 
-/// Whether the words around an ambiguous mention mark it as technical.
-fn technical_context(text: &str, start: usize, end: usize) -> bool {
+/// Words before a seeded ambiguous name that make it a language ("written in Gleam").
+const STRICT_CONTEXT_BEFORE: &[&str] = &["in", "using", "wrote", "writing", "learned", "learning"];
+
+/// Whether the words around an ambiguous mention mark it as technical. `strict`
+/// narrows the words before and ignores version numbers after.
+fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool {
+    let before_words = if strict {
+        STRICT_CONTEXT_BEFORE
+    } else {
+        CONTEXT_BEFORE
+    };
     let before = text[..start]
         .split(|c: char| !c.is_alphanumeric())
         .rev()
@@ -284,11 +297,11 @@ fn technical_context(text: &str, start: usize, end: usize) -> bool {
         .trim_end()
         .ends_with(|c: char| c.is_alphanumeric());
     let after_is_adjacent = rest.starts_with(' ');
-    (before_is_adjacent && before.is_some_and(|w| CONTEXT_BEFORE.contains(&w.as_str())))
+    (before_is_adjacent && before.is_some_and(|w| before_words.contains(&w.as_str())))
         || (after_is_adjacent
             && after.is_some_and(|w| {
                 CONTEXT_AFTER.contains(&w.as_str())
-                    || w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    || (!strict && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
             }))
 }
 
@@ -339,6 +352,15 @@ mod tests {
         assert_eq!(slugs("ported the library to C"), vec!["c"]);
         assert_eq!(slugs("Python, Go and Rust"), vec!["python", "go", "rust"]);
         assert_eq!(slugs("C++ and C# clients"), vec!["cpp", "csharp"]);
+    }
+
+    #[test]
+    fn seeded_languages_need_a_strong_context() {
+        assert_eq!(slugs("wrote the parser in Gleam"), vec!["gleam"]);
+        assert_eq!(slugs("ported the Crystal service"), vec!["crystal"]);
+        assert!(slugs("a Crystal clear plan; Crystal 3 is out").is_empty());
+        assert!(slugs("added an RPC endpoint, Just shipped").is_empty());
+        assert_eq!(slugs("the CoffeeScript leftovers"), vec!["coffeescript"]);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The skill taxonomy: canonical skills, their aliases (with where each came from)
 //! and the matcher that finds them in worklog text.
 //!
-//! The built-in taxonomy is versioned ([`BUILTIN_VERSION`]) and ships in the crate
-//! (`curated.txt`). Applications and users add skills and aliases at runtime with
+//! The built-in taxonomy is versioned ([`BUILTIN_VERSION`]) and ships in the crate:
+//! `curated.txt` (hand-curated technologies, practices and the mainstream languages,
+//! with case and context rules) plus every programming language of GitHub Linguist,
+//! generated at build time by `build.rs` (curated entries win on conflicts). Applications and users add skills and aliases at runtime with
 //! [`Taxonomy::add_skill`] and [`Taxonomy::add_alias`]; build a new
 //! [`SkillMatcher`] afterwards.
 
@@ -16,9 +18,10 @@ use crate::domain::SkillCategory;
 use crate::{Error, Result};
 
 /// Version of the built-in taxonomy; bump it whenever `curated.txt` changes.
-pub const BUILTIN_VERSION: &str = "2026.11.1";
+pub const BUILTIN_VERSION: &str = "2026.11.2";
 
 const CURATED: &str = include_str!("curated.txt");
+const LINGUIST: &str = include_str!(concat!(env!("OUT_DIR"), "/linguist.txt"));
 
 /// How strictly an alias must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +40,8 @@ pub enum AliasRule {
 pub enum Provenance {
     /// The curated list shipped with the crate.
     Curated,
+    /// GitHub Linguist's language data, seeded at build time.
+    Linguist,
     /// Added at runtime by an application or user.
     Added {
         /// Who or what added it.
@@ -77,15 +82,69 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    /// The built-in taxonomy.
+    /// The built-in taxonomy: the curated list, then Linguist's languages that it
+    /// does not already cover.
     pub fn builtin() -> Taxonomy {
-        Taxonomy::parse(CURATED, BUILTIN_VERSION)
-            .expect("the built-in taxonomy is checked by tests")
+        let mut taxonomy = Taxonomy::parse(CURATED, BUILTIN_VERSION)
+            .expect("the built-in taxonomy is checked by tests");
+        let linguist = Taxonomy::parse_with(LINGUIST, "linguist", Provenance::Linguist)
+            .expect("the generated Linguist list is checked by tests");
+        taxonomy.merge_seed(linguist);
+        taxonomy
     }
 
     /// Parses the `slug|Name|category|alias,alias` format of `curated.txt`; errors
     /// name the line.
     pub fn parse(text: &str, version: &str) -> Result<Taxonomy> {
+        Taxonomy::parse_with(text, version, Provenance::Curated)
+    }
+
+    /// How many skills came from each source: (curated, Linguist, added at runtime),
+    /// counted by the provenance of each skill's first alias.
+    pub fn counts_by_provenance(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for skill in &self.skills {
+            match skill.aliases.first().map(|a| &a.provenance) {
+                Some(Provenance::Linguist) => counts.1 += 1,
+                Some(Provenance::Added { .. }) => counts.2 += 1,
+                _ => counts.0 += 1,
+            }
+        }
+        counts
+    }
+
+    /// Adds the skills of a seed list (Linguist) that the taxonomy lacks. A seed
+    /// skill whose slug exists only lends the aliases that nothing else uses; a seed
+    /// skill whose name is already some skill's alias is dropped.
+    fn merge_seed(&mut self, seed: Taxonomy) {
+        let mut taken: std::collections::HashSet<String> = self
+            .skills
+            .iter()
+            .flat_map(|s| s.aliases.iter().map(|a| a.text.to_lowercase()))
+            .collect();
+        for skill in seed.skills {
+            let fresh: Vec<Alias> = skill
+                .aliases
+                .into_iter()
+                .filter(|a| taken.insert(a.text.to_lowercase()))
+                .collect();
+            match self.by_slug.get(&skill.slug) {
+                Some(&i) => self.skills[i]
+                    .aliases
+                    .extend(fresh.into_iter().filter(|a| a.text != skill.name)),
+                None if fresh.iter().any(|a| a.text == skill.name) => {
+                    self.by_slug.insert(skill.slug.clone(), self.skills.len());
+                    self.skills.push(CanonicalSkill {
+                        aliases: fresh,
+                        ..skill
+                    });
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn parse_with(text: &str, version: &str, provenance: Provenance) -> Result<Taxonomy> {
         let mut taxonomy = Taxonomy {
             version: version.to_owned(),
             skills: Vec::new(),
@@ -110,7 +169,7 @@ impl Taxonomy {
                 .split(',')
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
-                .map(|a| parse_alias(a, Provenance::Curated))
+                .map(|a| parse_alias(a, provenance.clone()))
                 .collect();
             taxonomy
                 .insert(slug, name, category, aliases)
@@ -252,19 +311,66 @@ mod tests {
     }
 
     #[test]
+    fn languages_are_seeded_from_linguist_and_curation_wins() {
+        let t = Taxonomy::builtin();
+        let (curated, linguist, added) = t.counts_by_provenance();
+        let curated_non_languages = t
+            .skills()
+            .iter()
+            .filter(|s| s.category != SkillCategory::Language)
+            .count();
+        assert!(curated_non_languages >= 400, "{curated_non_languages}");
+        assert!(linguist >= 300, "{linguist} Linguist languages");
+        assert_eq!(added, 0);
+        assert!(curated >= 440);
+        for slug in [
+            "gleam",
+            "crystal",
+            "coffeescript",
+            "haxe",
+            "nim",
+            "purescript",
+        ] {
+            let skill = t.get(slug).unwrap_or_else(|| panic!("{slug} missing"));
+            assert_eq!(skill.category, SkillCategory::Language);
+            assert_eq!(skill.aliases[0].provenance, Provenance::Linguist, "{slug}");
+        }
+        // Curated Go keeps its context rule; Linguist lends "golang" only if unused.
+        let go = t.get("go").unwrap();
+        assert_eq!(go.aliases[0].provenance, Provenance::Curated);
+        assert_eq!(go.aliases[0].rule, AliasRule::NeedsContext);
+        // Names that are everyday engineering words are not seeded.
+        assert!(t.get("rpc").is_none() && t.get("just").is_none());
+    }
+
+    #[test]
+    fn no_alias_belongs_to_two_skills() {
+        let t = Taxonomy::builtin();
+        let mut seen = HashMap::new();
+        for skill in t.skills() {
+            for alias in &skill.aliases {
+                let key = (alias.text.to_lowercase(), alias.rule == AliasRule::AnyCase);
+                if let Some(other) = seen.insert(key, skill.slug.clone()) {
+                    assert_eq!(other, skill.slug, "alias '{}' is shared", alias.text);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn runtime_additions_are_checked_and_versioned() {
         let mut t = Taxonomy::builtin();
         t.add_skill(
-            "htmx",
-            "htmx",
+            "datastar",
+            "Datastar",
             SkillCategory::Library,
-            &["hx-boost"],
+            &["data-star"],
             "alice",
         )
         .unwrap();
         assert!(t.version().ends_with("+local"));
         let err = t
-            .add_skill("htmx", "htmx", SkillCategory::Library, &[], "alice")
+            .add_skill("datastar", "Datastar", SkillCategory::Library, &[], "alice")
             .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::AlreadyExists);
         assert!(
