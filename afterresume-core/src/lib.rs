@@ -23,6 +23,7 @@
 //! |---|---|
 //! | `conformance` | the shared conformance suites every backend runs (not API-stable) |
 
+pub mod agents;
 pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -32,6 +33,7 @@ pub mod engine;
 mod error;
 pub mod ports;
 pub mod taxonomy;
+pub mod workflows;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cron_expr::CronExpr;

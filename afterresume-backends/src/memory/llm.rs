@@ -11,11 +11,18 @@ use serde_json::Value;
 /// A function that answers a request: a JSON string is text, anything else JSON.
 type Responder = Box<dyn Fn(&LlmRequest) -> Result<Value> + Send + Sync>;
 
+/// One scripted answer: text or JSON, and how generation ended.
+#[derive(Debug, Clone)]
+struct Scripted {
+    answer: Value,
+    finish_reason: &'static str,
+}
+
 /// Answers requests from a script, in order; once the script is exhausted, from the
 /// responder function if there is one, otherwise with an error.
 #[derive(Default)]
 pub struct ScriptedLlm {
-    script: Mutex<VecDeque<Result<Value, Error>>>,
+    script: Mutex<VecDeque<Result<Scripted, Error>>>,
     responder: Option<Responder>,
     requests: Mutex<Vec<LlmRequest>>,
 }
@@ -45,16 +52,26 @@ impl ScriptedLlm {
         }
     }
 
-    /// Queues a text answer.
+    /// Queues a text answer (returned as is, whatever it contains).
     pub fn push_text(&self, text: &str) -> &Self {
-        self.lock_script()
-            .push_back(Ok(Value::String(text.to_owned())));
-        self
+        self.push(Value::String(text.to_owned()), "stop")
+    }
+
+    /// Queues a text answer cut off by the token limit (`finish_reason: length`).
+    pub fn push_truncated(&self, text: &str) -> &Self {
+        self.push(Value::String(text.to_owned()), "length")
     }
 
     /// Queues a JSON answer.
     pub fn push_json(&self, json: Value) -> &Self {
-        self.lock_script().push_back(Ok(json));
+        self.push(json, "stop")
+    }
+
+    fn push(&self, answer: Value, finish_reason: &'static str) -> &Self {
+        self.lock_script().push_back(Ok(Scripted {
+            answer,
+            finish_reason,
+        }));
         self
     }
 
@@ -72,7 +89,7 @@ impl ScriptedLlm {
             .clone()
     }
 
-    fn lock_script(&self) -> std::sync::MutexGuard<'_, VecDeque<Result<Value, Error>>> {
+    fn lock_script(&self) -> std::sync::MutexGuard<'_, VecDeque<Result<Scripted, Error>>> {
         self.script.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -98,19 +115,22 @@ impl LlmProvider for ScriptedLlm {
             .unwrap_or_else(|e| e.into_inner())
             .push(request.clone());
         let scripted = self.lock_script().pop_front();
-        let answer = match (scripted, &self.responder) {
+        let scripted = match (scripted, &self.responder) {
             (Some(answer), _) => answer?,
-            (None, Some(responder)) => responder(request)?,
+            (None, Some(responder)) => Scripted {
+                answer: responder(request)?,
+                finish_reason: "stop",
+            },
             (None, None) => return Err(Error::unexpected("scripted llm: script exhausted")),
         };
-        let (text, json) = match answer {
+        // Text is passed through untouched (as a real server would), so callers
+        // see think blocks, fences and broken JSON exactly as scripted.
+        let (text, json) = match scripted.answer {
             Value::String(text) => {
-                let json = match &request.json_schema {
-                    Some(_) => Some(serde_json::from_str(&text).map_err(|e| {
-                        Error::backend(format!("scripted llm: answer is not valid json: {e}"))
-                    })?),
-                    None => None,
-                };
+                let json = request
+                    .json_schema
+                    .as_ref()
+                    .and_then(|_| serde_json::from_str(&text).ok());
                 (text, json)
             }
             json => (json.to_string(), Some(json)),
@@ -126,6 +146,7 @@ impl LlmProvider for ScriptedLlm {
             json,
             model: "scripted".to_owned(),
             latency_ms: 0,
+            finish_reason: Some(scripted.finish_reason.to_owned()),
         })
     }
 }

@@ -63,6 +63,16 @@ pub struct LlmResponse {
     pub usage: TokenUsage,
     /// Wall time of the call in milliseconds.
     pub latency_ms: u64,
+    /// Why generation stopped as the server said it (`stop`, `length`, ...);
+    /// `length` means the answer was cut off.
+    pub finish_reason: Option<String>,
+}
+
+impl LlmResponse {
+    /// Whether the server stopped because it hit the token limit.
+    pub fn truncated(&self) -> bool {
+        self.finish_reason.as_deref() == Some("length")
+    }
 }
 
 /// Completion with optional structured (JSON-schema) output.
@@ -73,11 +83,19 @@ pub struct LlmResponse {
 ///   [`ErrorKind::Backend`](crate::ErrorKind::Backend) (temporary: a retry may produce
 ///   valid output).
 /// - Rate limiting is [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited).
-///   Providers never sleep and retry inline; the job engine owns retries.
+///   A provider may retry a rate-limited or failed call a bounded number of times
+///   (honouring `Retry-After`) before it reports the error; beyond that the job
+///   engine owns retries.
 #[async_trait]
 pub trait LlmProvider: Send + Sync + Debug + 'static {
     /// A short provider name ("local", "vllm", "scripted").
     fn name(&self) -> &str;
+
+    /// The model requests go to (part of the response-cache key); empty if the
+    /// provider does not know it before a call.
+    fn model(&self) -> &str {
+        ""
+    }
 
     /// What this provider can do.
     fn capabilities(&self) -> LlmCapabilities;

@@ -13,6 +13,7 @@ mod matcher;
 pub use matcher::{SkillMatch, SkillMatcher};
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use crate::domain::SkillCategory;
 use crate::{Error, Result};
@@ -279,6 +280,57 @@ impl Taxonomy {
     }
 }
 
+/// A taxonomy with its compiled matcher.
+#[derive(Debug)]
+pub struct CompiledTaxonomy {
+    /// The taxonomy.
+    pub taxonomy: Taxonomy,
+    /// Its matcher.
+    pub matcher: SkillMatcher,
+}
+
+/// The taxonomy that a running engine uses, shared by its agents. Runtime additions
+/// compile a new matcher and swap it in; agents that already hold the old one finish
+/// with it.
+#[derive(Debug, Clone)]
+pub struct SharedTaxonomy {
+    current: Arc<RwLock<Arc<CompiledTaxonomy>>>,
+}
+
+impl SharedTaxonomy {
+    /// Shares a taxonomy.
+    pub fn new(taxonomy: Taxonomy) -> Self {
+        let matcher = SkillMatcher::new(&taxonomy);
+        SharedTaxonomy {
+            current: Arc::new(RwLock::new(Arc::new(CompiledTaxonomy {
+                taxonomy,
+                matcher,
+            }))),
+        }
+    }
+
+    /// The built-in taxonomy, shared.
+    pub fn builtin() -> Self {
+        SharedTaxonomy::new(Taxonomy::builtin())
+    }
+
+    /// The current taxonomy and matcher.
+    pub fn current(&self) -> Arc<CompiledTaxonomy> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the taxonomy (e.g. `|t| t.add_alias("kubernetes", "kube", "alice")`);
+    /// on error nothing changes.
+    pub fn update(&self, change: impl FnOnce(&mut Taxonomy) -> Result<()>) -> Result<()> {
+        let mut taxonomy = self.current().taxonomy.clone();
+        change(&mut taxonomy)?;
+        let matcher = SkillMatcher::new(&taxonomy);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(CompiledTaxonomy { taxonomy, matcher });
+        Ok(())
+    }
+}
+
 fn parse_alias(raw: &str, provenance: Provenance) -> Alias {
     let (rule, text) = match raw.as_bytes().first() {
         Some(b'=') => (AliasRule::ExactCase, &raw[1..]),
@@ -381,6 +433,22 @@ mod tests {
         assert!(t.add_alias("nope", "x", "bob").is_err());
         let added = t.get("kubernetes").unwrap().aliases.last().unwrap().clone();
         assert_eq!(added.provenance, Provenance::Added { by: "bob".into() });
+    }
+
+    #[test]
+    fn shared_taxonomy_swaps_in_runtime_additions() {
+        let shared = SharedTaxonomy::builtin();
+        let before = shared.current();
+        assert!(before.matcher.find("we use kates").is_empty());
+        shared
+            .update(|t| t.add_alias("kubernetes", "kates", "alice"))
+            .unwrap();
+        assert_eq!(
+            shared.current().matcher.find("we use kates")[0].slug,
+            "kubernetes"
+        );
+        assert!(shared.update(|t| t.add_alias("nope", "x", "a")).is_err());
+        assert!(shared.current().taxonomy.version().ends_with("+local"));
     }
 
     #[test]

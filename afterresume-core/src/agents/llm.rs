@@ -1,0 +1,579 @@
+//! The LLM-backed worklog agent: asks a model for the skills a worklog proves,
+//! with a quote for each, and trusts nothing it says until checked.
+//!
+//! Every answer goes through the same gate: `<think>` blocks stripped, the JSON
+//! object extracted from prose or code fences, the shape checked, every quote
+//! found literally in the worklog, every skill name normalized through the
+//! taxonomy. A failing answer is re-asked with the validation error (at most
+//! [`LlmAgentOptions::max_reasks`] times); a cut-off answer (`finish_reason:
+//! length`) is re-asked with a larger token budget. The final failure is a clear
+//! job error, or — when configured — the built-in agent's analysis, recorded as a
+//! warning event. Validated answers are cached by a hash of (provider, model,
+//! template version, inputs, parameters), in memory and in the artifact store, so
+//! a retried job does not pay twice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::signals::WorkCategory;
+use super::text::CharOffsets;
+use super::{LocalWorklogAgent, SkillMention, WorklogAnalysis};
+use crate::domain::{EventLevel, EventSource, WorkLog};
+use crate::engine::ExecutionContext;
+use crate::ports::{
+    ArtifactKey, LlmRequest, LlmResponse, PutOptions, SharedArtifactStore, SharedLlmProvider,
+    TokenUsage,
+};
+use crate::taxonomy::CompiledTaxonomy;
+use crate::{Error, Result};
+
+/// Id of the prompt template, recorded with every call.
+pub const PROMPT_TEMPLATE_ID: &str = "worklog.skills";
+/// Version of the prompt template; bump it when the prompt or schema changes (it
+/// is part of the cache key).
+pub const PROMPT_TEMPLATE_VERSION: u32 = 1;
+
+const SYSTEM_PROMPT: &str = "You extract technical skills from an engineer's work-log entry. \
+Answer with one JSON object only, no prose. For every technology, tool, language, platform or \
+engineering practice the entry shows the author using, give its common name and a short quote \
+copied character for character from the entry that proves it. Never list a skill the entry does \
+not mention. Also give a one-sentence summary and a category.";
+
+/// Tuning of the LLM-backed agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmAgentOptions {
+    /// Re-asks after an invalid answer (the issue's contract: at most 2).
+    pub max_reasks: u32,
+    /// Token budget of the first ask (doubled after a truncated answer).
+    pub max_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// After the last failed re-ask, use the built-in agent instead of failing.
+    pub fallback_to_local: bool,
+}
+
+impl Default for LlmAgentOptions {
+    fn default() -> Self {
+        LlmAgentOptions {
+            max_reasks: 2,
+            max_tokens: 512,
+            temperature: 0.0,
+            fallback_to_local: false,
+        }
+    }
+}
+
+/// Token and time totals of the calls one job made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LlmUsageTotal {
+    /// Calls made (cache hits excluded).
+    pub calls: u32,
+    /// Answers served from the cache.
+    pub cache_hits: u32,
+    /// Prompt tokens.
+    pub prompt_tokens: u64,
+    /// Completion tokens.
+    pub completion_tokens: u64,
+    /// Wall time of the calls, in milliseconds.
+    pub latency_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ModelAnswer {
+    skills: Vec<ModelSkill>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ModelSkill {
+    name: String,
+    quote: String,
+}
+
+/// The LLM-backed worklog agent. Cloning shares the provider and the cache.
+#[derive(Debug, Clone)]
+pub struct LlmWorklogAgent {
+    provider: SharedLlmProvider,
+    options: LlmAgentOptions,
+    memory_cache: Arc<Mutex<HashMap<String, Value>>>,
+}
+
+impl LlmWorklogAgent {
+    /// An agent over a provider.
+    pub fn new(provider: SharedLlmProvider, options: LlmAgentOptions) -> Self {
+        LlmWorklogAgent {
+            provider,
+            options,
+            memory_cache: Arc::default(),
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &SharedLlmProvider {
+        &self.provider
+    }
+
+    /// The options.
+    pub fn options(&self) -> &LlmAgentOptions {
+        &self.options
+    }
+
+    /// Analyzes a worklog: skills from the model (validated), impact, references
+    /// and blockers from the built-in rules. Adds this call's usage to `usage`.
+    pub async fn analyze(
+        &self,
+        ctx: &ExecutionContext,
+        worklog: &WorkLog,
+        taxonomy: &CompiledTaxonomy,
+        artifacts: Option<&SharedArtifactStore>,
+        usage: &mut LlmUsageTotal,
+    ) -> Result<WorklogAnalysis> {
+        let local =
+            LocalWorklogAgent.analyze(worklog, &taxonomy.matcher, taxonomy.taxonomy.version());
+        let base_request = self.request(worklog);
+        let key = self.cache_key(&base_request);
+        let answer = match self.cached(&key, artifacts).await {
+            Some(answer) => {
+                usage.cache_hits += 1;
+                ctx.event(
+                    EventLevel::Info,
+                    EventSource::Llm,
+                    "llm answer served from cache",
+                    json!({"cache_key": key, "template": template_ref()}),
+                )
+                .await?;
+                self.validate(&answer, worklog, taxonomy).map(|v| (v, None))
+            }
+            None => {
+                self.ask_until_valid(ctx, worklog, taxonomy, base_request, usage)
+                    .await
+            }
+        };
+        let (mentions, summary, category, raw) = match answer {
+            Ok((validated, raw)) => validated_parts(validated, raw),
+            Err(err) if self.options.fallback_to_local => {
+                ctx.event(
+                    EventLevel::Warning,
+                    EventSource::Agent,
+                    "LLM output unusable; fell back to the built-in agent",
+                    json!({"error": err.to_string(), "provider": self.provider.name()}),
+                )
+                .await?;
+                return Ok(local);
+            }
+            Err(err) => return Err(err),
+        };
+        if let Some(raw) = raw {
+            self.store_cache(&key, &raw, artifacts).await;
+        }
+        let model = self.provider.model();
+        Ok(WorklogAnalysis {
+            summary: summary.unwrap_or(local.summary),
+            category: category.unwrap_or(local.category),
+            skills: mentions,
+            extractor: if model.is_empty() {
+                format!("llm:{}", self.provider.name())
+            } else {
+                format!("llm:{}/{model}", self.provider.name())
+            },
+            ..local
+        })
+    }
+
+    fn request(&self, worklog: &WorkLog) -> LlmRequest {
+        LlmRequest {
+            system: Some(SYSTEM_PROMPT.to_owned()),
+            prompt: format!(
+                "Work-log entry ({}):\n<<<\n{}\n>>>",
+                worklog.date, worklog.content
+            ),
+            json_schema: Some(answer_schema()),
+            max_tokens: Some(self.options.max_tokens),
+            temperature: Some(self.options.temperature),
+        }
+    }
+
+    fn cache_key(&self, request: &LlmRequest) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.provider.name(),
+            self.provider.model(),
+            &template_ref(),
+            request.system.as_deref().unwrap_or(""),
+            &request.prompt,
+            &format!("{:?}/{:?}", request.max_tokens, request.temperature),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        format!("{:x}", hasher.finalize())
+    }
+
+    async fn cached(&self, key: &str, artifacts: Option<&SharedArtifactStore>) -> Option<Value> {
+        if let Some(v) = self
+            .memory_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Some(v.clone());
+        }
+        let store = artifacts?;
+        let artifact = store.get(&cache_artifact(key).ok()?).await.ok()?;
+        let value: Value = serde_json::from_slice(&artifact.bytes).ok()?;
+        self.memory_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned(), value.clone());
+        Some(value)
+    }
+
+    async fn store_cache(
+        &self,
+        key: &str,
+        answer: &Value,
+        artifacts: Option<&SharedArtifactStore>,
+    ) {
+        self.memory_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned(), answer.clone());
+        if let (Some(store), Ok(artifact)) = (artifacts, cache_artifact(key)) {
+            let opts = PutOptions {
+                content_type: Some("application/json".to_owned()),
+            };
+            // A lost cache entry costs one more call later; never a job failure.
+            if let Err(err) = store
+                .put(&artifact, answer.to_string().into_bytes(), &opts)
+                .await
+            {
+                tracing::warn!(error = %err, "llm cache write failed");
+            }
+        }
+    }
+
+    /// Asks, validates, re-asks with the error; returns the validated answer and the
+    /// raw JSON to cache.
+    async fn ask_until_valid(
+        &self,
+        ctx: &ExecutionContext,
+        worklog: &WorkLog,
+        taxonomy: &CompiledTaxonomy,
+        mut request: LlmRequest,
+        usage: &mut LlmUsageTotal,
+    ) -> Result<(Validated, Option<Value>)> {
+        let base_prompt = request.prompt.clone();
+        let mut last_error = String::new();
+        for attempt in 0..=self.options.max_reasks {
+            ctx.check_cancelled()?;
+            let started = Instant::now();
+            let response = self.provider.complete(&request).await?;
+            let latency_ms = if response.latency_ms > 0 {
+                response.latency_ms
+            } else {
+                started.elapsed().as_millis() as u64
+            };
+            record_usage(usage, response.usage, latency_ms);
+            ctx.event(
+                EventLevel::Info,
+                EventSource::Llm,
+                "llm call",
+                json!({
+                    "provider": self.provider.name(),
+                    "model": response.model,
+                    "template": template_ref(),
+                    "attempt": attempt + 1,
+                    "latency_ms": latency_ms,
+                    "prompt_tokens": response.usage.prompt_tokens,
+                    "completion_tokens": response.usage.completion_tokens,
+                    "finish_reason": response.finish_reason,
+                }),
+            )
+            .await?;
+            let outcome = parse_answer(&response).and_then(|raw| {
+                let validated = self.validate(&raw, worklog, taxonomy)?;
+                Ok((validated, raw))
+            });
+            match outcome {
+                Ok((validated, raw)) => return Ok((validated, Some(raw))),
+                Err(err) => {
+                    last_error = err.message().to_owned();
+                    ctx.event(
+                        EventLevel::Warning,
+                        EventSource::Llm,
+                        "llm answer rejected",
+                        json!({"attempt": attempt + 1, "error": last_error}),
+                    )
+                    .await?;
+                    if response.truncated() {
+                        request.max_tokens = Some(
+                            request
+                                .max_tokens
+                                .unwrap_or(self.options.max_tokens)
+                                .saturating_mul(2),
+                        );
+                    }
+                    request.prompt = format!(
+                        "{base_prompt}\n\nYour previous answer was rejected: {last_error}\nAnswer again with only the JSON object, quotes copied exactly from the entry."
+                    );
+                }
+            }
+        }
+        Err(Error::invalid_input(format!(
+            "LLM output invalid after {} attempts: {last_error}",
+            self.options.max_reasks + 1
+        ))
+        .with_context("provider", self.provider.name()))
+    }
+
+    fn validate(
+        &self,
+        raw: &Value,
+        worklog: &WorkLog,
+        taxonomy: &CompiledTaxonomy,
+    ) -> Result<Validated> {
+        let answer: ModelAnswer = serde_json::from_value(raw.clone())
+            .map_err(|e| Error::invalid_input(format!("answer does not match the schema: {e}")))?;
+        let content = &worklog.content;
+        let offsets = CharOffsets::new(content);
+        let mut missing = Vec::new();
+        let mut mentions: Vec<SkillMention> = Vec::new();
+        for skill in &answer.skills {
+            let quote = skill.quote.trim();
+            let Some(byte_start) = (!quote.is_empty()).then(|| content.find(quote)).flatten()
+            else {
+                missing.push(skill.quote.clone());
+                continue;
+            };
+            let Some(canonical) = normalize(&skill.name, taxonomy) else {
+                continue; // not a skill the taxonomy knows: dropped, not invented
+            };
+            if mentions.iter().any(|m| m.slug == canonical.slug) {
+                continue;
+            }
+            // Prefer the exact alias span inside the quote when the matcher sees it.
+            let in_quote = taxonomy
+                .matcher
+                .find(quote)
+                .into_iter()
+                .find(|m| m.slug == canonical.slug);
+            let (start, excerpt) = match in_quote {
+                Some(m) => (
+                    byte_start + quote.char_indices().nth(m.start).map_or(0, |(b, _)| b),
+                    m.excerpt,
+                ),
+                None => (byte_start, quote.to_owned()),
+            };
+            mentions.push(SkillMention {
+                skill: canonical.name.clone(),
+                skill_id: None,
+                slug: canonical.slug.clone(),
+                category: canonical.category,
+                start: offsets.at(start),
+                end: offsets.at(start + excerpt.len()),
+                excerpt,
+                confidence: 0.85,
+            });
+        }
+        if !missing.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "these quotes do not occur literally in the entry: {}",
+                missing
+                    .iter()
+                    .map(|q| format!("{q:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        mentions.sort_by_key(|m| m.start);
+        let summary = answer
+            .summary
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty() && s.chars().count() <= 300);
+        let category = answer.category.and_then(|c| {
+            serde_json::from_value::<WorkCategory>(Value::String(c.to_lowercase())).ok()
+        });
+        Ok(Validated {
+            mentions,
+            summary,
+            category,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Validated {
+    mentions: Vec<SkillMention>,
+    summary: Option<String>,
+    category: Option<WorkCategory>,
+}
+
+fn validated_parts(
+    v: Validated,
+    raw: Option<Value>,
+) -> (
+    Vec<SkillMention>,
+    Option<String>,
+    Option<WorkCategory>,
+    Option<Value>,
+) {
+    (v.mentions, v.summary, v.category, raw)
+}
+
+fn template_ref() -> String {
+    format!("{PROMPT_TEMPLATE_ID}@{PROMPT_TEMPLATE_VERSION}")
+}
+
+fn cache_artifact(key: &str) -> Result<ArtifactKey> {
+    ArtifactKey::parse(format!("llm-cache/{PROMPT_TEMPLATE_ID}/{key}.json"))
+}
+
+fn record_usage(total: &mut LlmUsageTotal, usage: TokenUsage, latency_ms: u64) {
+    total.calls += 1;
+    total.prompt_tokens += u64::from(usage.prompt_tokens);
+    total.completion_tokens += u64::from(usage.completion_tokens);
+    total.latency_ms += latency_ms;
+}
+
+/// The JSON the model must answer with.
+fn answer_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "skills": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "quote": {"type": "string"}},
+                    "required": ["name", "quote"],
+                    "additionalProperties": false
+                }
+            },
+            "summary": {"type": "string"},
+            "category": {"type": "string", "enum": ["feature", "bugfix", "infra", "review", "incident", "docs", "meeting", "testing", "refactor", "research", "mentoring", "other"]}
+        },
+        "required": ["skills"],
+        "additionalProperties": false
+    })
+}
+
+/// The answer's JSON: the provider's parsed JSON if any, else extracted from the
+/// text after removing think blocks. Truncated answers are rejected as such.
+fn parse_answer(response: &LlmResponse) -> Result<Value> {
+    if let Some(json) = response.json.clone().filter(Value::is_object) {
+        return Ok(json);
+    }
+    let text = strip_think(&response.text);
+    match extract_json(&text) {
+        Some(v) => Ok(v),
+        None if response.truncated() => Err(Error::invalid_input(
+            "the answer was cut off (finish_reason: length); answer more briefly",
+        )),
+        None => Err(Error::invalid_input("the answer holds no JSON object")),
+    }
+}
+
+/// The canonical skill a model's skill name means: an alias of the taxonomy
+/// (case-insensitive), or the one skill the matcher finds covering the whole name.
+fn normalize<'t>(
+    name: &str,
+    taxonomy: &'t CompiledTaxonomy,
+) -> Option<&'t crate::taxonomy::CanonicalSkill> {
+    let name = name.trim();
+    let t = &taxonomy.taxonomy;
+    if let Some(skill) = t.get(&name.to_lowercase()) {
+        return Some(skill);
+    }
+    if let Some(skill) = t.skills().iter().find(|s| {
+        s.name.eq_ignore_ascii_case(name)
+            || s.aliases.iter().any(|a| a.text.eq_ignore_ascii_case(name))
+    }) {
+        return Some(skill);
+    }
+    let found = taxonomy.matcher.find(name);
+    match found.as_slice() {
+        [one] if one.end - one.start >= name.chars().count().saturating_sub(12) => t.get(&one.slug),
+        _ => None,
+    }
+}
+
+/// Removes `<think>...</think>` blocks (and an unclosed one to the end).
+pub fn strip_think(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("<think>") {
+        out.push_str(&rest[..open]);
+        match rest[open..].find("</think>") {
+            Some(close) => rest = &rest[open + close + "</think>".len()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first complete JSON object in a text (inside code fences or prose).
+pub fn extract_json(text: &str) -> Option<Value> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find('{') {
+        let start = from + offset;
+        let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
+        for (i, &b) in bytes.iter().enumerate().skip(start) {
+            if in_string {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        if let Ok(v) = serde_json::from_str::<Value>(&text[start..=i])
+                            && v.is_object()
+                        {
+                            return Some(v);
+                        }
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        from = start + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn think_blocks_are_stripped_and_json_extracted() {
+        let text = "<think>maybe {\"skills\": []}</think>Sure! ```json\n{\"skills\": [{\"name\": \"Go\", \"quote\": \"a } b\"}]}\n``` done";
+        let stripped = strip_think(text);
+        assert!(!stripped.contains("maybe"));
+        let v = extract_json(&stripped).unwrap();
+        assert_eq!(v["skills"][0]["quote"], "a } b");
+        assert!(extract_json("no json {here").is_none());
+        assert_eq!(strip_think("a<think>unclosed"), "a");
+    }
+}

@@ -1,0 +1,726 @@
+//! Rule-based readers for what a worklog says besides its skills: its category,
+//! impact signals ("reduced p99 from 800 to 120 ms"), references (ABC-123, PR #42,
+//! owner/repo, URLs) and blockers. Deterministic and allocation-light: the built-in
+//! agent runs them on every worklog.
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{CharOffsets, Span, clauses};
+
+/// What kind of work an entry is mostly about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkCategory {
+    /// New functionality.
+    Feature,
+    /// Fixing defects.
+    Bugfix,
+    /// Infrastructure, deployment, CI/CD, platform work.
+    Infra,
+    /// Reviewing others' work.
+    Review,
+    /// Incidents and on-call.
+    Incident,
+    /// Documentation.
+    Docs,
+    /// Meetings and planning.
+    Meeting,
+    /// Tests and quality.
+    Testing,
+    /// Refactoring and cleanup.
+    Refactor,
+    /// Investigation, spikes, prototypes.
+    Research,
+    /// Mentoring, interviewing, onboarding.
+    Mentoring,
+    /// Nothing above stands out.
+    Other,
+}
+
+impl WorkCategory {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkCategory::Feature => "feature",
+            WorkCategory::Bugfix => "bugfix",
+            WorkCategory::Infra => "infra",
+            WorkCategory::Review => "review",
+            WorkCategory::Incident => "incident",
+            WorkCategory::Docs => "docs",
+            WorkCategory::Meeting => "meeting",
+            WorkCategory::Testing => "testing",
+            WorkCategory::Refactor => "refactor",
+            WorkCategory::Research => "research",
+            WorkCategory::Mentoring => "mentoring",
+            WorkCategory::Other => "other",
+        }
+    }
+
+    /// A heading for reports ("Bug fixes").
+    pub fn heading(self) -> &'static str {
+        match self {
+            WorkCategory::Feature => "Features",
+            WorkCategory::Bugfix => "Bug fixes",
+            WorkCategory::Infra => "Infrastructure",
+            WorkCategory::Review => "Reviews",
+            WorkCategory::Incident => "Incidents",
+            WorkCategory::Docs => "Documentation",
+            WorkCategory::Meeting => "Meetings",
+            WorkCategory::Testing => "Testing",
+            WorkCategory::Refactor => "Refactoring",
+            WorkCategory::Research => "Research",
+            WorkCategory::Mentoring => "Mentoring",
+            WorkCategory::Other => "Other",
+        }
+    }
+}
+
+/// Word stems per category, checked in this order (ties go to the earlier one).
+const CATEGORY_WORDS: &[(WorkCategory, &[&str])] = &[
+    (
+        WorkCategory::Incident,
+        &[
+            "incident",
+            "outage",
+            "paged",
+            "pager",
+            "sev1",
+            "sev2",
+            "sev-1",
+            "sev-2",
+            "postmortem",
+            "post-mortem",
+            "on-call",
+            "oncall",
+            "rollback",
+            "rolled back",
+            "mitigat",
+        ],
+    ),
+    (
+        WorkCategory::Bugfix,
+        &[
+            "fix",
+            "bug",
+            "regression",
+            "hotfix",
+            "crash",
+            "broken",
+            "flaky",
+            "leak",
+            "patched",
+            "root cause",
+            "race condition",
+        ],
+    ),
+    (
+        WorkCategory::Review,
+        &[
+            "reviewed",
+            "review",
+            "code review",
+            "feedback on",
+            "approved",
+        ],
+    ),
+    (
+        WorkCategory::Docs,
+        &[
+            "documented",
+            "documentation",
+            "docs",
+            "readme",
+            "runbook",
+            "wrote up",
+            "write-up",
+            "design doc",
+            "adr",
+        ],
+    ),
+    (
+        WorkCategory::Meeting,
+        &[
+            "meeting",
+            "sync",
+            "1:1",
+            "standup",
+            "planning",
+            "retro",
+            "demo",
+            "workshop",
+            "call with",
+        ],
+    ),
+    (
+        WorkCategory::Mentoring,
+        &[
+            "mentor",
+            "onboard",
+            "interview",
+            "pairing",
+            "paired",
+            "coached",
+            "taught",
+        ],
+    ),
+    (
+        WorkCategory::Testing,
+        &["test", "coverage", "e2e", "qa", "load test", "benchmark"],
+    ),
+    (
+        WorkCategory::Refactor,
+        &[
+            "refactor",
+            "cleanup",
+            "clean up",
+            "cleaned up",
+            "tech debt",
+            "simplif",
+            "deduplicat",
+            "extracted",
+            "removed dead",
+        ],
+    ),
+    (
+        WorkCategory::Research,
+        &[
+            "investigat",
+            "spike",
+            "prototype",
+            "explor",
+            "evaluat",
+            "researched",
+            "poc",
+            "proof of concept",
+            "compared",
+        ],
+    ),
+    (
+        WorkCategory::Infra,
+        &[
+            "deploy",
+            "terraform",
+            "kubernetes",
+            "k8s",
+            "cluster",
+            "pipeline",
+            "ci ",
+            "ci/cd",
+            "infra",
+            "helm",
+            "docker",
+            "migrat",
+            "upgrad",
+            "provision",
+            "autoscal",
+            "dns",
+            "certificate",
+            "monitoring",
+            "alert",
+            "dashboard",
+        ],
+    ),
+    (
+        WorkCategory::Feature,
+        &[
+            "added",
+            "implemented",
+            "built",
+            "shipped",
+            "launched",
+            "released",
+            "introduced",
+            "created",
+            "new endpoint",
+            "feature",
+            "support for",
+            "integrated",
+        ],
+    ),
+];
+
+/// The category whose words occur most often in `text` (lowercased).
+pub fn classify(text: &str) -> WorkCategory {
+    let lower = text.to_lowercase();
+    let mut best = (WorkCategory::Other, 0usize);
+    for (category, words) in CATEGORY_WORDS {
+        let hits: usize = words.iter().map(|w| lower.matches(w).count()).sum();
+        if hits > best.1 {
+            best = (*category, hits);
+        }
+    }
+    best.0
+}
+
+/// A measurable result mentioned in a worklog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImpactSignal {
+    /// The clause that states it, as written.
+    pub text: String,
+    /// Start of the clause, in characters.
+    pub start: usize,
+    /// End of the clause (exclusive), in characters.
+    pub end: usize,
+    /// `from_to`, `percent`, `multiplier` or `quantity`.
+    pub kind: String,
+    /// The value before, for `from_to`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<f64>,
+    /// The value after (or the only value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<f64>,
+    /// The unit as written ("ms", "%", "x", "GB").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Relative change in percent, for `from_to` (negative = reduced).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_pct: Option<f64>,
+}
+
+const UNITS: &[&str] = &[
+    "%",
+    "x",
+    "×",
+    "ms",
+    "s",
+    "sec",
+    "secs",
+    "seconds",
+    "min",
+    "mins",
+    "minutes",
+    "h",
+    "hrs",
+    "hours",
+    "days",
+    "k",
+    "m",
+    "kb",
+    "mb",
+    "gb",
+    "tb",
+    "req/s",
+    "rps",
+    "qps",
+    "ops/s",
+    "users",
+    "customers",
+    "errors",
+    "tests",
+    "jobs",
+    "queries",
+    "requests",
+    "services",
+    "lines",
+    "alerts",
+    "tickets",
+    "bugs",
+    "pages",
+    "endpoints",
+    "repos",
+    "nodes",
+    "pods",
+    "instances",
+    "usd",
+    "$",
+];
+
+const IMPACT_VERBS: &[&str] = &[
+    "reduc", "cut", "improv", "increas", "decreas", "sav", "sped", "speed", "drop", "lower",
+    "rais", "grew", "grow", "boost", "eliminat", "halv", "doubl", "shrank", "shrunk", "trimm",
+    "faster", "slower", "fewer", "less", "more", "down", "up", "from",
+];
+
+#[derive(Debug, Clone)]
+struct Number {
+    value: f64,
+    unit: Option<String>,
+    start: usize,
+}
+
+/// Numbers in a clause with their unit; skips numbers glued to letters or `-`
+/// (versions like "v2", tickets like "ABC-123", dates like 2026-11-23).
+fn numbers(clause: &str) -> Vec<Number> {
+    let bytes = clause.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let glued = start > 0
+            && (bytes[start - 1].is_ascii_alphabetic()
+                || matches!(
+                    bytes[start - 1],
+                    b'-' | b'_' | b'#' | b'/' | b'.' | b':' | b'v'
+                ));
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b',' || bytes[i] == b'.')
+        {
+            if matches!(bytes[i], b'.' | b',') && !bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
+                break;
+            }
+            i += 1;
+        }
+        let literal = clause[start..i].replace(',', "");
+        let dashed_after =
+            bytes.get(i) == Some(&b'-') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if glued || dashed_after {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-') {
+                i += 1;
+            }
+            continue;
+        }
+        let Ok(value) = literal.parse::<f64>() else {
+            continue;
+        };
+        let rest = &clause[i..];
+        let unit_text = rest.strip_prefix(' ').unwrap_or(rest);
+        let unit = UNITS
+            .iter()
+            .filter(|u| {
+                unit_text.len() >= u.len()
+                    && unit_text.is_char_boundary(u.len())
+                    && unit_text[..u.len()].eq_ignore_ascii_case(u)
+                    && !unit_text[u.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric())
+            })
+            .max_by_key(|u| u.len())
+            .map(|u| unit_text[..u.len()].to_owned());
+        out.push(Number { value, unit, start });
+    }
+    out
+}
+
+/// Impact signals: clauses with a percentage, a multiplier ("3x faster"), a
+/// "from N to M" change, or a quantity with a unit next to a change verb.
+pub(crate) fn impact_signals(text: &str, offsets: &CharOffsets) -> Vec<ImpactSignal> {
+    let mut out = Vec::new();
+    for Span { start, end } in clauses(text) {
+        let clause = &text[start..end];
+        let nums = numbers(clause);
+        if nums.is_empty() {
+            continue;
+        }
+        let lower = clause.to_lowercase();
+        let signal = |kind: &str, from: Option<f64>, to: Option<f64>, unit: Option<String>| {
+            let change_pct = match (from, to) {
+                (Some(f), Some(t)) if f != 0.0 => Some(((t - f) / f * 1000.0).round() / 10.0),
+                _ => None,
+            };
+            ImpactSignal {
+                text: clause.to_owned(),
+                start: offsets.at(start),
+                end: offsets.at(end),
+                kind: kind.to_owned(),
+                from,
+                to,
+                unit,
+                change_pct,
+            }
+        };
+        let from_to = lower.find("from ").and_then(|f| {
+            let to_at = lower[f..].find(" to ")? + f;
+            let before = nums.iter().find(|n| n.start > f && n.start < to_at)?;
+            let after = nums.iter().find(|n| n.start > to_at)?;
+            Some((before.clone(), after.clone()))
+        });
+        if let Some((a, b)) = from_to {
+            let unit = b.unit.clone().or(a.unit.clone());
+            out.push(signal("from_to", Some(a.value), Some(b.value), unit));
+            continue;
+        }
+        let has_unit = |u: &[&str]| {
+            nums.iter().find(|n| {
+                n.unit
+                    .as_deref()
+                    .is_some_and(|x| u.contains(&x.to_lowercase().as_str()))
+            })
+        };
+        if let Some(n) = has_unit(&["%"]) {
+            out.push(signal("percent", None, Some(n.value), n.unit.clone()));
+        } else if let Some(n) = has_unit(&["x", "×"]) {
+            out.push(signal("multiplier", None, Some(n.value), n.unit.clone()));
+        } else if IMPACT_VERBS.iter().any(|v| lower.contains(v))
+            && let Some(n) = nums.iter().find(|n| n.unit.is_some())
+        {
+            out.push(signal("quantity", None, Some(n.value), n.unit.clone()));
+        }
+    }
+    out
+}
+
+/// Something a worklog points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// `ticket`, `pr`, `issue`, `repo`, `cve` or `url`.
+    pub kind: String,
+    /// The reference as written ("ABC-123", "#42", "acme/billing").
+    pub value: String,
+    /// Start in characters.
+    pub start: usize,
+    /// End (exclusive) in characters.
+    pub end: usize,
+}
+
+/// Uppercase prefixes that look like tickets but are standards or versions.
+const NOT_TICKETS: &[&str] = &[
+    "UTF", "SHA", "ISO", "SEV", "HTTP", "TLS", "IPV", "RFC", "AES", "RSA", "P", "GPT", "MP", "H",
+    "X",
+];
+
+/// Tickets (ABC-123), PRs and issues (PR #42, #42, !17), CVEs, owner/repo names and
+/// URLs, in text order.
+pub(crate) fn references(text: &str, offsets: &CharOffsets) -> Vec<Reference> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut push = |kind: &str, s: usize, e: usize| {
+        out.push(Reference {
+            kind: kind.to_owned(),
+            value: text[s..e].to_owned(),
+            start: offsets.at(s),
+            end: offsets.at(e),
+        })
+    };
+    let word_start =
+        |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &text[i..];
+        // URLs first: everything up to whitespace, minus trailing punctuation.
+        if (rest.starts_with("https://") || rest.starts_with("http://")) && word_start(i) {
+            let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let url = rest[..len].trim_end_matches(['.', ',', ';', ')', ']', '!', '?', '"', '\'']);
+            let kind = if url.contains("/pull/") || url.contains("/merge_requests/") {
+                "pr"
+            } else {
+                "url"
+            };
+            push(kind, i, i + url.len());
+            i += len;
+            continue;
+        }
+        let b = bytes[i];
+        if b == b'#' || b == b'!' {
+            let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+            let after_ok = !bytes
+                .get(i + 1 + digits)
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            let before_ok =
+                i == 0 || bytes[i - 1].is_ascii_whitespace() || matches!(bytes[i - 1], b'(' | b',');
+            if digits > 0 && after_ok && before_ok {
+                let lower_before = text[..i].to_lowercase();
+                let kind = if b == b'!'
+                    || lower_before.trim_end().ends_with("pr")
+                    || lower_before.trim_end().ends_with("pull request")
+                    || lower_before.trim_end().ends_with("mr")
+                {
+                    "pr"
+                } else {
+                    "issue"
+                };
+                push(kind, i, i + 1 + digits);
+                i += 1 + digits;
+                continue;
+            }
+        }
+        if b.is_ascii_uppercase() && word_start(i) {
+            let prefix = rest
+                .bytes()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                .count();
+            if prefix >= 2 && bytes.get(i + prefix) == Some(&b'-') {
+                let digits = rest[prefix + 1..]
+                    .bytes()
+                    .take_while(u8::is_ascii_digit)
+                    .count();
+                let mut end = i + prefix + 1 + digits;
+                let glued = bytes
+                    .get(end)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-');
+                let name = &rest[..prefix];
+                if name == "CVE" && digits == 4 && bytes.get(end) == Some(&b'-') {
+                    let more = text[end + 1..]
+                        .bytes()
+                        .take_while(u8::is_ascii_digit)
+                        .count();
+                    if more > 0 {
+                        end += 1 + more;
+                        push("cve", i, end);
+                        i = end;
+                        continue;
+                    }
+                }
+                if digits > 0
+                    && !glued
+                    && !NOT_TICKETS.contains(&name)
+                    && name.bytes().any(|c| c.is_ascii_uppercase())
+                {
+                    push("ticket", i, end);
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        if (b.is_ascii_alphanumeric())
+            && word_start(i)
+            && (i == 0 || !matches!(bytes[i - 1], b'/' | b':' | b'.' | b'@'))
+        {
+            if let Some(len) = repo_name_len(rest) {
+                push("repo", i, i + len);
+                i += len;
+                continue;
+            }
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// `owner/repo` at the start of `s`: two names of letters, digits, `-`, `_`, `.`,
+/// at least one of them with `-` or `_` (so "CI/CD", "I/O" and "read/write" stay
+/// prose), not followed by another `/`.
+fn repo_name_len(s: &str) -> Option<usize> {
+    let part = |t: &str| {
+        t.bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            .count()
+    };
+    let owner = part(s);
+    if owner < 2 || s.as_bytes().get(owner) != Some(&b'/') {
+        return None;
+    }
+    let repo = part(&s[owner + 1..]);
+    let repo_text = s[owner + 1..owner + 1 + repo].trim_end_matches('.');
+    let total = owner + 1 + repo_text.len();
+    let marked = |t: &str| t.contains(['-', '_']);
+    let next = s.as_bytes().get(total);
+    (repo_text.len() >= 2
+        && (marked(&s[..owner]) || marked(repo_text))
+        && next != Some(&b'/')
+        && s[..total].bytes().any(|c| c.is_ascii_alphabetic()))
+    .then_some(total)
+}
+
+/// A blocker mentioned in a worklog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocker {
+    /// The clause, as written.
+    pub text: String,
+    /// Start in characters.
+    pub start: usize,
+    /// End (exclusive) in characters.
+    pub end: usize,
+}
+
+const BLOCKER_WORDS: &[&str] = &[
+    "blocked",
+    "blocker",
+    "waiting on",
+    "waiting for",
+    "stuck on",
+    "stuck",
+    "need access",
+    "needs access",
+    "pending approval",
+    "can't proceed",
+    "cannot proceed",
+];
+
+/// Clauses that report something in the way.
+pub(crate) fn blockers(text: &str, offsets: &CharOffsets) -> Vec<Blocker> {
+    clauses(text)
+        .into_iter()
+        .filter(|s| {
+            let lower = text[s.start..s.end].to_lowercase();
+            BLOCKER_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("unblock")
+        })
+        .map(|s| Blocker {
+            text: text[s.start..s.end].to_owned(),
+            start: offsets.at(s.start),
+            end: offsets.at(s.end),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn impact(text: &str) -> Vec<ImpactSignal> {
+        impact_signals(text, &CharOffsets::new(text))
+    }
+
+    #[test]
+    fn impact_signals_read_changes_percentages_and_multipliers() {
+        let got = impact(
+            "Reduced p99 from 800 to 120 ms. Upgraded Postgres 15. Cut build time by 40%; 3x faster deploys",
+        );
+        let kinds: Vec<&str> = got.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(kinds, ["from_to", "percent", "multiplier"]);
+        assert_eq!(got[0].from, Some(800.0));
+        assert_eq!(got[0].to, Some(120.0));
+        assert_eq!(got[0].unit.as_deref(), Some("ms"));
+        assert_eq!(got[0].change_pct, Some(-85.0));
+        assert_eq!(got[1].to, Some(40.0));
+    }
+
+    #[test]
+    fn versions_dates_and_tickets_are_not_impact() {
+        assert!(impact("Moved to Node 20 on 2026-11-23 for ABC-123 and v2 API").is_empty());
+        let got = impact("Saved 12 GB of disk");
+        assert_eq!(got[0].kind, "quantity");
+        assert_eq!(got[0].unit.as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn references_are_found_with_offsets() {
+        let text = "Fixed PAY-42 in acme/billing-api (PR #311), see #12 and CVE-2024-3094; CI/CD and UTF-8 are prose. https://github.com/acme/x/pull/9.";
+        let refs = references(text, &CharOffsets::new(text));
+        let got: Vec<(&str, &str)> = refs
+            .iter()
+            .map(|r| (r.kind.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ticket", "PAY-42"),
+                ("repo", "acme/billing-api"),
+                ("pr", "#311"),
+                ("issue", "#12"),
+                ("cve", "CVE-2024-3094"),
+                ("pr", "https://github.com/acme/x/pull/9"),
+            ]
+        );
+        for r in &refs {
+            let s: String = text.chars().skip(r.start).take(r.end - r.start).collect();
+            assert_eq!(s, r.value);
+        }
+    }
+
+    #[test]
+    fn categories_and_blockers() {
+        assert_eq!(
+            classify("Fixed a crash in the importer"),
+            WorkCategory::Bugfix
+        );
+        assert_eq!(
+            classify("Paged at 3am: outage in checkout, rolled back"),
+            WorkCategory::Incident
+        );
+        assert_eq!(classify("Reviewed three PRs"), WorkCategory::Review);
+        assert_eq!(
+            classify("Implemented the export endpoint"),
+            WorkCategory::Feature
+        );
+        assert_eq!(classify("lunch"), WorkCategory::Other);
+        let text = "Shipped it. Blocked on security review; waiting for DBA access";
+        let b = blockers(text, &CharOffsets::new(text));
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].text, "Blocked on security review");
+    }
+}

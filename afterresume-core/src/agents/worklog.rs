@@ -1,0 +1,220 @@
+//! WorklogAgent: what one worklog says — summary, category, impact, references,
+//! blockers and skills with the exact excerpt that proves each.
+
+use serde::{Deserialize, Serialize};
+
+use super::signals::{
+    Blocker, ImpactSignal, Reference, WorkCategory, blockers, classify, impact_signals, references,
+};
+use super::text::{CharOffsets, clauses, shorten};
+use crate::domain::{SkillCategory, SkillId, WorkLog};
+use crate::taxonomy::SkillMatcher;
+
+/// Name and version of the built-in extractor, stored with its evidence.
+pub const LOCAL_EXTRACTOR: &str = "local-agent/1";
+
+/// One skill a worklog proves, in the wire shape of `analysis.skills`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillMention {
+    /// Canonical name ("PostgreSQL").
+    pub skill: String,
+    /// The skill's id in the domain store (set by the workflow that stores it).
+    pub skill_id: Option<SkillId>,
+    /// The taxonomy slug ("postgresql").
+    pub slug: String,
+    /// Category.
+    pub category: SkillCategory,
+    /// The text as written in the worklog ("postgres").
+    pub excerpt: String,
+    /// Start, in characters into the content.
+    pub start: usize,
+    /// End (exclusive), in characters; `content[start:end] == excerpt`.
+    pub end: usize,
+    /// Confidence in 0..=1.
+    pub confidence: f64,
+}
+
+/// The stored analysis of a worklog (`WorkLog::analysis`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorklogAnalysis {
+    /// One line: the title, or the first sentence, shortened.
+    pub summary: String,
+    /// What kind of work it was.
+    pub category: WorkCategory,
+    /// Skills with evidence, one per skill (its first mention), in text order.
+    pub skills: Vec<SkillMention>,
+    /// Measurable results.
+    pub impact: Vec<ImpactSignal>,
+    /// Tickets, PRs, issues, repos, URLs.
+    pub references: Vec<Reference>,
+    /// Things in the way.
+    pub blockers: Vec<Blocker>,
+    /// Which agent produced it ("local-agent/1", "llm:qwen2.5-coder").
+    pub extractor: String,
+    /// Taxonomy version the skills were normalized with.
+    pub taxonomy_version: String,
+}
+
+impl WorklogAnalysis {
+    /// Reads a stored analysis back; `None` if it is missing or of another shape.
+    pub fn from_stored(worklog: &WorkLog) -> Option<WorklogAnalysis> {
+        serde_json::from_value(worklog.analysis.clone()?).ok()
+    }
+
+    /// A score for ranking achievements: impact first, then references and skills.
+    pub fn impact_score(&self) -> f64 {
+        let impact: f64 = self
+            .impact
+            .iter()
+            .map(|s| match s.kind.as_str() {
+                "from_to" => 3.0,
+                "percent" | "multiplier" => 2.5,
+                _ => 1.5,
+            })
+            .sum();
+        impact + 0.25 * self.references.len().min(4) as f64 + 0.1 * self.skills.len().min(5) as f64
+    }
+}
+
+/// The built-in, deterministic worklog agent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalWorklogAgent;
+
+impl LocalWorklogAgent {
+    /// Analyzes a worklog with a compiled taxonomy matcher.
+    pub fn analyze(
+        &self,
+        worklog: &WorkLog,
+        matcher: &SkillMatcher,
+        taxonomy_version: &str,
+    ) -> WorklogAnalysis {
+        let content = &worklog.content;
+        let offsets = CharOffsets::new(content);
+        WorklogAnalysis {
+            summary: summarize(worklog),
+            category: classify(&format!(
+                "{} {}",
+                worklog.title.as_deref().unwrap_or(""),
+                content
+            )),
+            skills: skill_mentions(content, matcher),
+            impact: impact_signals(content, &offsets),
+            references: references(content, &offsets),
+            blockers: blockers(content, &offsets),
+            extractor: LOCAL_EXTRACTOR.to_owned(),
+            taxonomy_version: taxonomy_version.to_owned(),
+        }
+    }
+}
+
+/// The first mention of each skill, in text order.
+pub fn skill_mentions(content: &str, matcher: &SkillMatcher) -> Vec<SkillMention> {
+    let mut seen = std::collections::HashSet::new();
+    matcher
+        .find(content)
+        .into_iter()
+        .filter(|m| seen.insert(m.slug.clone()))
+        .map(|m| SkillMention {
+            skill: m.name,
+            skill_id: None,
+            slug: m.slug,
+            category: m.category,
+            excerpt: m.excerpt,
+            start: m.start,
+            end: m.end,
+            confidence: m.confidence,
+        })
+        .collect()
+}
+
+fn summarize(worklog: &WorkLog) -> String {
+    if let Some(title) = worklog.title.as_deref().filter(|t| !t.trim().is_empty()) {
+        return shorten(title, 160);
+    }
+    let content = &worklog.content;
+    let first = clauses(content)
+        .into_iter()
+        .map(|s| content[s.start..s.end].trim_start_matches('#').trim())
+        .find(|s| !s.is_empty())
+        .unwrap_or(content.trim());
+    shorten(first, 160)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::taxonomy::Taxonomy;
+    use chrono::{NaiveDate, Utc};
+
+    fn worklog(content: &str) -> WorkLog {
+        WorkLog {
+            id: 7,
+            user_id: 1,
+            date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            content: content.to_owned(),
+            title: None,
+            tags: vec![],
+            source: "manual".into(),
+            metadata: serde_json::json!({}),
+            analysis: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn analysis_has_spans_that_slice_the_content() {
+        let t = Taxonomy::builtin();
+        let m = SkillMatcher::new(&t);
+        let w = worklog(
+            "Migré billing vers postgres 15 sur k8s — reduced p99 from 800 to 120 ms (BILL-88). Blocked on DBA access.",
+        );
+        let a = LocalWorklogAgent.analyze(&w, &m, t.version());
+        let slugs: Vec<&str> = a.skills.iter().map(|s| s.slug.as_str()).collect();
+        assert_eq!(slugs, ["postgresql", "kubernetes"]);
+        for s in &a.skills {
+            let slice: String = w
+                .content
+                .chars()
+                .skip(s.start)
+                .take(s.end - s.start)
+                .collect();
+            assert_eq!(slice, s.excerpt);
+        }
+        assert_eq!(a.skills[0].skill, "PostgreSQL");
+        assert_eq!(a.impact.len(), 1);
+        assert_eq!(a.references[0].value, "BILL-88");
+        assert_eq!(a.blockers.len(), 1);
+        assert_eq!(
+            a.summary,
+            "Migré billing vers postgres 15 sur k8s — reduced p99 from 800 to 120 ms (BILL-88)."
+        );
+        let wire = serde_json::to_value(&a).unwrap();
+        let skill = &wire["skills"][0];
+        for key in [
+            "skill",
+            "skill_id",
+            "category",
+            "excerpt",
+            "start",
+            "end",
+            "confidence",
+        ] {
+            assert!(skill.get(key).is_some(), "{key}");
+        }
+        assert_eq!(a.extractor, LOCAL_EXTRACTOR);
+    }
+
+    #[test]
+    fn each_skill_is_listed_once_at_its_first_mention() {
+        let t = Taxonomy::builtin();
+        let m = SkillMatcher::new(&t);
+        let a = LocalWorklogAgent.analyze(
+            &worklog("Postgres tuning; more Postgres; PostgreSQL again"),
+            &m,
+            "v",
+        );
+        assert_eq!(a.skills.len(), 1);
+        assert_eq!(a.skills[0].start, 0);
+    }
+}

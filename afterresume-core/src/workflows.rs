@@ -1,0 +1,385 @@
+//! The four built-in workflows of the reference design, over the agents:
+//!
+//! | job type | payload | agent |
+//! |---|---|---|
+//! | `worklog.analyze` | `{"worklog_id"}` | WorklogAgent (built-in or LLM) |
+//! | `skills.extract` | `{"user_id", "window_days"? \| "start"?, "end"?}` | SkillAgent |
+//! | `report.generate` | `{"user_id", "kind", "start"?, "end"?}` | ReportAgent |
+//! | `resume.refresh` | `{"user_id"}` | ResumeAgent |
+//!
+//! `user_id` may come from the job instead of the payload. With
+//! [`AgentServices::auto_chain`] (`WORKFLOW_AUTO_CHAIN`), `worklog.analyze`
+//! enqueues `skills.extract`, which enqueues `report.generate` (a status report),
+//! as children in the same trace. Each step is traced with events from the
+//! `workflow`, `agent` and `llm` sources; results go to the job and to the domain
+//! tables.
+
+use std::sync::Arc;
+
+use chrono::Days;
+use serde_json::{Value, json};
+
+use crate::agents::{
+    AgentServices, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent, ReportRequest,
+    ResumeAgent, SkillAgent, SkillResolver, store_analysis,
+};
+use crate::domain::{EventSource, ReportKind, UserId, WorkLog};
+use crate::engine::{EngineBuilder, ExecutionContext, workflow_fn};
+use crate::ports::{ArtifactKey, PutOptions};
+use crate::{Error, Result};
+
+/// `worklog.analyze`.
+pub const WORKLOG_ANALYZE: &str = "worklog.analyze";
+/// `skills.extract`.
+pub const SKILLS_EXTRACT: &str = "skills.extract";
+/// `report.generate`.
+pub const REPORT_GENERATE: &str = "report.generate";
+/// `resume.refresh`.
+pub const RESUME_REFRESH: &str = "resume.refresh";
+
+/// Default `skills.extract` window.
+pub const DEFAULT_WINDOW_DAYS: u32 = 365;
+
+/// Registers the four workflows on an engine builder.
+pub fn register_builtin_workflows(
+    builder: EngineBuilder,
+    services: AgentServices,
+) -> EngineBuilder {
+    let services = Arc::new(services);
+    let (a, b, c, d) = (
+        Arc::clone(&services),
+        Arc::clone(&services),
+        Arc::clone(&services),
+        services,
+    );
+    builder
+        .register(
+            WORKLOG_ANALYZE,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&a);
+                async move { analyze_worklog(&services, &ctx, &payload).await }
+            }),
+        )
+        .register(
+            SKILLS_EXTRACT,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&b);
+                async move { extract_skills(&services, &ctx, &payload).await }
+            }),
+        )
+        .register(
+            REPORT_GENERATE,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&c);
+                async move { generate_report(&services, &ctx, &payload).await }
+            }),
+        )
+        .register(
+            RESUME_REFRESH,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&d);
+                async move { refresh_resume(&services, &ctx, &payload).await }
+            }),
+        )
+}
+
+/// The payload's `user_id`, else the job's; a payload naming another user than the
+/// job's is refused.
+fn user_of(ctx: &ExecutionContext, payload: &Payload<'_>) -> Result<UserId> {
+    match (payload.opt_id("user_id")?, ctx.user_id()) {
+        (Some(p), Some(j)) if p != j => Err(Error::new(
+            crate::ErrorKind::PermissionDenied,
+            format!("payload.user_id {p} is not the job's user {j}"),
+        )),
+        (Some(u), _) | (None, Some(u)) => Ok(u),
+        (None, None) => Err(Error::invalid_input(
+            "payload.user_id: required (or enqueue the job for a user)",
+        )),
+    }
+}
+
+async fn load_worklog(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    id: i64,
+) -> Result<WorkLog> {
+    let worklog = services.domain.get_worklog(id).await.map_err(|e| {
+        if e.is(crate::ErrorKind::NotFound) {
+            e.permanent()
+        } else {
+            e
+        }
+    })?;
+    if ctx.user_id().is_some_and(|u| u != worklog.user_id) {
+        return Err(Error::not_found(format!("worklog {id} not found")).permanent());
+    }
+    Ok(worklog)
+}
+
+async fn analyze_worklog(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    payload: &Value,
+) -> Result<Value> {
+    let p = Payload(payload);
+    let id = p.id("worklog_id")?;
+    let worklog = ctx
+        .step(
+            "load worklog",
+            EventSource::Workflow,
+            load_worklog(services, ctx, id),
+        )
+        .await?;
+    let compiled = services.taxonomy.current();
+    let mut usage = LlmUsageTotal::default();
+    let analysis = match &services.llm {
+        Some(agent) => {
+            ctx.step(
+                "llm worklog agent",
+                EventSource::Agent,
+                agent.analyze(
+                    ctx,
+                    &worklog,
+                    &compiled,
+                    services.artifacts.as_ref(),
+                    &mut usage,
+                ),
+            )
+            .await?
+        }
+        None => {
+            ctx.step("worklog agent", EventSource::Agent, async {
+                Ok(LocalWorklogAgent.analyze(
+                    &worklog,
+                    &compiled.matcher,
+                    compiled.taxonomy.version(),
+                ))
+            })
+            .await?
+        }
+    };
+    let now = ctx.now();
+    let mut resolver = SkillResolver::default();
+    let stored = ctx
+        .step(
+            "store analysis and evidence",
+            EventSource::Workflow,
+            store_analysis(services, &mut resolver, &worklog, analysis, now),
+        )
+        .await?;
+    let mut result = json!({
+        "worklog_id": worklog.id,
+        "category": stored.category.as_str(),
+        "skills": stored.skills.iter().map(|s| json!({"skill": s.skill, "skill_id": s.skill_id})).collect::<Vec<_>>(),
+        "impact": stored.impact.len(),
+        "references": stored.references.len(),
+        "extractor": stored.extractor,
+    });
+    if services.llm.is_some() {
+        result["llm_usage"] = serde_json::to_value(usage).unwrap_or(Value::Null);
+    }
+    if services.auto_chain {
+        let child = ctx
+            .enqueue_child(
+                SKILLS_EXTRACT,
+                json!({"user_id": worklog.user_id, "chain": true}),
+            )
+            .await?;
+        result["next_job_id"] = json!(child.id);
+    }
+    Ok(result)
+}
+
+async fn extract_skills(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    payload: &Value,
+) -> Result<Value> {
+    let p = Payload(payload);
+    let user_id = user_of(ctx, &p)?;
+    let today = ctx.now().date_naive();
+    let end = p.opt_date("end")?.unwrap_or(today);
+    let start = match (p.opt_date("start")?, p.opt_u32_in("window_days", 1..=3650)?) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid_input(
+                "payload.window_days: give either window_days or start, not both",
+            ));
+        }
+        (Some(start), None) => start,
+        (None, days) => end - Days::new(u64::from(days.unwrap_or(DEFAULT_WINDOW_DAYS)) - 1),
+    };
+    if end < start {
+        return Err(Error::invalid_input(format!(
+            "payload.start: {start} is after end {end}"
+        )));
+    }
+    let chain = p.flag("chain")?;
+    services
+        .domain
+        .get_user(user_id)
+        .await
+        .map_err(Error::permanent)?;
+    let agent = SkillAgent::new(services);
+    let profile = ctx
+        .step(
+            "skill agent",
+            EventSource::Agent,
+            agent.recompute(user_id, start, end, ctx.now()),
+        )
+        .await?;
+    let mut result = serde_json::to_value(&profile)
+        .map_err(|e| Error::unexpected(format!("skill profile to JSON: {e}")))?;
+    if chain && services.auto_chain {
+        let child = ctx
+            .enqueue_child(
+                REPORT_GENERATE,
+                json!({"user_id": user_id, "kind": "status"}),
+            )
+            .await?;
+        result["next_job_id"] = json!(child.id);
+    }
+    Ok(result)
+}
+
+async fn generate_report(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    payload: &Value,
+) -> Result<Value> {
+    let p = Payload(payload);
+    let user_id = user_of(ctx, &p)?;
+    let kind: ReportKind = p
+        .opt_str("kind")?
+        .unwrap_or("status")
+        .parse()
+        .map_err(|e: Error| Error::invalid_input(format!("payload.kind: {}", e.message())))?;
+    let request = ReportRequest {
+        user_id,
+        kind,
+        start: p.opt_date("start")?,
+        end: p.opt_date("end")?,
+        today: ctx.now().date_naive(),
+    };
+    services
+        .domain
+        .get_user(user_id)
+        .await
+        .map_err(Error::permanent)?;
+    let agent = ReportAgent::new(services);
+    let report = ctx
+        .step("report agent", EventSource::Agent, agent.generate(&request))
+        .await?;
+    let now = ctx.now();
+    let stored = ctx
+        .step(
+            "store report",
+            EventSource::Workflow,
+            services.domain.create_report(report, now),
+        )
+        .await?;
+    Ok(json!({
+        "report_id": stored.id,
+        "kind": stored.kind,
+        "period_start": stored.period_start,
+        "period_end": stored.period_end,
+        "items": count_items(&stored.data),
+    }))
+}
+
+/// How many bulleted items a report's data holds.
+fn count_items(data: &Value) -> usize {
+    let list = |k: &str| data.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+    let grouped: usize = data.get("groups").and_then(Value::as_array).map_or(0, |g| {
+        g.iter()
+            .map(|g| g["items"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    [
+        "done",
+        "planned",
+        "blockers",
+        "highlights",
+        "themes",
+        "skill_growth",
+        "top_achievements",
+    ]
+    .iter()
+    .map(|k| list(k))
+    .sum::<usize>()
+        + grouped
+}
+
+async fn refresh_resume(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    payload: &Value,
+) -> Result<Value> {
+    let p = Payload(payload);
+    let user_id = user_of(ctx, &p)?;
+    services
+        .domain
+        .get_user(user_id)
+        .await
+        .map_err(Error::permanent)?;
+    let agent = ResumeAgent::new(services);
+    let resume = ctx
+        .step(
+            "resume agent",
+            EventSource::Agent,
+            agent.build(user_id, ctx.now()),
+        )
+        .await?;
+    let now = ctx.now();
+    let stored = ctx
+        .step(
+            "store resume",
+            EventSource::Workflow,
+            services.domain.create_resume(resume, now),
+        )
+        .await?;
+    let mut artifacts = Vec::new();
+    if let Some(store) = &services.artifacts {
+        let files = [
+            (
+                "json",
+                "application/json",
+                serde_json::to_vec_pretty(&stored.document).unwrap_or_default(),
+            ),
+            (
+                "md",
+                "text/markdown; charset=utf-8",
+                stored.markdown.clone().into_bytes(),
+            ),
+            (
+                "html",
+                "text/html; charset=utf-8",
+                stored.html.clone().into_bytes(),
+            ),
+        ];
+        ctx.step("store resume renders", EventSource::Workflow, async {
+            for (ext, content_type, bytes) in files {
+                let key =
+                    ArtifactKey::parse(format!("resumes/{user_id}/v{}.{ext}", stored.version))?;
+                store
+                    .put(
+                        &key,
+                        bytes,
+                        &PutOptions {
+                            content_type: Some(content_type.to_owned()),
+                        },
+                    )
+                    .await?;
+                artifacts.push(key.to_string());
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(json!({
+        "resume_id": stored.id,
+        "version": stored.version,
+        "skills": stored.document["skills"].as_array().map_or(0, |g| g.iter().map(|g| g["keywords"].as_array().map_or(0, Vec::len)).sum()),
+        "highlights": stored.document["work"].as_array().map_or(0, |w| w.iter().map(|w| w["highlights"].as_array().map_or(0, Vec::len)).sum()),
+        "artifacts": artifacts,
+    }))
+}
