@@ -1,0 +1,722 @@
+//! The four built-in workflows end to end on the in-memory backends: stored
+//! analyses in the wire shape, evidence, chaining, reports, resumes, and every
+//! failure path of the LLM-backed agent against a scripted provider.
+
+use std::sync::Arc;
+
+use afterresume_backends::memory::*;
+use afterresume_core::agents::{
+    AgentServices, LlmAgentOptions, LlmWorklogAgent, validate_json_resume,
+};
+use afterresume_core::domain::{
+    EventSource, Job, JobStatus, NewUser, NewWorkLog, ReportKind, UserId, WorkLog,
+};
+use afterresume_core::ports::{
+    ArtifactKey, ArtifactStore, ListEventsOptions, SharedDomainStore, SkillStore, UserStore,
+    WorkLogStore,
+};
+use afterresume_core::workflows::register_builtin_workflows;
+use afterresume_core::{Engine, EnqueueOptions, ErrorKind, ManualClock, ReportStore, ResumeStore};
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::{Value, json};
+
+struct Harness {
+    engine: Engine,
+    domain: Arc<MemoryDomainStore>,
+    artifacts: Arc<MemoryArtifactStore>,
+}
+
+fn harness(auto_chain: bool, llm: Option<LlmWorklogAgent>) -> Harness {
+    // Monday 2026-11-23, 15:00 UTC.
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap(),
+    ));
+    let domain = Arc::new(MemoryDomainStore::new());
+    let artifacts = Arc::new(MemoryArtifactStore::new());
+    let services = AgentServices {
+        artifacts: Some(Arc::clone(&artifacts) as _),
+        llm,
+        auto_chain,
+        ..AgentServices::new(Arc::clone(&domain) as SharedDomainStore)
+    };
+    let builder = Engine::builder()
+        .with_job_store(Arc::new(MemoryJobStore::new()))
+        .with_queue(Arc::new(MemoryQueue::with_clock(clock.clone())))
+        .with_event_sink(Arc::new(MemoryEventSink::new()))
+        .with_clock(clock);
+    let engine = register_builtin_workflows(builder, services)
+        .build()
+        .unwrap();
+    Harness {
+        engine,
+        domain,
+        artifacts,
+    }
+}
+
+impl Harness {
+    async fn user(&self, name: &str) -> UserId {
+        let user = NewUser {
+            username: name.into(),
+            email: format!("{name}@example.com"),
+            full_name: format!("{name} Example"),
+            password_hash: "x".into(),
+            is_staff: false,
+        };
+        self.domain.create_user(user, Utc::now()).await.unwrap().id
+    }
+
+    async fn worklog(
+        &self,
+        user: UserId,
+        date: (i32, u32, u32),
+        content: &str,
+        tags: &[&str],
+    ) -> WorkLog {
+        let mut w = NewWorkLog::new(
+            user,
+            NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            content,
+        );
+        w.tags = tags.iter().map(|t| t.to_string()).collect();
+        self.domain.create_worklog(w, Utc::now()).await.unwrap()
+    }
+
+    async fn run(&self, job_type: &str, user: UserId, payload: Value) -> Job {
+        let opts = EnqueueOptions {
+            user_id: Some(user),
+            ..Default::default()
+        };
+        let job = self.engine.enqueue(job_type, payload, opts).await.unwrap();
+        while self.engine.run_next().await.unwrap().is_some() {}
+        self.engine.get_job(job.id).await.unwrap()
+    }
+
+    async fn sources(&self, job: &Job) -> Vec<EventSource> {
+        let events = self
+            .engine
+            .job_events(job.id, &ListEventsOptions::default())
+            .await
+            .unwrap();
+        events.into_iter().map(|e| e.source).collect()
+    }
+}
+
+fn char_slice(text: &str, start: u64, end: u64) -> String {
+    text.chars()
+        .skip(start as usize)
+        .take((end - start) as usize)
+        .collect()
+}
+
+const BILLING: &str = "Moved billing to postgres 15 on k8s — reduced p99 from 800 to 120 ms (BILL-7). Blocked on DBA access for the replica.";
+
+#[tokio::test]
+async fn analyze_stores_wire_shaped_skills_with_spans_and_evidence() {
+    let h = harness(false, None);
+    let alice = h.user("alice").await;
+    let w = h
+        .worklog(alice, (2026, 11, 23), BILLING, &["billing"])
+        .await;
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let stored = h.domain.get_worklog(w.id).await.unwrap();
+    let analysis = stored.analysis.unwrap();
+    let skills = analysis["skills"].as_array().unwrap();
+    let names: Vec<&str> = skills
+        .iter()
+        .map(|s| s["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["PostgreSQL", "Kubernetes"]);
+    for s in skills {
+        let (start, end) = (s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap());
+        assert_eq!(
+            char_slice(&stored.content, start, end),
+            s["excerpt"].as_str().unwrap()
+        );
+        let skill = h
+            .domain
+            .get_skill(s["skill_id"].as_i64().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(skill.name, s["skill"].as_str().unwrap());
+        assert_eq!(skill.category.as_str(), s["category"].as_str().unwrap());
+        assert!(s["confidence"].as_f64().unwrap() > 0.5);
+    }
+    assert_eq!(analysis["impact"][0]["kind"], "from_to");
+    assert_eq!(analysis["references"][0]["value"], "BILL-7");
+    assert_eq!(analysis["category"], "infra");
+    let evidence = h
+        .domain
+        .list_user_evidence(alice, None, None)
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 2);
+    assert!(
+        evidence
+            .iter()
+            .all(|e| e.worklog_id == w.id && e.extractor == "local-agent/1")
+    );
+    let sources = h.sources(&job).await;
+    assert!(sources.contains(&EventSource::Workflow) && sources.contains(&EventSource::Agent));
+    assert_eq!(job.result.unwrap()["skills"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_payloads_and_foreign_worklogs_fail_at_once_and_store_nothing() {
+    let h = harness(false, None);
+    let alice = h.user("alice").await;
+    let bob = h.user("bob").await;
+    let w = h.worklog(alice, (2026, 11, 23), BILLING, &[]).await;
+    for (user, payload, needle) in [
+        (alice, json!({}), "payload.worklog_id: required"),
+        (alice, json!({"worklog_id": "7"}), "positive integer"),
+        (alice, json!({"worklog_id": 999}), "not found"),
+        (bob, json!({"worklog_id": w.id}), "not found"),
+    ] {
+        let job = h.run("worklog.analyze", user, payload).await;
+        assert_eq!(job.status, JobStatus::Failed);
+        assert_eq!(job.attempt, 1, "permanent errors are not retried");
+        assert!(
+            job.error.as_deref().unwrap().contains(needle),
+            "{:?}",
+            job.error
+        );
+    }
+    assert!(h.domain.get_worklog(w.id).await.unwrap().analysis.is_none());
+    let job = h
+        .run("report.generate", alice, json!({"kind": "weekly"}))
+        .await;
+    assert!(job.error.unwrap().contains("payload.kind"));
+    let job = h
+        .run("skills.extract", alice, json!({"user_id": bob}))
+        .await;
+    assert_eq!(job.status, JobStatus::Failed);
+}
+
+#[tokio::test]
+async fn auto_chain_runs_analyze_then_skills_then_report_in_one_trace() {
+    let h = harness(true, None);
+    let alice = h.user("alice").await;
+    let w = h
+        .worklog(alice, (2026, 11, 23), BILLING, &["billing"])
+        .await;
+    let analyze = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(analyze.status, JobStatus::Success);
+    let skills_id = analyze.result.as_ref().unwrap()["next_job_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let skills = h.engine.get_job(skills_id).await.unwrap();
+    assert_eq!(
+        (skills.job_type.as_str(), skills.status),
+        ("skills.extract", JobStatus::Success)
+    );
+    assert_eq!(skills.parent_job_id, Some(analyze.id));
+    assert_eq!(skills.trace_id, analyze.trace_id);
+    let report_id = skills.result.as_ref().unwrap()["next_job_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let report = h.engine.get_job(report_id).await.unwrap();
+    assert_eq!(
+        (report.job_type.as_str(), report.status),
+        ("report.generate", JobStatus::Success)
+    );
+    assert_eq!(report.trace_id, analyze.trace_id);
+    let reports = h.domain.list_reports(alice, None, None, 10).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].kind, ReportKind::Status);
+}
+
+#[tokio::test]
+async fn skills_extract_summarizes_and_never_duplicates_evidence() {
+    let h = harness(false, None);
+    let alice = h.user("alice").await;
+    h.worklog(
+        alice,
+        (2026, 11, 2),
+        "Wrote a Terraform module for the Postgres replicas",
+        &[],
+    )
+    .await;
+    h.worklog(
+        alice,
+        (2026, 11, 20),
+        "Tuned Postgres autovacuum; added Grafana dashboards",
+        &[],
+    )
+    .await;
+    h.worklog(alice, (2025, 1, 1), "Old Terraform work", &[])
+        .await; // outside a 90-day window
+    let first = h
+        .run("skills.extract", alice, json!({"window_days": 90}))
+        .await;
+    assert_eq!(first.status, JobStatus::Success, "{:?}", first.error);
+    let profile = first.result.unwrap();
+    assert_eq!(profile["worklogs_scanned"], 2);
+    assert_eq!(profile["analyzed"], 2);
+    let pg = profile["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slug"] == "postgresql")
+        .unwrap();
+    assert_eq!(pg["evidence_count"], 2);
+    assert_eq!(pg["first_seen"], "2026-11-02");
+    assert_eq!(pg["last_seen"], "2026-11-20");
+    assert_eq!(
+        profile["skills"][0]["slug"], "postgresql",
+        "most evidence, most recent: strongest"
+    );
+    assert!(
+        profile["clusters"]["database"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PostgreSQL"))
+    );
+    let rows = h
+        .domain
+        .list_user_evidence(alice, None, None)
+        .await
+        .unwrap()
+        .len();
+    let again = h
+        .run("skills.extract", alice, json!({"window_days": 90}))
+        .await;
+    assert_eq!(again.result.unwrap()["analyzed"], 0);
+    assert_eq!(
+        h.domain
+            .list_user_evidence(alice, None, None)
+            .await
+            .unwrap()
+            .len(),
+        rows
+    );
+    let skills = h.domain.list_user_skills(alice).await.unwrap();
+    assert!(skills.iter().all(|s| s.evidence_count > 0));
+}
+
+#[tokio::test]
+async fn reports_cover_standup_status_and_summary_with_worklog_ids() {
+    let h = harness(false, None);
+    let alice = h.user("alice").await;
+    let thu = h
+        .worklog(
+            alice,
+            (2026, 11, 19),
+            "Reviewed the search PRs",
+            &["search"],
+        )
+        .await;
+    let fri = h
+        .worklog(
+            alice,
+            (2026, 11, 20),
+            "Fixed the flaky Redis lock test; cut CI time by 30%",
+            &["platform"],
+        )
+        .await;
+    let sat = h
+        .worklog(alice, (2026, 11, 21), "Read about Rust async traits", &[])
+        .await;
+    let mon = h
+        .worklog(alice, (2026, 11, 23), BILLING, &["billing"])
+        .await;
+    // Standup on Monday: the last working day is Friday; Thursday is out.
+    let job = h
+        .run("report.generate", alice, json!({"kind": "standup"}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let report = h
+        .domain
+        .get_report(job.result.unwrap()["report_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.data["last_working_day"], "2026-11-20");
+    let done: Vec<i64> = report.data["done"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["worklog_ids"][0].as_i64().unwrap())
+        .collect();
+    assert_eq!(done, [fri.id, sat.id]);
+    assert_eq!(report.data["planned"][0]["worklog_ids"][0], mon.id);
+    assert_eq!(report.data["blockers"][0]["worklog_ids"][0], mon.id);
+    assert!(!report.content.contains(&format!("#{}", thu.id)));
+    assert!(
+        report.content.contains("## Blockers") && report.content.contains(&format!("#{}", mon.id))
+    );
+    // Status for the week: grouped by project tag, highlights with impact.
+    let job = h
+        .run(
+            "report.generate",
+            alice,
+            json!({"kind": "status", "start": "2026-11-17", "end": "2026-11-23"}),
+        )
+        .await;
+    let report = h
+        .domain
+        .get_report(job.result.unwrap()["report_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    let groups: Vec<&str> = report.data["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert!(groups.contains(&"billing") && groups.contains(&"search"));
+    let highlight_ids: Vec<i64> = report.data["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["worklog_ids"][0].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        highlight_ids,
+        [mon.id, fri.id],
+        "from-to change ranks above a percentage"
+    );
+    assert_eq!(
+        report.period_start,
+        NaiveDate::from_ymd_opt(2026, 11, 17).unwrap()
+    );
+    // Summary: themes and skill growth, every item with ids.
+    let job = h
+        .run("report.generate", alice, json!({"kind": "summary"}))
+        .await;
+    let report = h
+        .domain
+        .get_report(job.result.unwrap()["report_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    for section in ["themes", "skill_growth", "top_achievements"] {
+        let items = report.data[section].as_array().unwrap();
+        assert!(!items.is_empty(), "{section}");
+        assert!(
+            items
+                .iter()
+                .all(|i| !i["worklog_ids"].as_array().unwrap().is_empty()),
+            "{section}"
+        );
+    }
+    assert!(
+        report
+            .content
+            .starts_with("# Summary — 2026-10-25 to 2026-11-23")
+    );
+    // Inverted periods are refused without storing anything.
+    let before = h
+        .domain
+        .list_reports(alice, None, None, 50)
+        .await
+        .unwrap()
+        .len();
+    let bad = h
+        .run(
+            "report.generate",
+            alice,
+            json!({"kind": "status", "start": "2026-11-23", "end": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(bad.status, JobStatus::Failed);
+    assert_eq!(
+        h.domain
+            .list_reports(alice, None, None, 50)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn resume_is_valid_evidenced_versioned_and_stored_as_artifacts() {
+    let h = harness(false, None);
+    let alice = h.user("alice").await;
+    let logs = [
+        h.worklog(alice, (2026, 10, 5), BILLING, &["billing"]).await,
+        h.worklog(
+            alice,
+            (2026, 10, 9),
+            "Built the React checkout form in TypeScript; conversion up 12%",
+            &["checkout"],
+        )
+        .await,
+        h.worklog(alice, (2026, 10, 12), "Team lunch", &[]).await,
+    ];
+    for w in &logs {
+        h.run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+            .await;
+    }
+    let first = h.run("resume.refresh", alice, json!({})).await;
+    assert_eq!(first.status, JobStatus::Success, "{:?}", first.error);
+    let second = h.run("resume.refresh", alice, json!({})).await;
+    assert_eq!(second.result.as_ref().unwrap()["version"], 2);
+    let resume = h.domain.latest_resume(alice).await.unwrap();
+    assert_eq!(resume.version, 2);
+    let doc = &resume.document;
+    validate_json_resume(doc).unwrap();
+    assert_eq!(doc["basics"]["name"], "alice Example");
+    let evidenced: Vec<String> = h
+        .domain
+        .list_user_skills(alice)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.skill.name)
+        .collect();
+    for group in doc["skills"].as_array().unwrap() {
+        for keyword in group["keywords"].as_array().unwrap() {
+            let name = keyword.as_str().unwrap();
+            assert!(
+                evidenced.contains(&name.to_owned()),
+                "{name} has no evidence"
+            );
+            assert!(
+                !group["x-afterresume"]["evidence"][name]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                resume.html.contains(name) && resume.markdown.contains(name),
+                "{name} is shown"
+            );
+        }
+    }
+    let contents: Vec<&str> = logs.iter().map(|w| w.content.as_str()).collect();
+    for work in doc["work"].as_array().unwrap() {
+        let highlights = work["highlights"].as_array().unwrap();
+        let evidence = work["x-afterresume"]["evidence"].as_array().unwrap();
+        assert_eq!(highlights.len(), evidence.len());
+        for h in highlights {
+            let text = h.as_str().unwrap();
+            assert!(
+                contents
+                    .iter()
+                    .any(|c| c.contains(text.trim_end_matches('.'))),
+                "invented: {text}"
+            );
+        }
+    }
+    assert_eq!(doc["work"][0]["name"], "billing");
+    for ext in ["json", "md", "html"] {
+        let key = ArtifactKey::parse(format!("resumes/{alice}/v2.{ext}")).unwrap();
+        let artifact = h.artifacts.get(&key).await.unwrap();
+        assert!(!artifact.bytes.is_empty());
+    }
+}
+
+// ---- LLM-backed agent against a scripted provider ----
+
+fn llm_harness(script: Arc<ScriptedLlm>, options: LlmAgentOptions) -> Harness {
+    harness(false, Some(LlmWorklogAgent::new(script, options)))
+}
+
+async fn llm_setup(options: LlmAgentOptions) -> (Harness, Arc<ScriptedLlm>, UserId, WorkLog) {
+    let script = Arc::new(ScriptedLlm::new());
+    let h = llm_harness(Arc::clone(&script), options);
+    let alice = h.user("alice").await;
+    let w = h.worklog(alice, (2026, 11, 23), BILLING, &[]).await;
+    (h, script, alice, w)
+}
+
+fn good_answer() -> Value {
+    json!({"skills": [
+        {"name": "postgres", "quote": "postgres 15"},
+        {"name": "Kubernetes", "quote": "k8s"},
+        {"name": "Teamwork", "quote": "billing"}
+    ], "summary": "Moved billing to PostgreSQL on Kubernetes.", "category": "infra"})
+}
+
+#[tokio::test]
+async fn llm_answers_are_normalized_traced_and_cached() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script.push_text(&format!(
+        "<think>the user wants JSON</think>Here you go:\n```json\n{}\n```",
+        good_answer()
+    ));
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let analysis = h.domain.get_worklog(w.id).await.unwrap().analysis.unwrap();
+    let names: Vec<&str> = analysis["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["PostgreSQL", "Kubernetes"],
+        "names normalized, unknown 'Teamwork' dropped"
+    );
+    for s in analysis["skills"].as_array().unwrap() {
+        let (start, end) = (s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap());
+        assert_eq!(
+            char_slice(&w.content, start, end),
+            s["excerpt"].as_str().unwrap()
+        );
+    }
+    assert_eq!(analysis["skills"][0]["excerpt"], "postgres");
+    assert_eq!(analysis["extractor"], "llm:scripted");
+    assert_eq!(
+        analysis["summary"],
+        "Moved billing to PostgreSQL on Kubernetes."
+    );
+    let usage = &job.result.as_ref().unwrap()["llm_usage"];
+    assert_eq!(usage["calls"], 1);
+    assert!(usage["prompt_tokens"].as_u64().unwrap() > 0);
+    let events = h
+        .engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    let call = events
+        .iter()
+        .find(|e| e.source == EventSource::Llm && e.message == "llm call")
+        .unwrap();
+    for key in [
+        "model",
+        "latency_ms",
+        "prompt_tokens",
+        "completion_tokens",
+        "template",
+    ] {
+        assert!(call.data.get(key).is_some(), "{key}");
+    }
+    assert_eq!(call.data["template"], "worklog.skills@1");
+    // Re-running the job does not pay twice: the script is empty now.
+    let again = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(again.status, JobStatus::Success, "{:?}", again.error);
+    assert_eq!(script.requests().len(), 1);
+    assert_eq!(again.result.unwrap()["llm_usage"]["cache_hits"], 1);
+    // The cache lives in the artifact store too, for other processes.
+    let cached = h.artifacts.list(&"llm-cache/".to_owned()).await.unwrap();
+    assert_eq!(cached.len(), 1);
+}
+
+#[tokio::test]
+async fn invalid_quotes_are_re_asked_with_the_error() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script
+        .push_json(json!({"skills": [{"name": "PostgreSQL", "quote": "migrated to PostgreSQL"}]}));
+    script.push_json(good_answer());
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let requests = script.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].prompt.contains("do not occur literally"),
+        "{}",
+        requests[1].prompt
+    );
+    assert!(requests[1].prompt.contains("migrated to PostgreSQL"));
+}
+
+#[tokio::test]
+async fn truncated_answers_are_re_asked_with_a_bigger_budget() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script.push_truncated("{\"skills\": [{\"name\": \"Post");
+    script.push_json(good_answer());
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let requests = script.requests();
+    assert_eq!(requests[0].max_tokens, Some(512));
+    assert_eq!(requests[1].max_tokens, Some(1024));
+    assert!(requests[1].prompt.contains("cut off"));
+}
+
+#[tokio::test]
+async fn three_bad_answers_fail_the_job_clearly_and_store_nothing() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script.push_text("I cannot help with that.");
+    script.push_text("<think>hmm</think>");
+    script.push_json(json!({"skills": "PostgreSQL"}));
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Failed);
+    let error = job.error.unwrap();
+    assert!(
+        error.contains("LLM output invalid after 3 attempts"),
+        "{error}"
+    );
+    assert_eq!(script.requests().len(), 3);
+    assert!(h.domain.get_worklog(w.id).await.unwrap().analysis.is_none());
+    assert!(
+        h.domain
+            .list_user_evidence(alice, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn fallback_to_the_built_in_agent_is_recorded() {
+    let options = LlmAgentOptions {
+        fallback_to_local: true,
+        max_reasks: 0,
+        ..Default::default()
+    };
+    let (h, script, alice, w) = llm_setup(options).await;
+    script.push_text("no json here");
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let analysis = h.domain.get_worklog(w.id).await.unwrap().analysis.unwrap();
+    assert_eq!(analysis["extractor"], "local-agent/1");
+    let events = h
+        .engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.source == EventSource::Agent && e.message.contains("fell back"))
+    );
+}
+
+#[tokio::test]
+async fn provider_errors_are_retried_by_the_engine() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script.push_error(afterresume_core::Error::new(
+        ErrorKind::RateLimited,
+        "429 from provider",
+    ));
+    let opts = EnqueueOptions {
+        user_id: Some(alice),
+        ..Default::default()
+    };
+    let job = h
+        .engine
+        .enqueue("worklog.analyze", json!({"worklog_id": w.id}), opts)
+        .await
+        .unwrap();
+    h.engine.run_next().await.unwrap();
+    let job = h.engine.get_job(job.id).await.unwrap();
+    assert_eq!(
+        job.status,
+        JobStatus::Queued,
+        "a rate-limited call is retried later"
+    );
+    assert_eq!(job.retry_count, 1);
+}
