@@ -17,6 +17,8 @@
 mod common;
 pub mod local;
 pub mod memory;
+#[cfg(feature = "openai")]
+pub mod openai;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]
