@@ -12,6 +12,10 @@
 //! | `MINIO_ENDPOINT`, `MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`, `MINIO_BUCKET` (+ `MINIO_REGION`, `MINIO_USE_SSL`, `MINIO_PREFIX`) | artifacts go to S3 |
 //! | `AFTERRESUME_POSTGRES_SCHEMA` | Postgres schema (default `afterresume`) |
 //! | `AFTERRESUME_REDIS_PREFIX` | Redis key prefix (default `afterresume:jobs`) |
+//! | `LLM_PROVIDER` | `local` (built-in agents, default), `vllm`, `openai` or `ollama` |
+//! | `LLM_VLLM_ENDPOINT` (or `LLM_ENDPOINT`), `LLM_MODEL_NAME`, `LLM_API_KEY` | the OpenAI-compatible server, model and key |
+//! | `LLM_TIMEOUT_SECS`, `LLM_MAX_CONCURRENCY`, `LLM_MAX_RETRIES`, `LLM_FALLBACK_LOCAL` | LLM call limits; fall back to the built-in agent on invalid output |
+//! | `WORKFLOW_AUTO_CHAIN` | `true`: `worklog.analyze` enqueues `skills.extract`, then `report.generate` |
 //!
 //! A value that is malformed, or a service that does not answer, stops startup with
 //! an error naming the variable.
@@ -20,13 +24,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use afterresume_backends::local::LocalArtifactStore;
+use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
 use afterresume_backends::postgres::{PostgresBackend, PostgresOptions};
 use afterresume_backends::redis::{RedisQueue, RedisQueueOptions};
 use afterresume_backends::s3::{S3ArtifactStore, S3Options};
 use afterresume_backends::sqlite::SqliteBackend;
+use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent};
 use afterresume_core::ports::{
     SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedQueue,
 };
+use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{EngineBuilder, EngineConfig, Error, Result};
 
 /// Where the embedded default keeps its files: `AFTERRESUME_DATA_DIR`, or
@@ -66,6 +73,14 @@ pub struct Settings {
     pub redis: Option<(String, String)>,
     /// S3 artifacts.
     pub s3: Option<S3Options>,
+    /// The LLM provider (`LLM_PROVIDER` other than `local`); `None` runs the
+    /// built-in agents.
+    pub llm: Option<OpenAiOptions>,
+    /// `LLM_FALLBACK_LOCAL`: when the model's answer stays invalid, use the built-in
+    /// agent (recorded as an event) instead of failing the job.
+    pub llm_fallback: bool,
+    /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report.
+    pub auto_chain: bool,
 }
 
 impl Settings {
@@ -115,11 +130,25 @@ impl Settings {
             }
         };
         let s3 = S3Options::from_lookup(&lookup)?;
+        let llm = OpenAiOptions::from_lookup(&lookup)?;
+        let flag = |name: &str| -> Result<bool> {
+            match set(name).map(|v| v.to_ascii_lowercase()) {
+                None => Ok(false),
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+                Some(v) => Err(Error::config_invalid(format!(
+                    "{name}: expected true or false, got '{v}'"
+                ))),
+            }
+        };
         Ok(Settings {
             data_dir,
             database,
             redis,
             s3,
+            llm,
+            llm_fallback: flag("LLM_FALLBACK_LOCAL")?,
+            auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
         })
     }
 
@@ -138,7 +167,14 @@ impl Settings {
             Some(s3) => format!("s3 bucket {}", s3.bucket),
             None => format!("{}", self.data_dir.path().join("artifacts").display()),
         };
-        format!("database: {database}; queue: {queue}; artifacts: {artifacts}")
+        let llm = match &self.llm {
+            Some(o) => format!("{} model {} at {}", o.provider, o.model, o.endpoint),
+            None => "built-in local agents".to_owned(),
+        };
+        format!(
+            "database: {database}; queue: {queue}; artifacts: {artifacts}; llm: {llm}; auto-chain: {}",
+            self.auto_chain
+        )
     }
 }
 
@@ -155,6 +191,10 @@ pub struct System {
     pub domain: SharedDomainStore,
     /// Artifacts.
     pub artifacts: SharedArtifactStore,
+    /// The LLM-backed worklog agent, when an LLM provider is configured.
+    pub llm: Option<LlmWorklogAgent>,
+    /// Chain analyze -> skills -> report.
+    pub auto_chain: bool,
 }
 
 impl System {
@@ -204,22 +244,48 @@ impl System {
                     .map_err(|e| named("AFTERRESUME_DATA_DIR", e))?,
             ),
         };
+        let llm = match &settings.llm {
+            Some(options) => {
+                let provider =
+                    OpenAiProvider::new(options.clone()).map_err(|e| named("LLM_PROVIDER", e))?;
+                let agent_options = LlmAgentOptions {
+                    fallback_to_local: settings.llm_fallback,
+                    ..LlmAgentOptions::default()
+                };
+                Some(LlmWorklogAgent::new(Arc::new(provider), agent_options))
+            }
+            None => None,
+        };
         Ok(System {
             store,
             queue,
             events,
             domain,
             artifacts,
+            llm,
+            auto_chain: settings.auto_chain,
         })
     }
 
-    /// An engine builder over these backends, with `config`.
+    /// What the built-in workflows run on.
+    pub fn agent_services(&self) -> AgentServices {
+        AgentServices {
+            artifacts: Some(Arc::clone(&self.artifacts)),
+            llm: self.llm.clone(),
+            auto_chain: self.auto_chain,
+            ..AgentServices::new(Arc::clone(&self.domain))
+        }
+    }
+
+    /// An engine builder over these backends, with `config` and the four built-in
+    /// workflows registered.
     pub fn engine_builder(&self, config: EngineConfig) -> EngineBuilder {
-        afterresume_core::Engine::builder()
+        let builder = afterresume_core::Engine::builder()
             .with_job_store(Arc::clone(&self.store))
             .with_queue(Arc::clone(&self.queue))
             .with_event_sink(Arc::clone(&self.events))
-            .with_config(config)
+            .with_config(config);
+        register_builtin_workflows(builder, self.agent_services())
     }
 }
 
@@ -277,6 +343,29 @@ mod tests {
                 .describe()
                 .contains("secret")
         );
+    }
+
+    #[test]
+    fn llm_and_chaining_settings() {
+        let s = settings(&[]).unwrap();
+        assert!(s.llm.is_none() && !s.auto_chain && !s.llm_fallback);
+        assert!(s.describe().contains("llm: built-in local agents"));
+        let s = settings(&[
+            ("LLM_PROVIDER", "vllm"),
+            ("LLM_VLLM_ENDPOINT", "http://127.0.0.1:8080/v1"),
+            ("LLM_MODEL_NAME", "qwen2.5-coder-0.5b"),
+            ("LLM_API_KEY", "sk-very-secret"),
+            ("WORKFLOW_AUTO_CHAIN", "true"),
+            ("LLM_FALLBACK_LOCAL", "1"),
+        ])
+        .unwrap();
+        assert_eq!(s.llm.as_ref().unwrap().model, "qwen2.5-coder-0.5b");
+        assert!(s.auto_chain && s.llm_fallback);
+        assert!(!s.describe().contains("sk-very-secret"));
+        let err = settings(&[("WORKFLOW_AUTO_CHAIN", "sometimes")]).unwrap_err();
+        assert!(err.to_string().starts_with("WORKFLOW_AUTO_CHAIN:"), "{err}");
+        let err = settings(&[("LLM_PROVIDER", "bard")]).unwrap_err();
+        assert!(err.to_string().starts_with("LLM_PROVIDER:"), "{err}");
     }
 
     #[test]
