@@ -92,6 +92,10 @@ const CONTEXT_AFTER: &[&str] = &[
     "routes",
     "handler",
     "handlers",
+    "layer",
+    "parser",
+    "isolates",
+    "team",
 ];
 
 /// One skill found in a text.
@@ -288,10 +292,13 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
         .find(|w| !w.is_empty())
         .map(str::to_ascii_lowercase);
     let rest = &text[end..];
-    let after = rest
+    let mut words_after = rest
         .split(|c: char| !c.is_alphanumeric() && c != '.')
-        .find(|w| !w.is_empty())
+        .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase);
+    let after = words_after.next();
+    // "the Go inventory service": one modifier may sit between name and noun.
+    let second_after = if strict { None } else { words_after.next() };
     // Only words right next to the mention count, not across sentence ends.
     let before_is_adjacent = text[..start]
         .trim_end()
@@ -299,10 +306,10 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
     let after_is_adjacent = rest.starts_with(' ');
     (before_is_adjacent && before.is_some_and(|w| before_words.contains(&w.as_str())))
         || (after_is_adjacent
-            && after.is_some_and(|w| {
+            && (after.is_some_and(|w| {
                 CONTEXT_AFTER.contains(&w.as_str())
                     || (!strict && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            }))
+            }) || second_after.is_some_and(|w| CONTEXT_AFTER.contains(&w.as_str()))))
 }
 
 /// Whether the text between two mentions is only list punctuation.

@@ -1,0 +1,258 @@
+//! Quality of canonical-skill extraction on the labelled development set
+//! (`eval/devset.jsonl`): precision, recall and F1, overall and per area, and
+//! worklogs per second.
+//!
+//! ```text
+//! cargo run --release -p afterresume-benches --bin skill-eval [-- path/to/devset.jsonl] [--errors]
+//! ```
+//!
+//! The built-in agent is always measured. With `LLM_PROVIDER` set (and
+//! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
+//! measured too, through the real `worklog.analyze` workflow on in-memory backends.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use afterresume_backends::memory::*;
+use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
+use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent, skill_mentions};
+use afterresume_core::domain::{JobStatus, NewUser, NewWorkLog};
+use afterresume_core::ports::{SharedDomainStore, UserStore, WorkLogStore};
+use afterresume_core::taxonomy::SkillMatcher;
+use afterresume_core::taxonomy::Taxonomy;
+use afterresume_core::workflows::register_builtin_workflows;
+use afterresume_core::{Engine, EnqueueOptions};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Entry {
+    id: u32,
+    area: String,
+    text: String,
+    skills: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    tp: u32,
+    fp: u32,
+    fn_: u32,
+}
+
+impl Counts {
+    fn add(&mut self, expected: &BTreeSet<String>, got: &BTreeSet<String>) {
+        self.tp += expected.intersection(got).count() as u32;
+        self.fp += got.difference(expected).count() as u32;
+        self.fn_ += expected.difference(got).count() as u32;
+    }
+
+    fn prf(&self) -> (f64, f64, f64) {
+        let p = f64::from(self.tp) / f64::from((self.tp + self.fp).max(1));
+        let r = f64::from(self.tp) / f64::from((self.tp + self.fn_).max(1));
+        let f = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
+        (p, r, f)
+    }
+}
+
+fn report(
+    name: &str,
+    entries: &[Entry],
+    predictions: &[BTreeSet<String>],
+    seconds: f64,
+    show_errors: bool,
+) {
+    let mut total = Counts::default();
+    let mut by_area: BTreeMap<&str, Counts> = BTreeMap::new();
+    for (entry, got) in entries.iter().zip(predictions) {
+        let expected: BTreeSet<String> = entry.skills.iter().cloned().collect();
+        total.add(&expected, got);
+        by_area.entry(&entry.area).or_default().add(&expected, got);
+        if show_errors && &expected != got {
+            let missed: Vec<_> = expected.difference(got).collect();
+            let extra: Vec<_> = got.difference(&expected).collect();
+            println!(
+                "  #{:<3} missed {missed:?} extra {extra:?}: {}",
+                entry.id, entry.text
+            );
+        }
+    }
+    let (p, r, f) = total.prf();
+    println!(
+        "{name}: {} worklogs, precision {p:.3}, recall {r:.3}, F1 {f:.3} (tp {}, fp {}, fn {})",
+        entries.len(),
+        total.tp,
+        total.fp,
+        total.fn_
+    );
+    for (area, c) in by_area {
+        let (p, r, f) = c.prf();
+        println!("  {area:<9} precision {p:.3} recall {r:.3} F1 {f:.3}");
+    }
+    println!(
+        "  throughput: {:.0} worklogs/s ({:.3} s)",
+        entries.len() as f64 / seconds,
+        seconds
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let show_errors = args.iter().any(|a| a == "--errors");
+    let path = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../eval/devset.jsonl").to_owned());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let entries: Vec<Entry> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("devset line"))
+        .collect();
+    let taxonomy = Taxonomy::builtin();
+    for entry in &entries {
+        for slug in &entry.skills {
+            assert!(
+                taxonomy.get(slug).is_some(),
+                "devset #{}: '{slug}' is not a taxonomy slug",
+                entry.id
+            );
+        }
+    }
+    let matcher = SkillMatcher::new(&taxonomy);
+    println!(
+        "dev set: {path} ({} entries), taxonomy {} ({} skills)",
+        entries.len(),
+        taxonomy.version(),
+        taxonomy.skills().len()
+    );
+
+    // Built-in agent: repeat the set until ~1 s has passed, on one core.
+    let mut predictions = Vec::new();
+    let started = Instant::now();
+    let mut rounds = 0;
+    while rounds == 0 || started.elapsed().as_secs_f64() < 1.0 {
+        predictions = entries
+            .iter()
+            .map(|e| {
+                skill_mentions(&e.text, &matcher)
+                    .into_iter()
+                    .map(|m| m.slug)
+                    .collect()
+            })
+            .collect();
+        rounds += 1;
+    }
+    let per_round = started.elapsed().as_secs_f64() / f64::from(rounds);
+    report(
+        "built-in agent (local-agent/1, 1 core)",
+        &entries,
+        &predictions,
+        per_round,
+        show_errors,
+    );
+
+    match OpenAiOptions::from_lookup(|k| std::env::var(k).ok()) {
+        Ok(Some(options)) => llm_eval(options, &entries, show_errors),
+        Ok(None) => println!(
+            "LLM agent: not measured (set LLM_PROVIDER, LLM_VLLM_ENDPOINT, LLM_MODEL_NAME)"
+        ),
+        Err(e) => println!("LLM agent: not measured: {e}"),
+    }
+}
+
+fn llm_eval(options: OpenAiOptions, entries: &[Entry], show_errors: bool) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let label = format!("LLM agent ({} {})", options.provider, options.model);
+        let provider = Arc::new(OpenAiProvider::new(options).expect("provider"));
+        let domain = Arc::new(MemoryDomainStore::new());
+        let services = AgentServices {
+            llm: Some(LlmWorklogAgent::new(provider, LlmAgentOptions::default())),
+            ..AgentServices::new(Arc::clone(&domain) as SharedDomainStore)
+        };
+        let builder = Engine::builder()
+            .with_job_store(Arc::new(MemoryJobStore::new()))
+            .with_queue(Arc::new(MemoryQueue::new()))
+            .with_event_sink(Arc::new(MemoryEventSink::new()));
+        let engine = register_builtin_workflows(builder, services)
+            .build()
+            .expect("engine");
+        let user = NewUser {
+            username: "eval".into(),
+            email: "eval@example.com".into(),
+            full_name: String::new(),
+            password_hash: "x".into(),
+            is_staff: false,
+        };
+        let user = domain
+            .create_user(user, chrono::Utc::now())
+            .await
+            .expect("user")
+            .id;
+        let started = Instant::now();
+        let mut predictions = Vec::new();
+        let mut failed = 0;
+        for entry in entries {
+            let today = chrono::Utc::now().date_naive();
+            let w = domain
+                .create_worklog(
+                    NewWorkLog::new(user, today, entry.text.clone()),
+                    chrono::Utc::now(),
+                )
+                .await
+                .expect("worklog");
+            let opts = EnqueueOptions {
+                user_id: Some(user),
+                ..Default::default()
+            };
+            let job = engine
+                .enqueue(
+                    "worklog.analyze",
+                    serde_json::json!({"worklog_id": w.id}),
+                    opts,
+                )
+                .await
+                .expect("enqueue");
+            engine.run_next().await.expect("run");
+            let job = engine.get_job(job.id).await.expect("job");
+            let slugs: BTreeSet<String> = match job.status {
+                JobStatus::Success => {
+                    let analysis = domain
+                        .get_worklog(w.id)
+                        .await
+                        .expect("worklog")
+                        .analysis
+                        .unwrap_or_default();
+                    analysis["skills"]
+                        .as_array()
+                        .map(|s| {
+                            s.iter()
+                                .filter_map(|s| s["slug"].as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+                _ => {
+                    failed += 1;
+                    BTreeSet::new()
+                }
+            };
+            predictions.push(slugs);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        report(&label, entries, &predictions, seconds, show_errors);
+        println!(
+            "  failed jobs: {failed}; mean latency per worklog {:.0} ms",
+            seconds * 1000.0 / entries.len() as f64
+        );
+    });
+}
