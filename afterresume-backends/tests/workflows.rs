@@ -41,7 +41,7 @@ fn harness(auto_chain: bool, llm: Option<LlmWorklogAgent>) -> Harness {
     };
     let builder = Engine::builder()
         .with_job_store(Arc::new(MemoryJobStore::new()))
-        .with_queue(Arc::new(MemoryQueue::with_clock(clock.clone())))
+        .with_queue(Arc::new(MemoryQueue::with_clock(Arc::clone(&clock) as _)))
         .with_event_sink(Arc::new(MemoryEventSink::new()))
         .with_clock(clock);
     let engine = register_builtin_workflows(builder, services)
@@ -594,7 +594,7 @@ async fn llm_answers_are_normalized_traced_and_cached() {
     ] {
         assert!(call.data.get(key).is_some(), "{key}");
     }
-    assert_eq!(call.data["template"], "worklog.skills@1");
+    assert_eq!(call.data["template"], "worklog.skills@2");
     // Re-running the job does not pay twice: the script is empty now.
     let again = h
         .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
@@ -603,7 +603,7 @@ async fn llm_answers_are_normalized_traced_and_cached() {
     assert_eq!(script.requests().len(), 1);
     assert_eq!(again.result.unwrap()["llm_usage"]["cache_hits"], 1);
     // The cache lives in the artifact store too, for other processes.
-    let cached = h.artifacts.list(&"llm-cache/".to_owned()).await.unwrap();
+    let cached = h.artifacts.list("llm-cache/").await.unwrap();
     assert_eq!(cached.len(), 1);
 }
 

@@ -36,13 +36,17 @@ use crate::{Error, Result};
 pub const PROMPT_TEMPLATE_ID: &str = "worklog.skills";
 /// Version of the prompt template; bump it when the prompt or schema changes (it
 /// is part of the cache key).
-pub const PROMPT_TEMPLATE_VERSION: u32 = 1;
+pub const PROMPT_TEMPLATE_VERSION: u32 = 2;
 
 const SYSTEM_PROMPT: &str = "You extract technical skills from an engineer's work-log entry. \
 Answer with one JSON object only, no prose. For every technology, tool, language, platform or \
-engineering practice the entry shows the author using, give its common name and a short quote \
-copied character for character from the entry that proves it. Never list a skill the entry does \
-not mention. Also give a one-sentence summary and a category.";
+engineering practice the entry names, give its common name and a quote: the exact words of the \
+entry that name it, copied character for character (usually just the name as written, never a \
+definition). Never list a skill the entry does not name. Also give a one-sentence summary and a \
+category.\n\nExample entry: Fixed the flaky Jest tests and moved CI to GitHub Actions.\n\
+Example answer: {\"skills\": [{\"name\": \"Jest\", \"quote\": \"Jest\"}, \
+{\"name\": \"GitHub Actions\", \"quote\": \"GitHub Actions\"}], \"summary\": \
+\"Fixed flaky Jest tests and moved CI to GitHub Actions.\", \"category\": \"bugfix\"}";
 
 /// Tuning of the LLM-backed agent.
 #[derive(Debug, Clone, PartialEq)]

@@ -28,6 +28,9 @@ const MAX_WORKLOGS: usize = 5000;
 /// Evidence ids kept per skill.
 const EVIDENCE_PER_SKILL: usize = 10;
 
+/// A worklog with its analysis.
+type Analyzed = (WorkLog, WorklogAnalysis);
+
 /// The two renders of a resume.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResumeRenders {
@@ -132,7 +135,7 @@ impl<'a> ResumeAgent<'a> {
             limit: 1000,
             ..Default::default()
         };
-        let mut by_project: BTreeMap<String, Vec<(WorkLog, WorklogAnalysis)>> = BTreeMap::new();
+        let mut by_project: BTreeMap<String, Vec<Analyzed>> = BTreeMap::new();
         let mut seen = 0;
         loop {
             let page = self.services.domain.list_worklogs(&filter).await?;
@@ -156,7 +159,7 @@ impl<'a> ResumeAgent<'a> {
                 break;
             }
         }
-        let mut projects: Vec<(String, Vec<(WorkLog, WorklogAnalysis)>, f64)> = by_project
+        let mut projects: Vec<(String, Vec<Analyzed>, f64)> = by_project
             .into_iter()
             .map(|(name, entries)| {
                 let score = entries.iter().map(|(_, a)| a.impact_score()).sum();

@@ -566,15 +566,14 @@ pub(crate) fn references(text: &str, offsets: &CharOffsets) -> Vec<Reference> {
                 }
             }
         }
-        if (b.is_ascii_alphanumeric())
+        if b.is_ascii_alphanumeric()
             && word_start(i)
             && (i == 0 || !matches!(bytes[i - 1], b'/' | b':' | b'.' | b'@'))
+            && let Some(len) = repo_name_len(rest)
         {
-            if let Some(len) = repo_name_len(rest) {
-                push("repo", i, i + len);
-                i += len;
-                continue;
-            }
+            push("repo", i, i + len);
+            i += len;
+            continue;
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }

@@ -128,8 +128,8 @@ impl<'a> SkillAgent<'a> {
         let mut by_skill: HashMap<SkillId, SkillSummary> = HashMap::new();
         let mut skills: HashMap<SkillId, Skill> = HashMap::new();
         for row in &evidence {
-            if !skills.contains_key(&row.skill_id) {
-                skills.insert(row.skill_id, domain.get_skill(row.skill_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = skills.entry(row.skill_id) {
+                slot.insert(domain.get_skill(row.skill_id).await?);
             }
             let skill = &skills[&row.skill_id];
             let age_days = (end - row.worklog_date).num_days().max(0) as f64;
