@@ -161,8 +161,8 @@ impl LlmWorklogAgent {
                     .await
             }
         };
-        let (mentions, summary, category, raw) = match answer {
-            Ok((validated, raw)) => validated_parts(validated, raw),
+        let (validated, raw) = match answer {
+            Ok(answer) => answer,
             Err(err) if self.options.fallback_to_local => {
                 ctx.event(
                     EventLevel::Warning,
@@ -180,9 +180,9 @@ impl LlmWorklogAgent {
         }
         let model = self.provider.model();
         Ok(WorklogAnalysis {
-            summary: summary.unwrap_or(local.summary),
-            category: category.unwrap_or(local.category),
-            skills: mentions,
+            summary: validated.summary.unwrap_or(local.summary),
+            category: validated.category.unwrap_or(local.category),
+            skills: validated.mentions,
             extractor: if model.is_empty() {
                 format!("llm:{}", self.provider.name())
             } else {
@@ -418,18 +418,6 @@ struct Validated {
     mentions: Vec<SkillMention>,
     summary: Option<String>,
     category: Option<WorkCategory>,
-}
-
-fn validated_parts(
-    v: Validated,
-    raw: Option<Value>,
-) -> (
-    Vec<SkillMention>,
-    Option<String>,
-    Option<WorkCategory>,
-    Option<Value>,
-) {
-    (v.mentions, v.summary, v.category, raw)
 }
 
 fn template_ref() -> String {

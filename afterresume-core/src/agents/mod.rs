@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::Result;
-use crate::domain::{NewSkill, NewSkillEvidence, Skill, WorkLog};
+use crate::domain::{NewSkill, NewSkillEvidence, Skill, WorkLog, WorkLogFilter};
 use crate::ports::{SharedArtifactStore, SharedDomainStore};
 use crate::taxonomy::{CompiledTaxonomy, SharedTaxonomy};
 
@@ -112,6 +112,34 @@ impl SkillResolver {
         self.cache.insert(slug.to_owned(), skill.clone());
         Ok(skill)
     }
+}
+
+/// Every worklog matching `filter` (newest first), read page by page, at most `max`.
+pub(crate) async fn all_worklogs(
+    domain: &SharedDomainStore,
+    mut filter: WorkLogFilter,
+    max: usize,
+) -> Result<Vec<WorkLog>> {
+    let mut worklogs = Vec::new();
+    loop {
+        let page = domain.list_worklogs(&filter).await?;
+        let full = page.len() == filter.effective_limit();
+        if let Some(last) = page.last() {
+            filter.after = Some((last.date, last.id));
+        }
+        worklogs.extend(page);
+        if !full || worklogs.len() >= max {
+            worklogs.truncate(max);
+            return Ok(worklogs);
+        }
+    }
+}
+
+/// A worklog's stored analysis, else the built-in agent's (not written back).
+pub(crate) fn analysis_or_local(worklog: &WorkLog, compiled: &CompiledTaxonomy) -> WorklogAnalysis {
+    WorklogAnalysis::from_stored(worklog).unwrap_or_else(|| {
+        LocalWorklogAgent.analyze(worklog, &compiled.matcher, compiled.taxonomy.version())
+    })
 }
 
 /// Stores an analysis on its worklog and replaces the worklog's evidence with the

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde_json::{Value, json};
 
-use super::{AgentServices, LocalWorklogAgent, WorklogAnalysis};
+use super::{AgentServices, WorklogAnalysis, all_worklogs, analysis_or_local};
 use crate::domain::{NewReport, ReportKind, UserId, WorkLog, WorkLogFilter};
 use crate::{Error, Result};
 
@@ -101,34 +101,21 @@ impl<'a> ReportAgent<'a> {
         end: NaiveDate,
     ) -> Result<Vec<Entry>> {
         let compiled = self.services.taxonomy.current();
-        let mut filter = WorkLogFilter {
+        let filter = WorkLogFilter {
             user_id: Some(user_id),
             date_from: Some(start),
             date_to: Some(end),
             limit: 500,
             ..Default::default()
         };
-        let mut entries = Vec::new();
-        loop {
-            let page = self.services.domain.list_worklogs(&filter).await?;
-            let full = page.len() == filter.effective_limit();
-            if let Some(last) = page.last() {
-                filter.after = Some((last.date, last.id));
-            }
-            for worklog in page {
-                let analysis = WorklogAnalysis::from_stored(&worklog).unwrap_or_else(|| {
-                    LocalWorklogAgent.analyze(
-                        &worklog,
-                        &compiled.matcher,
-                        compiled.taxonomy.version(),
-                    )
-                });
-                entries.push(Entry { worklog, analysis });
-            }
-            if !full {
-                break;
-            }
-        }
+        let mut entries: Vec<Entry> = all_worklogs(&self.services.domain, filter, usize::MAX)
+            .await?
+            .into_iter()
+            .map(|worklog| Entry {
+                analysis: analysis_or_local(&worklog, &compiled),
+                worklog,
+            })
+            .collect();
         // Oldest first reads naturally in a report.
         entries.sort_by_key(|e| (e.worklog.date, e.worklog.id));
         Ok(entries)

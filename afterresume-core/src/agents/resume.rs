@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{AgentServices, LocalWorklogAgent, WorklogAnalysis};
+use super::{AgentServices, WorklogAnalysis, all_worklogs, analysis_or_local};
 use crate::domain::{NewResume, SkillCategory, UserId, WorkLog, WorkLogFilter, WorkLogId};
 use crate::{Error, Result};
 
@@ -130,34 +130,20 @@ impl<'a> ResumeAgent<'a> {
     /// result of its highest-impact worklogs as highlights.
     async fn work_entries(&self, user_id: UserId) -> Result<Vec<Value>> {
         let compiled = self.services.taxonomy.current();
-        let mut filter = WorkLogFilter {
+        let filter = WorkLogFilter {
             user_id: Some(user_id),
             limit: 1000,
             ..Default::default()
         };
         let mut by_project: BTreeMap<String, Vec<Analyzed>> = BTreeMap::new();
-        let mut seen = 0;
-        loop {
-            let page = self.services.domain.list_worklogs(&filter).await?;
-            let full = page.len() == filter.effective_limit();
-            if let Some(last) = page.last() {
-                filter.after = Some((last.date, last.id));
-            }
-            for w in page {
-                seen += 1;
-                let analysis = WorklogAnalysis::from_stored(&w).unwrap_or_else(|| {
-                    LocalWorklogAgent.analyze(&w, &compiled.matcher, compiled.taxonomy.version())
-                });
-                let project = w
-                    .tags
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "Other work".to_owned());
-                by_project.entry(project).or_default().push((w, analysis));
-            }
-            if !full || seen >= MAX_WORKLOGS {
-                break;
-            }
+        for w in all_worklogs(&self.services.domain, filter, MAX_WORKLOGS).await? {
+            let analysis = analysis_or_local(&w, &compiled);
+            let project = w
+                .tags
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "Other work".to_owned());
+            by_project.entry(project).or_default().push((w, analysis));
         }
         let mut projects: Vec<(String, Vec<Analyzed>, f64)> = by_project
             .into_iter()

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentServices, LocalWorklogAgent, SkillResolver, WorklogAnalysis, record_evidence,
-    store_analysis,
+    AgentServices, SkillResolver, WorklogAnalysis, all_worklogs, analysis_or_local,
+    record_evidence, store_analysis,
 };
 use crate::Result;
 use crate::domain::{Skill, SkillCategory, SkillId, UserId, WorkLogFilter, WorkLogId};
@@ -85,41 +85,27 @@ impl<'a> SkillAgent<'a> {
         let domain = &self.services.domain;
         let mut resolver = SkillResolver::default();
         let (mut scanned, mut analyzed) = (0, 0);
-        let mut filter = WorkLogFilter {
+        let filter = WorkLogFilter {
             user_id: Some(user_id),
             date_from: Some(start),
             date_to: Some(end),
             limit: 500,
             ..Default::default()
         };
-        loop {
-            let page = domain.list_worklogs(&filter).await?;
-            for worklog in &page {
-                scanned += 1;
-                match WorklogAnalysis::from_stored(worklog) {
-                    Some(analysis) if analysis.skills.iter().all(|s| s.skill_id.is_some()) => {
-                        record_evidence(self.services, worklog, &analysis, now).await?;
-                    }
-                    stored => {
-                        let analysis = stored.unwrap_or_else(|| {
-                            analyzed += 1;
-                            let compiled = self.services.taxonomy.current();
-                            LocalWorklogAgent.analyze(
-                                worklog,
-                                &compiled.matcher,
-                                compiled.taxonomy.version(),
-                            )
-                        });
-                        store_analysis(self.services, &mut resolver, worklog, analysis, now)
-                            .await?;
-                    }
+        let compiled = self.services.taxonomy.current();
+        for worklog in &all_worklogs(domain, filter, usize::MAX).await? {
+            scanned += 1;
+            match WorklogAnalysis::from_stored(worklog) {
+                Some(analysis) if analysis.skills.iter().all(|s| s.skill_id.is_some()) => {
+                    record_evidence(self.services, worklog, &analysis, now).await?;
                 }
-            }
-            match page.last() {
-                Some(last) if page.len() == filter.effective_limit() => {
-                    filter.after = Some((last.date, last.id))
+                stored => {
+                    if stored.is_none() {
+                        analyzed += 1;
+                    }
+                    let analysis = analysis_or_local(worklog, &compiled);
+                    store_analysis(self.services, &mut resolver, worklog, analysis, now).await?;
                 }
-                _ => break,
             }
         }
         let evidence = domain
