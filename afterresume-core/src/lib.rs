@@ -23,6 +23,7 @@
 //! |---|---|
 //! | `conformance` | the shared conformance suites every backend runs (not API-stable) |
 
+pub mod accounts;
 pub mod agents;
 pub mod clock;
 #[cfg(feature = "conformance")]

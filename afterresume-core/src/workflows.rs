@@ -58,13 +58,20 @@ pub fn register_builtin_workflows(
             workflow_fn(move |ctx, payload| {
                 let services = Arc::clone(&a);
                 async move { analyze_worklog(&services, &ctx, &payload).await }
-            }),
+            })
+            .with_validation(|payload| Payload(payload).id("worklog_id").map(drop)),
         )
         .register(
             SKILLS_EXTRACT,
             workflow_fn(move |ctx, payload| {
                 let services = Arc::clone(&b);
                 async move { extract_skills(&services, &ctx, &payload).await }
+            })
+            .with_validation(|payload| {
+                let p = Payload(payload);
+                user_hint(&p)?;
+                p.flag("chain")?;
+                skills_window(&p, chrono::Utc::now().date_naive()).map(drop)
             }),
         )
         .register(
@@ -72,6 +79,11 @@ pub fn register_builtin_workflows(
             workflow_fn(move |ctx, payload| {
                 let services = Arc::clone(&c);
                 async move { generate_report(&services, &ctx, &payload).await }
+            })
+            .with_validation(|payload| {
+                let p = Payload(payload);
+                user_hint(&p)?;
+                report_period(&p).map(drop)
             }),
         )
         .register(
@@ -79,8 +91,61 @@ pub fn register_builtin_workflows(
             workflow_fn(move |ctx, payload| {
                 let services = Arc::clone(&d);
                 async move { refresh_resume(&services, &ctx, &payload).await }
-            }),
+            })
+            .with_validation(|payload| user_hint(&Payload(payload)).map(drop)),
         )
+}
+
+/// The payload's optional `user_id`, checked for shape.
+fn user_hint(payload: &Payload<'_>) -> Result<Option<UserId>> {
+    payload.opt_id("user_id")
+}
+
+/// `skills.extract`'s window: `end` (default today) and `start` or `window_days`.
+fn skills_window(
+    p: &Payload<'_>,
+    today: chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let end = p.opt_date("end")?.unwrap_or(today);
+    let start = match (p.opt_date("start")?, p.opt_u32_in("window_days", 1..=3650)?) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid_input(
+                "payload.window_days: give either window_days or start, not both",
+            ));
+        }
+        (Some(start), None) => start,
+        (None, days) => end - Days::new(u64::from(days.unwrap_or(DEFAULT_WINDOW_DAYS)) - 1),
+    };
+    if end < start {
+        return Err(Error::invalid_input(format!(
+            "payload.start: {start} is after end {end}"
+        )));
+    }
+    Ok((start, end))
+}
+
+/// `report.generate`'s kind (default `status`) and optional period.
+type ReportPeriod = (
+    ReportKind,
+    Option<chrono::NaiveDate>,
+    Option<chrono::NaiveDate>,
+);
+
+fn report_period(p: &Payload<'_>) -> Result<ReportPeriod> {
+    let kind: ReportKind = p
+        .opt_str("kind")?
+        .unwrap_or("status")
+        .parse()
+        .map_err(|e: Error| Error::invalid_input(format!("payload.kind: {}", e.message())))?;
+    let (start, end) = (p.opt_date("start")?, p.opt_date("end")?);
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        return Err(Error::invalid_input(format!(
+            "payload.start: {start} is after end {end}"
+        )));
+    }
+    Ok((kind, start, end))
 }
 
 /// The payload's `user_id`, else the job's; a payload naming another user than the
@@ -197,22 +262,7 @@ async fn extract_skills(
 ) -> Result<Value> {
     let p = Payload(payload);
     let user_id = user_of(ctx, &p)?;
-    let today = ctx.now().date_naive();
-    let end = p.opt_date("end")?.unwrap_or(today);
-    let start = match (p.opt_date("start")?, p.opt_u32_in("window_days", 1..=3650)?) {
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid_input(
-                "payload.window_days: give either window_days or start, not both",
-            ));
-        }
-        (Some(start), None) => start,
-        (None, days) => end - Days::new(u64::from(days.unwrap_or(DEFAULT_WINDOW_DAYS)) - 1),
-    };
-    if end < start {
-        return Err(Error::invalid_input(format!(
-            "payload.start: {start} is after end {end}"
-        )));
-    }
+    let (start, end) = skills_window(&p, ctx.now().date_naive())?;
     let chain = p.flag("chain")?;
     services
         .domain
@@ -248,16 +298,12 @@ async fn generate_report(
 ) -> Result<Value> {
     let p = Payload(payload);
     let user_id = user_of(ctx, &p)?;
-    let kind: ReportKind = p
-        .opt_str("kind")?
-        .unwrap_or("status")
-        .parse()
-        .map_err(|e: Error| Error::invalid_input(format!("payload.kind: {}", e.message())))?;
+    let (kind, start, end) = report_period(&p)?;
     let request = ReportRequest {
         user_id,
         kind,
-        start: p.opt_date("start")?,
-        end: p.opt_date("end")?,
+        start,
+        end,
         today: ctx.now().date_naive(),
     };
     services

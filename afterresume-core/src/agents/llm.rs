@@ -36,7 +36,7 @@ use crate::{Error, Result};
 pub const PROMPT_TEMPLATE_ID: &str = "worklog.skills";
 /// Version of the prompt template; bump it when the prompt or schema changes (it
 /// is part of the cache key).
-pub const PROMPT_TEMPLATE_VERSION: u32 = 2;
+pub const PROMPT_TEMPLATE_VERSION: u32 = 3;
 
 const SYSTEM_PROMPT: &str = "You extract technical skills from an engineer's work-log entry. \
 Answer with one JSON object only, no prose. For every technology, tool, language, platform or \
@@ -53,8 +53,13 @@ Example answer: {\"skills\": [{\"name\": \"Jest\", \"quote\": \"Jest\"}, \
 pub struct LlmAgentOptions {
     /// Re-asks after an invalid answer (the issue's contract: at most 2).
     pub max_reasks: u32,
-    /// Token budget of the first ask (doubled after a truncated answer).
+    /// Token budget of the first ask. After a truncated answer it doubles once,
+    /// up to [`LlmAgentOptions::max_tokens_cap`].
     pub max_tokens: u32,
+    /// Largest token budget a re-ask may use. A bounded answer schema fits well
+    /// inside it; a model that still runs out is looping, and a bigger budget
+    /// would only make it loop longer.
+    pub max_tokens_cap: u32,
     /// Sampling temperature.
     pub temperature: f32,
     /// After the last failed re-ask, use the built-in agent instead of failing.
@@ -66,6 +71,7 @@ impl Default for LlmAgentOptions {
         LlmAgentOptions {
             max_reasks: 2,
             max_tokens: 512,
+            max_tokens_cap: 1024,
             temperature: 0.0,
             fallback_to_local: false,
         }
@@ -318,11 +324,11 @@ impl LlmWorklogAgent {
                     )
                     .await?;
                     if response.truncated() {
+                        let budget = request.max_tokens.unwrap_or(self.options.max_tokens);
                         request.max_tokens = Some(
-                            request
-                                .max_tokens
-                                .unwrap_or(self.options.max_tokens)
-                                .saturating_mul(2),
+                            budget
+                                .saturating_mul(2)
+                                .min(self.options.max_tokens_cap.max(budget)),
                         );
                     }
                     request.prompt = format!(
@@ -346,6 +352,12 @@ impl LlmWorklogAgent {
     ) -> Result<Validated> {
         let answer: ModelAnswer = serde_json::from_value(raw.clone())
             .map_err(|e| Error::invalid_input(format!("answer does not match the schema: {e}")))?;
+        if answer.skills.len() > MAX_SKILLS_PER_ANSWER {
+            return Err(Error::invalid_input(format!(
+                "the answer lists {} skills; list at most {MAX_SKILLS_PER_ANSWER}, each once",
+                answer.skills.len()
+            )));
+        }
         let content = &worklog.content;
         let offsets = CharOffsets::new(content);
         let mut missing = Vec::new();
@@ -435,21 +447,32 @@ fn record_usage(total: &mut LlmUsageTotal, usage: TokenUsage, latency_ms: u64) {
     total.latency_ms += latency_ms;
 }
 
+/// The most skills one answer may list.
+const MAX_SKILLS_PER_ANSWER: usize = 16;
+
 /// The JSON the model must answer with.
+///
+/// Every array and string is bounded: with grammar-constrained decoding an
+/// unbounded schema lets a small model repeat array items until the token budget
+/// runs out, and each truncated answer costs a full re-ask.
 fn answer_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
             "skills": {
                 "type": "array",
+                "maxItems": MAX_SKILLS_PER_ANSWER,
                 "items": {
                     "type": "object",
-                    "properties": {"name": {"type": "string"}, "quote": {"type": "string"}},
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": 60},
+                        "quote": {"type": "string", "minLength": 1, "maxLength": 120}
+                    },
                     "required": ["name", "quote"],
                     "additionalProperties": false
                 }
             },
-            "summary": {"type": "string"},
+            "summary": {"type": "string", "maxLength": 300},
             "category": {"type": "string", "enum": ["feature", "bugfix", "infra", "review", "incident", "docs", "meeting", "testing", "refactor", "research", "mentoring", "other"]}
         },
         "required": ["skills"],

@@ -190,6 +190,7 @@ impl Engine {
         if !payload.is_object() {
             return Err(Error::invalid_input("payload: must be a JSON object"));
         }
+        registration.workflow.validate(&payload)?;
         if let Some(key) = &opts.idempotency_key
             && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN)
         {

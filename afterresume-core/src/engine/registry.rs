@@ -22,6 +22,42 @@ use crate::{Error, Result};
 pub trait Workflow: Send + Sync + 'static {
     /// Runs one attempt of a job.
     async fn run(&self, ctx: ExecutionContext, payload: Value) -> Result<Value>;
+
+    /// Checks a payload when the job is enqueued, before anything is stored, so a
+    /// malformed request is refused at once instead of becoming a failed job. The
+    /// default accepts every JSON object; `run` must still cope with whatever it
+    /// gets (payloads stored by older versions, for one).
+    fn validate(&self, payload: &Value) -> Result<()> {
+        let _ = payload;
+        Ok(())
+    }
+}
+
+/// A workflow with an enqueue-time payload check; see [`WorkflowFn::with_validation`].
+pub struct ValidatedWorkflow<W, V> {
+    workflow: W,
+    validator: V,
+}
+
+impl<W, V> fmt::Debug for ValidatedWorkflow<W, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ValidatedWorkflow")
+    }
+}
+
+#[async_trait]
+impl<W, V> Workflow for ValidatedWorkflow<W, V>
+where
+    W: Workflow,
+    V: Fn(&Value) -> Result<()> + Send + Sync + 'static,
+{
+    async fn run(&self, ctx: ExecutionContext, payload: Value) -> Result<Value> {
+        self.workflow.run(ctx, payload).await
+    }
+
+    fn validate(&self, payload: &Value) -> Result<()> {
+        (self.validator)(payload)
+    }
 }
 
 /// A workflow made from an async closure; see [`workflow_fn`].
@@ -30,6 +66,19 @@ pub struct WorkflowFn<F>(F);
 impl<F> fmt::Debug for WorkflowFn<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WorkflowFn")
+    }
+}
+
+impl<F> WorkflowFn<F> {
+    /// Adds a payload check that runs at enqueue (see [`Workflow::validate`]).
+    pub fn with_validation<V>(self, validator: V) -> ValidatedWorkflow<Self, V>
+    where
+        V: Fn(&Value) -> Result<()> + Send + Sync + 'static,
+    {
+        ValidatedWorkflow {
+            workflow: self,
+            validator,
+        }
     }
 }
 

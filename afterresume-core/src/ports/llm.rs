@@ -102,4 +102,11 @@ pub trait LlmProvider: Send + Sync + Debug + 'static {
 
     /// One completion.
     async fn complete(&self, request: &LlmRequest) -> Result<LlmResponse>;
+
+    /// Whether the provider can take calls now (readiness probes). The default
+    /// says yes: in-process providers are ready when they exist. A remote provider
+    /// asks its server something cheap and reports why it cannot.
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
