@@ -1,13 +1,29 @@
 //! # AfterResume HTTP host
 //!
-//! The reference axum host. [`router`] builds the routes over an [`AppState`];
-//! [`Settings`] reads which backends to use from the environment and [`System`]
-//! opens them: with no configuration, the embedded default (SQLite file, queue in the
-//! same file, in-process workers, local artifact folder) that `afterresume serve` runs.
-//! This host adds no business rule: everything it does, the core does.
+//! The reference axum host. [`router`] serves the public API (`/api/*`), the
+//! staff dashboard (`/system/*`), `/metrics` and the OpenAPI document over an
+//! [`AppState`]. [`Settings`] reads which backends to use from the environment and
+//! [`System`] opens them: with no configuration, the embedded default (SQLite file,
+//! queue in the same file, in-process workers, local artifact folder) that
+//! `afterresume serve` runs. [`HostSettings`] holds the host's own settings
+//! (`SECRET_KEY`, `DEBUG`, `ALLOWED_HOSTS`, ...).
+//!
+//! This host adds no business rule: validation, permissions on jobs' payloads,
+//! passwords and tokens all live in the core; the host maps HTTP onto them.
 
+mod api;
+mod auth;
+mod config;
+mod dashboard;
+mod error;
+mod metrics;
 mod routes;
+mod state;
 mod system;
 
-pub use routes::{AppState, router};
+pub use auth::{CSRF_HEADER, SESSION_COOKIE};
+pub use config::HostSettings;
+pub use error::ApiError;
+pub use routes::{openapi, router};
+pub use state::AppState;
 pub use system::{DataDir, DatabaseSetting, Settings, System};

@@ -1,45 +1,141 @@
-//! Routes. The full `/api` and `/system` surface arrives with its own issue; this is
-//! the health check every deployment needs first.
+//! The route table. Every documented route is registered through utoipa-axum, so
+//! the OpenAPI document at `/api/openapi.json` is generated from the same table
+//! that serves requests and cannot drift from it.
 
-use afterresume_core::Engine;
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use serde_json::json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{Info, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// What handlers share.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The engine.
-    pub engine: Engine,
+use crate::api::{account, health, jobs, reports, skills, worklogs};
+use crate::dashboard;
+use crate::error::ApiError;
+use crate::metrics;
+use crate::state::AppState;
+
+/// The documented routes and their OpenAPI description.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(account::issue_token))
+        .routes(routes!(account::list_tokens))
+        .routes(routes!(account::revoke_token))
+        .routes(routes!(account::login))
+        .routes(routes!(account::logout))
+        .routes(routes!(account::me))
+        .routes(routes!(worklogs::list, worklogs::create))
+        .routes(routes!(
+            worklogs::detail,
+            worklogs::patch,
+            worklogs::replace,
+            worklogs::delete
+        ))
+        .routes(routes!(worklogs::analyze))
+        .routes(routes!(skills::list))
+        .routes(routes!(skills::evidence))
+        .routes(routes!(skills::recompute))
+        .routes(routes!(reports::list))
+        .routes(routes!(reports::detail))
+        .routes(routes!(reports::generate))
+        .routes(routes!(reports::resume))
+        .routes(routes!(reports::refresh))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::detail))
+        .routes(routes!(jobs::events))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(dashboard::overview))
+        .routes(routes!(dashboard::jobs))
+        .routes(routes!(dashboard::job))
+        .routes(routes!(dashboard::job_events))
+        .routes(routes!(dashboard::schedules))
+        .routes(routes!(dashboard::health))
 }
 
-/// The host's routes.
+/// The OpenAPI 3 document of the host.
+pub fn openapi() -> OpenApi {
+    let (_, mut api) = documented().split_for_parts();
+    let mut info = Info::new("AfterResume API", env!("CARGO_PKG_VERSION"));
+    info.description = Some(
+        "Work logs in; evidenced skills, reports and a resume out. Authenticate with \
+         `Authorization: Token <token>` (from POST /api/auth/token/) or a login session."
+            .to_owned(),
+    );
+    api.info = info;
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "token",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "`Token <token>` or `Bearer <token>`",
+        ))),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::SESSION_COOKIE,
+            "Session cookie from POST /api/auth/login/; unsafe methods also need X-CSRFToken",
+        ))),
+    );
+    api
+}
+
+/// The host's routes over a state.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/healthz/", get(healthz))
-        .route("/api/readyz/", get(readyz))
+    let (routes, _) = documented().split_for_parts();
+    let document = Arc::new(openapi());
+    let max_body = state.settings.max_body_bytes;
+    routes
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .route("/metrics", get(metrics::metrics))
+        .fallback(|| async { ApiError::not_found("page") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed on this path",
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), allowed_host))
         .with_state(state)
 }
 
-/// Liveness: the process answers.
-async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
-}
-
-/// Readiness: the job store and queue answer.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let store = state.engine.store().job_counts().await.map(|_| ());
-    let queue = state.engine.queue().depth().await.map(|_| ());
-    let check = |r: &afterresume_core::Result<()>| if r.is_ok() { "ok" } else { "unavailable" };
-    let body = json!({ "status": if store.is_ok() && queue.is_ok() { "ok" } else { "unavailable" },
-                       "checks": { "job_store": check(&store), "queue": check(&queue) } });
-    let code = if store.is_ok() && queue.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (code, Json(body))
+/// Refuses requests whose `Host` is not in `ALLOWED_HOSTS` (DNS rebinding, host
+/// header poisoning), as Django does.
+async fn allowed_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    match host {
+        Some(host) if state.settings.host_allowed(host) => next.run(request).await,
+        // HTTP/1.0 clients and in-process callers may send no Host at all.
+        None => next.run(request).await,
+        Some(host) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "disallowed_host",
+            format!("Host '{host}' is not in ALLOWED_HOSTS"),
+        )
+        .into_response(),
+    }
 }

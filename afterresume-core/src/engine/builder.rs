@@ -187,6 +187,7 @@ impl EngineBuilder {
                 registry,
                 config: self.config,
                 running: Default::default(),
+                metrics: Default::default(),
             }),
         })
     }

@@ -10,6 +10,7 @@ mod context;
 mod events;
 mod jobs;
 mod maintenance;
+mod metrics;
 mod registry;
 mod retry;
 mod scheduler;
@@ -18,6 +19,7 @@ mod worker;
 pub use builder::{EngineBuilder, EngineConfig};
 pub use context::ExecutionContext;
 pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN, queued_event};
+pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;
@@ -52,6 +54,8 @@ struct Inner {
     /// Cancellation tokens of the jobs this process runs now, so a local cancel
     /// reaches its workflow at once instead of at the next heartbeat.
     running: Mutex<HashMap<JobId, CancellationToken>>,
+    /// Attempt counters and durations of this process.
+    metrics: metrics::EngineMetrics,
 }
 
 impl Engine {
@@ -105,6 +109,16 @@ impl Engine {
     /// Registered job types, sorted.
     pub fn job_types(&self) -> Vec<String> {
         self.inner.registry.job_types()
+    }
+
+    /// Attempts finished by this process's workers and their run times.
+    pub fn metrics(&self) -> EngineMetricsSnapshot {
+        self.inner.metrics.snapshot()
+    }
+
+    /// How many jobs this process's workers are running now.
+    pub fn running_jobs(&self) -> usize {
+        self.running().len()
     }
 
     pub(crate) fn recorder(&self) -> &EventRecorder {

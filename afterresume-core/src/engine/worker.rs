@@ -414,8 +414,19 @@ impl Runner {
             JobOutcome::Released => Some(now),
             _ => None,
         };
+        let outcome_name = match &outcome {
+            JobOutcome::Succeeded { .. } => "success",
+            JobOutcome::Failed { .. } => "failed",
+            JobOutcome::Retry { .. } => "retry",
+            JobOutcome::Cancelled { .. } => "cancelled",
+            JobOutcome::Released => "released",
+        };
         match engine.store().finish_job(lease, outcome, now).await {
             Ok(_) => {
+                engine
+                    .inner
+                    .metrics
+                    .record(&job.job_type, outcome_name, elapsed);
                 engine
                     .recorder()
                     .lifecycle(

@@ -1,0 +1,212 @@
+//! `/api/auth/`: tokens (issue, list, revoke), sessions (login, logout), and `me/`.
+
+use afterresume_core::ErrorKind;
+use afterresume_core::domain::{ApiToken, User};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{Page, PathId};
+use crate::auth::{
+    CSRF_COOKIE, Caller, Credential, SESSION_COOKIE, SESSION_MAX_AGE, SESSION_TOKEN_NAME,
+    client_ip, csrf_token, login_keys,
+};
+use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::state::AppState;
+
+/// Username and password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Credentials {
+    username: String,
+    password: String,
+    /// Label of the token (`POST /api/auth/token/` only); default `api`.
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Checks a username and password under the login rate limit.
+async fn check_credentials(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    credentials: &Credentials,
+) -> ApiResult<User> {
+    let keys = login_keys(&credentials.username, ip);
+    if let Some(wait) = state.limiter.blocked_for(&keys) {
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed logins; try again in {wait} s"),
+        );
+        err.retry_after = Some(wait);
+        return Err(err);
+    }
+    match state
+        .accounts
+        .authenticate(&credentials.username, &credentials.password)
+        .await
+    {
+        Ok(user) => {
+            state.limiter.record_success(&keys[0]);
+            Ok(user)
+        }
+        Err(e) if e.is(ErrorKind::Unauthenticated) => {
+            state.limiter.record_failure(&keys);
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[utoipa::path(post, path = "/api/auth/token/", tag = "auth",
+    request_body = Credentials,
+    responses((status = 200, description = "`{token}`: shown once, stored only as a digest"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
+pub(crate) async fn issue_token(
+    State(state): State<AppState>,
+    request: Request,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ip = client_ip(request.extensions());
+    let JsonBody(credentials) = JsonBody::<Credentials>::from_request(request, &state).await?;
+    let user = check_credentials(&state, ip, &credentials).await?;
+    let name = credentials.name.as_deref().unwrap_or("api");
+    if name == SESSION_TOKEN_NAME {
+        return Err(ApiError::field(
+            "name",
+            "'session' is reserved for login sessions",
+        ));
+    }
+    let issued = state
+        .accounts
+        .issue_token(user.id, name, state.engine.now())
+        .await?;
+    Ok(Json(json!({
+        "token": issued.secret,
+        "id": issued.token.id,
+        "name": issued.token.name,
+        "user": user,
+    })))
+}
+
+#[utoipa::path(get, path = "/api/auth/tokens/", tag = "auth",
+    responses((status = 200, description = "`{results, next}`: the caller's tokens (never their secrets)")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Page<ApiToken>>> {
+    let results = state.domain.list_tokens(caller.user.id).await?;
+    Ok(Json(Page {
+        results,
+        next: None,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/auth/tokens/{id}/", tag = "auth",
+    params(("id" = i64, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked; it never authenticates again"), (status = 404, description = "Not found or not yours")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId<i64>,
+) -> ApiResult<StatusCode> {
+    let owned = state
+        .domain
+        .list_tokens(caller.user.id)
+        .await?
+        .iter()
+        .any(|t| t.id == id);
+    if !owned {
+        return Err(ApiError::not_found(&format!("token {id}")));
+    }
+    state
+        .domain
+        .revoke_token(caller.user.id, id, state.engine.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    http_only: bool,
+    max_age: u64,
+) -> HeaderValue {
+    let mut cookie = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age}");
+    if http_only {
+        cookie.push_str("; HttpOnly");
+    }
+    if state.settings.secure_cookies {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).expect("cookie values are hex and ASCII")
+}
+
+#[utoipa::path(post, path = "/api/auth/login/", tag = "auth",
+    request_body = Credentials,
+    responses((status = 200, description = "`{user, csrf_token}`; sets the HttpOnly session cookie. Send `X-CSRFToken: <csrf_token>` on unsafe requests"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
+pub(crate) async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let ip = client_ip(request.extensions());
+    let JsonBody(credentials) = JsonBody::<Credentials>::from_request(request, &state).await?;
+    let user = check_credentials(&state, ip, &credentials).await?;
+    let issued = state
+        .accounts
+        .issue_token(user.id, SESSION_TOKEN_NAME, state.engine.now())
+        .await?;
+    let csrf = csrf_token(&state.settings.secret_key, &issued.secret);
+    let max_age = SESSION_MAX_AGE.as_secs();
+    let mut response = Json(json!({"user": user, "csrf_token": csrf})).into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, &issued.secret, true, max_age),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, CSRF_COOKIE, &csrf, false, max_age),
+    );
+    Ok(response)
+}
+
+#[utoipa::path(post, path = "/api/auth/logout/", tag = "auth",
+    responses((status = 204, description = "The session is revoked and its cookies cleared")),
+    security(("session" = [])))]
+pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    if let Credential::Session(secret) = &caller.credential {
+        state
+            .accounts
+            .revoke_secret(secret, state.engine.now())
+            .await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, "", true, 0),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, CSRF_COOKIE, "", false, 0),
+    );
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/api/auth/me/", tag = "auth",
+    responses((status = 200, description = "The authenticated user")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn me(caller: Caller) -> Json<User> {
+    Json(caller.user)
+}

@@ -1,0 +1,115 @@
+//! `/api/skills/`: the caller's evidenced skills, the evidence behind one, and
+//! `recompute/` (202).
+
+use afterresume_core::domain::{SkillEvidence, UserSkill};
+use afterresume_core::workflows::SKILLS_EXTRACT;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{Json, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::{Page, Params, PathId, enqueue};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, OptionalJsonBody};
+use crate::state::AppState;
+
+fn skill_json(s: &UserSkill) -> Value {
+    json!({
+        "id": s.skill.id,
+        "name": s.skill.name,
+        "slug": s.skill.slug,
+        "category": s.skill.category,
+        "aliases": s.skill.aliases,
+        "evidence_count": s.evidence_count,
+        "first_seen": s.first_seen,
+        "last_seen": s.last_seen,
+    })
+}
+
+#[utoipa::path(get, path = "/api/skills/", tag = "skills",
+    params(("user_id" = Option<i64>, Query, description = "Staff only: another user's skills")),
+    responses((status = 200, description = "`{results, next}`: skills with evidence_count, first_seen, last_seen; most evidenced first")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Page<Value>>> {
+    let user = caller.acting_for(params.id("user_id")?)?;
+    let mut skills = state.domain.list_user_skills(user).await?;
+    skills.sort_by(|a, b| {
+        b.evidence_count
+            .cmp(&a.evidence_count)
+            .then_with(|| a.skill.name.cmp(&b.skill.name))
+    });
+    Ok(Json(Page {
+        results: skills.iter().map(skill_json).collect(),
+        next: None,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/skills/{id}/evidence/", tag = "skills",
+    params(("id" = i64, Path, description = "Skill id"),
+           ("user_id" = Option<i64>, Query, description = "Staff only: another user's evidence")),
+    responses((status = 200, description = "`{results, next}`: the worklog excerpts that prove the skill"), (status = 404, description = "No such skill")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId<i64>,
+    params: Params,
+) -> ApiResult<Json<Page<SkillEvidence>>> {
+    let user = caller.acting_for(params.id("user_id")?)?;
+    state
+        .domain
+        .get_skill(id)
+        .await
+        .map_err(|_| ApiError::not_found(&format!("skill {id}")))?;
+    let results = state.domain.list_evidence(user, id).await?;
+    Ok(Json(Page {
+        results,
+        next: None,
+    }))
+}
+
+/// Options of a recompute; all optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecomputeInput {
+    /// Days back from `end` (1 to 3650; default 365).
+    #[serde(default)]
+    window_days: Option<u32>,
+    /// Window start, `YYYY-MM-DD` (instead of `window_days`).
+    #[serde(default)]
+    start: Option<String>,
+    /// Window end, `YYYY-MM-DD` (default today).
+    #[serde(default)]
+    end: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/skills/recompute/", tag = "skills",
+    request_body(content = Option<RecomputeInput>, description = "Optional window"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the same job")),
+    responses((status = 202, description = "`{job_id, status, message}`")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn recompute(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    OptionalJsonBody(input): OptionalJsonBody<RecomputeInput>,
+) -> ApiResult<Response> {
+    let mut payload = json!({});
+    if let Some(days) = input.window_days {
+        payload["window_days"] = json!(days);
+    }
+    if let Some(start) = input.start {
+        payload["start"] = json!(start);
+    }
+    if let Some(end) = input.end {
+        payload["end"] = json!(end);
+    }
+    let user = caller.user.id;
+    enqueue(&state, &caller, user, &headers, SKILLS_EXTRACT, payload).await
+}

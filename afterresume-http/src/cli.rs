@@ -1,0 +1,494 @@
+//! Subcommands of the `afterresume` binary.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use afterresume_core::accounts::{Accounts, NewAccount};
+use afterresume_core::domain::{JobId, JobStatus, NewWorkLog, UserId};
+use afterresume_core::ports::JobFilter;
+use afterresume_core::{
+    Engine, EngineConfig, EnqueueOptions, Error, ErrorKind, Result, WorkerOptions,
+};
+use afterresume_http::{AppState, HostSettings, Settings, System, router};
+use chrono::{Datelike, Days, Weekday};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+/// AfterResume: work logs in, evidenced skills, reports and a resume out.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTP with in-process workers and scheduler.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        bind: SocketAddr,
+        /// In-process workers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Serve HTTP only; run workers elsewhere (`afterresume worker`).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run workers and the scheduler only (scale-out).
+    Worker {
+        /// Concurrent workers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Create a user.
+    CreateUser(UserArgs),
+    /// Create a staff user, from flags or ADMIN_USERNAME / ADMIN_EMAIL / ADMIN_PASSWORD.
+    CreateAdmin(AdminArgs),
+    /// Create the user `demo` with three weeks of analyzed worklogs, skills,
+    /// reports and a resume.
+    SeedDemo {
+        /// The demo user's password.
+        #[arg(long, env = "DEMO_PASSWORD", default_value = "demo-password")]
+        password: String,
+    },
+    /// Enqueue a job (operators).
+    Enqueue {
+        /// Job type, e.g. `skills.extract`.
+        job_type: String,
+        /// JSON object payload.
+        #[arg(default_value = "{}")]
+        payload: String,
+        /// Owner: a user id or username.
+        #[arg(long)]
+        user: Option<String>,
+        /// Idempotency key.
+        #[arg(long)]
+        key: Option<String>,
+        /// Run the job in this process and wait up to this many seconds.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// Inspect or cancel jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Args)]
+struct UserArgs {
+    /// Login name.
+    #[arg(long)]
+    username: String,
+    /// Email address.
+    #[arg(long, default_value = "")]
+    email: String,
+    /// Password (at least 8 characters).
+    #[arg(long)]
+    password: String,
+    /// Display name.
+    #[arg(long, default_value = "")]
+    full_name: String,
+    /// Staff: sees every user's data and the dashboard.
+    #[arg(long)]
+    staff: bool,
+}
+
+#[derive(Debug, Args)]
+struct AdminArgs {
+    /// Login name.
+    #[arg(long, env = "ADMIN_USERNAME")]
+    username: String,
+    /// Email address.
+    #[arg(long, env = "ADMIN_EMAIL", default_value = "")]
+    email: String,
+    /// Password (at least 8 characters).
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    password: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Newest jobs first.
+    List {
+        /// Only this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this type.
+        #[arg(long = "type")]
+        job_type: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One job and its event timeline, as JSON.
+    Show {
+        /// Job id.
+        id: JobId,
+    },
+    /// Cancel a queued or running job.
+    Cancel {
+        /// Job id.
+        id: JobId,
+    },
+}
+
+/// Runs a command.
+pub(crate) async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::from_env()?;
+    let system = System::open(&settings).await?;
+    let engine = system.engine_builder(EngineConfig::default()).build()?;
+    let accounts = Accounts::new(std::sync::Arc::clone(&system.domain));
+    let now = engine.now();
+    match cli.command {
+        Command::Migrate => {
+            println!("schema up to date; {}", settings.describe());
+            Ok(())
+        }
+        Command::Worker { workers } => {
+            let running = engine.start(WorkerOptions::workers(workers));
+            tracing::info!(workers, backends = %settings.describe(), "workers running");
+            shutdown_signal().await;
+            running.shutdown(Duration::from_secs(10)).await;
+            Ok(())
+        }
+        Command::Serve {
+            bind,
+            workers,
+            no_workers,
+        } => {
+            let host = HostSettings::from_env(settings.data_dir.path())?;
+            serve(
+                engine,
+                &system,
+                host,
+                bind,
+                if no_workers { 0 } else { workers },
+                &settings,
+            )
+            .await
+        }
+        Command::CreateUser(args) => {
+            let user = accounts
+                .create_user(
+                    NewAccount {
+                        username: args.username,
+                        email: args.email,
+                        full_name: args.full_name,
+                        password: args.password,
+                        is_staff: args.staff,
+                    },
+                    now,
+                )
+                .await?;
+            println!(
+                "created user {} (id {}, staff: {})",
+                user.username, user.id, user.is_staff
+            );
+            Ok(())
+        }
+        Command::CreateAdmin(args) => {
+            let user = accounts
+                .create_user(
+                    NewAccount {
+                        username: args.username,
+                        email: args.email,
+                        full_name: String::new(),
+                        password: args.password,
+                        is_staff: true,
+                    },
+                    now,
+                )
+                .await?;
+            println!("created admin {} (id {})", user.username, user.id);
+            Ok(())
+        }
+        Command::SeedDemo { password } => seed_demo(&engine, &system, &accounts, password).await,
+        Command::Enqueue {
+            job_type,
+            payload,
+            user,
+            key,
+            wait,
+        } => {
+            let payload: Value = serde_json::from_str(&payload)
+                .map_err(|e| Error::invalid_input(format!("payload: not valid JSON: {e}")))?;
+            let user_id = match user {
+                Some(u) => Some(resolve_user(&system, &u).await?),
+                None => None,
+            };
+            let options = EnqueueOptions {
+                user_id,
+                idempotency_key: key,
+                ..Default::default()
+            };
+            let job = engine.enqueue(&job_type, payload, options).await?;
+            let job = match wait {
+                Some(seconds) => {
+                    let running = engine.start(WorkerOptions::workers(1));
+                    let done = engine.wait_for(job.id, Duration::from_secs(seconds)).await;
+                    running.shutdown(Duration::from_secs(5)).await;
+                    done?
+                }
+                None => job,
+            };
+            println!("{}", serde_json::to_string_pretty(&job).unwrap_or_default());
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::List {
+            status,
+            job_type,
+            limit,
+        }) => {
+            let filter = JobFilter {
+                status: status.map(|s| s.parse::<JobStatus>()).transpose()?,
+                job_type,
+                limit,
+                ..Default::default()
+            };
+            for job in engine.list_jobs(&filter).await? {
+                println!(
+                    "{}  {:<9}  {:<18}  user {:<6}  {}",
+                    job.id,
+                    job.status,
+                    job.job_type,
+                    job.user_id.map_or("-".to_owned(), |u| u.to_string()),
+                    job.created_at.format("%Y-%m-%d %H:%M:%S")
+                );
+            }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Show { id }) => {
+            let job = engine.get_job(id).await?;
+            let events = engine.job_events(id, &Default::default()).await?;
+            let shown = json!({"job": job, "events": events});
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&shown).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Cancel { id }) => {
+            let job = engine.cancel(id).await?;
+            println!(
+                "{} {} (cancel requested: {})",
+                job.id, job.status, job.cancel_requested
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    engine: Engine,
+    system: &System,
+    host: HostSettings,
+    bind: SocketAddr,
+    workers: usize,
+    settings: &Settings,
+) -> Result<()> {
+    let running = (workers > 0).then(|| engine.start(WorkerOptions::workers(workers)));
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        Error::config_invalid(format!("--bind: cannot listen on {bind}")).with_source(e)
+    })?;
+    let bound = listener.local_addr().unwrap_or(bind);
+    tracing::info!(%bound, workers, backends = %settings.describe(), "serving");
+    let app = router(AppState::from_system(engine, system, host).with_local_workers(workers));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| Error::backend("http server failed").with_source(e))?;
+    if let Some(running) = running {
+        running.shutdown(Duration::from_secs(10)).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn resolve_user(system: &System, user: &str) -> Result<UserId> {
+    match user.parse::<UserId>() {
+        Ok(id) => system.domain.get_user(id).await.map(|u| u.id),
+        Err(_) => system.domain.get_user_by_username(user).await.map(|u| u.id),
+    }
+}
+
+/// Three weeks of a backend engineer's work, weekdays only.
+const DEMO_WORKLOGS: &[(&str, &str)] = &[
+    (
+        "billing",
+        "Moved the billing service from MySQL to PostgreSQL 15; wrote the migration with zero downtime (BILL-101).",
+    ),
+    (
+        "billing",
+        "Reviewed three pull requests on the invoice exporter and paired on its Rust parser.",
+    ),
+    (
+        "platform",
+        "Wrote Terraform for the new RDS instance and the VPC peering to the k8s cluster.",
+    ),
+    (
+        "platform",
+        "Deployed the billing API to Kubernetes with Helm; reduced p99 latency from 800 to 120 ms.",
+    ),
+    (
+        "billing",
+        "Fixed a race condition in the payment retry worker (BILL-117); added property tests.",
+    ),
+    (
+        "platform",
+        "Moved CI from Jenkins to GitHub Actions; builds now take 6 minutes instead of 19.",
+    ),
+    (
+        "search",
+        "Prototyped the search API in Python with FastAPI and Elasticsearch.",
+    ),
+    (
+        "search",
+        "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
+    ),
+    (
+        "platform",
+        "Incident response: the Kafka consumer lagged after a broker restart; wrote the postmortem.",
+    ),
+    (
+        "search",
+        "Built the search page in React with TypeScript; wrote Playwright tests.",
+    ),
+    (
+        "billing",
+        "Mentored a new engineer on our Rust codebase and code review practices.",
+    ),
+    (
+        "platform",
+        "Set up Prometheus alerts and Grafana dashboards for the billing SLOs.",
+    ),
+    (
+        "search",
+        "Tuned PostgreSQL indexes for the search fallback; query time down 60%.",
+    ),
+    (
+        "billing",
+        "Documented the billing architecture and the on-call runbook.",
+    ),
+    (
+        "platform",
+        "Upgraded the cluster to Kubernetes 1.31 and rotated the Docker base images.",
+    ),
+];
+
+async fn seed_demo(
+    engine: &Engine,
+    system: &System,
+    accounts: &Accounts,
+    password: String,
+) -> Result<()> {
+    let now = engine.now();
+    let user = match system.domain.get_user_by_username("demo").await {
+        Ok(_) => {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                "the demo user exists already; nothing changed",
+            ));
+        }
+        Err(e) if e.is(ErrorKind::NotFound) => {
+            accounts
+                .create_user(
+                    NewAccount {
+                        username: "demo".into(),
+                        email: "demo@example.com".into(),
+                        full_name: "Dana Demo".into(),
+                        password,
+                        is_staff: false,
+                    },
+                    now,
+                )
+                .await?
+        }
+        Err(e) => return Err(e),
+    };
+    let mut day = now.date_naive();
+    let mut dates = Vec::new();
+    while dates.len() < DEMO_WORKLOGS.len() {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            dates.push(day);
+        }
+        day = day - Days::new(1);
+    }
+    dates.reverse();
+    let running = engine.start(WorkerOptions::workers(2));
+    let mut jobs = Vec::new();
+    for ((tag, content), date) in DEMO_WORKLOGS.iter().zip(dates) {
+        let mut new = NewWorkLog::new(user.id, date, *content);
+        new.tags = vec![(*tag).to_owned()];
+        let worklog = system.domain.create_worklog(new, now).await?;
+        let job = engine
+            .enqueue(
+                "worklog.analyze",
+                json!({"worklog_id": worklog.id}),
+                EnqueueOptions::default().with_user(user.id),
+            )
+            .await?;
+        jobs.push(job.id);
+    }
+    let wait = Duration::from_secs(120);
+    for id in jobs {
+        engine.wait_for(id, wait).await?;
+    }
+    for (job_type, payload) in [
+        ("skills.extract", json!({})),
+        ("report.generate", json!({"kind": "status"})),
+        ("report.generate", json!({"kind": "standup"})),
+        ("resume.refresh", json!({})),
+    ] {
+        let job = engine
+            .enqueue(
+                job_type,
+                payload,
+                EnqueueOptions::default().with_user(user.id),
+            )
+            .await?;
+        let done = engine.wait_for(job.id, wait).await?;
+        if done.status != JobStatus::Success {
+            running.shutdown(Duration::from_secs(5)).await;
+            return Err(Error::unexpected(format!(
+                "{job_type} ended {}: {}",
+                done.status,
+                done.error.unwrap_or_default()
+            )));
+        }
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    let skills = system.domain.list_user_skills(user.id).await?;
+    println!(
+        "seeded user demo (id {}): {} worklogs, {} skills, 2 reports, 1 resume",
+        user.id,
+        DEMO_WORKLOGS.len(),
+        skills.len()
+    );
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,218 @@
+//! The `afterresume` binary: the operator commands on one data directory, and the
+//! startup checks that refuse, naming the variable, a wrong value or a service
+//! that is down.
+
+use std::process::Command;
+
+fn afterresume(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let data = tempfile::tempdir().unwrap();
+    afterresume_in(data.path(), args, env)
+}
+
+fn afterresume_in(
+    data: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_afterresume"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("MINIO_ENDPOINT")
+        .env_remove("ADMIN_USERNAME")
+        .env_remove("ADMIN_PASSWORD")
+        .env_remove("SECRET_KEY")
+        .env("AFTERRESUME_DATA_DIR", data)
+        .env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn migrate_runs_on_the_embedded_default() {
+    let (ok, stdout, stderr) = afterresume(&["migrate"], &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("sqlite://"), "{stdout}");
+}
+
+#[test]
+fn migrate_runs_on_postgres_with_redis_and_s3() {
+    let pg = afterresume_backends::testing::required_env("AFTERRESUME_TEST_POSTGRES_URL");
+    let redis = afterresume_backends::testing::required_env("AFTERRESUME_TEST_REDIS_URL");
+    let s3 = afterresume_backends::testing::s3_options();
+    let schema = afterresume_backends::testing::unique_namespace();
+    let (ok, stdout, stderr) = afterresume(
+        &["migrate"],
+        &[
+            ("DATABASE_URL", &pg),
+            ("AFTERRESUME_POSTGRES_SCHEMA", &schema),
+            ("REDIS_URL", &redis),
+            ("MINIO_ENDPOINT", s3.endpoint.as_deref().unwrap()),
+            ("MINIO_ACCESS_KEY", &s3.access_key),
+            ("MINIO_SECRET_KEY", &s3.secret_key),
+            ("MINIO_BUCKET", &s3.bucket),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(&format!("postgres (schema {schema})")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("queue: redis"), "{stdout}");
+    assert!(stdout.contains("s3 bucket"), "{stdout}");
+}
+
+#[test]
+fn bad_or_unreachable_settings_name_the_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("DATABASE_URL", "mysql://db/app")], "DATABASE_URL"),
+        (
+            &[("DATABASE_URL", "postgres://u:hunter2@127.0.0.1:1/app")],
+            "DATABASE_URL",
+        ),
+        (&[("REDIS_URL", "redis://127.0.0.1:1/0")], "REDIS_URL"),
+        (&[("REDIS_URL", "127.0.0.1:6379")], "REDIS_URL"),
+        (&[("MINIO_ENDPOINT", "127.0.0.1:1")], "MINIO_ACCESS_KEY"),
+        (
+            &[
+                ("MINIO_ENDPOINT", "127.0.0.1:1"),
+                ("MINIO_ACCESS_KEY", "a"),
+                ("MINIO_SECRET_KEY", "b"),
+                ("MINIO_BUCKET", "c"),
+            ],
+            "MINIO_ENDPOINT",
+        ),
+    ];
+    for (env, variable) in cases {
+        let (ok, _stdout, stderr) = afterresume(&["migrate"], env);
+        assert!(!ok, "{env:?} started");
+        assert!(
+            stderr.contains(&format!("afterresume: {variable}:")),
+            "{env:?}: {stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
+    }
+}
+
+#[test]
+fn operator_commands_share_the_embedded_data_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| afterresume_in(data.path(), args, env);
+    let (ok, stdout, stderr) = run(
+        &["create-admin"],
+        &[
+            ("ADMIN_USERNAME", "root"),
+            ("ADMIN_EMAIL", "root@example.com"),
+            ("ADMIN_PASSWORD", "root-password"),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("created admin root"), "{stdout}");
+    assert!(!stdout.contains("root-password") && !stderr.contains("root-password"));
+    let (ok, _, stderr) = run(
+        &[
+            "create-user",
+            "--username",
+            "root",
+            "--password",
+            "another-pass",
+        ],
+        &[],
+    );
+    assert!(!ok && stderr.contains("taken"), "{stderr}");
+    let (ok, _, stderr) = run(
+        &["create-user", "--username", "bob", "--password", "short"],
+        &[],
+    );
+    assert!(!ok && stderr.contains("password:"), "{stderr}");
+    let (ok, _, stderr) = run(&["create-admin"], &[]);
+    assert!(!ok && stderr.contains("--username"), "{stderr}");
+
+    let (ok, stdout, stderr) = run(&["seed-demo"], &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("15 worklogs"), "{stdout}");
+    let skills: usize = stdout
+        .split(" skills")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(skills >= 15, "{stdout}");
+    let (ok, _, stderr) = run(&["seed-demo"], &[]);
+    assert!(!ok && stderr.contains("exists already"), "{stderr}");
+
+    let (ok, stdout, stderr) = run(
+        &[
+            "enqueue",
+            "resume.refresh",
+            "{}",
+            "--user",
+            "demo",
+            "--wait",
+            "30",
+        ],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    let job: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(job["status"], "success", "{job}");
+    let (ok, _, stderr) = run(
+        &[
+            "enqueue",
+            "report.generate",
+            "{\"kind\": \"weekly\"}",
+            "--user",
+            "demo",
+        ],
+        &[],
+    );
+    assert!(!ok && stderr.contains("payload.kind"), "{stderr}");
+    let (ok, _, stderr) = run(&["enqueue", "no.such-type"], &[]);
+    assert!(!ok && stderr.contains("unknown job type"), "{stderr}");
+
+    let (ok, stdout, _) = run(&["enqueue", "skills.extract", "{}", "--user", "demo"], &[]);
+    assert!(ok);
+    let queued: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let id = queued["id"].as_str().unwrap();
+    let (ok, stdout, _) = run(&["jobs", "list", "--status", "queued"], &[]);
+    assert!(ok && stdout.contains(id), "{stdout}");
+    let (ok, stdout, _) = run(&["jobs", "show", id], &[]);
+    assert!(ok && stdout.contains("job queued"), "{stdout}");
+    let (ok, stdout, _) = run(&["jobs", "cancel", id], &[]);
+    assert!(ok && stdout.contains("cancelled"), "{stdout}");
+    let (ok, _, stderr) = run(&["jobs", "cancel", id], &[]);
+    assert!(!ok, "a finished job cannot be cancelled again: {stderr}");
+}
+
+#[test]
+fn serve_refuses_bad_host_settings_naming_the_variable() {
+    for (env, variable) in [
+        (&[("SECRET_KEY", "too-short")][..], "SECRET_KEY"),
+        (&[("DEBUG", "perhaps")][..], "DEBUG"),
+        (
+            &[("AFTERRESUME_MAX_BODY_BYTES", "-1")][..],
+            "AFTERRESUME_MAX_BODY_BYTES",
+        ),
+    ] {
+        let (ok, _, stderr) = afterresume(&["serve", "--bind", "127.0.0.1:0"], env);
+        assert!(!ok, "{env:?} started");
+        assert!(
+            stderr.contains(&format!("afterresume: {variable}:")),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("too-short"),
+            "secrets are not echoed: {stderr}"
+        );
+    }
+}
