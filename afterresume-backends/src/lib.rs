@@ -10,6 +10,8 @@
 //! | `postgres` | `postgres` | `JobStore`, `Queue`, `EventSink`, domain stores |
 //! | `redis` | `redis` | `Queue` (next to a SQL `JobStore`) |
 //! | `s3` | `s3` | `ArtifactStore` on S3 / MinIO / SeaweedFS |
+//! | `openai` | `openai` | `LlmProvider` for OpenAI-compatible servers (vLLM, Ollama, llama.cpp) |
+//! | `system` | `system` | not a port: picks and opens all of the above from the reference environment variables |
 //!
 //! Every implementation passes the shared conformance suites of
 //! `afterresume_core::conformance`.
@@ -29,5 +31,7 @@ pub mod s3;
 mod sql_error;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "system")]
+pub mod system;
 #[cfg(feature = "conformance")]
 pub mod testing;

@@ -19,11 +19,10 @@ mod error;
 mod metrics;
 mod routes;
 mod state;
-mod system;
 
+pub use afterresume_backends::system::{DataDir, DatabaseSetting, Settings, System};
 pub use auth::{CSRF_HEADER, SESSION_COOKIE};
 pub use config::HostSettings;
 pub use error::ApiError;
 pub use routes::{openapi, router};
 pub use state::AppState;
-pub use system::{DataDir, DatabaseSetting, Settings, System};

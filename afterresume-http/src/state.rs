@@ -9,7 +9,7 @@ use afterresume_core::ports::{SharedArtifactStore, SharedDomainStore, SharedLlmP
 use crate::auth::LoginLimiter;
 use crate::config::HostSettings;
 use crate::metrics::Metrics;
-use crate::system::System;
+use afterresume_backends::system::System;
 
 /// The host's shared state: the engine, the domain store and the host's settings.
 #[derive(Debug, Clone)]

@@ -23,12 +23,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use afterresume_backends::local::LocalArtifactStore;
-use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
-use afterresume_backends::postgres::{PostgresBackend, PostgresOptions};
-use afterresume_backends::redis::{RedisQueue, RedisQueueOptions};
-use afterresume_backends::s3::{S3ArtifactStore, S3Options};
-use afterresume_backends::sqlite::SqliteBackend;
+use crate::local::LocalArtifactStore;
+use crate::openai::{OpenAiOptions, OpenAiProvider};
+use crate::postgres::{PostgresBackend, PostgresOptions};
+use crate::redis::{RedisQueue, RedisQueueOptions};
+use crate::s3::{S3ArtifactStore, S3Options};
+use crate::sqlite::SqliteBackend;
 use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent};
 use afterresume_core::ports::{
     SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedQueue,
@@ -107,7 +107,7 @@ impl Settings {
                 DatabaseSetting::Postgres {
                     url,
                     schema: set("AFTERRESUME_POSTGRES_SCHEMA")
-                        .unwrap_or_else(|| afterresume_backends::postgres::DEFAULT_SCHEMA.into()),
+                        .unwrap_or_else(|| crate::postgres::DEFAULT_SCHEMA.into()),
                 }
             }
             Some(url) => {
