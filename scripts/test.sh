@@ -30,3 +30,6 @@ echo "== tests"
 # --show-output: the scale-out and crash tests print their figures (jobs, lost,
 # duplicates, recovery seconds) even when they pass.
 cargo test --workspace --all-features -- --show-output
+
+echo "== python module (maturin develop, pytest, stubtest, quick start)"
+scripts/python.sh

@@ -690,3 +690,26 @@ async fn provider_errors_are_retried_by_the_engine() {
     );
     assert_eq!(job.retry_count, 1);
 }
+
+#[tokio::test]
+async fn a_user_without_an_email_still_gets_a_valid_resume() {
+    use afterresume_core::domain::NewUser;
+    use afterresume_core::ports::UserStore;
+    let h = harness(false, None);
+    let user = NewUser {
+        username: "noemail".into(),
+        ..Default::default()
+    };
+    let id = h
+        .domain
+        .create_user(user, chrono::Utc::now())
+        .await
+        .unwrap()
+        .id;
+    h.worklog(id, (2026, 11, 23), BILLING, &[]).await;
+    let job = h.run("resume.refresh", id, json!({})).await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let resume = h.domain.latest_resume(id).await.unwrap();
+    validate_json_resume(&resume.document).unwrap();
+    assert!(resume.document["basics"].get("email").is_none());
+}

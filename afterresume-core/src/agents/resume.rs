@@ -98,7 +98,12 @@ impl<'a> ResumeAgent<'a> {
         } else {
             user.full_name.clone()
         };
-        let mut basics = json!({"name": name, "email": user.email});
+        let mut basics = json!({"name": name});
+        // JSON Resume requires a valid address when the field is present; an
+        // account without one simply has none on its resume.
+        if !user.email.trim().is_empty() {
+            basics["email"] = json!(user.email);
+        }
         if !top_skills.is_empty() {
             let names: Vec<&str> = top_skills.iter().take(5).map(|(n, _)| n.as_str()).collect();
             basics["summary"] = json!(format!("Most evidenced skills: {}.", names.join(", ")));

@@ -1,5 +1,483 @@
-"""AfterResume for Python (native module built with maturin)."""
+"""AfterResume for Python: work logs in; evidenced skills, reports and a resume out.
 
-from ._afterresume import __version__, cron_next
+The engine is Rust (``afterresume._afterresume``); this package gives it a Python
+face: :class:`Engine` with context-manager support, :class:`Job` handles that can
+``wait()``, results as plain dicts with ``datetime``/``date`` values, and
+decorators to register Python workflows.
 
-__all__ = ["__version__", "cron_next"]
+    import afterresume
+    with afterresume.Engine.open("sqlite:///tmp/ar.sqlite3") as eng:
+        eng.run_workers(2)
+        alice = eng.create_user("alice", "alice@example.com", password="s3cret-pass")
+        wl = eng.create_worklog(alice["id"], "Moved billing to Postgres 15 on k8s")
+        assert eng.analyze_worklog(wl["id"]).wait(timeout=30)["status"] == "success"
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TypeVar
+
+from . import _afterresume
+from ._afterresume import (
+    BackendError,
+    ConfigError,
+    Conflict,
+    Error,
+    InvalidInput,
+    NotFound,
+    TemporaryError,
+    Timeout,
+    Unauthenticated,
+    __version__,
+    cron_next,
+)
+
+__all__ = [
+    "BackendError",
+    "ConfigError",
+    "Conflict",
+    "Engine",
+    "Error",
+    "InvalidInput",
+    "Job",
+    "NotFound",
+    "TemporaryError",
+    "Timeout",
+    "Unauthenticated",
+    "__version__",
+    "cron_next",
+]
+
+Record = Dict[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Keys whose string values are dates or timestamps on the wire.
+_DATE_KEYS = frozenset(
+    {"date", "period_start", "period_end", "first_seen", "last_seen", "worklog_date"}
+)
+_TIME_KEYS = frozenset({"timestamp"})
+
+
+def _convert(value: Any) -> Any:
+    """JSON-shaped engine output -> plain Python with ``date``/``datetime``."""
+    if isinstance(value, list):
+        return [_convert(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: Dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, str) and (key.endswith("_at") or key in _TIME_KEYS):
+            try:
+                out[key] = _dt.datetime.fromisoformat(item.replace("Z", "+00:00"))
+                continue
+            except ValueError:
+                pass
+        if isinstance(item, str) and key in _DATE_KEYS:
+            try:
+                out[key] = _dt.date.fromisoformat(item)
+                continue
+            except ValueError:
+                pass
+        out[key] = _convert(item) if isinstance(item, (dict, list)) else item
+    return out
+
+
+def _iso(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+class Job:
+    """A handle on an enqueued job."""
+
+    def __init__(self, engine: "Engine", record: Record) -> None:
+        self._engine = engine
+        self.id: str = str(record["id"])
+        self.type: str = str(record["type"])
+        self.record: Record = _convert(record)
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, type={self.type!r}, status={self.record.get('status')!r})"
+
+    def wait(self, timeout: float = 30.0) -> Record:
+        """Blocks (without the GIL) until the job is finished; returns the job.
+
+        Raises :class:`Timeout` if it is still queued or running after ``timeout``
+        seconds. Jobs run on workers (:meth:`Engine.run_workers`), or in this thread
+        when no worker runs.
+        """
+        native = self._engine._native
+        if not self._engine.workers_running:
+            native.run_pending()
+        self.record = _convert(native.wait_job(self.id, timeout))
+        return self.record
+
+    def status(self) -> str:
+        """The job's current status."""
+        return str(self.refresh()["status"])
+
+    def refresh(self) -> Record:
+        """Reloads and returns the job."""
+        self.record = _convert(self._engine._native.get_job(self.id))
+        return self.record
+
+    def events(self) -> List[Record]:
+        """The job's event timeline, oldest first."""
+        return self._engine.job_events(self.id)
+
+    def cancel(self) -> Record:
+        """Cancels the job (at once when queued, cooperatively when running)."""
+        self.record = _convert(self._engine._native.cancel_job(self.id))
+        return self.record
+
+    @property
+    def result(self) -> Any:
+        """The result of the job as last loaded."""
+        return self.record.get("result")
+
+
+class Engine:
+    """The AfterResume engine on a backend. Use it as a context manager: leaving
+    the block stops the workers cleanly."""
+
+    def __init__(self, native: "_afterresume.NativeEngine") -> None:
+        self._native = native
+        self.workers_running = False
+
+    # ---- opening ----
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        redis_url: Optional[str] = None,
+        redis_prefix: Optional[str] = None,
+        data_dir: Optional[str] = None,
+        postgres_schema: Optional[str] = None,
+        s3: Optional[Mapping[str, str]] = None,
+        llm: Any = None,
+        auto_chain: bool = False,
+        llm_fallback: bool = False,
+    ) -> "Engine":
+        """Opens an engine on ``sqlite:///path`` or ``postgres://...``.
+
+        ``redis_url`` moves the queue to Redis; ``s3`` takes the ``MINIO_*``
+        settings (``MINIO_ENDPOINT``, ``MINIO_ACCESS_KEY``, ...) and moves artifacts
+        to S3 (else they go to ``data_dir``, by default ``afterresume-data`` next to
+        a SQLite file); ``llm`` is a dict of ``LLM_*`` settings (an
+        OpenAI-compatible server) or an object with ``complete(request)``.
+        """
+        options: Dict[str, str] = {}
+        if redis_url:
+            options["REDIS_URL"] = redis_url
+        if redis_prefix:
+            options["AFTERRESUME_REDIS_PREFIX"] = redis_prefix
+        if data_dir:
+            options["AFTERRESUME_DATA_DIR"] = str(data_dir)
+        if postgres_schema:
+            options["AFTERRESUME_POSTGRES_SCHEMA"] = postgres_schema
+        for key, value in dict(s3 or {}).items():
+            if not key.startswith("MINIO_"):
+                raise InvalidInput(f"s3: unknown setting {key!r} (use the MINIO_* names)")
+            options[key] = str(value)
+        provider = None
+        if isinstance(llm, Mapping):
+            for key, value in llm.items():
+                if not key.startswith("LLM_"):
+                    raise InvalidInput(f"llm: unknown setting {key!r} (use the LLM_* names)")
+                options[key] = str(value)
+        elif llm is not None:
+            provider = llm
+        options["WORKFLOW_AUTO_CHAIN"] = "true" if auto_chain else "false"
+        options["LLM_FALLBACK_LOCAL"] = "true" if llm_fallback else "false"
+        return cls(_afterresume.NativeEngine.open(url, options=options, llm=provider))
+
+    @classmethod
+    def in_memory(cls, *, auto_chain: bool = False, llm: Any = None) -> "Engine":
+        """An engine on in-memory backends: nothing persists."""
+        return cls(_afterresume.NativeEngine.in_memory(auto_chain=auto_chain, llm=llm))
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self, grace: float = 10.0) -> None:
+        """Stops the workers: running jobs get ``grace`` seconds to finish."""
+        self.stop_workers(grace)
+
+    def describe(self) -> str:
+        """What the engine runs on (no secrets)."""
+        return self._native.describe()
+
+    # ---- workers ----
+
+    def run_workers(self, n: int = 2) -> None:
+        """Starts ``n`` worker tasks (and the scheduler) in the background."""
+        self._native.run_workers(n)
+        self.workers_running = True
+
+    def stop_workers(self, grace: float = 10.0) -> bool:
+        """Stops the background workers; False if none ran."""
+        stopped = self._native.stop_workers(grace)
+        self.workers_running = False
+        return stopped
+
+    def run_pending(self) -> int:
+        """Runs due jobs in this thread until none is left; returns how many ran."""
+        return self._native.run_pending()
+
+    # ---- users ----
+
+    def create_user(
+        self,
+        username: str,
+        email: str = "",
+        *,
+        password: str,
+        full_name: str = "",
+        staff: bool = False,
+    ) -> Record:
+        """Creates a user (password hashed with Argon2id)."""
+        return _convert(
+            self._native.create_user(
+                username, email, password=password, full_name=full_name, staff=staff
+            )
+        )
+
+    def authenticate(self, username: str, password: str) -> Record:
+        """The user, or :class:`Unauthenticated`."""
+        return _convert(self._native.authenticate(username, password))
+
+    def get_user(self, user_id: int) -> Record:
+        return _convert(self._native.get_user(user_id))
+
+    # ---- worklogs ----
+
+    def create_worklog(
+        self,
+        user_id: int,
+        content: str,
+        *,
+        date: Any = None,
+        title: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None,
+        source: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+    ) -> Record:
+        """Logs a worklog; ``date`` is a ``date`` or ``YYYY-MM-DD`` (default today)."""
+        return _convert(
+            self._native.create_worklog(
+                user_id,
+                content,
+                date=_iso(date),
+                title=title,
+                tags=list(tags) if tags is not None else None,
+                source=source,
+                metadata=dict(metadata) if metadata is not None else None,
+            )
+        )
+
+    def import_worklogs(self, user_id: int, entries: Iterable[Mapping[str, Any]]) -> List[Record]:
+        """Creates many worklogs at once: all of them, or none when one is invalid."""
+        prepared = []
+        for entry in entries:
+            item = dict(entry)
+            if "date" in item:
+                item["date"] = _iso(item["date"])
+            prepared.append(item)
+        return _convert(self._native.import_worklogs(user_id, prepared))
+
+    def get_worklog(self, worklog_id: int) -> Record:
+        """One worklog, with ``analysis`` once analyzed (the HTTP API's shape)."""
+        return _convert(self._native.get_worklog(worklog_id))
+
+    def list_worklogs(
+        self,
+        user_id: int,
+        *,
+        date_from: Any = None,
+        date_to: Any = None,
+        tag: Optional[str] = None,
+        limit: int = 50,
+    ) -> List[Record]:
+        """A user's worklogs, newest first."""
+        return _convert(
+            self._native.list_worklogs(
+                user_id, date_from=_iso(date_from), date_to=_iso(date_to), tag=tag, limit=limit
+            )
+        )
+
+    def update_worklog(self, worklog_id: int, **fields: Any) -> Record:
+        """Changes fields (content, date, title, tags, source, metadata); new
+        content clears the analysis."""
+        if "date" in fields:
+            fields["date"] = _iso(fields["date"])
+        return _convert(self._native.update_worklog(worklog_id, **fields))
+
+    def delete_worklog(self, worklog_id: int) -> None:
+        self._native.delete_worklog(worklog_id)
+
+    # ---- jobs ----
+
+    def enqueue(
+        self,
+        job_type: str,
+        payload: Optional[Mapping[str, Any]] = None,
+        *,
+        user_id: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Job:
+        """Enqueues any registered job type."""
+        record = self._native.enqueue(
+            job_type, dict(payload or {}), user_id=user_id, idempotency_key=idempotency_key
+        )
+        return Job(self, record)
+
+    def analyze_worklog(self, worklog_id: int) -> Job:
+        return Job(self, self._native.analyze_worklog(worklog_id))
+
+    def extract_skills(
+        self,
+        user_id: int,
+        *,
+        window_days: Optional[int] = None,
+        start: Any = None,
+        end: Any = None,
+    ) -> Job:
+        return Job(
+            self,
+            self._native.extract_skills(
+                user_id, window_days=window_days, start=_iso(start), end=_iso(end)
+            ),
+        )
+
+    def generate_report(
+        self, user_id: int, kind: str = "status", *, start: Any = None, end: Any = None
+    ) -> Job:
+        """``kind`` is ``status``, ``standup`` or ``summary``."""
+        return Job(
+            self, self._native.generate_report(user_id, kind, start=_iso(start), end=_iso(end))
+        )
+
+    def refresh_resume(self, user_id: int) -> Job:
+        return Job(self, self._native.refresh_resume(user_id))
+
+    def job(self, job_id: str) -> Job:
+        """A handle on an existing job."""
+        return Job(self, self._native.get_job(str(job_id)))
+
+    def get_job(self, job_id: str) -> Record:
+        return _convert(self._native.get_job(str(job_id)))
+
+    def list_jobs(
+        self,
+        *,
+        status: Optional[str] = None,
+        job_type: Optional[str] = None,
+        user_id: Optional[int] = None,
+        limit: int = 50,
+    ) -> List[Record]:
+        return _convert(
+            self._native.list_jobs(status=status, job_type=job_type, user_id=user_id, limit=limit)
+        )
+
+    def cancel_job(self, job_id: str) -> Record:
+        return _convert(self._native.cancel_job(str(job_id)))
+
+    def job_events(self, job_id: str) -> List[Record]:
+        """The event timeline of a job, oldest first."""
+        return _convert(self._native.job_events(str(job_id)))
+
+    # ---- skills, reports, resume ----
+
+    def list_skills(self, user_id: int) -> List[Record]:
+        """Evidenced skills with ``evidence_count``, ``first_seen``, ``last_seen``."""
+        return _convert(self._native.list_skills(user_id))
+
+    def skill_evidence(self, user_id: int, skill_id: int) -> List[Record]:
+        """The worklog excerpts that prove a skill."""
+        return _convert(self._native.skill_evidence(user_id, skill_id))
+
+    def list_reports(
+        self, user_id: int, *, kind: Optional[str] = None, limit: int = 50
+    ) -> List[Record]:
+        return _convert(self._native.list_reports(user_id, kind=kind, limit=limit))
+
+    def get_report(self, report_id: int) -> Record:
+        return _convert(self._native.get_report(report_id))
+
+    def get_resume(
+        self, user_id: int, *, format: str = "json", version: Optional[int] = None
+    ) -> Any:
+        """The JSON Resume dict (``format="json"``), or the ``markdown``/``html`` text."""
+        return self._native.get_resume(user_id, format=format, version=version)
+
+    # ---- schedules ----
+
+    def put_schedule(
+        self,
+        name: str,
+        job_type: str,
+        cron: str,
+        payload: Optional[Mapping[str, Any]] = None,
+        *,
+        user_id: Optional[int] = None,
+        enabled: bool = True,
+    ) -> Record:
+        """Creates or replaces a schedule (5-field cron, ``@hourly``, ``@daily``...)."""
+        return _convert(
+            self._native.put_schedule(
+                name, job_type, cron, dict(payload or {}), user_id=user_id, enabled=enabled
+            )
+        )
+
+    def list_schedules(self) -> List[Record]:
+        return _convert(self._native.list_schedules())
+
+    def delete_schedule(self, schedule_id: int) -> None:
+        self._native.delete_schedule(schedule_id)
+
+    # ---- extensions ----
+
+    def register_workflow(
+        self, job_type: str, func: Callable[..., Any], *, max_retries: int = 3
+    ) -> None:
+        """Runs ``func(payload)`` or ``func(payload, job)`` for jobs of ``job_type``.
+
+        It returns a dict (the job's result) or None. Raise
+        :class:`TemporaryError` to have the job retried; any other exception fails
+        it. Rust workers call it on their own threads, taking the GIL only for
+        the call.
+        """
+        try:
+            arity = len(inspect.signature(func).parameters)
+        except (TypeError, ValueError):
+            arity = 2
+        if arity >= 2:
+            call = func
+        else:
+
+            def call(payload: Any, job: Any) -> Any:
+                return func(payload)
+
+        self._native.register_workflow(job_type, call, max_retries=max_retries)
+
+    def workflow(self, job_type: str, *, max_retries: int = 3) -> Callable[[F], F]:
+        """Decorator form of :meth:`register_workflow`."""
+
+        def decorate(func: F) -> F:
+            self.register_workflow(job_type, func, max_retries=max_retries)
+            return func
+
+        return decorate
+
+    def job_types(self) -> List[str]:
+        return list(self._native.job_types())

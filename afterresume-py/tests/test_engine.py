@@ -1,0 +1,136 @@
+"""The Python surface on every backend: users, worklogs, the four workflows as
+jobs, skills with evidence, reports, resume, events, schedules, errors."""
+
+import datetime as dt
+
+import pytest
+
+import afterresume
+
+BILLING = "Moved billing to Postgres 15 on k8s; reduced p99 from 800 to 120 ms (BILL-7)."
+
+
+def test_the_readme_quick_start_runs_on_every_backend(eng):
+    eng.run_workers(2)
+    alice = eng.create_user("alice", "alice@example.com", password="s3cret-pass")
+    assert "password_hash" not in alice
+    assert isinstance(alice["created_at"], dt.datetime) and alice["created_at"].tzinfo
+    wl = eng.create_worklog(alice["id"], BILLING, date="2026-11-23", tags=["billing"])
+    assert wl["date"] == dt.date(2026, 11, 23) and wl["analysis"] is None
+    job = eng.analyze_worklog(wl["id"])
+    assert isinstance(job, afterresume.Job) and job.type == "worklog.analyze"
+    done = job.wait(timeout=30)
+    assert done["status"] == "success", done
+    assert isinstance(done["finished_at"], dt.datetime)
+    skills = eng.get_worklog(wl["id"])["analysis"]["skills"]
+    assert [s["skill"] for s in skills] == ["PostgreSQL", "Kubernetes"]
+    for s in skills:
+        assert set(s) >= {"skill", "skill_id", "category", "excerpt", "start", "end", "confidence"}
+        assert BILLING[s["start"] : s["end"]] == s["excerpt"]
+    listed = eng.list_skills(alice["id"])
+    assert {s["name"] for s in listed} == {"PostgreSQL", "Kubernetes"}
+    assert all(isinstance(s["first_seen"], dt.date) for s in listed)
+    evidence = eng.skill_evidence(alice["id"], skills[0]["skill_id"])
+    assert evidence[0]["worklog_id"] == wl["id"] and evidence[0]["excerpt"] == skills[0]["excerpt"]
+    assert eng.generate_report(alice["id"], kind="standup").wait(timeout=30)["status"] == "success"
+    report = eng.list_reports(alice["id"])[0]
+    assert report["kind"] == "standup" and isinstance(report["period_start"], dt.date)
+    assert eng.refresh_resume(alice["id"]).wait(timeout=30)["status"] == "success"
+    resume = eng.get_resume(alice["id"])
+    assert resume["basics"]["name"] == "alice"
+    keywords = {k for group in resume["skills"] for k in group["keywords"]}
+    assert keywords == {"PostgreSQL", "Kubernetes"}
+    assert "PostgreSQL" in eng.get_resume(alice["id"], format="markdown")
+    assert "<" in eng.get_resume(alice["id"], format="html")
+    events = eng.job_events(job.id)
+    assert {e["source"] for e in events} >= {"system", "worker", "workflow", "agent"}
+    assert all(isinstance(e["timestamp"], dt.datetime) for e in events)
+
+
+def test_worklog_crud_filters_and_all_or_nothing_import(eng):
+    uid = eng.create_user("bob", password="bob-password")["id"]
+    created = eng.import_worklogs(
+        uid,
+        [
+            {"content": "Wrote Terraform for the VPC", "date": dt.date(2026, 11, 16), "tags": ["infra"]},
+            {"content": "Reviewed the React settings page", "date": "2026-11-17", "tags": ["web"]},
+            {"content": "Tuned PostgreSQL indexes", "date": "2026-11-18", "tags": ["infra"]},
+        ],
+    )
+    assert [w["date"].day for w in created] == [16, 17, 18]
+    with pytest.raises(afterresume.InvalidInput, match=r"entries\[1\]"):
+        eng.import_worklogs(uid, [{"content": "fine"}, {"content": "   "}])
+    with pytest.raises(afterresume.InvalidInput, match="colour"):
+        eng.import_worklogs(uid, [{"content": "fine", "colour": "red"}])
+    assert len(eng.list_worklogs(uid)) == 3, "a failed import stores nothing"
+    infra = eng.list_worklogs(uid, tag="infra", date_from="2026-11-17")
+    assert [w["content"] for w in infra] == ["Tuned PostgreSQL indexes"]
+    updated = eng.update_worklog(created[0]["id"], content="Wrote Terraform and Helm charts", title=None)
+    assert updated["content"].endswith("Helm charts") and updated["tags"] == ["infra"]
+    eng.delete_worklog(created[0]["id"])
+    with pytest.raises(afterresume.NotFound):
+        eng.get_worklog(created[0]["id"])
+    with pytest.raises(afterresume.InvalidInput, match="date"):
+        eng.create_worklog(uid, "x", date="2026-02-30")
+    with pytest.raises(afterresume.InvalidInput, match="unknown field"):
+        eng.update_worklog(created[1]["id"], colour="red")
+    with pytest.raises(afterresume.NotFound):
+        eng.create_worklog(999_999, "nobody's")
+
+
+def test_errors_map_to_the_exception_hierarchy(mem):
+    mem.create_user("carol", password="carol-password")
+    with pytest.raises(afterresume.Conflict):
+        mem.create_user("carol", password="another-password")
+    with pytest.raises(afterresume.InvalidInput, match="password"):
+        mem.create_user("dave", password="short")
+    with pytest.raises(afterresume.Unauthenticated):
+        mem.authenticate("carol", "wrong-password")
+    assert mem.authenticate("carol", "carol-password")["username"] == "carol"
+    with pytest.raises(afterresume.InvalidInput, match="unknown job type"):
+        mem.enqueue("no.such-type", {})
+    with pytest.raises(afterresume.InvalidInput, match="payload.kind"):
+        mem.generate_report(1, kind="weekly")
+    with pytest.raises(afterresume.NotFound):
+        mem.get_job("01a230b8-f410-741a-9570-e26c5e0e3090")
+    with pytest.raises(afterresume.InvalidInput):
+        mem.get_job("not-a-uuid")
+    for cls in (afterresume.NotFound, afterresume.InvalidInput, afterresume.Conflict,
+                afterresume.BackendError, afterresume.ConfigError, afterresume.Timeout,
+                afterresume.Unauthenticated, afterresume.TemporaryError):
+        assert issubclass(cls, afterresume.Error)
+    with pytest.raises(afterresume.ConfigError):
+        afterresume.Engine.open("mysql://db/app")
+
+
+def test_jobs_cancel_idempotency_and_schedules(mem):
+    uid = mem.create_user("erin", password="erin-password")["id"]
+    first = mem.enqueue("resume.refresh", {}, user_id=uid, idempotency_key="k1")
+    again = mem.enqueue("resume.refresh", {}, user_id=uid, idempotency_key="k1")
+    assert first.id == again.id
+    assert first.cancel()["status"] == "cancelled"
+    with pytest.raises(afterresume.Conflict):
+        first.cancel()
+    assert mem.list_jobs(status="cancelled")[0]["id"] == first.id
+    schedule = mem.put_schedule("nightly-skills", "skills.extract", "@daily", user_id=uid)
+    assert schedule["enabled"] and isinstance(schedule["next_run_at"], dt.datetime)
+    assert [s["name"] for s in mem.list_schedules()] == ["nightly-skills"]
+    with pytest.raises(afterresume.InvalidInput):
+        mem.put_schedule("bad", "skills.extract", "every tuesday")
+    mem.delete_schedule(schedule["id"])
+    assert mem.list_schedules() == []
+
+
+def test_wait_times_out_with_the_timeout_error(mem):
+    import time
+
+    @mem.workflow("slow.job")
+    def slow(payload):
+        time.sleep(1.0)
+        return {}
+
+    mem.run_workers(1)
+    job = mem.enqueue("slow.job", {})
+    with pytest.raises(afterresume.Timeout):
+        job.wait(timeout=0.1)
+    assert job.wait(timeout=10)["status"] == "success"
