@@ -87,6 +87,16 @@ fn parse_date(field: &str, value: &str) -> PyResult<NaiveDate> {
         .map_err(|_| InvalidInput::new_err(format!("{field}: '{value}' is not a YYYY-MM-DD date")))
 }
 
+/// Adds the optional `start` and `end` of a period to a payload (the workflow
+/// checks them at enqueue).
+fn with_period(payload: &mut Value, start: Option<&str>, end: Option<&str>) {
+    for (field, value) in [("start", start), ("end", end)] {
+        if let Some(v) = value {
+            payload[field] = json!(v);
+        }
+    }
+}
+
 fn parse_job_id(id: &str) -> PyResult<JobId> {
     id.parse()
         .map_err(|_| InvalidInput::new_err(format!("job id: '{id}' is not a UUID")))
@@ -552,12 +562,7 @@ impl NativeEngine {
         if let Some(d) = window_days {
             payload["window_days"] = json!(d);
         }
-        if let Some(s) = start {
-            payload["start"] = json!(s);
-        }
-        if let Some(e) = end {
-            payload["end"] = json!(e);
-        }
+        with_period(&mut payload, start, end);
         self.job_value(py, SKILLS_EXTRACT, payload, Some(user_id), None)
     }
 
@@ -571,12 +576,7 @@ impl NativeEngine {
         end: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
         let mut payload = json!({"kind": kind});
-        if let Some(s) = start {
-            payload["start"] = json!(s);
-        }
-        if let Some(e) = end {
-            payload["end"] = json!(e);
-        }
+        with_period(&mut payload, start, end);
         self.job_value(py, REPORT_GENERATE, payload, Some(user_id), None)
     }
 

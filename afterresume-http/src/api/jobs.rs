@@ -43,21 +43,13 @@ pub(crate) async fn job_page(
             })
             .transpose()
     };
-    let after = params
-        .cursor()?
-        .map(|c| {
-            c.split_once('|')
-                .and_then(|(t, id)| {
-                    Some((
-                        DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc),
-                        id.parse::<JobId>().ok()?,
-                    ))
-                })
-                .ok_or_else(|| {
-                    ApiError::field("cursor", "invalid cursor; use the 'next' value of a page")
-                })
-        })
-        .transpose()?;
+    let after = params.cursor(|c| {
+        let (t, id) = c.split_once('|')?;
+        Some((
+            DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc),
+            id.parse::<JobId>().ok()?,
+        ))
+    })?;
     let filter = JobFilter {
         status,
         job_type: params.get("type").map(str::to_owned),

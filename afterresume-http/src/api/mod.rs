@@ -80,9 +80,11 @@ impl Params {
         }
     }
 
-    /// `?cursor=`, decoded.
-    pub(crate) fn cursor(&self) -> ApiResult<Option<String>> {
-        self.get("cursor").map(decode_cursor).transpose()
+    /// `?cursor=`, decoded and parsed into a list position by `parse`.
+    pub(crate) fn cursor<T>(&self, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
+        self.get("cursor")
+            .map(|c| parse(&decode_cursor(c)?).ok_or_else(invalid_cursor))
+            .transpose()
     }
 }
 
@@ -121,8 +123,12 @@ pub(crate) fn encode_cursor(position: &str) -> String {
     position.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
+fn invalid_cursor() -> ApiError {
+    ApiError::field("cursor", "invalid cursor; use the 'next' value of a page")
+}
+
 fn decode_cursor(cursor: &str) -> ApiResult<String> {
-    let invalid = || ApiError::field("cursor", "invalid cursor; use the 'next' value of a page");
+    let invalid = invalid_cursor;
     if !cursor.len().is_multiple_of(2) || cursor.len() > 256 {
         return Err(invalid());
     }

@@ -41,14 +41,7 @@ pub(crate) async fn list(
     let user = caller.acting_for(params.id("user_id")?)?;
     let kind = params.get("kind").map(parse_kind).transpose()?;
     let limit = params.limit()?;
-    let before = params
-        .cursor()?
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::field("cursor", "invalid cursor; use the 'next' value of a page")
-            })
-        })
-        .transpose()?;
+    let before = params.cursor(|c| c.parse::<i64>().ok())?;
     let items = state
         .domain
         .list_reports(user, kind, before, limit + 1)

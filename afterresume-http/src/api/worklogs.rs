@@ -122,21 +122,13 @@ pub(crate) async fn list(
     params: Params,
 ) -> ApiResult<Json<Page<WorkLog>>> {
     let limit = params.limit()?;
-    let after = params
-        .cursor()?
-        .map(|c| {
-            c.split_once('|')
-                .and_then(|(d, id)| {
-                    Some((
-                        NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
-                        id.parse().ok()?,
-                    ))
-                })
-                .ok_or_else(|| {
-                    ApiError::field("cursor", "invalid cursor; use the 'next' value of a page")
-                })
-        })
-        .transpose()?;
+    let after = params.cursor(|c| {
+        let (d, id) = c.split_once('|')?;
+        Some((
+            NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
+            id.parse().ok()?,
+        ))
+    })?;
     let (date_from, date_to) = (params.date("date_from")?, params.date("date_to")?);
     if let (Some(from), Some(to)) = (date_from, date_to)
         && to < from
@@ -183,7 +175,6 @@ pub(crate) async fn patch(
     PathId(id): PathId<i64>,
     JsonBody(input): JsonBody<WorkLogUpdate>,
 ) -> ApiResult<Json<WorkLog>> {
-    owned_worklog(&state, &caller, id).await?;
     let patch = WorkLogPatch {
         date: input
             .date
@@ -196,6 +187,17 @@ pub(crate) async fn patch(
         source: input.source,
         metadata: input.metadata,
     };
+    apply(&state, &caller, id, patch).await
+}
+
+/// Checks ownership and the patch, then applies it.
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    patch: WorkLogPatch,
+) -> ApiResult<Json<WorkLog>> {
+    owned_worklog(state, caller, id).await?;
     patch.validate()?;
     let updated = state
         .domain
@@ -215,7 +217,6 @@ pub(crate) async fn replace(
     PathId(id): PathId<i64>,
     JsonBody(input): JsonBody<WorkLogInput>,
 ) -> ApiResult<Json<WorkLog>> {
-    owned_worklog(&state, &caller, id).await?;
     let patch = WorkLogPatch {
         date: Some(date_or_today(&state, input.date.as_deref())?),
         content: Some(input.content),
@@ -224,12 +225,7 @@ pub(crate) async fn replace(
         source: Some(input.source.unwrap_or_else(|| "manual".to_owned())),
         metadata: Some(input.metadata.unwrap_or_else(|| json!({}))),
     };
-    patch.validate()?;
-    let updated = state
-        .domain
-        .update_worklog(id, patch, state.engine.now())
-        .await?;
-    Ok(Json(updated))
+    apply(&state, &caller, id, patch).await
 }
 
 #[utoipa::path(delete, path = "/api/worklogs/{id}/", tag = "worklogs",
