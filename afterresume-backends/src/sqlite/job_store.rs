@@ -282,48 +282,33 @@ impl JobStore for SqliteBackend {
         outcome: JobOutcome,
         now: DateTime<Utc>,
     ) -> Result<Job> {
-        const GUARD: &str = " WHERE id = ?1 AND status = 'running' AND attempt = ?2 RETURNING *";
-        let (set, text, at): (&str, Option<String>, Option<i64>) = match outcome {
-            JobOutcome::Succeeded { result } => (
-                "status = 'success', result = ?3, error = NULL, finished_at = ?4, lease_expires_at = NULL",
-                Some(result.to_string()),
-                Some(micros(now)),
-            ),
-            JobOutcome::Failed { error } => (
-                "status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL",
-                Some(error),
-                Some(micros(now)),
-            ),
-            JobOutcome::Cancelled { reason } => (
-                "status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL",
-                Some(reason),
-                Some(micros(now)),
-            ),
-            JobOutcome::Retry { error, run_at } => (
-                "status = 'queued', error = ?3, run_at = ?4, retry_count = retry_count + 1, trigger = 'retry', \
-                 lease_expires_at = NULL",
-                Some(error),
-                Some(micros(run_at)),
-            ),
-            JobOutcome::Released => (
-                "status = 'queued', run_at = ?4, lease_expires_at = NULL",
-                None,
-                Some(micros(now)),
-            ),
-        };
-        let sql = format!("UPDATE jobs SET {set}{GUARD}");
-        let row = sqlx::query(&sql)
-            .bind(lease.job_id)
-            .bind(lease.attempt as i64)
-            .bind(text)
-            .bind(at)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        match row {
-            Some(row) => job_from_row(&row),
+        match finish_on(&self.pool, lease, outcome, now).await? {
+            Some(job) => Ok(job),
             None => Err(self.lease_failure(lease).await),
         }
+    }
+
+    /// One write transaction for the whole batch: SQLite's cost is per commit.
+    async fn finish_jobs(
+        &self,
+        items: Vec<(Lease, JobOutcome)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut written = Vec::with_capacity(items.len());
+        for (lease, outcome) in items {
+            let job = finish_on(&mut *tx, &lease, outcome, now).await?;
+            written.push((lease, job));
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        let mut results = Vec::with_capacity(written.len());
+        for (lease, job) in written {
+            results.push(match job {
+                Some(job) => Ok(job),
+                None => Err(self.lease_failure(&lease).await),
+            });
+        }
+        Ok(results)
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
@@ -527,4 +512,55 @@ impl JobStore for SqliteBackend {
         }
         self.get_schedule(id).await.map(|_| false)
     }
+}
+
+/// Ends the attempt a lease holds, if the lease is current; `None` otherwise.
+async fn finish_on<'e, E>(
+    executor: E,
+    lease: &Lease,
+    outcome: JobOutcome,
+    now: DateTime<Utc>,
+) -> Result<Option<Job>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    const GUARD: &str = " WHERE id = ?1 AND status = 'running' AND attempt = ?2 RETURNING *";
+    let (set, text, at): (&str, Option<String>, Option<i64>) = match outcome {
+        JobOutcome::Succeeded { result } => (
+            "status = 'success', result = ?3, error = NULL, finished_at = ?4, lease_expires_at = NULL",
+            Some(result.to_string()),
+            Some(micros(now)),
+        ),
+        JobOutcome::Failed { error } => (
+            "status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL",
+            Some(error),
+            Some(micros(now)),
+        ),
+        JobOutcome::Cancelled { reason } => (
+            "status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL",
+            Some(reason),
+            Some(micros(now)),
+        ),
+        JobOutcome::Retry { error, run_at } => (
+            "status = 'queued', error = ?3, run_at = ?4, retry_count = retry_count + 1, trigger = 'retry', \
+             lease_expires_at = NULL",
+            Some(error),
+            Some(micros(run_at)),
+        ),
+        JobOutcome::Released => (
+            "status = 'queued', run_at = ?4, lease_expires_at = NULL",
+            None,
+            Some(micros(now)),
+        ),
+    };
+    let sql = format!("UPDATE jobs SET {set}{GUARD}");
+    let row = sqlx::query(&sql)
+        .bind(lease.job_id)
+        .bind(lease.attempt as i64)
+        .bind(text)
+        .bind(at)
+        .fetch_optional(executor)
+        .await
+        .map_err(map_sqlx)?;
+    row.as_ref().map(job_from_row).transpose()
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{at, new_job, t0};
 use crate::ErrorKind;
-use crate::domain::{JobStatus, NewSchedule, Trigger};
+use crate::domain::{JobStatus, NewJob, NewSchedule, Trigger};
 use crate::ports::{CancelOutcome, ClaimOptions, JobFilter, JobOutcome, Lease, SharedJobStore};
 
 /// Runs every job-store scenario as its own test.
@@ -44,6 +44,7 @@ macro_rules! job_store_conformance {
                 bulk_insert_keeps_order_and_keys,
                 batch_claim_takes_only_due_queued,
                 queued_due_lists_what_to_republish,
+                batch_finish_applies_each_outcome_and_fences_stale_leases,
             ]
         );
     };
@@ -955,4 +956,80 @@ where
     assert_eq!(due[0].job_id, jobs[1].id);
     assert_eq!(store.queued_due(at(30), 2).await.unwrap().len(), 2);
     assert!(store.queued_due(at(5), 100).await.unwrap().is_empty());
+}
+
+/// `finish_jobs` applies every outcome of a batch; a stale lease in the batch is
+/// that item's Conflict and does not stop the others.
+pub async fn batch_finish_applies_each_outcome_and_fences_stale_leases<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let jobs: Vec<NewJob> = (0..4).map(|_| new_job()).collect();
+    store.insert_jobs(jobs.clone()).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
+    let claimed = store.claim_jobs(&ids, &claim_at(t0(), "w1")).await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    let lease = |i: usize| {
+        let job = claimed.iter().find(|j| j.id == ids[i]).unwrap();
+        Lease::of(job)
+    };
+    let stale = Lease {
+        attempt: lease(2).attempt + 1,
+        ..lease(2)
+    };
+    let results = store
+        .finish_jobs(
+            vec![
+                (
+                    lease(0),
+                    JobOutcome::Succeeded {
+                        result: json!({"n": 0}),
+                    },
+                ),
+                (
+                    lease(1),
+                    JobOutcome::Failed {
+                        error: "broken".into(),
+                    },
+                ),
+                (
+                    stale,
+                    JobOutcome::Succeeded {
+                        result: json!({"stale": true}),
+                    },
+                ),
+                (
+                    lease(3),
+                    JobOutcome::Retry {
+                        error: "busy".into(),
+                        run_at: at(60),
+                    },
+                ),
+            ],
+            at(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0].as_ref().unwrap().status, JobStatus::Success);
+    assert_eq!(results[0].as_ref().unwrap().result, Some(json!({"n": 0})));
+    assert_eq!(results[1].as_ref().unwrap().status, JobStatus::Failed);
+    assert_eq!(results[2].as_ref().unwrap_err().kind(), ErrorKind::Conflict);
+    assert_eq!(results[3].as_ref().unwrap().status, JobStatus::Queued);
+    assert_eq!(results[3].as_ref().unwrap().retry_count, 1);
+    let untouched = store.get_job(ids[2]).await.unwrap();
+    assert_eq!(
+        untouched.status,
+        JobStatus::Running,
+        "the stale lease changed nothing"
+    );
+    assert!(
+        store
+            .finish_jobs(Vec::new(), at(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -6,6 +6,7 @@
 //! reaper inside the process and returns a [`RunningEngine`] to shut them down.
 
 mod builder;
+mod completer;
 mod context;
 mod events;
 mod jobs;

@@ -11,9 +11,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::completer::Completer;
 use super::jobs::to_delta;
 use super::{Engine, ExecutionContext};
-use crate::domain::{EventLevel, EventSource, Job};
+use crate::domain::{EventLevel, EventSource, Job, NewEvent};
 use crate::ports::{ClaimOptions, JobOutcome, Lease, PopOptions};
 use crate::{Error, ErrorKind, Result};
 
@@ -81,11 +82,13 @@ impl Engine {
         let abort = CancellationToken::new();
         let mut tasks = JoinSet::new();
         if opts.workers > 0 {
+            let completer = Completer::spawn(self.clone(), &mut tasks);
             let dispatcher = Dispatcher {
                 runner: Arc::new(Runner {
                     engine: self.clone(),
                     id: opts.name.clone(),
                     abort: abort.clone(),
+                    completer: Some(completer),
                 }),
                 slots: Arc::new(Semaphore::new(opts.workers)),
                 batch: self.config().claim_batch.clamp(1, opts.workers),
@@ -165,6 +168,7 @@ impl Dispatcher {
             match self.next_jobs(permits.len(), backlog).await {
                 Ok((jobs, from_store)) => {
                     backlog = from_store && !jobs.is_empty();
+                    self.runner.record_started(&jobs).await;
                     for job in jobs {
                         let Some(permit) = permits.pop() else { break };
                         let runner = Arc::clone(&self.runner);
@@ -233,9 +237,53 @@ struct Runner {
     engine: Engine,
     id: String,
     abort: CancellationToken,
+    /// Writes outcomes in bundles; `None` writes each one directly (`run_next`).
+    completer: Option<Completer>,
 }
 
 impl Runner {
+    /// Stores an outcome and, once it is stored, its event.
+    async fn store_outcome(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        event: NewEvent,
+    ) -> Result<Job> {
+        match &self.completer {
+            Some(completer) => completer.complete(lease.clone(), outcome, event).await,
+            None => {
+                let job = self
+                    .engine
+                    .store()
+                    .finish_job(lease, outcome, event.timestamp)
+                    .await?;
+                self.engine.recorder().lifecycle_many(vec![event]).await;
+                Ok(job)
+            }
+        }
+    }
+
+    /// One "job started" event per claimed job, written in one append.
+    async fn record_started(&self, jobs: &[Job]) {
+        if jobs.is_empty() {
+            return;
+        }
+        let now = self.engine.now();
+        let events = jobs
+            .iter()
+            .map(|job| NewEvent {
+                job_id: job.id,
+                timestamp: now,
+                level: EventLevel::Info,
+                source: EventSource::Worker,
+                message: "job started".to_owned(),
+                data: json!({ "attempt": job.attempt, "worker_id": self.id, "retry_count": job.retry_count }),
+                trace_id: job.trace_id,
+            })
+            .collect();
+        self.engine.recorder().lifecycle_many(events).await;
+    }
+
     fn claim_options(&self) -> Result<ClaimOptions> {
         let now = self.engine.now();
         Ok(ClaimOptions {
@@ -250,17 +298,6 @@ impl Runner {
         let lease = Lease::of(&job);
         let token = CancellationToken::new();
         engine.running().insert(job.id, token.clone());
-        engine
-            .recorder()
-            .lifecycle(
-                job.id,
-                job.trace_id,
-                EventLevel::Info,
-                EventSource::Worker,
-                "job started",
-                json!({ "attempt": job.attempt, "worker_id": self.id, "retry_count": job.retry_count }),
-            )
-            .await;
         let started = Instant::now();
         let outcome = if job.cancel_requested {
             Attempt::Cancelled
@@ -421,23 +458,21 @@ impl Runner {
             JobOutcome::Cancelled { .. } => "cancelled",
             JobOutcome::Released => "released",
         };
-        match engine.store().finish_job(lease, outcome, now).await {
+        let event = NewEvent {
+            job_id: job.id,
+            timestamp: now,
+            level,
+            source: EventSource::Worker,
+            message: message.to_owned(),
+            data,
+            trace_id: job.trace_id,
+        };
+        match self.store_outcome(lease, outcome, event).await {
             Ok(_) => {
                 engine
                     .inner
                     .metrics
                     .record(&job.job_type, outcome_name, elapsed);
-                engine
-                    .recorder()
-                    .lifecycle(
-                        job.id,
-                        job.trace_id,
-                        level,
-                        EventSource::Worker,
-                        message,
-                        data,
-                    )
-                    .await;
                 if let Some(at) = retry_at {
                     engine.publish(job.id, at).await;
                 }
@@ -536,12 +571,14 @@ impl Engine {
             engine: self.clone(),
             id: "inline".to_owned(),
             abort: CancellationToken::new(),
+            completer: None,
         };
         let claimed = self.store().claim_due(1, &worker.claim_options()?).await?;
         let Some(job) = claimed.into_iter().next() else {
             return Ok(None);
         };
         let id = job.id;
+        worker.record_started(std::slice::from_ref(&job)).await;
         worker.run_job(job).await;
         self.get_job(id).await.map(Some)
     }

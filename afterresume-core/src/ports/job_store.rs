@@ -247,6 +247,23 @@ pub trait JobStore: Send + Sync + Debug + 'static {
         now: DateTime<Utc>,
     ) -> Result<Job>;
 
+    /// Ends many attempts at once, one result per item in order: a stale lease in
+    /// the batch is that item's `Conflict`, and the others still apply. Backends
+    /// that can write the batch in one transaction override this; the default
+    /// calls [`finish_job`](Self::finish_job) per item. `Err` for the whole call
+    /// means nothing is known to have been written.
+    async fn finish_jobs(
+        &self,
+        items: Vec<(Lease, JobOutcome)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let mut results = Vec::with_capacity(items.len());
+        for (lease, outcome) in items {
+            results.push(self.finish_job(&lease, outcome, now).await);
+        }
+        Ok(results)
+    }
+
     /// Cancels a queued job now, or asks the worker of a running job to stop.
     /// A finished job gives [`ErrorKind::Conflict`](crate::ErrorKind::Conflict).
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome>;

@@ -1,0 +1,126 @@
+//! Bundled completion writes. Workers hand their outcome (and the event that
+//! announces it) to one task per process, which writes everything that is
+//! waiting in one `finish_jobs` call and one event append, then answers each
+//! worker. Under load the batches grow by themselves (while one batch is written
+//! the next one gathers); an idle process writes each completion alone, with no
+//! added delay.
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use super::Engine;
+use crate::domain::{Job, NewEvent};
+use crate::ports::{JobOutcome, Lease};
+use crate::{Error, Result};
+
+/// The most completions one write carries.
+const MAX_BATCH: usize = 256;
+
+/// One worker's outcome.
+pub(crate) struct Completion {
+    pub(crate) lease: Lease,
+    pub(crate) outcome: JobOutcome,
+    /// Written only when the outcome is.
+    pub(crate) event: NewEvent,
+    pub(crate) reply: oneshot::Sender<Result<Job>>,
+}
+
+/// Where workers send completions.
+#[derive(Debug, Clone)]
+pub(crate) struct Completer {
+    sender: mpsc::Sender<Completion>,
+}
+
+impl Completer {
+    /// Starts the writer task; it ends when every `Completer` clone is dropped and
+    /// the queue is drained.
+    pub(crate) fn spawn(engine: Engine, tasks: &mut tokio::task::JoinSet<()>) -> Self {
+        let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tasks.spawn(write_loop(engine, receiver));
+        Completer { sender }
+    }
+
+    /// Stores an outcome (and its event) and returns the job as stored.
+    pub(crate) async fn complete(
+        &self,
+        lease: Lease,
+        outcome: JobOutcome,
+        event: NewEvent,
+    ) -> Result<Job> {
+        let (reply, answer) = oneshot::channel();
+        let completion = Completion {
+            lease,
+            outcome,
+            event,
+            reply,
+        };
+        self.sender
+            .send(completion)
+            .await
+            .map_err(|_| Error::unexpected("the completion writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| Error::unexpected("the completion writer dropped a completion"))?
+    }
+}
+
+/// Batches written at the same time: one batch at a time would turn the
+/// store's parallelism (a connection pool, group commit) into a queue.
+const WRITES_IN_FLIGHT: usize = 4;
+
+async fn write_loop(engine: Engine, mut receiver: mpsc::Receiver<Completion>) {
+    let permits = Arc::new(Semaphore::new(WRITES_IN_FLIGHT));
+    let mut writes = JoinSet::new();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            break;
+        };
+        if receiver.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            break;
+        }
+        let engine = engine.clone();
+        let taken = std::mem::take(&mut batch);
+        writes.spawn(async move {
+            write_batch(&engine, taken, engine.now()).await;
+            drop(permit);
+        });
+        while writes.try_join_next().is_some() {}
+    }
+    while writes.join_next().await.is_some() {}
+}
+
+async fn write_batch(engine: &Engine, batch: Vec<Completion>, now: DateTime<Utc>) {
+    let mut replies = Vec::with_capacity(batch.len());
+    let mut events = Vec::with_capacity(batch.len());
+    let mut items = Vec::with_capacity(batch.len());
+    for c in batch {
+        items.push((c.lease, c.outcome));
+        events.push(c.event);
+        replies.push(c.reply);
+    }
+    match engine.store().finish_jobs(items, now).await {
+        Ok(results) => {
+            let written: Vec<NewEvent> = results
+                .iter()
+                .zip(events)
+                .filter(|(r, _)| r.is_ok())
+                .map(|(_, e)| e)
+                .collect();
+            if !written.is_empty() {
+                engine.recorder().lifecycle_many(written).await;
+            }
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(err) => {
+            for reply in replies {
+                let _ = reply.send(Err(Error::new(err.kind(), err.message().to_owned())));
+            }
+        }
+    }
+}
