@@ -21,7 +21,7 @@ if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"
     exit 1
 fi
 
-echo "== services (Postgres, Redis, S3)"
+echo "== services (Postgres, Redis, S3, local LLM)"
 services_env=$(scripts/services.sh up)
 eval "$services_env"
 trap 'scripts/services.sh clean; scripts/services.sh down' EXIT
