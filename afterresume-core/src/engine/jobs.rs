@@ -148,8 +148,32 @@ impl Engine {
         opts: EnqueueOptions,
     ) -> Result<InsertedJob> {
         let new_job = self.prepare_job(job_type, payload, opts)?;
+        if new_job.idempotency_key.is_some() {
+            let inserted = self.inner.store.insert_job(new_job).await?;
+            self.announce(std::slice::from_ref(&inserted)).await;
+            return Ok(inserted);
+        }
+        // Without a key the insert always creates the job, so its "job queued"
+        // event goes first: a worker polling the store may claim the job the
+        // moment it is inserted, and its timeline must still start with "queued".
+        let event = NewEvent {
+            job_id: new_job.id,
+            timestamp: self.now(),
+            level: EventLevel::Info,
+            source: EventSource::System,
+            message: "job queued".to_owned(),
+            data: json!({
+                "type": new_job.job_type,
+                "trigger": new_job.trigger,
+                "run_at": new_job.run_at,
+                "parent_job_id": new_job.parent_job_id,
+                "max_retries": new_job.max_retries,
+            }),
+            trace_id: new_job.trace_id,
+        };
+        self.recorder().lifecycle_many(vec![event]).await;
         let inserted = self.inner.store.insert_job(new_job).await?;
-        self.announce(std::slice::from_ref(&inserted)).await;
+        self.publish(inserted.job.id, inserted.job.run_at).await;
         Ok(inserted)
     }
 
