@@ -29,6 +29,8 @@ pub mod redis;
 pub mod s3;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_error;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_finish;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "system")]

@@ -11,12 +11,12 @@ use afterresume_core::ports::{
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
 use crate::memory::lease_lost;
+use crate::sql_finish::{FINISH_CHUNK, FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
 
 fn get<T>(row: &PgRow, column: &str) -> Result<T>
 where
@@ -375,33 +375,37 @@ impl JobStore for PostgresBackend {
         outcome: JobOutcome,
         now: DateTime<Utc>,
     ) -> Result<Job> {
-        match finish_on(&self.pool, lease, outcome, now).await? {
-            Some(job) => Ok(job),
-            None => Err(self.lease_failure(lease).await),
-        }
+        let mut results = self
+            .finish_jobs(vec![(lease.clone(), outcome)], now)
+            .await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
-    /// One transaction for the whole batch: one WAL flush instead of one per job.
+    /// One statement per [`FINISH_CHUNK`] outcomes; more than one chunk share a
+    /// transaction. One round trip and one commit for a typical batch.
     async fn finish_jobs(
         &self,
         items: Vec<(Lease, JobOutcome)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-        let mut written = Vec::with_capacity(items.len());
-        for (lease, outcome) in items {
-            let job = finish_on(&mut *tx, &lease, outcome, now).await?;
-            written.push((lease, job));
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        let mut results = Vec::with_capacity(written.len());
-        for (lease, job) in written {
-            results.push(match job {
-                Some(job) => Ok(job),
-                None => Err(self.lease_failure(&lease).await),
-            });
-        }
-        Ok(results)
+        let written = if items.len() <= FINISH_CHUNK {
+            finish_chunk(&self.pool, &items, now).await?
+        } else {
+            let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+            let mut written = Vec::with_capacity(items.len());
+            for chunk in items.chunks(FINISH_CHUNK) {
+                written.extend(finish_chunk(&mut *tx, chunk, now).await?);
+            }
+            tx.commit().await.map_err(map_sqlx)?;
+            written
+        };
+        let leases = items.into_iter().map(|(lease, _)| lease).collect();
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
@@ -607,58 +611,38 @@ impl JobStore for PostgresBackend {
     }
 }
 
-/// Ends the attempt a lease holds, if the lease is current; `None` otherwise.
-async fn finish_on<'e, E>(
+/// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the
+/// rows it changed (a stale lease changes none).
+async fn finish_chunk<'e, E>(
     executor: E,
-    lease: &Lease,
-    outcome: JobOutcome,
+    chunk: &[(Lease, JobOutcome)],
     now: DateTime<Utc>,
-) -> Result<Option<Job>>
+) -> Result<Vec<Job>>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+    E: sqlx::Executor<'e, Database = Postgres>,
 {
-    const GUARD: &str = " WHERE id = $1 AND status = 'running' AND attempt = $2 RETURNING *";
-    let mut result: Option<Value> = None;
-    let (set, text, at): (&str, Option<String>, DateTime<Utc>) = match outcome {
-        JobOutcome::Succeeded { result: value } => {
-            result = Some(value);
-            (
-                "status = 'success', result = $5, error = NULL, finished_at = $4, lease_expires_at = NULL",
-                None,
-                now,
-            )
-        }
-        JobOutcome::Failed { error } => (
-            "status = 'failed', error = $3, finished_at = $4, lease_expires_at = NULL",
-            Some(error),
-            now,
-        ),
-        JobOutcome::Cancelled { reason } => (
-            "status = 'cancelled', error = $3, finished_at = $4, lease_expires_at = NULL",
-            Some(reason),
-            now,
-        ),
-        JobOutcome::Retry { error, run_at } => (
-            "status = 'queued', error = $3, run_at = $4, retry_count = retry_count + 1, trigger = 'retry', \
-             lease_expires_at = NULL",
-            Some(error),
-            run_at,
-        ),
-        JobOutcome::Released => (
-            "status = 'queued', run_at = $4, lease_expires_at = NULL",
-            None,
-            now,
-        ),
-    };
-    let sql = format!("UPDATE jobs SET {set}{GUARD}");
-    let row = sqlx::query(&sql)
-        .bind(lease.job_id)
-        .bind(lease.attempt as i32)
-        .bind(text)
-        .bind(at)
-        .bind(result)
-        .fetch_optional(executor)
-        .await
-        .map_err(map_sqlx)?;
-    row.as_ref().map(job_from_row).transpose()
+    if chunk.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "WITH v(id, attempt, status, result, error, finished_at, run_at, retry) AS (",
+    );
+    q.push_values(chunk, |mut row, (lease, outcome)| {
+        let f = FinishRow::new(lease, outcome.clone(), now);
+        row.push_bind(f.job_id)
+            .push_bind(f.attempt as i32)
+            .push_bind(f.status)
+            .push_bind(f.result)
+            .push_bind(f.error)
+            .push_bind(f.finished_at)
+            .push_bind(f.run_at)
+            .push_bind(i32::from(f.retry));
+    });
+    q.push(") UPDATE jobs SET ")
+        .push(FINISH_SET)
+        .push(" FROM v WHERE ")
+        .push(FINISH_WHERE)
+        .push(" RETURNING jobs.*");
+    let rows = q.build().fetch_all(executor).await.map_err(map_sqlx)?;
+    jobs_from_rows(&rows)
 }

@@ -15,6 +15,7 @@ use super::SqliteBackend;
 use super::convert::{json, micros, opt_json, opt_time, time};
 use super::error::map_sqlx;
 use crate::memory::lease_lost;
+use crate::sql_finish::{FINISH_CHUNK, FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
 
 fn job_from_row(row: &SqliteRow) -> Result<Job> {
     let get = |e: sqlx::Error| map_sqlx(e);
@@ -135,7 +136,7 @@ impl SqliteBackend {
 #[async_trait]
 impl JobStore for SqliteBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
-        JobStoreCapabilities::new(true)
+        JobStoreCapabilities::new(true).with_serial_writes()
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
@@ -282,33 +283,37 @@ impl JobStore for SqliteBackend {
         outcome: JobOutcome,
         now: DateTime<Utc>,
     ) -> Result<Job> {
-        match finish_on(&self.pool, lease, outcome, now).await? {
-            Some(job) => Ok(job),
-            None => Err(self.lease_failure(lease).await),
-        }
+        let mut results = self
+            .finish_jobs(vec![(lease.clone(), outcome)], now)
+            .await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
-    /// One write transaction for the whole batch: SQLite's cost is per commit.
+    /// One statement per [`FINISH_CHUNK`] outcomes; more than one chunk share a
+    /// transaction. One round trip and one commit for a typical batch.
     async fn finish_jobs(
         &self,
         items: Vec<(Lease, JobOutcome)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-        let mut written = Vec::with_capacity(items.len());
-        for (lease, outcome) in items {
-            let job = finish_on(&mut *tx, &lease, outcome, now).await?;
-            written.push((lease, job));
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        let mut results = Vec::with_capacity(written.len());
-        for (lease, job) in written {
-            results.push(match job {
-                Some(job) => Ok(job),
-                None => Err(self.lease_failure(&lease).await),
-            });
-        }
-        Ok(results)
+        let written = if items.len() <= FINISH_CHUNK {
+            finish_chunk(&self.pool, &items, now).await?
+        } else {
+            let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+            let mut written = Vec::with_capacity(items.len());
+            for chunk in items.chunks(FINISH_CHUNK) {
+                written.extend(finish_chunk(&mut *tx, chunk, now).await?);
+            }
+            tx.commit().await.map_err(map_sqlx)?;
+            written
+        };
+        let leases = items.into_iter().map(|(lease, _)| lease).collect();
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
@@ -514,53 +519,38 @@ impl JobStore for SqliteBackend {
     }
 }
 
-/// Ends the attempt a lease holds, if the lease is current; `None` otherwise.
-async fn finish_on<'e, E>(
+/// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the
+/// rows it changed (a stale lease changes none).
+async fn finish_chunk<'e, E>(
     executor: E,
-    lease: &Lease,
-    outcome: JobOutcome,
+    chunk: &[(Lease, JobOutcome)],
     now: DateTime<Utc>,
-) -> Result<Option<Job>>
+) -> Result<Vec<Job>>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    E: sqlx::Executor<'e, Database = Sqlite>,
 {
-    const GUARD: &str = " WHERE id = ?1 AND status = 'running' AND attempt = ?2 RETURNING *";
-    let (set, text, at): (&str, Option<String>, Option<i64>) = match outcome {
-        JobOutcome::Succeeded { result } => (
-            "status = 'success', result = ?3, error = NULL, finished_at = ?4, lease_expires_at = NULL",
-            Some(result.to_string()),
-            Some(micros(now)),
-        ),
-        JobOutcome::Failed { error } => (
-            "status = 'failed', error = ?3, finished_at = ?4, lease_expires_at = NULL",
-            Some(error),
-            Some(micros(now)),
-        ),
-        JobOutcome::Cancelled { reason } => (
-            "status = 'cancelled', error = ?3, finished_at = ?4, lease_expires_at = NULL",
-            Some(reason),
-            Some(micros(now)),
-        ),
-        JobOutcome::Retry { error, run_at } => (
-            "status = 'queued', error = ?3, run_at = ?4, retry_count = retry_count + 1, trigger = 'retry', \
-             lease_expires_at = NULL",
-            Some(error),
-            Some(micros(run_at)),
-        ),
-        JobOutcome::Released => (
-            "status = 'queued', run_at = ?4, lease_expires_at = NULL",
-            None,
-            Some(micros(now)),
-        ),
-    };
-    let sql = format!("UPDATE jobs SET {set}{GUARD}");
-    let row = sqlx::query(&sql)
-        .bind(lease.job_id)
-        .bind(lease.attempt as i64)
-        .bind(text)
-        .bind(at)
-        .fetch_optional(executor)
-        .await
-        .map_err(map_sqlx)?;
-    row.as_ref().map(job_from_row).transpose()
+    if chunk.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "WITH v(id, attempt, status, result, error, finished_at, run_at, retry) AS (",
+    );
+    q.push_values(chunk, |mut row, (lease, outcome)| {
+        let f = FinishRow::new(lease, outcome.clone(), now);
+        row.push_bind(f.job_id)
+            .push_bind(i64::from(f.attempt))
+            .push_bind(f.status)
+            .push_bind(f.result.map(|v| v.to_string()))
+            .push_bind(f.error)
+            .push_bind(f.finished_at.map(micros))
+            .push_bind(f.run_at.map(micros))
+            .push_bind(i64::from(f.retry));
+    });
+    q.push(") UPDATE jobs SET ")
+        .push(FINISH_SET)
+        .push(" FROM v WHERE ")
+        .push(FINISH_WHERE)
+        .push(" RETURNING *");
+    let rows = q.build().fetch_all(executor).await.map_err(map_sqlx)?;
+    jobs_from_rows(&rows)
 }

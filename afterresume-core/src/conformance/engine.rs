@@ -60,6 +60,7 @@ macro_rules! engine_conformance {
                 step_helper_records_start_end_error,
                 panicking_workflow_is_contained,
                 shutdown_releases_in_flight_jobs,
+                worker_slots_bound_prefetched_jobs,
                 bulk_enqueue_is_all_or_nothing_and_runs,
                 reconciler_republishes_jobs_the_queue_lost,
             ]
@@ -87,6 +88,9 @@ fn fast_config() -> EngineConfig {
 struct Probe {
     saw_cancel: AtomicBool,
     runs: AtomicU32,
+    /// `test.gauge` workflows running now, and the most seen at once.
+    active: AtomicU32,
+    max_active: AtomicU32,
 }
 
 fn build(
@@ -103,6 +107,7 @@ fn build(
     );
     let p1 = Arc::clone(&probe);
     let p2 = Arc::clone(&probe);
+    let p3 = Arc::clone(&probe);
     Engine::builder()
         .with_job_store(Arc::clone(&ports.store))
         .with_queue(Arc::clone(&ports.queue))
@@ -160,6 +165,19 @@ fn build(
                     let ms = payload["ms"].as_u64().unwrap_or(100);
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                     Ok(json!({ "slept_ms": ms }))
+                }
+            }),
+        )
+        .register(
+            "test.gauge",
+            workflow_fn(move |_ctx, _payload| {
+                let probe = Arc::clone(&p3);
+                async move {
+                    let now = probe.active.fetch_add(1, Ordering::SeqCst) + 1;
+                    probe.max_active.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    probe.active.fetch_sub(1, Ordering::SeqCst);
+                    Ok(json!({}))
                 }
             }),
         )
@@ -1037,6 +1055,55 @@ where
     assert_eq!(done.status, JobStatus::Success);
     running.shutdown(Duration::from_secs(5)).await;
     assert!(probe.runs.load(Ordering::SeqCst) >= 2);
+}
+
+/// Jobs claimed beyond the worker slots (prefetch) wait for a slot: no more
+/// workflows run at once than there are workers, every job still runs once, and a
+/// prefetched job cancelled while it waits ends `cancelled` without running.
+pub async fn worker_slots_bound_prefetched_jobs<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let probe = Arc::new(Probe::default());
+    let (engine, _ports) = live(make, Arc::clone(&probe)).await;
+    let running = engine.start(WorkerOptions::workers(2));
+    let batch = (0..12)
+        .map(|i| EnqueueRequest::new("test.gauge", json!({ "i": i })))
+        .collect();
+    let jobs = engine.enqueue_many(batch).await.unwrap();
+    for job in &jobs {
+        let done = engine.wait_for(job.job.id, WAIT).await.unwrap();
+        assert_eq!(done.status, JobStatus::Success, "{done:?}");
+        assert_eq!(done.attempt, 1, "{done:?}");
+    }
+    let most = probe.max_active.load(Ordering::SeqCst);
+    assert!(most <= 2, "{most} workflows ran at once on 2 workers");
+    running.shutdown(Duration::from_secs(5)).await;
+
+    let running = engine.start(WorkerOptions::workers(1));
+    let blocker = engine
+        .enqueue("test.wait", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    wait_until_running(&engine, blocker.id).await;
+    let waiting = engine
+        .enqueue("test.slow", json!({ "ms": 10 }), EnqueueOptions::default())
+        .await
+        .unwrap();
+    wait_until_running(&engine, waiting.id).await;
+    engine.cancel(waiting.id).await.unwrap();
+    let done = engine.wait_for(waiting.id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Cancelled, "{done:?}");
+    assert_eq!(
+        probe.runs.load(Ordering::SeqCst),
+        1,
+        "only the blocker ran; the cancelled job never started its workflow"
+    );
+    engine.cancel(blocker.id).await.unwrap();
+    let done = engine.wait_for(blocker.id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Cancelled, "{done:?}");
+    running.shutdown(Duration::from_secs(5)).await;
 }
 
 /// Bulk enqueue validates every request before writing: one bad request stores

@@ -22,6 +22,16 @@ pub struct EngineConfig {
     /// How many jobs a process claims in one store round trip at most (bounded by its
     /// free worker slots). Larger batches mean fewer round trips under load.
     pub claim_batch: usize,
+    /// How many fetches (queue pop plus store claim) a process keeps in flight at
+    /// once, all filling the same worker slots. One fetch at a time caps throughput at
+    /// a batch per round trip; a few overlapping ones let the store commit them
+    /// together (group commit) while jobs run.
+    pub fetchers: usize,
+    /// How many jobs a process may hold claimed beyond its worker slots, each
+    /// waiting for a slot with its lease kept alive. Claiming the next jobs while the
+    /// current ones run hides the claim round trip; a larger value takes work that
+    /// another idle process could have run.
+    pub prefetch: usize,
     /// How long a `queued` job may sit due before the queue reconciler publishes it
     /// again (after a queue lost its data, e.g. a flushed Redis).
     pub reconcile_after: Duration,
@@ -46,6 +56,8 @@ impl Default for EngineConfig {
             heartbeat_interval: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
             claim_batch: 32,
+            fetchers: 3,
+            prefetch: 32,
             reconcile_after: Duration::from_secs(10),
             cancel_grace: Duration::from_secs(5),
             reap_interval: Duration::from_secs(5),
@@ -71,6 +83,9 @@ impl EngineConfig {
         ];
         if self.claim_batch == 0 {
             return Err(Error::config_invalid("claim_batch: must be at least 1"));
+        }
+        if self.fetchers == 0 {
+            return Err(Error::config_invalid("fetchers: must be at least 1"));
         }
         for (name, value) in positive {
             if value.is_zero() {

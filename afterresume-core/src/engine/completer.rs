@@ -68,11 +68,17 @@ impl Completer {
 }
 
 /// Batches written at the same time: one batch at a time would turn the
-/// store's parallelism (a connection pool, group commit) into a queue.
+/// store's parallelism (a connection pool, group commit) into a queue. A store
+/// with serial writes gets one at a time.
 const WRITES_IN_FLIGHT: usize = 4;
 
 async fn write_loop(engine: Engine, mut receiver: mpsc::Receiver<Completion>) {
-    let permits = Arc::new(Semaphore::new(WRITES_IN_FLIGHT));
+    let in_flight = if engine.store().capabilities().serial_writes {
+        1
+    } else {
+        WRITES_IN_FLIGHT
+    };
+    let permits = Arc::new(Semaphore::new(in_flight));
     let mut writes = JoinSet::new();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {

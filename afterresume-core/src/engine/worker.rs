@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -83,18 +83,25 @@ impl Engine {
         let mut tasks = JoinSet::new();
         if opts.workers > 0 {
             let completer = Completer::spawn(self.clone(), &mut tasks);
-            let dispatcher = Dispatcher {
-                runner: Arc::new(Runner {
-                    engine: self.clone(),
-                    id: opts.name.clone(),
-                    abort: abort.clone(),
-                    completer: Some(completer),
-                }),
-                slots: Arc::new(Semaphore::new(opts.workers)),
-                batch: self.config().claim_batch.clamp(1, opts.workers),
-                stop: stop.clone(),
-            };
-            tasks.spawn(dispatcher.run());
+            let runner = Arc::new(Runner {
+                engine: self.clone(),
+                id: opts.name.clone(),
+                abort: abort.clone(),
+                completer: Some(completer),
+                slots: Some(Arc::new(Semaphore::new(opts.workers))),
+            });
+            let claims = opts.workers + self.config().prefetch;
+            let claims = Arc::new(Semaphore::new(claims));
+            let batch = self.config().claim_batch.clamp(1, opts.workers);
+            for _ in 0..self.config().fetchers.clamp(1, opts.workers) {
+                let dispatcher = Dispatcher {
+                    runner: Arc::clone(&runner),
+                    claims: Arc::clone(&claims),
+                    batch,
+                    stop: stop.clone(),
+                };
+                tasks.spawn(dispatcher.run());
+            }
         }
         if opts.scheduler {
             tasks.spawn(self.clone().scheduler_loop(stop.clone()));
@@ -133,12 +140,13 @@ impl RunningEngine {
     }
 }
 
-/// Fetches work for a pool of worker slots: as many jobs as there are free slots, up
-/// to the claim batch, in one queue pop and one store claim, then runs each job in its
-/// own task while holding its slot.
+/// Fetches work for a pool of worker slots: as many jobs as there are free claims
+/// (worker slots plus prefetch), up to the claim batch, in one queue pop and one store
+/// claim, then runs each job in its own task, which holds its claim until the
+/// workflow returns and waits for a worker slot before it starts it.
 struct Dispatcher {
     runner: Arc<Runner>,
-    slots: Arc<Semaphore>,
+    claims: Arc<Semaphore>,
     batch: usize,
     stop: CancellationToken,
 }
@@ -152,7 +160,7 @@ impl Dispatcher {
         let mut backlog = false;
         loop {
             let first = tokio::select! {
-                permit = Arc::clone(&self.slots).acquire_owned() => match permit {
+                permit = Arc::clone(&self.claims).acquire_owned() => match permit {
                     Ok(permit) => permit,
                     Err(_) => break,
                 },
@@ -160,7 +168,7 @@ impl Dispatcher {
             };
             let mut permits = vec![first];
             while permits.len() < self.batch {
-                match Arc::clone(&self.slots).try_acquire_owned() {
+                match Arc::clone(&self.claims).try_acquire_owned() {
                     Ok(permit) => permits.push(permit),
                     Err(_) => break,
                 }
@@ -172,10 +180,7 @@ impl Dispatcher {
                     for job in jobs {
                         let Some(permit) = permits.pop() else { break };
                         let runner = Arc::clone(&self.runner);
-                        running.spawn(async move {
-                            runner.run_job(job).await;
-                            drop(permit);
-                        });
+                        running.spawn(async move { runner.run_job(job, Some(permit)).await });
                     }
                 }
                 Err(err) => {
@@ -239,6 +244,9 @@ struct Runner {
     abort: CancellationToken,
     /// Writes outcomes in bundles; `None` writes each one directly (`run_next`).
     completer: Option<Completer>,
+    /// Worker slots: workflows running at once. A claimed job waits for one
+    /// (heartbeating its lease meanwhile); `None` runs at once (`run_next`).
+    slots: Option<Arc<Semaphore>>,
 }
 
 impl Runner {
@@ -293,7 +301,10 @@ impl Runner {
         })
     }
 
-    async fn run_job(&self, job: Job) {
+    /// Runs one claimed job. The claim (`claim`) is given back as soon as the
+    /// workflow returns: writing the outcome is the completion writer's work, and
+    /// holding the claim through it would cap throughput at claims / commit latency.
+    async fn run_job(&self, job: Job, claim: Option<OwnedSemaphorePermit>) {
         let engine = &self.engine;
         let lease = Lease::of(&job);
         let token = CancellationToken::new();
@@ -305,6 +316,7 @@ impl Runner {
             self.execute(&job, &lease, token.clone()).await
         };
         engine.running().remove(&job.id);
+        drop(claim);
         self.record_outcome(&job, &lease, outcome, started.elapsed())
             .await;
     }
@@ -331,6 +343,19 @@ impl Runner {
             })
         });
         let timed = async {
+            // A prefetched job waits here for a worker slot; its timeout starts
+            // when it does. The slot is given back when the workflow returns.
+            let _slot = match &self.slots {
+                Some(slots) => tokio::select! {
+                    slot = Arc::clone(slots).acquire_owned() => Some(
+                        slot.map_err(|_| Error::unexpected("the worker pool has closed"))?,
+                    ),
+                    _ = token.cancelled() => {
+                        return Err(Error::cancelled("cancelled before it started"));
+                    }
+                },
+                None => None,
+            };
             match registration.options.timeout {
                 Some(limit) => tokio::time::timeout(limit, guarded)
                     .await
@@ -572,6 +597,7 @@ impl Engine {
             id: "inline".to_owned(),
             abort: CancellationToken::new(),
             completer: None,
+            slots: None,
         };
         let claimed = self.store().claim_due(1, &worker.claim_options()?).await?;
         let Some(job) = claimed.into_iter().next() else {
@@ -579,7 +605,7 @@ impl Engine {
         };
         let id = job.id;
         worker.record_started(std::slice::from_ref(&job)).await;
-        worker.run_job(job).await;
+        worker.run_job(job, None).await;
         self.get_job(id).await.map(Some)
     }
 }

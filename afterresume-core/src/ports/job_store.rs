@@ -15,6 +15,11 @@ pub struct JobStoreCapabilities {
     /// Several processes may share the store (SQLite file, Postgres); the in-memory
     /// store lives and dies with one process.
     pub shared_across_processes: bool,
+    /// The store runs one write at a time (SQLite's single writer). The engine then
+    /// sends it one batch of completions at a time, so the next batch gathers while
+    /// one is written, instead of splitting the same work into many small
+    /// transactions that would only wait for each other.
+    pub serial_writes: bool,
 }
 
 impl JobStoreCapabilities {
@@ -22,7 +27,14 @@ impl JobStoreCapabilities {
     pub fn new(shared_across_processes: bool) -> Self {
         JobStoreCapabilities {
             shared_across_processes,
+            serial_writes: false,
         }
+    }
+
+    /// Marks the store as one that runs one write at a time.
+    pub fn with_serial_writes(mut self) -> Self {
+        self.serial_writes = true;
+        self
     }
 }
 
