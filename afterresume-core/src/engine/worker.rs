@@ -345,14 +345,19 @@ impl Runner {
         let timed = async {
             // A prefetched job waits here for a worker slot; its timeout starts
             // when it does. The slot is given back when the workflow returns.
+            // A free slot is taken at once, so a job that need not wait starts its
+            // workflow (which then sees any cancellation itself).
             let _slot = match &self.slots {
-                Some(slots) => tokio::select! {
-                    slot = Arc::clone(slots).acquire_owned() => Some(
-                        slot.map_err(|_| Error::unexpected("the worker pool has closed"))?,
-                    ),
-                    _ = token.cancelled() => {
-                        return Err(Error::cancelled("cancelled before it started"));
-                    }
+                Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+                    Ok(slot) => Some(slot),
+                    Err(_) => tokio::select! {
+                        slot = Arc::clone(slots).acquire_owned() => Some(
+                            slot.map_err(|_| Error::unexpected("the worker pool has closed"))?,
+                        ),
+                        _ = token.cancelled() => {
+                            return Err(Error::cancelled("cancelled before it started"));
+                        }
+                    },
                 },
                 None => None,
             };
