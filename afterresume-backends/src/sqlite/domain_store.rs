@@ -144,7 +144,7 @@ impl UserStore for SqliteBackend {
         .bind(&new.password_hash)
         .bind(new.is_staff)
         .bind(micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(|e| {
             let e = map_sqlx(e);
@@ -191,7 +191,7 @@ impl UserStore for SqliteBackend {
         let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
@@ -209,7 +209,7 @@ impl TokenStore for SqliteBackend {
             .bind(&new.name)
             .bind(&new.token_hash)
             .bind(micros(now))
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await
             .map_err(map_sqlx)
             .map_err(or_missing("user", new.user_id))?;
@@ -220,7 +220,7 @@ impl TokenStore for SqliteBackend {
         let row = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND revoked_at IS NULL RETURNING *")
             .bind(micros(now))
             .bind(token_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(map_sqlx)?;
         row.as_ref()
@@ -243,7 +243,7 @@ impl TokenStore for SqliteBackend {
             .bind(micros(now))
             .bind(id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
@@ -265,7 +265,7 @@ impl SkillStore for SqliteBackend {
         .bind(&new.slug)
         .bind(new.category.as_str())
         .bind(list_text(&new.aliases))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(map_sqlx)?;
         skill_from_row(&row)
@@ -321,7 +321,7 @@ impl SkillStore for SqliteBackend {
         .bind(new.confidence)
         .bind(&new.extractor)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(map_sqlx)
         .map_err(|e| if e.kind() == ErrorKind::NotFound { Error::not_found("skill, worklog or user not found") } else { e })?;
@@ -342,7 +342,7 @@ impl SkillStore for SqliteBackend {
     async fn delete_evidence_for_worklog(&self, worklog_id: WorkLogId) -> Result<u64> {
         let done = sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?")
             .bind(worklog_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         Ok(done.rows_affected())
@@ -410,7 +410,7 @@ impl ReportStore for SqliteBackend {
         .bind(&new.content)
         .bind(new.data.to_string())
         .bind(micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(map_sqlx)
         .map_err(or_missing("user", new.user_id))?;
@@ -464,7 +464,7 @@ impl ResumeStore for SqliteBackend {
         .bind(&new.markdown)
         .bind(&new.html)
         .bind(micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(map_sqlx)
         .map_err(or_missing("user", new.user_id))?;

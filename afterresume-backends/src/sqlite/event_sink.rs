@@ -29,7 +29,7 @@ impl EventSink for SqliteBackend {
                 .push_bind(e.data.to_string())
                 .push_bind(e.trace_id);
         });
-        q.build().execute(&self.pool).await.map_err(map_sqlx)?;
+        q.build().execute(&self.writer).await.map_err(map_sqlx)?;
         Ok(())
     }
 
@@ -73,7 +73,7 @@ impl EventSink for SqliteBackend {
             q.push(")");
             deleted += q
                 .build()
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(map_sqlx)?
                 .rows_affected();

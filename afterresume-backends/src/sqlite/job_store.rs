@@ -140,13 +140,13 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        let mut conn = self.writer.acquire().await.map_err(map_sqlx)?;
         insert_one(&mut conn, new).await
     }
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         // One transaction: one commit (and one fsync) for the whole batch.
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
         let mut inserted = Vec::with_capacity(jobs.len());
         for job in jobs {
             inserted.push(insert_one(&mut tx, job).await?);
@@ -207,7 +207,7 @@ impl JobStore for SqliteBackend {
             .bind(micros(opts.now))
             .bind(micros(opts.now))
             .bind(limit as i64)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer)
             .await
             .map_err(map_sqlx)?;
         let mut jobs = jobs_from_rows(&rows)?;
@@ -236,7 +236,7 @@ impl JobStore for SqliteBackend {
             list.push_bind(*id);
         }
         q.push(") RETURNING *");
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        let rows = q.build().fetch_all(&self.writer).await.map_err(map_sqlx)?;
         jobs_from_rows(&rows)
     }
 
@@ -268,7 +268,7 @@ impl JobStore for SqliteBackend {
             .bind(micros(lease_expires_at))
             .bind(lease.job_id)
             .bind(lease.attempt as i64)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(map_sqlx)?;
         match row {
@@ -299,9 +299,9 @@ impl JobStore for SqliteBackend {
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
         let written = if items.len() <= FINISH_CHUNK {
-            finish_chunk(&self.pool, &items, now).await?
+            finish_chunk(&self.writer, &items, now).await?
         } else {
-            let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+            let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
             let mut written = Vec::with_capacity(items.len());
             for chunk in items.chunks(FINISH_CHUNK) {
                 written.extend(finish_chunk(&mut *tx, chunk, now).await?);
@@ -323,7 +323,7 @@ impl JobStore for SqliteBackend {
         )
         .bind(micros(now))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(map_sqlx)?;
         if let Some(row) = cancelled {
@@ -333,7 +333,7 @@ impl JobStore for SqliteBackend {
             "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running' RETURNING *",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(map_sqlx)?;
         if let Some(row) = requested {
@@ -367,7 +367,7 @@ impl JobStore for SqliteBackend {
         )
         .bind(micros(now))
         .bind(limit as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await
         .map_err(map_sqlx)?;
         jobs_from_rows(&rows)
@@ -384,7 +384,7 @@ impl JobStore for SqliteBackend {
         )
         .bind(micros(cutoff))
         .bind(limit as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await
         .map_err(map_sqlx)?;
         rows.iter()
@@ -428,7 +428,7 @@ impl JobStore for SqliteBackend {
         .bind(new.enabled)
         .bind(micros(new.next_run_at))
         .bind(micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(map_sqlx)?;
         schedule_from_row(&row)
@@ -457,7 +457,7 @@ impl JobStore for SqliteBackend {
     async fn delete_schedule(&self, id: ScheduleId) -> Result<()> {
         let done = sqlx::query("DELETE FROM schedules WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
@@ -478,7 +478,7 @@ impl JobStore for SqliteBackend {
             .bind(micros(next_run_at))
             .bind(micros(now))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(map_sqlx)?;
         row.as_ref()
@@ -509,7 +509,7 @@ impl JobStore for SqliteBackend {
             .bind(micros(next))
             .bind(micros(now))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         if done.rows_affected() == 1 {

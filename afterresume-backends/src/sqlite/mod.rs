@@ -35,7 +35,13 @@ use error::map_sqlx;
 /// `EventSink` and the domain stores; [`SqliteBackend::queue`] gives the queue.
 #[derive(Debug, Clone)]
 pub struct SqliteBackend {
+    /// Reads: WAL lets them run beside the one writer.
     pool: SqlitePool,
+    /// Writes, on one connection. SQLite runs one writer at a time; writers of one
+    /// process queue here in order instead of colliding on the database lock,
+    /// whose busy handler sleeps in steps of up to 100 ms (slow, unfair tail
+    /// latency) and cannot retry a read transaction that turns into a write.
+    writer: SqlitePool,
     clock: SharedClock,
     /// Wakes queue poppers of this process on push.
     notify: Arc<Notify>,
@@ -75,17 +81,27 @@ impl SqliteBackend {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        // A connection to a local file does not go stale: no ping before each use
+        // (with sqlx's SQLite worker threads, a ping is a full extra round trip).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await
             .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|e| Error::backend("sqlite: migrations failed").with_source(e))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
         Ok(SqliteBackend {
             pool,
+            writer,
             clock: Arc::new(SystemClock),
             notify: Arc::new(Notify::new()),
             _temp: temp,
@@ -103,7 +119,8 @@ impl SqliteBackend {
         SqliteQueue::new(self.clone())
     }
 
-    /// The connection pool.
+    /// The connection pool for reads (and for writes of callers outside the
+    /// backend, which then wait on the database lock like another process).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

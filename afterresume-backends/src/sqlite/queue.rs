@@ -41,7 +41,7 @@ impl SqliteQueue {
         )
         .bind(now)
         .bind(max as i64)
-        .fetch_all(&self.backend.pool)
+        .fetch_all(&self.backend.writer)
         .await
         .map_err(map_sqlx)?;
         let mut taken = rows
@@ -82,7 +82,7 @@ impl Queue for SqliteQueue {
                 row.push_bind(m.job_id).push_bind(micros(m.available_at));
             });
             q.build()
-                .execute(&self.backend.pool)
+                .execute(&self.backend.writer)
                 .await
                 .map_err(map_sqlx)?;
         }

@@ -74,7 +74,7 @@ async fn insert(
 #[async_trait]
 impl WorkLogStore for SqliteBackend {
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
-        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        let mut conn = self.writer.acquire().await.map_err(map_sqlx)?;
         insert(&mut conn, &new, now).await
     }
 
@@ -83,7 +83,7 @@ impl WorkLogStore for SqliteBackend {
         new: Vec<NewWorkLog>,
         now: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
         let mut out = Vec::with_capacity(new.len());
         for w in &new {
             out.push(insert(&mut tx, w, now).await?);
@@ -139,7 +139,7 @@ impl WorkLogStore for SqliteBackend {
         patch: WorkLogPatch,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
         // Take the write lock first, so no one changes the row between read and write.
         sqlx::query("UPDATE worklogs SET updated_at = updated_at WHERE id = ?")
             .bind(id)
@@ -196,7 +196,7 @@ impl WorkLogStore for SqliteBackend {
         // Evidence goes with it (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM worklogs WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_sqlx)?;
         if done.rows_affected() == 0 {
@@ -217,7 +217,7 @@ impl WorkLogStore for SqliteBackend {
         .bind(analysis.to_string())
         .bind(micros(now))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(map_sqlx)?;
         row.as_ref()
