@@ -111,6 +111,27 @@ where
             Output = afterresume_core::Result<Vec<afterresume_core::ports::Delivery>>,
         >,
 {
+    let found = wait_until(wakeups, poll, wait, || {
+        let taken = take();
+        async move { Ok(Some(taken.await?).filter(|t: &Vec<_>| !t.is_empty())) }
+    })
+    .await?;
+    Ok(found.unwrap_or_default())
+}
+
+/// Looks with `look` until it finds something, sleeping between looks until a local
+/// wakeup or the next poll, for at most `wait` (at least one look).
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+pub(crate) async fn wait_until<T, F, Fut>(
+    wakeups: &tokio::sync::Notify,
+    poll: std::time::Duration,
+    wait: std::time::Duration,
+    mut look: F,
+) -> afterresume_core::Result<Option<T>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = afterresume_core::Result<Option<T>>>,
+{
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         // Register for wakeups before looking, so a push between the look and the
@@ -118,13 +139,12 @@ where
         let notified = wakeups.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let taken = take().await?;
-        if !taken.is_empty() {
-            return Ok(taken);
+        if let Some(found) = look().await? {
+            return Ok(Some(found));
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let _ = tokio::time::timeout_at(deadline.min(now + poll), notified).await;
     }

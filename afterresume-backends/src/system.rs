@@ -210,7 +210,7 @@ impl System {
                 let db = SqliteBackend::open(url)
                     .await
                     .map_err(|e| named("DATABASE_URL", e))?;
-                let queue = Arc::new(db.queue());
+                let queue = Arc::new(db.store_queue());
                 let db = Arc::new(db);
                 (Arc::clone(&db) as _, queue, Arc::clone(&db) as _, db)
             }
@@ -219,7 +219,7 @@ impl System {
                 let db = PostgresBackend::connect_with(options)
                     .await
                     .map_err(|e| named("DATABASE_URL", e))?;
-                let queue = Arc::new(db.queue());
+                let queue = Arc::new(db.store_queue());
                 let db = Arc::new(db);
                 (Arc::clone(&db) as _, queue, Arc::clone(&db) as _, db)
             }

@@ -62,3 +62,27 @@ mod engine {
         }
     });
 }
+
+mod store_queue {
+    use super::*;
+    afterresume_core::store_queue_conformance!(|clock: SharedClock| async move {
+        let db = postgres().await.with_clock(clock);
+        (
+            Arc::new(db.clone()) as SharedJobStore,
+            Arc::new(db.store_queue()) as SharedQueue,
+        )
+    });
+}
+
+/// The engine on the store's own table as its queue (the host's default).
+mod engine_store_queue {
+    use super::*;
+    afterresume_core::engine_conformance!(|clock: SharedClock| async move {
+        let db = postgres().await.with_clock(clock);
+        EnginePorts {
+            store: Arc::new(db.clone()),
+            queue: Arc::new(db.store_queue()),
+            events: Arc::new(db),
+        }
+    });
+}

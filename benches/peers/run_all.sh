@@ -27,7 +27,12 @@ mkdir -p "$RAW" "$(dirname "$OUT")"
 
 need=()
 for p in $PEERS; do
-  case "$p" in huey*|celery) need+=(python) ;; bullmq|graphile-worker|pg-boss) need+=(node) ;; apalis-*) need+=(python apalis) ;; esac
+  case "$p" in
+    huey*|celery) need+=(python) ;;
+    bullmq|graphile-worker|pg-boss) need+=(node) ;;
+    apalis-*) need+=(python apalis) ;;
+    afterresume-*) need+=(python afterresume) ;;  # python: aggregate.py and compare.py
+  esac
 done
 parts=$(printf '%s\n' "${need[@]}" | sort -u | grep -v '^afterresume$' || true)
 [ -z "$parts" ] || ./install.sh $parts

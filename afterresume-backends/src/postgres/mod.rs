@@ -21,9 +21,11 @@ mod domain_store;
 mod event_sink;
 mod job_store;
 mod queue;
+mod store_queue;
 mod worklogs;
 
 pub use queue::PostgresQueue;
+pub use store_queue::PostgresStoreQueue;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -204,9 +206,15 @@ impl PostgresBackend {
         self
     }
 
-    /// The queue on this schema.
+    /// The queue on this schema: a table of messages, usable with any job store.
     pub fn queue(&self) -> PostgresQueue {
         PostgresQueue::new(self.clone())
+    }
+
+    /// The `jobs` table of this schema as the queue, for an engine whose job store is
+    /// this backend: workers claim straight from the store.
+    pub fn store_queue(&self) -> PostgresStoreQueue {
+        PostgresStoreQueue::new(self.clone())
     }
 
     /// The connection pool (its connections use this backend's schema).

@@ -11,9 +11,11 @@ mod error;
 mod event_sink;
 mod job_store;
 mod queue;
+mod store_queue;
 mod worklogs;
 
 pub use queue::SqliteQueue;
+pub use store_queue::SqliteStoreQueue;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -114,9 +116,15 @@ impl SqliteBackend {
         self
     }
 
-    /// The queue on this database.
+    /// The queue on this database: a table of messages, usable with any job store.
     pub fn queue(&self) -> SqliteQueue {
         SqliteQueue::new(self.clone())
+    }
+
+    /// The `jobs` table of this database as the queue, for an engine whose job store
+    /// is this backend: workers claim straight from the store.
+    pub fn store_queue(&self) -> SqliteStoreQueue {
+        SqliteStoreQueue::new(self.clone())
     }
 
     /// The connection pool for reads (and for writes of callers outside the

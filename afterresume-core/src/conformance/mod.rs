@@ -21,6 +21,7 @@ pub mod event_sink;
 pub mod job_store;
 pub mod llm;
 pub mod queue;
+pub mod store_queue;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;

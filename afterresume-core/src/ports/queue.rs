@@ -16,6 +16,12 @@ pub struct QueueCapabilities {
     pub delayed_delivery: bool,
     /// Several processes may share the queue.
     pub shared_across_processes: bool,
+    /// The queue is the job store's own table of queued jobs: it holds no messages,
+    /// `push` only wakes workers, and `pop` returns no deliveries but waits until the
+    /// store has a due queued job (or `wait` passes), which the worker then claims
+    /// straight from the store. One claim statement per batch instead of a pop, a
+    /// claim and an ack; nothing to lose or repeat.
+    pub claims_from_store: bool,
 }
 
 impl QueueCapabilities {
@@ -24,7 +30,14 @@ impl QueueCapabilities {
         QueueCapabilities {
             delayed_delivery,
             shared_across_processes,
+            claims_from_store: false,
         }
+    }
+
+    /// Marks the queue as the store's own table of queued jobs.
+    pub fn claiming_from_store(mut self) -> Self {
+        self.claims_from_store = true;
+        self
     }
 }
 

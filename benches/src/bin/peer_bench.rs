@@ -131,7 +131,7 @@ async fn open(kind: &str, args: &Args, tag: &str) -> Bench {
             let db = Arc::new(SqliteBackend::open(&url).await.expect("sqlite"));
             (
                 builder
-                    .with_queue(Arc::new(db.queue()))
+                    .with_queue(Arc::new(db.store_queue()))
                     .with_job_store(Arc::clone(&db) as _)
                     .with_event_sink(db),
                 Some(dir),
@@ -153,7 +153,7 @@ async fn open(kind: &str, args: &Args, tag: &str) -> Bench {
                     RedisQueue::connect_with(redis).await.expect("redis"),
                 ))
             } else {
-                builder.with_queue(Arc::new(db.queue()))
+                builder.with_queue(Arc::new(db.store_queue()))
             };
             (
                 builder
