@@ -341,7 +341,7 @@ where
     F: Fn(SharedClock) -> Fut,
     Fut: Future<Output = EnginePorts>,
 {
-    let (engine, _ports) = live(make, Arc::default()).await;
+    let (engine, ports) = live(make, Arc::default()).await;
     let running = engine.start(WorkerOptions::workers(2));
     let mut ids = Vec::new();
     for n in 0..20 {
@@ -360,16 +360,74 @@ where
         assert!(job.started_at.is_some() && job.finished_at >= job.started_at);
         assert_eq!(job.attempt, 1, "job ran more than once");
     }
+    // Every timeline in order, although "job started" is written while jobs run.
+    for id in &ids {
+        assert_eq!(
+            messages(&engine, *id).await,
+            ["job queued", "job started", "job completed"]
+        );
+    }
     let events = engine
         .job_events(ids[0], &ListEventsOptions::default())
         .await
         .unwrap();
-    let names: Vec<_> = events.iter().map(|e| e.message.as_str()).collect();
-    assert_eq!(names, vec!["job queued", "job started", "job completed"]);
     let job = engine.get_job(ids[0]).await.unwrap();
     assert!(events.iter().all(|e| e.trace_id == job.trace_id));
     assert!(events[2].data["duration_ms"].is_number());
     running.shutdown(Duration::from_secs(5)).await;
+
+    // A workflow's own events, written the moment it starts, and its outcome come
+    // after "job started", even when that append is slow.
+    let slow = EnginePorts {
+        events: Arc::new(SlowStartedEvents(Arc::clone(&ports.events))),
+        ..ports.clone()
+    };
+    let engine = build(&slow, Arc::new(SystemClock), fast_config(), Arc::default());
+    let running = engine.start(WorkerOptions::workers(2));
+    let steps = engine
+        .enqueue("test.steps", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    engine.wait_for(steps.id, WAIT).await.unwrap();
+    assert_eq!(
+        messages(&engine, steps.id).await,
+        [
+            "job queued",
+            "job started",
+            "step parse started",
+            "step parse completed",
+            "step persist started",
+            "step persist failed",
+            "job failed"
+        ]
+    );
+    running.shutdown(Duration::from_secs(5)).await;
+}
+
+/// An event sink whose "job started" appends take 200 ms.
+#[derive(Debug)]
+struct SlowStartedEvents(SharedEventSink);
+
+#[async_trait::async_trait]
+impl crate::ports::EventSink for SlowStartedEvents {
+    async fn append(&self, events: &[crate::domain::NewEvent]) -> crate::Result<()> {
+        if events.iter().any(|e| e.message == "job started") {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        self.0.append(events).await
+    }
+
+    async fn list(
+        &self,
+        job_id: crate::domain::JobId,
+        opts: &ListEventsOptions,
+    ) -> crate::Result<Vec<crate::domain::Event>> {
+        self.0.list(job_id, opts).await
+    }
+
+    async fn delete_for_jobs(&self, job_ids: &[crate::domain::JobId]) -> crate::Result<u64> {
+        self.0.delete_for_jobs(job_ids).await
+    }
 }
 
 /// A temporary error requeues the job with exponential, jittered backoff and trigger

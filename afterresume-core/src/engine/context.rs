@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::started::StartedWrite;
 use super::{Engine, EnqueueOptions};
 use crate::Result;
 use crate::domain::{EventLevel, EventSource, Job, JobId, Trigger, UserId};
@@ -28,10 +29,17 @@ pub struct ExecutionContext {
     cancel: CancellationToken,
     engine: Engine,
     children: Arc<AtomicU32>,
+    /// The job's "job started" event; the job's own events wait for it.
+    started: StartedWrite,
 }
 
 impl ExecutionContext {
-    pub(crate) fn new(job: &Job, cancel: CancellationToken, engine: Engine) -> Self {
+    pub(crate) fn new(
+        job: &Job,
+        cancel: CancellationToken,
+        engine: Engine,
+        started: StartedWrite,
+    ) -> Self {
         ExecutionContext {
             job_id: job.id,
             job_type: job.job_type.clone(),
@@ -42,6 +50,7 @@ impl ExecutionContext {
             cancel,
             engine,
             children: Arc::new(AtomicU32::new(0)),
+            started,
         }
     }
 
@@ -112,6 +121,7 @@ impl ExecutionContext {
         message: &str,
         data: Value,
     ) -> Result<()> {
+        self.started.wait().await;
         self.engine
             .recorder()
             .record(self.job_id, self.trace_id, level, source, message, data)
@@ -125,6 +135,7 @@ impl ExecutionContext {
         F: Future<Output = Result<T>>,
     {
         self.check_cancelled()?;
+        self.started.wait().await;
         let recorder = self.engine.recorder();
         let (job, trace) = (self.job_id, self.trace_id);
         recorder

@@ -15,6 +15,7 @@ mod metrics;
 mod registry;
 mod retry;
 mod scheduler;
+mod started;
 mod worker;
 
 pub use builder::{EngineBuilder, EngineConfig};

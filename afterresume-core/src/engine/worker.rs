@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::completer::Completer;
 use super::jobs::to_delta;
+use super::started::StartedWrite;
 use super::{Engine, ExecutionContext};
 use crate::domain::{EventLevel, EventSource, Job, NewEvent};
 use crate::ports::{ClaimOptions, JobOutcome, Lease, PopOptions};
@@ -176,11 +177,13 @@ impl Dispatcher {
             match self.next_jobs(permits.len(), backlog).await {
                 Ok((jobs, from_store)) => {
                     backlog = from_store && !jobs.is_empty();
-                    self.runner.record_started(&jobs).await;
+                    let started = self.runner.record_started(&jobs);
                     for job in jobs {
                         let Some(permit) = permits.pop() else { break };
                         let runner = Arc::clone(&self.runner);
-                        running.spawn(async move { runner.run_job(job, Some(permit)).await });
+                        let started = started.clone();
+                        running
+                            .spawn(async move { runner.run_job(job, Some(permit), started).await });
                     }
                 }
                 Err(err) => {
@@ -271,10 +274,11 @@ impl Runner {
         }
     }
 
-    /// One "job started" event per claimed job, written in one append.
-    async fn record_started(&self, jobs: &[Job]) {
+    /// One "job started" event per claimed job, written in one append that runs
+    /// while the jobs do.
+    fn record_started(&self, jobs: &[Job]) -> StartedWrite {
         if jobs.is_empty() {
-            return;
+            return StartedWrite::written();
         }
         let now = self.engine.now();
         let events = jobs
@@ -289,7 +293,7 @@ impl Runner {
                 trace_id: job.trace_id,
             })
             .collect();
-        self.engine.recorder().lifecycle_many(events).await;
+        StartedWrite::spawn(self.engine.recorder().clone(), events)
     }
 
     fn claim_options(&self) -> Result<ClaimOptions> {
@@ -304,7 +308,12 @@ impl Runner {
     /// Runs one claimed job. The claim (`claim`) is given back as soon as the
     /// workflow returns: writing the outcome is the completion writer's work, and
     /// holding the claim through it would cap throughput at claims / commit latency.
-    async fn run_job(&self, job: Job, claim: Option<OwnedSemaphorePermit>) {
+    async fn run_job(
+        &self,
+        job: Job,
+        claim: Option<OwnedSemaphorePermit>,
+        started_event: StartedWrite,
+    ) {
         let engine = &self.engine;
         let lease = Lease::of(&job);
         let token = CancellationToken::new();
@@ -313,24 +322,33 @@ impl Runner {
         let outcome = if job.cancel_requested {
             Attempt::Cancelled
         } else {
-            self.execute(&job, &lease, token.clone()).await
+            self.execute(&job, &lease, token.clone(), started_event.clone())
+                .await
         };
         engine.running().remove(&job.id);
         drop(claim);
+        // The outcome's event goes after "job started" in the timeline.
+        started_event.wait().await;
         self.record_outcome(&job, &lease, outcome, started.elapsed())
             .await;
     }
 
     /// Runs the workflow next to a heartbeat until it returns, is cancelled, loses its
     /// lease, or the process gives it back on shutdown.
-    async fn execute(&self, job: &Job, lease: &Lease, token: CancellationToken) -> Attempt {
+    async fn execute(
+        &self,
+        job: &Job,
+        lease: &Lease,
+        token: CancellationToken,
+        started: StartedWrite,
+    ) -> Attempt {
         let Some(registration) = self.engine.inner.registry.get(&job.job_type) else {
             return Attempt::Finished(Err(Error::invalid_input(format!(
                 "no workflow registered for job type '{}' in this worker",
                 job.job_type
             ))));
         };
-        let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone());
+        let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
         let workflow = registration.workflow.run(ctx, job.payload.clone());
         let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
             r.unwrap_or_else(|panic| {
@@ -609,8 +627,9 @@ impl Engine {
             return Ok(None);
         };
         let id = job.id;
-        worker.record_started(std::slice::from_ref(&job)).await;
-        worker.run_job(job, None).await;
+        let started = worker.record_started(std::slice::from_ref(&job));
+        started.wait().await;
+        worker.run_job(job, None, StartedWrite::written()).await;
         self.get_job(id).await.map(Some)
     }
 }
