@@ -49,6 +49,8 @@ pub struct SqliteBackend {
     notify: Arc<Notify>,
     /// Keeps a temporary database's folder alive as long as the backend.
     _temp: Option<Arc<tempfile::TempDir>>,
+    /// Shared by every clone; the checkpointer stops once the last clone is gone.
+    _alive: Arc<()>,
 }
 
 impl SqliteBackend {
@@ -85,10 +87,13 @@ impl SqliteBackend {
             .busy_timeout(Duration::from_secs(10));
         // A connection to a local file does not go stale: no ping before each use
         // (with sqlx's SQLite worker threads, a ping is a full extra round trip).
+        // The writer never checkpoints: an automatic checkpoint runs inside the commit
+        // that crosses the WAL threshold and fsyncs the database file there, stalling
+        // every queued writer. The checkpointer task does it beside the writer.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
         sqlx::migrate!("./migrations/sqlite")
@@ -101,12 +106,15 @@ impl SqliteBackend {
             .connect_with(options)
             .await
             .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
+        let alive = Arc::new(());
+        tokio::spawn(checkpoint_loop(pool.clone(), Arc::downgrade(&alive)));
         Ok(SqliteBackend {
             pool,
             writer,
             clock: Arc::new(SystemClock),
             notify: Arc::new(Notify::new()),
             _temp: temp,
+            _alive: alive,
         })
     }
 
@@ -131,6 +139,28 @@ impl SqliteBackend {
     /// backend, which then wait on the database lock like another process).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs passive checkpoints on a read connection while the backend lives. A passive
+/// checkpoint never blocks the writer or readers; it copies what no reader still
+/// needs, and the writer restarts the WAL from the top once all of it is copied.
+async fn checkpoint_loop(pool: SqlitePool, alive: std::sync::Weak<()>) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if alive.strong_count() == 0 || pool.is_closed() {
+            pool.close().await;
+            return;
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(error = %err, "sqlite: checkpoint failed; trying again later");
+        }
     }
 }
 
@@ -186,5 +216,42 @@ mod tests {
         assert_eq!(parse_url("data/a.db").unwrap(), PathBuf::from("data/a.db"));
         assert!(parse_url("postgres://x").is_err());
         assert!(parse_url("sqlite::memory:").is_err());
+    }
+
+    /// Commits stay in the WAL (the writer never checkpoints inside a commit) until
+    /// the checkpointer copies them into the database file, within about a second.
+    #[tokio::test]
+    async fn the_checkpointer_moves_the_wal_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let db = SqliteBackend::open(&path.display().to_string())
+            .await
+            .unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let every: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&db.writer)
+            .await
+            .unwrap();
+        assert_eq!(every, 0, "the writer checkpoints inside its commits");
+        tokio::time::sleep(CHECKPOINT_EVERY * 3).await;
+        let before = size();
+        let blob = "x".repeat(4096);
+        let mut tx = db.writer.begin().await.unwrap();
+        for n in 0..100 {
+            sqlx::query("INSERT INTO queue_messages (job_id, available_at) VALUES (?, ?)")
+                .bind(format!("{n}-{blob}"))
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        tokio::time::sleep(CHECKPOINT_EVERY * 3).await;
+        assert!(
+            size() > before + 100 * 4096,
+            "the WAL was not checkpointed: {} -> {}",
+            before,
+            size()
+        );
     }
 }
