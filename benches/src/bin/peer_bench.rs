@@ -53,6 +53,9 @@ struct Args {
     /// Run number in the file names (the peer harness runs round-robin).
     #[arg(long, default_value_t = 1)]
     run: u32,
+    /// Only the drain phase (for profiling: `perf record` sees the drain alone).
+    #[arg(long)]
+    drain_only: bool,
     /// Postgres URL.
     #[arg(
         long,
@@ -203,9 +206,10 @@ fn start_workers(engine: &Engine, slots: usize) -> RunningEngine {
     })
 }
 
-async fn measure(kind: &str, args: &Args) -> Value {
+/// Enqueue jobs/s, one call per job and in bulk, with no worker running.
+async fn measure_enqueue(kind: &str, args: &Args) -> (f64, f64) {
     let n = args.n;
-    // 1. Enqueue, one call per job, no worker running.
+    // 1. Enqueue, one call per job.
     let bench = open(kind, args, "single").await;
     let started = Instant::now();
     for i in 0..n {
@@ -235,6 +239,16 @@ async fn measure(kind: &str, args: &Args) -> Value {
     }
     let bulk = n as f64 / started.elapsed().as_secs_f64();
     bench.close().await;
+    (single, bulk)
+}
+
+async fn measure(kind: &str, args: &Args) -> Value {
+    let n = args.n;
+    let (single, bulk) = if args.drain_only {
+        (0.0, 0.0)
+    } else {
+        measure_enqueue(kind, args).await
+    };
 
     // 3. Drain with warmed workers.
     let bench = open(kind, args, "drain").await;
