@@ -96,3 +96,45 @@ async fn reopening_the_file_keeps_jobs() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// Jobs and their first events in one transaction when the store is its own sink.
+#[tokio::test]
+async fn jobs_and_their_first_events_are_written_together() {
+    let db = Arc::new(fresh().await);
+    afterresume_core::conformance::job_store::insert_with_events_writes_created_jobs_only(
+        Arc::clone(&db) as SharedJobStore,
+        db as SharedEventSink,
+    )
+    .await;
+}
+
+/// With another object as the event sink, the engine writes events to that sink, not
+/// to the store's own table.
+#[tokio::test]
+async fn a_separate_event_sink_gets_the_events() {
+    use afterresume_backends::memory::MemoryEventSink;
+    use afterresume_core::{Engine, EnqueueOptions, workflow_fn};
+    let db = Arc::new(fresh().await);
+    let sink = Arc::new(MemoryEventSink::new());
+    let engine = Engine::builder()
+        .with_job_store(Arc::clone(&db) as SharedJobStore)
+        .with_queue(Arc::new(db.store_queue()))
+        .with_event_sink(Arc::clone(&sink) as SharedEventSink)
+        .register("t.echo", workflow_fn(|_ctx, p| async move { Ok(p) }))
+        .build()
+        .unwrap();
+    let job = engine
+        .enqueue("t.echo", serde_json::json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    let in_sink = sink
+        .list(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(in_sink.len(), 1, "{in_sink:?}");
+    let in_store = db
+        .list(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    assert!(in_store.is_empty(), "{in_store:?}");
+}

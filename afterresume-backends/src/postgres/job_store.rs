@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
+use afterresume_core::domain::{
+    Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,
+};
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
     JobStoreCapabilities, Lease, QueueMessage,
@@ -88,6 +90,16 @@ pub(super) async fn insert_many(
     conn: &mut PgConnection,
     jobs: Vec<NewJob>,
 ) -> Result<Vec<InsertedJob>> {
+    insert_many_with_events(conn, jobs, &[]).await
+}
+
+/// [`insert_many`], and in the same statement the events (of the jobs in `jobs`)
+/// whose job the statement created, in the given order.
+async fn insert_many_with_events(
+    conn: &mut PgConnection,
+    jobs: Vec<NewJob>,
+    events: &[NewEvent],
+) -> Result<Vec<InsertedJob>> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
@@ -116,14 +128,27 @@ pub(super) async fn insert_many(
         run_ats.push(job.run_at);
         created.push(job.created_at);
     }
-    let sql = format!(
+    let insert = format!(
         "{INSERT_COLUMNS} SELECT i, ty, 'queued', tr, p::jsonb, mr, k, pa, u, tc, ra, ca \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
          $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
          AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING *"
     );
-    let rows = sqlx::query(&sql)
+    let columns = super::EventColumns::of(events);
+    let sql = if events.is_empty() {
+        insert
+    } else {
+        format!(
+            "WITH inserted AS ({insert}), appended AS (\
+             INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+             SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
+             $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
+             AS e(j, t, l, s, m, d, tr, n) WHERE e.j IN (SELECT id FROM inserted) ORDER BY e.n) \
+             SELECT * FROM inserted"
+        )
+    };
+    let query = sqlx::query(&sql)
         .bind(&ids)
         .bind(&types)
         .bind(&triggers)
@@ -134,10 +159,13 @@ pub(super) async fn insert_many(
         .bind(&users)
         .bind(&traces)
         .bind(&run_ats)
-        .bind(&created)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(map_sqlx)?;
+        .bind(&created);
+    let query = if events.is_empty() {
+        query
+    } else {
+        columns.bind(query)
+    };
+    let rows = query.fetch_all(&mut *conn).await.map_err(map_sqlx)?;
     let mut new_rows: HashMap<JobId, Job> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let job = job_from_row(row)?;
@@ -228,7 +256,7 @@ fn one_schedule(row: Option<PgRow>, id: ScheduleId) -> Result<Schedule> {
 #[async_trait]
 impl JobStore for PostgresBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
-        JobStoreCapabilities::new(true)
+        JobStoreCapabilities::new(true).with_event_writes()
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
@@ -238,14 +266,29 @@ impl JobStore for PostgresBackend {
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+        insert_chunked(&mut conn, jobs).await
+    }
+
+    /// One statement per 5,000 jobs, writing the jobs and the events of those it
+    /// creates; several statements share a transaction.
+    async fn insert_jobs_with_events(
+        &self,
+        jobs: Vec<(NewJob, NewEvent)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let (jobs, events): (Vec<NewJob>, Vec<NewEvent>) = jobs.into_iter().unzip();
+        if jobs.len() <= INSERT_CHUNK {
+            let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+            return insert_many_with_events(&mut conn, jobs, &events).await;
+        }
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut rest = jobs;
-        // Keep statements to a sane size; each chunk is one round trip.
-        while !rest.is_empty() {
-            let tail = rest.split_off(rest.len().min(5000));
-            out.extend(insert_many(&mut conn, rest).await?);
+        for events in events.chunks(INSERT_CHUNK) {
+            let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
+            out.extend(insert_many_with_events(&mut tx, rest, events).await?);
             rest = tail;
         }
+        tx.commit().await.map_err(map_sqlx)?;
         Ok(out)
     }
 
@@ -609,6 +652,21 @@ impl JobStore for PostgresBackend {
         }
         self.get_schedule(id).await.map(|_| false)
     }
+}
+
+/// Jobs per insert statement.
+const INSERT_CHUNK: usize = 5000;
+
+/// Inserts jobs in statements of at most [`INSERT_CHUNK`] (each one round trip).
+async fn insert_chunked(conn: &mut PgConnection, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    let mut rest = jobs;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
+        out.extend(insert_many(&mut *conn, rest).await?);
+        rest = tail;
+    }
+    Ok(out)
 }
 
 /// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the

@@ -313,43 +313,73 @@ async fn listen(pool: PgPool, wakeups: Weak<Wakeups>) {
     }
 }
 
+/// Events as the column arrays an `UNNEST` insert binds.
+pub(crate) struct EventColumns<'a> {
+    job_ids: Vec<afterresume_core::domain::JobId>,
+    times: Vec<chrono::DateTime<chrono::Utc>>,
+    levels: Vec<&'static str>,
+    sources: Vec<&'static str>,
+    messages: Vec<&'a str>,
+    data: Vec<String>,
+    traces: Vec<uuid::Uuid>,
+}
+
+impl<'a> EventColumns<'a> {
+    pub(crate) fn of(events: &'a [NewEvent]) -> Self {
+        let mut columns = EventColumns {
+            job_ids: Vec::with_capacity(events.len()),
+            times: Vec::with_capacity(events.len()),
+            levels: Vec::with_capacity(events.len()),
+            sources: Vec::with_capacity(events.len()),
+            messages: Vec::with_capacity(events.len()),
+            data: Vec::with_capacity(events.len()),
+            traces: Vec::with_capacity(events.len()),
+        };
+        for e in events {
+            columns.job_ids.push(e.job_id);
+            columns.times.push(e.timestamp);
+            columns.levels.push(e.level.as_str());
+            columns.sources.push(e.source.as_str());
+            columns.messages.push(e.message.as_str());
+            columns.data.push(e.data.to_string());
+            columns.traces.push(e.trace_id);
+        }
+        columns
+    }
+
+    /// Binds the seven arrays, in column order, after what `query` has bound.
+    pub(crate) fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(&self.job_ids)
+            .bind(&self.times)
+            .bind(&self.levels)
+            .bind(&self.sources)
+            .bind(&self.messages)
+            .bind(&self.data)
+            .bind(&self.traces)
+    }
+}
+
 /// Appends events through any connection.
 pub(crate) async fn event_sink_append(conn: &mut PgConnection, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut job_ids = Vec::with_capacity(events.len());
-    let mut times = Vec::with_capacity(events.len());
-    let mut levels = Vec::with_capacity(events.len());
-    let mut sources = Vec::with_capacity(events.len());
-    let mut messages = Vec::with_capacity(events.len());
-    let mut data = Vec::with_capacity(events.len());
-    let mut traces = Vec::with_capacity(events.len());
-    for e in events {
-        job_ids.push(e.job_id);
-        times.push(e.timestamp);
-        levels.push(e.level.as_str());
-        sources.push(e.source.as_str());
-        messages.push(e.message.as_str());
-        data.push(e.data.to_string());
-        traces.push(e.trace_id);
-    }
+    let columns = EventColumns::of(events);
     // WITH ORDINALITY keeps the call's order, so ids increase in append order.
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
          SELECT j, t, l, s, m, d::jsonb, tr FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], \
          $5::text[], $6::text[], $7::uuid[]) WITH ORDINALITY AS e(j, t, l, s, m, d, tr, n) ORDER BY n",
-    )
-    .bind(&job_ids)
-    .bind(&times)
-    .bind(&levels)
-    .bind(&sources)
-    .bind(&messages)
-    .bind(&data)
-    .bind(&traces)
-    .execute(&mut *conn)
-    .await
-    .map_err(map_sqlx)?;
+    );
+    columns
+        .bind(query)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! [`JobStore`] on SQLite: every transition is one conditional `UPDATE ... RETURNING`.
 
-use afterresume_core::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId};
+use afterresume_core::domain::{
+    Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,
+};
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
     JobStoreCapabilities, Lease, QueueMessage,
@@ -14,6 +16,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteBackend;
 use super::convert::{json, micros, opt_json, opt_time, time};
 use super::error::map_sqlx;
+use super::event_sink::{EVENTS_PER_STATEMENT, append_on};
 use crate::memory::lease_lost;
 use crate::sql_finish::{FINISH_CHUNK, FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
 
@@ -133,10 +136,37 @@ impl SqliteBackend {
     }
 }
 
+impl SqliteBackend {
+    /// Inserts jobs, and the events of those it creates, in one transaction: one
+    /// commit for the whole batch.
+    async fn insert_in_one_transaction(
+        &self,
+        jobs: Vec<(NewJob, Option<NewEvent>)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
+        let mut inserted = Vec::with_capacity(jobs.len());
+        let mut events = Vec::new();
+        for (job, event) in jobs {
+            let done = insert_one(&mut tx, job).await?;
+            if done.created {
+                events.extend(event);
+            }
+            inserted.push(done);
+        }
+        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+            append_on(&mut *tx, chunk).await?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(inserted)
+    }
+}
+
 #[async_trait]
 impl JobStore for SqliteBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
-        JobStoreCapabilities::new(true).with_serial_writes()
+        JobStoreCapabilities::new(true)
+            .with_serial_writes()
+            .with_event_writes()
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
@@ -145,14 +175,16 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        // One transaction: one commit (and one fsync) for the whole batch.
-        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
-        let mut inserted = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            inserted.push(insert_one(&mut tx, job).await?);
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(inserted)
+        let with_no_events = jobs.into_iter().map(|job| (job, None)).collect();
+        self.insert_in_one_transaction(with_no_events).await
+    }
+
+    async fn insert_jobs_with_events(
+        &self,
+        jobs: Vec<(NewJob, NewEvent)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let with_events = jobs.into_iter().map(|(j, e)| (j, Some(e))).collect();
+        self.insert_in_one_transaction(with_events).await
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {

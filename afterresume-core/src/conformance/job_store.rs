@@ -1033,3 +1033,68 @@ where
             .is_empty()
     );
 }
+
+/// For a store that is also its event sink ([`writes_events`]): jobs and the events
+/// of the jobs a call creates are written together; a job that already had its
+/// idempotency key gets no second event. Called with the same backend as store and
+/// sink (not part of [`job_store_conformance!`], which has no sink).
+///
+/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+pub async fn insert_with_events_writes_created_jobs_only(
+    store: crate::ports::SharedJobStore,
+    events: crate::ports::SharedEventSink,
+) {
+    use crate::domain::{EventLevel, EventSource, NewEvent};
+    use crate::ports::ListEventsOptions;
+    assert!(store.capabilities().writes_events);
+    let event = |job: &NewJob| NewEvent {
+        job_id: job.id,
+        timestamp: t0(),
+        level: EventLevel::Info,
+        source: EventSource::System,
+        message: "job queued".into(),
+        data: json!({ "n": 1 }),
+        trace_id: job.trace_id,
+    };
+    let plain = new_job();
+    let mut keyed = new_job();
+    keyed.idempotency_key = Some("with-events".into());
+    let batch = vec![
+        (plain.clone(), event(&plain)),
+        (keyed.clone(), event(&keyed)),
+    ];
+    let inserted = store.insert_jobs_with_events(batch).await.unwrap();
+    assert!(inserted.iter().all(|i| i.created));
+    let mut again = new_job();
+    again.idempotency_key = Some("with-events".into());
+    let repeat = store
+        .insert_jobs_with_events(vec![(again.clone(), event(&again))])
+        .await
+        .unwrap();
+    assert!(!repeat[0].created);
+    assert_eq!(repeat[0].job.id, keyed.id);
+    let timeline = |id| {
+        let events = std::sync::Arc::clone(&events);
+        async move {
+            events
+                .list(id, &ListEventsOptions::default())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(timeline(plain.id).await, ["job queued"]);
+    assert_eq!(timeline(keyed.id).await, ["job queued"]);
+    assert!(timeline(again.id).await.is_empty());
+    // A batch larger than one statement keeps each event with its own job.
+    let big: Vec<NewJob> = (0..5003).map(|_| new_job()).collect();
+    let pairs = big.iter().map(|j| (j.clone(), event(j))).collect();
+    let inserted = store.insert_jobs_with_events(pairs).await.unwrap();
+    assert_eq!(inserted.len(), big.len());
+    for i in [0, 4999, 5000, 5002] {
+        assert_eq!(inserted[i].job.id, big[i].id);
+        assert_eq!(timeline(big[i].id).await, ["job queued"], "job {i}");
+    }
+}

@@ -193,8 +193,13 @@ impl EngineBuilder {
             });
             registry.register(&job_type, workflow, options)?;
         }
+        // One object serving as both store and sink (one database) may write events
+        // in the store's transactions; separate objects never do.
+        let store_writes_events = store.capabilities().writes_events
+            && std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&events));
         Ok(Engine {
             inner: Arc::new(Inner {
+                store_writes_events,
                 store,
                 queue,
                 recorder: EventRecorder::new(events, Arc::clone(&clock)),

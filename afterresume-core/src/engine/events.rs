@@ -77,11 +77,19 @@ impl EventRecorder {
     /// Writes prepared lifecycle events in one sink call; like
     /// [`lifecycle`](Self::lifecycle), a sink failure is logged, never returned.
     pub(crate) async fn lifecycle_many(&self, events: Vec<NewEvent>) {
-        for e in &events {
-            emit_tracing(e.job_id, e.trace_id, e.level, e.source, &e.message, &e.data);
-        }
+        self.trace_many(&events);
         if let Err(err) = self.sink.append(&events).await {
             tracing::warn!(events = events.len(), error = %err, "could not write job events");
+        }
+    }
+}
+
+impl EventRecorder {
+    /// Emits the `tracing` side of events that were stored by other means (a job
+    /// store that writes events in its own transactions).
+    pub(crate) fn trace_many<'a>(&self, events: impl IntoIterator<Item = &'a NewEvent>) {
+        for e in events {
+            emit_tracing(e.job_id, e.trace_id, e.level, e.source, &e.message, &e.data);
         }
     }
 }

@@ -107,20 +107,60 @@ impl EnqueueRequest {
 /// The first event of every job's timeline. Hosts that write a job themselves (a
 /// transactional enqueue) record this one too, so every timeline starts alike.
 pub fn queued_event(job: &Job, now: DateTime<Utc>) -> NewEvent {
-    NewEvent {
-        job_id: job.id,
-        timestamp: now,
-        level: EventLevel::Info,
-        source: EventSource::System,
-        message: "job queued".to_owned(),
-        data: json!({
-            "type": job.job_type,
-            "trigger": job.trigger,
-            "run_at": job.run_at,
-            "parent_job_id": job.parent_job_id,
-            "max_retries": job.max_retries,
-        }),
+    QueuedFacts {
+        id: job.id,
         trace_id: job.trace_id,
+        job_type: &job.job_type,
+        trigger: job.trigger,
+        run_at: job.run_at,
+        parent_job_id: job.parent_job_id,
+        max_retries: job.max_retries,
+    }
+    .event(now)
+}
+
+/// [`queued_event`] of a job about to be stored.
+fn queued_event_of(job: &NewJob, now: DateTime<Utc>) -> NewEvent {
+    QueuedFacts {
+        id: job.id,
+        trace_id: job.trace_id,
+        job_type: &job.job_type,
+        trigger: job.trigger,
+        run_at: job.run_at,
+        parent_job_id: job.parent_job_id,
+        max_retries: job.max_retries,
+    }
+    .event(now)
+}
+
+/// What a "job queued" event says, from a stored or a new job.
+struct QueuedFacts<'a> {
+    id: JobId,
+    trace_id: Uuid,
+    job_type: &'a str,
+    trigger: Trigger,
+    run_at: DateTime<Utc>,
+    parent_job_id: Option<JobId>,
+    max_retries: u32,
+}
+
+impl QueuedFacts<'_> {
+    fn event(self, now: DateTime<Utc>) -> NewEvent {
+        NewEvent {
+            job_id: self.id,
+            timestamp: now,
+            level: EventLevel::Info,
+            source: EventSource::System,
+            message: "job queued".to_owned(),
+            data: json!({
+                "type": self.job_type,
+                "trigger": self.trigger,
+                "run_at": self.run_at,
+                "parent_job_id": self.parent_job_id,
+                "max_retries": self.max_retries,
+            }),
+            trace_id: self.trace_id,
+        }
     }
 }
 
@@ -148,33 +188,10 @@ impl Engine {
         opts: EnqueueOptions,
     ) -> Result<InsertedJob> {
         let new_job = self.prepare_job(job_type, payload, opts)?;
-        if new_job.idempotency_key.is_some() {
-            let inserted = self.inner.store.insert_job(new_job).await?;
-            self.announce(std::slice::from_ref(&inserted)).await;
-            return Ok(inserted);
-        }
-        // Without a key the insert always creates the job, so its "job queued"
-        // event goes first: a worker polling the store may claim the job the
-        // moment it is inserted, and its timeline must still start with "queued".
-        let event = NewEvent {
-            job_id: new_job.id,
-            timestamp: self.now(),
-            level: EventLevel::Info,
-            source: EventSource::System,
-            message: "job queued".to_owned(),
-            data: json!({
-                "type": new_job.job_type,
-                "trigger": new_job.trigger,
-                "run_at": new_job.run_at,
-                "parent_job_id": new_job.parent_job_id,
-                "max_retries": new_job.max_retries,
-            }),
-            trace_id: new_job.trace_id,
-        };
-        self.recorder().lifecycle_many(vec![event]).await;
-        let inserted = self.inner.store.insert_job(new_job).await?;
-        self.publish(inserted.job.id, inserted.job.run_at).await;
-        Ok(inserted)
+        let mut inserted = self.store_and_announce(vec![new_job]).await?;
+        inserted
+            .pop()
+            .ok_or_else(|| Error::unexpected("the job store returned no job"))
     }
 
     /// Enqueues many jobs with one store round trip, one event write and one queue
@@ -193,9 +210,7 @@ impl Engine {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let inserted = self.inner.store.insert_jobs(jobs).await?;
-        self.announce(&inserted).await;
-        Ok(inserted)
+        self.store_and_announce(jobs).await
     }
 
     /// Validates a request and turns it into the job record the store will hold,
@@ -245,29 +260,53 @@ impl Engine {
         })
     }
 
-    /// Records "job queued" for the new jobs among `inserted` and publishes them.
-    async fn announce(&self, inserted: &[InsertedJob]) {
-        let created: Vec<&Job> = inserted
+    /// Stores new jobs with their "job queued" events, then publishes the jobs it
+    /// created. A job's timeline must start with "job queued" even when a worker
+    /// polling the store claims it the moment it exists, so the event is written in
+    /// the job's own transaction (a store that writes events), or before the job
+    /// (when every job will be created), or else right after.
+    async fn store_and_announce(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        let now = self.now();
+        let store = &self.inner.store;
+        let inserted = if self.inner.store_writes_events {
+            let events: Vec<NewEvent> = jobs.iter().map(|j| queued_event_of(j, now)).collect();
+            let pairs = jobs.into_iter().zip(events.iter().cloned()).collect();
+            let inserted = store.insert_jobs_with_events(pairs).await?;
+            let written = events
+                .iter()
+                .zip(&inserted)
+                .filter(|(_, i)| i.created)
+                .map(|(e, _)| e);
+            self.recorder().trace_many(written);
+            inserted
+        } else if jobs.iter().all(|j| j.idempotency_key.is_none()) {
+            let events = jobs.iter().map(|j| queued_event_of(j, now)).collect();
+            self.recorder().lifecycle_many(events).await;
+            insert_all(store, jobs).await?
+        } else {
+            let inserted = insert_all(store, jobs).await?;
+            let events = inserted
+                .iter()
+                .filter(|i| i.created)
+                .map(|i| queued_event(&i.job, now))
+                .collect::<Vec<_>>();
+            if !events.is_empty() {
+                self.recorder().lifecycle_many(events).await;
+            }
+            inserted
+        };
+        let messages = inserted
             .iter()
             .filter(|i| i.created)
-            .map(|i| &i.job)
-            .collect();
-        if created.is_empty() {
-            return;
-        }
-        let events = created
-            .iter()
-            .map(|job| queued_event(job, self.now()))
-            .collect::<Vec<_>>();
-        self.recorder().lifecycle_many(events).await;
-        let messages = created
-            .iter()
-            .map(|job| QueueMessage {
-                job_id: job.id,
-                available_at: job.run_at,
+            .map(|i| QueueMessage {
+                job_id: i.job.id,
+                available_at: i.job.run_at,
             })
             .collect::<Vec<_>>();
-        self.publish_many(&messages).await;
+        if !messages.is_empty() {
+            self.publish_many(&messages).await;
+        }
+        Ok(inserted)
     }
 
     /// Hands job ids to the queue. A failed push is logged, not returned: the jobs are
@@ -372,4 +411,17 @@ impl Engine {
 pub(crate) fn to_delta(d: Duration) -> Result<chrono::TimeDelta> {
     chrono::TimeDelta::from_std(d)
         .map_err(|_| Error::invalid_input(format!("duration {d:?} is too large")))
+}
+
+/// One job through `insert_job` (the store's cheapest path), many in one call.
+async fn insert_all(
+    store: &crate::ports::SharedJobStore,
+    mut jobs: Vec<NewJob>,
+) -> Result<Vec<InsertedJob>> {
+    if jobs.len() == 1
+        && let Some(job) = jobs.pop()
+    {
+        return Ok(vec![store.insert_job(job).await?]);
+    }
+    store.insert_jobs(jobs).await
 }

@@ -58,6 +58,9 @@ struct Inner {
     running: Mutex<HashMap<JobId, CancellationToken>>,
     /// Attempt counters and durations of this process.
     metrics: metrics::EngineMetrics,
+    /// The job store is also the event sink and writes a job's first event in the
+    /// job's own transaction.
+    store_writes_events: bool,
 }
 
 impl Engine {

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::Result;
-use crate::domain::{Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, UserId};
+use crate::domain::{
+    Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId, UserId,
+};
 use crate::ports::QueueMessage;
 
 /// What a job store can do beyond the contract every store keeps.
@@ -20,6 +22,12 @@ pub struct JobStoreCapabilities {
     /// one is written, instead of splitting the same work into many small
     /// transactions that would only wait for each other.
     pub serial_writes: bool,
+    /// The store keeps the event timeline in its own database (it is also the
+    /// [`EventSink`](crate::ports::EventSink)) and can write a job's first event in the
+    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]). The engine
+    /// uses that when its event sink is this very object: one commit per enqueue
+    /// instead of two.
+    pub writes_events: bool,
 }
 
 impl JobStoreCapabilities {
@@ -28,12 +36,19 @@ impl JobStoreCapabilities {
         JobStoreCapabilities {
             shared_across_processes,
             serial_writes: false,
+            writes_events: false,
         }
     }
 
     /// Marks the store as one that runs one write at a time.
     pub fn with_serial_writes(mut self) -> Self {
         self.serial_writes = true;
+        self
+    }
+
+    /// Marks the store as one that writes events next to its jobs.
+    pub fn with_event_writes(mut self) -> Self {
+        self.writes_events = true;
         self
     }
 }
@@ -212,6 +227,21 @@ pub trait JobStore: Send + Sync + Debug + 'static {
             inserted.push(self.insert_job(job).await?);
         }
         Ok(inserted)
+    }
+
+    /// Like [`insert_jobs`](Self::insert_jobs), and in the same transaction appends
+    /// each given event whose job the call created (none for a job that already had
+    /// its idempotency key) to the event timeline the store shares as an
+    /// [`EventSink`](crate::ports::EventSink). Only for stores whose capabilities
+    /// say [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
+    async fn insert_jobs_with_events(
+        &self,
+        jobs: Vec<(NewJob, NewEvent)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let _ = jobs;
+        Err(crate::Error::unexpected(
+            "this job store does not write events; use insert_jobs and the event sink",
+        ))
     }
 
     /// One job by id.
