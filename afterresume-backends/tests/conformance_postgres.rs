@@ -102,29 +102,12 @@ async fn jobs_and_their_first_events_are_written_together() {
 /// to the store's own table.
 #[tokio::test]
 async fn a_separate_event_sink_gets_the_events() {
-    use afterresume_backends::memory::MemoryEventSink;
-    use afterresume_core::{Engine, EnqueueOptions, workflow_fn};
     let db = Arc::new(postgres().await);
-    let sink = Arc::new(MemoryEventSink::new());
-    let engine = Engine::builder()
-        .with_job_store(Arc::clone(&db) as SharedJobStore)
-        .with_queue(Arc::new(db.store_queue()))
-        .with_event_sink(Arc::clone(&sink) as SharedEventSink)
-        .register("t.echo", workflow_fn(|_ctx, p| async move { Ok(p) }))
-        .build()
-        .unwrap();
-    let job = engine
-        .enqueue("t.echo", serde_json::json!({}), EnqueueOptions::default())
-        .await
-        .unwrap();
-    let in_sink = sink
-        .list(job.id, &ListEventsOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(in_sink.len(), 1, "{in_sink:?}");
-    let in_store = db
-        .list(job.id, &ListEventsOptions::default())
-        .await
-        .unwrap();
-    assert!(in_store.is_empty(), "{in_store:?}");
+    afterresume_core::conformance::engine::a_separate_event_sink_gets_the_events(
+        Arc::clone(&db) as SharedJobStore,
+        Arc::new(db.store_queue()),
+        Arc::clone(&db) as SharedEventSink,
+        Arc::new(afterresume_backends::memory::MemoryEventSink::new()),
+    )
+    .await;
 }

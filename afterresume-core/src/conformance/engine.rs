@@ -1280,3 +1280,38 @@ where
     ids.sort();
     assert_eq!(got, ids);
 }
+
+/// With an event sink that is another object than the job store, the engine writes
+/// every event to that sink, even when the store could write events itself
+/// ([`writes_events`]). `store_events` is the store's own timeline, `sink` the other
+/// one. Not part of [`engine_conformance!`]: it needs two sinks.
+///
+/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+pub async fn a_separate_event_sink_gets_the_events(
+    store: SharedJobStore,
+    queue: SharedQueue,
+    store_events: SharedEventSink,
+    sink: SharedEventSink,
+) {
+    let engine = Engine::builder()
+        .with_job_store(store)
+        .with_queue(queue)
+        .with_event_sink(Arc::clone(&sink))
+        .register("t.echo", workflow_fn(|_ctx, p| async move { Ok(p) }))
+        .build()
+        .unwrap();
+    let job = engine
+        .enqueue("t.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    let in_sink = sink
+        .list(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(in_sink.len(), 1, "{in_sink:?}");
+    let in_store = store_events
+        .list(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    assert!(in_store.is_empty(), "{in_store:?}");
+}
