@@ -90,13 +90,15 @@ async fn main() {
         },
     )
     .await;
-    let db = SqliteBackend::open_temporary().await.expect("sqlite");
+    // As the host opens it: one object as store and event sink, its job table as
+    // the queue.
+    let db = Arc::new(SqliteBackend::open_temporary().await.expect("sqlite"));
     measure(
         "sqlite",
         EnginePorts {
-            store: Arc::new(db.clone()),
-            queue: Arc::new(db.queue()),
-            events: Arc::new(db),
+            store: Arc::clone(&db) as _,
+            queue: Arc::new(db.store_queue()),
+            events: db,
         },
     )
     .await;
