@@ -1,6 +1,8 @@
-//! Batched completion writes for the SQL stores: every outcome of a batch becomes
-//! one row of values, and one `UPDATE ... FROM` statement applies them all, fenced
-//! by `(id, attempt)` so a stale lease changes nothing.
+//! Completion writes for the SQL stores: every outcome becomes one row of values
+//! that an `UPDATE ... FROM` applies, fenced by `(id, attempt)` so a stale lease
+//! changes nothing. Postgres applies a whole batch in one statement; SQLite runs the
+//! one-row form per outcome inside its writer's group transaction (in-process, a
+//! prepared statement per row is cheaper than parsing a statement per batch size).
 
 use std::collections::HashMap;
 
@@ -9,10 +11,6 @@ use afterresume_core::domain::{Job, JobId};
 use afterresume_core::ports::{JobOutcome, Lease};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-
-/// Outcomes per batched completion statement: 8 bound values each, far below
-/// SQLite's limit of 32,766 and Postgres's of 65,535.
-pub(crate) const FINISH_CHUNK: usize = 500;
 
 /// The columns one outcome writes. `None` keeps the stored value, so one statement
 /// serves every kind of outcome:

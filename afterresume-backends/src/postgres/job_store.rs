@@ -18,7 +18,11 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
 use crate::memory::lease_lost;
-use crate::sql_finish::{FINISH_CHUNK, FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
+use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
+
+/// Outcomes per batched completion statement: 8 bound values each, far below
+/// Postgres's limit of 65,535.
+const FINISH_CHUNK: usize = 500;
 
 fn get<T>(row: &PgRow, column: &str) -> Result<T>
 where

@@ -7,49 +7,21 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
-use super::convert::{json, micros, time};
+use super::convert::{json, time};
 use super::error::map_sqlx;
-
-/// Events per insert statement: 7 bound values each, below SQLite's limit of 32,766.
-pub(super) const EVENTS_PER_STATEMENT: usize = 1000;
-
-/// Appends up to [`EVENTS_PER_STATEMENT`] events in one statement through any
-/// connection (the writer, or a transaction on it).
-pub(super) async fn append_on<'e, E>(executor: E, events: &[NewEvent]) -> Result<()>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) ",
-    );
-    q.push_values(events, |mut row, e| {
-        row.push_bind(e.job_id)
-            .push_bind(micros(e.timestamp))
-            .push_bind(e.level.as_str())
-            .push_bind(e.source.as_str())
-            .push_bind(e.message.clone())
-            .push_bind(e.data.to_string())
-            .push_bind(e.trace_id);
-    });
-    q.build().execute(executor).await.map_err(map_sqlx)?;
-    Ok(())
-}
 
 #[async_trait]
 impl EventSink for SqliteBackend {
+    /// A call's events are stored whole or not at all (one savepoint of the
+    /// writer's group).
     async fn append(&self, events: &[NewEvent]) -> Result<()> {
-        if events.len() <= EVENTS_PER_STATEMENT {
-            return append_on(&self.writer, events).await;
+        if events.is_empty() {
+            return Ok(());
         }
-        // A call's events are stored whole or not at all.
-        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
-        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-            append_on(&mut *tx, chunk).await?;
-        }
-        tx.commit().await.map_err(map_sqlx)
+        let events = events.to_vec();
+        self.group
+            .run(move |db| super::direct::append_events(db, &events))
+            .await
     }
 
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {

@@ -10,15 +10,15 @@ use afterresume_core::ports::{
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
 use super::convert::{json, micros, opt_json, opt_time, time};
+use super::direct;
 use super::error::map_sqlx;
-use super::event_sink::{EVENTS_PER_STATEMENT, append_on};
 use crate::memory::lease_lost;
-use crate::sql_finish::{FINISH_CHUNK, FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
+use crate::sql_finish::match_finished;
 
 fn job_from_row(row: &SqliteRow) -> Result<Job> {
     let get = |e: sqlx::Error| map_sqlx(e);
@@ -76,46 +76,6 @@ fn schedule_not_found(id: ScheduleId) -> Error {
     Error::not_found(format!("schedule {id} not found"))
 }
 
-/// Inserts one job or finds the one holding its idempotency key.
-async fn insert_one(conn: &mut SqliteConnection, new: NewJob) -> Result<InsertedJob> {
-    let job = new.into_job();
-    let inserted = sqlx::query(
-        "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, parent_job_id, \
-         user_id, trace_id, run_at, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(job.id)
-    .bind(&job.job_type)
-    .bind(job.trigger.as_str())
-    .bind(job.payload.to_string())
-    .bind(job.max_retries as i64)
-    .bind(&job.idempotency_key)
-    .bind(job.parent_job_id)
-    .bind(job.user_id)
-    .bind(job.trace_id)
-    .bind(micros(job.run_at))
-    .bind(micros(job.created_at))
-    .execute(&mut *conn)
-    .await
-    .map_err(map_sqlx)?;
-    if inserted.rows_affected() == 1 {
-        return Ok(InsertedJob { job, created: true });
-    }
-    let key = job.idempotency_key.as_deref().unwrap_or_default();
-    let row = sqlx::query("SELECT * FROM jobs WHERE idempotency_key = ?")
-        .bind(key)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(map_sqlx)?;
-    Ok(InsertedJob {
-        job: job_from_row(&row)?,
-        created: false,
-    })
-}
-
-const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = ?1, worker_id = ?2, \
-                         started_at = COALESCE(started_at, ?3)";
-
 impl SqliteBackend {
     async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
         let row = sqlx::query("SELECT * FROM jobs WHERE id = ?")
@@ -136,31 +96,6 @@ impl SqliteBackend {
     }
 }
 
-impl SqliteBackend {
-    /// Inserts jobs, and the events of those it creates, in one transaction: one
-    /// commit for the whole batch.
-    async fn insert_in_one_transaction(
-        &self,
-        jobs: Vec<(NewJob, Option<NewEvent>)>,
-    ) -> Result<Vec<InsertedJob>> {
-        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
-        let mut inserted = Vec::with_capacity(jobs.len());
-        let mut events = Vec::new();
-        for (job, event) in jobs {
-            let done = insert_one(&mut tx, job).await?;
-            if done.created {
-                events.extend(event);
-            }
-            inserted.push(done);
-        }
-        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-            append_on(&mut *tx, chunk).await?;
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(inserted)
-    }
-}
-
 #[async_trait]
 impl JobStore for SqliteBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
@@ -170,21 +105,32 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let mut conn = self.writer.acquire().await.map_err(map_sqlx)?;
-        insert_one(&mut conn, new).await
+        let one = [(new, None)];
+        let mut inserted = self
+            .group
+            .run(move |db| direct::insert_jobs(db, &one))
+            .await?;
+        inserted
+            .pop()
+            .ok_or_else(|| Error::unexpected("sqlite: the insert returned no job"))
     }
 
+    /// All of them in one transaction (with whatever else the writer's group holds).
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let with_no_events = jobs.into_iter().map(|job| (job, None)).collect();
-        self.insert_in_one_transaction(with_no_events).await
+        let with_no_events: Vec<_> = jobs.into_iter().map(|job| (job, None)).collect();
+        self.group
+            .run(move |db| direct::insert_jobs(db, &with_no_events))
+            .await
     }
 
     async fn insert_jobs_with_events(
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
     ) -> Result<Vec<InsertedJob>> {
-        let with_events = jobs.into_iter().map(|(j, e)| (j, Some(e))).collect();
-        self.insert_in_one_transaction(with_events).await
+        let with_events: Vec<_> = jobs.into_iter().map(|(j, e)| (j, Some(e))).collect();
+        self.group
+            .run(move |db| direct::insert_jobs(db, &with_events))
+            .await
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -229,47 +175,20 @@ impl JobStore for SqliteBackend {
     }
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let sql = format!(
-            "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?4 \
-             ORDER BY run_at, id LIMIT ?5) AND status = 'queued' RETURNING *"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(micros(opts.lease_expires_at))
-            .bind(&opts.worker_id)
-            .bind(micros(opts.now))
-            .bind(micros(opts.now))
-            .bind(limit as i64)
-            .fetch_all(&self.writer)
+        let opts = opts.clone();
+        self.group
+            .run(move |db| direct::claim_due(db, limit, &opts))
             .await
-            .map_err(map_sqlx)?;
-        let mut jobs = jobs_from_rows(&rows)?;
-        // RETURNING does not promise an order.
-        jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
     }
 
     async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ",
-        );
-        q.push_bind(micros(opts.lease_expires_at))
-            .push(", worker_id = ")
-            .push_bind(opts.worker_id.clone())
-            .push(", started_at = COALESCE(started_at, ")
-            .push_bind(micros(opts.now))
-            .push(") WHERE status = 'queued' AND run_at <= ")
-            .push_bind(micros(opts.now))
-            .push(" AND id IN (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(") RETURNING *");
-        let rows = q.build().fetch_all(&self.writer).await.map_err(map_sqlx)?;
-        jobs_from_rows(&rows)
+        let (ids, opts) = (ids.to_vec(), opts.clone());
+        self.group
+            .run(move |db| direct::claim_ids(db, &ids, &opts))
+            .await
     }
 
     async fn queued_due(
@@ -323,25 +242,17 @@ impl JobStore for SqliteBackend {
             .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
-    /// One statement per [`FINISH_CHUNK`] outcomes; more than one chunk share a
-    /// transaction. One round trip and one commit for a typical batch.
+    /// Every outcome in one transaction (with whatever else the writer's group holds).
     async fn finish_jobs(
         &self,
         items: Vec<(Lease, JobOutcome)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let written = if items.len() <= FINISH_CHUNK {
-            finish_chunk(&self.writer, &items, now).await?
-        } else {
-            let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
-            let mut written = Vec::with_capacity(items.len());
-            for chunk in items.chunks(FINISH_CHUNK) {
-                written.extend(finish_chunk(&mut *tx, chunk, now).await?);
-            }
-            tx.commit().await.map_err(map_sqlx)?;
-            written
-        };
-        let leases = items.into_iter().map(|(lease, _)| lease).collect();
+        let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
+        let written = self
+            .group
+            .run(move |db| direct::finish(db, &items, now))
+            .await?;
         Ok(match_finished(leases, written, |lease| async move {
             self.lease_failure(&lease).await
         })
@@ -549,40 +460,4 @@ impl JobStore for SqliteBackend {
         }
         self.get_schedule(id).await.map(|_| false)
     }
-}
-
-/// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the
-/// rows it changed (a stale lease changes none).
-async fn finish_chunk<'e, E>(
-    executor: E,
-    chunk: &[(Lease, JobOutcome)],
-    now: DateTime<Utc>,
-) -> Result<Vec<Job>>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    if chunk.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "WITH v(id, attempt, status, result, error, finished_at, run_at, retry) AS (",
-    );
-    q.push_values(chunk, |mut row, (lease, outcome)| {
-        let f = FinishRow::new(lease, outcome.clone(), now);
-        row.push_bind(f.job_id)
-            .push_bind(i64::from(f.attempt))
-            .push_bind(f.status)
-            .push_bind(f.result.map(|v| v.to_string()))
-            .push_bind(f.error)
-            .push_bind(f.finished_at.map(micros))
-            .push_bind(f.run_at.map(micros))
-            .push_bind(i64::from(f.retry));
-    });
-    q.push(") UPDATE jobs SET ")
-        .push(FINISH_SET)
-        .push(" FROM v WHERE ")
-        .push(FINISH_WHERE)
-        .push(" RETURNING *");
-    let rows = q.build().fetch_all(executor).await.map_err(map_sqlx)?;
-    jobs_from_rows(&rows)
 }

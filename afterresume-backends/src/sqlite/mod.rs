@@ -4,8 +4,14 @@
 //! Migrations are embedded and run by [`SqliteBackend::open`]. Several processes may
 //! share one file: claims are single conditional `UPDATE` statements, which SQLite runs
 //! atomically under its write lock.
+//!
+//! Within a process, the engine's hot writes (job inserts, claims, completions,
+//! events) go through one group writer (module `writer`) that commits whatever is waiting
+//! in one transaction on a rusqlite connection; other writes use sqlx's one writer
+//! connection, which the group holds while it runs. Reads use a pool beside them.
 
 mod convert;
+mod direct;
 mod domain_store;
 mod error;
 mod event_sink;
@@ -13,6 +19,7 @@ mod job_store;
 mod queue;
 mod store_queue;
 mod worklogs;
+mod writer;
 
 pub use queue::SqliteQueue;
 pub use store_queue::SqliteStoreQueue;
@@ -30,6 +37,7 @@ use sqlx::sqlite::{
 use tokio::sync::Notify;
 
 use error::map_sqlx;
+use writer::GroupWriter;
 
 /// One SQLite database serving every SQL-backed port.
 ///
@@ -44,6 +52,8 @@ pub struct SqliteBackend {
     /// whose busy handler sleeps in steps of up to 100 ms (slow, unfair tail
     /// latency) and cannot retry a read transaction that turns into a write.
     writer: SqlitePool,
+    /// The engine's hot writes, grouped into one transaction on `writer`.
+    group: GroupWriter,
     clock: SharedClock,
     /// Wakes queue poppers of this process on push.
     notify: Arc<Notify>,
@@ -106,10 +116,12 @@ impl SqliteBackend {
             .connect_with(options)
             .await
             .map_err(|e| map_sqlx(e).with_context("path", path.display()))?;
+        let group = GroupWriter::spawn(path, writer.clone())?;
         let alive = Arc::new(());
         tokio::spawn(checkpoint_loop(pool.clone(), Arc::downgrade(&alive)));
         Ok(SqliteBackend {
             pool,
+            group,
             writer,
             clock: Arc::new(SystemClock),
             notify: Arc::new(Notify::new()),
