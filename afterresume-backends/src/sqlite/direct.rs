@@ -5,7 +5,9 @@
 //! is where the time would otherwise go.
 
 use afterresume_core::Result;
-use afterresume_core::domain::{Job, NewEvent, NewJob};
+use std::sync::LazyLock;
+
+use afterresume_core::domain::{Job, JobId, NewEvent, NewJob};
 use afterresume_core::ports::{ClaimOptions, InsertedJob, JobOutcome, Lease};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
@@ -124,51 +126,63 @@ pub(super) fn insert_jobs(
     Ok(inserted)
 }
 
-const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = ?1, \
-                         worker_id = ?2, started_at = COALESCE(started_at, ?3)";
+/// Reads one job by id (a prepared point lookup, cheaper than `RETURNING`, which
+/// fills a temporary table per execution).
+fn read_job(db: &Connection, id: JobId) -> Result<Option<Job>> {
+    let mut read = db
+        .prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))
+        .map_err(map_rusqlite)?;
+    Ok(jobs_of(read.query([id]).map_err(map_rusqlite)?)?.pop())
+}
 
-/// Claims up to `limit` due jobs, oldest `run_at` first.
-pub(super) fn claim_due(db: &Connection, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-    let sql = format!(
-        "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?3 \
-         ORDER BY run_at, id LIMIT ?4) AND status = 'queued' RETURNING {JOB_COLUMNS}"
-    );
-    let mut claim = db.prepare_cached(&sql).map_err(map_rusqlite)?;
-    let rows = claim
-        .query(params![
+/// Claims one job if it is queued and due; `None` otherwise. The group's
+/// transaction holds SQLite's write lock, so nothing can change the row between
+/// this process's look and its update.
+fn claim_one(db: &Connection, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
+    let mut claim = db
+        .prepare_cached(
+            "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ?1, \
+             worker_id = ?2, started_at = COALESCE(started_at, ?3) \
+             WHERE id = ?4 AND status = 'queued' AND run_at <= ?3",
+        )
+        .map_err(map_rusqlite)?;
+    let changed = claim
+        .execute(params![
             micros(opts.lease_expires_at),
             opts.worker_id,
             micros(opts.now),
-            limit as i64,
+            id,
         ])
         .map_err(map_rusqlite)?;
-    let mut jobs = jobs_of(rows)?;
-    // RETURNING does not promise an order.
-    jobs.sort_by_key(|j| (j.run_at, j.id));
-    Ok(jobs)
+    if changed == 0 {
+        return Ok(None);
+    }
+    read_job(db, id)
 }
 
-/// Claims the named jobs that are queued and due; others are skipped.
-pub(super) fn claim_ids(
-    db: &Connection,
-    ids: &[uuid::Uuid],
-    opts: &ClaimOptions,
-) -> Result<Vec<Job>> {
-    let sql = format!(
-        "UPDATE jobs SET {CLAIM_SET} WHERE id = ?4 AND status = 'queued' AND run_at <= ?3 RETURNING {JOB_COLUMNS}"
-    );
-    let mut claim = db.prepare_cached(&sql).map_err(map_rusqlite)?;
+/// Claims up to `limit` due jobs, oldest `run_at` first.
+pub(super) fn claim_due(db: &Connection, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+    let mut due = db
+        .prepare_cached(
+            "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?2",
+        )
+        .map_err(map_rusqlite)?;
+    let ids = due
+        .query_map(params![micros(opts.now), limit as i64], |row| {
+            row.get::<_, JobId>(0)
+        })
+        .map_err(map_rusqlite)?
+        .collect::<rusqlite::Result<Vec<JobId>>>()
+        .map_err(map_rusqlite)?;
+    claim_ids(db, &ids, opts)
+}
+
+/// Claims the named jobs that are queued and due, in the order given; others are
+/// skipped.
+pub(super) fn claim_ids(db: &Connection, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
-        let rows = claim
-            .query(params![
-                micros(opts.lease_expires_at),
-                opts.worker_id,
-                micros(opts.now),
-                id,
-            ])
-            .map_err(map_rusqlite)?;
-        jobs.extend(jobs_of(rows)?);
+        jobs.extend(claim_one(db, *id, opts)?);
     }
     Ok(jobs)
 }
@@ -180,17 +194,12 @@ pub(super) fn finish(
     items: &[(Lease, JobOutcome)],
     now: DateTime<Utc>,
 ) -> Result<Vec<Job>> {
-    let sql = format!(
-        "WITH v(id, attempt, status, result, error, finished_at, run_at, retry) AS \
-         (VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)) \
-         UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} RETURNING {JOB_COLUMNS}"
-    );
-    let mut update = db.prepare_cached(&sql).map_err(map_rusqlite)?;
+    let mut update = db.prepare_cached(&FINISH_ONE).map_err(map_rusqlite)?;
     let mut written = Vec::with_capacity(items.len());
     for (lease, outcome) in items {
         let f = FinishRow::new(lease, outcome.clone(), now);
-        let rows = update
-            .query(params![
+        let changed = update
+            .execute(params![
                 f.job_id,
                 i64::from(f.attempt),
                 f.status,
@@ -201,10 +210,33 @@ pub(super) fn finish(
                 i64::from(f.retry),
             ])
             .map_err(map_rusqlite)?;
-        written.extend(jobs_of(rows)?);
+        if changed == 1 {
+            written.extend(read_job(db, f.job_id)?);
+        }
     }
     Ok(written)
 }
+
+/// The shared completion statement for one outcome, its values table's columns
+/// bound as parameters `?1..?8`. Without `RETURNING` (which fills a temporary table
+/// per execution: most of a completion's cost) and without a one-row `FROM`; the
+/// written row is read back by primary key.
+static FINISH_ONE: LazyLock<String> = LazyLock::new(|| {
+    let mut sql = format!("UPDATE jobs SET {FINISH_SET} WHERE {FINISH_WHERE}");
+    for (column, parameter) in [
+        ("v.id", "?1"),
+        ("v.attempt", "?2"),
+        ("v.status", "?3"),
+        ("v.result", "?4"),
+        ("v.error", "?5"),
+        ("v.finished_at", "?6"),
+        ("v.run_at", "?7"),
+        ("v.retry", "?8"),
+    ] {
+        sql = sql.replace(column, parameter);
+    }
+    sql
+});
 
 /// Appends events in order.
 pub(super) fn append_events(db: &Connection, events: &[NewEvent]) -> Result<()> {
@@ -231,4 +263,21 @@ pub(super) fn append_events(db: &Connection, events: &[NewEvent]) -> Result<()> 
             .map_err(map_rusqlite)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_outcome_statement_binds_every_value_column() {
+        assert!(!FINISH_ONE.contains("v."), "{}", *FINISH_ONE);
+        for n in 1..=8 {
+            assert!(
+                FINISH_ONE.contains(&format!("?{n}")),
+                "?{n} missing: {}",
+                *FINISH_ONE
+            );
+        }
+    }
 }
