@@ -142,7 +142,9 @@ impl TokenStore for MemoryDomainStore {
             .values_mut()
             .find(|t| t.token_hash == token_hash && t.revoked_at.is_none())
             .ok_or_else(|| Error::not_found("token not found"))?;
-        token.last_used_at = Some(now);
+        if token.use_is_due(now) {
+            token.last_used_at = Some(now);
+        }
         Ok(token.clone())
     }
 

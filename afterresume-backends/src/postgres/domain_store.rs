@@ -220,12 +220,27 @@ impl TokenStore for PostgresBackend {
         token_from_row(&row)
     }
 
+    /// A read; a write only when the recorded use is due (see the trait).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken> {
+        let row =
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+        let token = row
+            .as_ref()
+            .map(token_from_row)
+            .transpose()?
+            .ok_or_else(|| Error::not_found("token not found"))?;
+        if !token.use_is_due(now) {
+            return Ok(token);
+        }
         let row = sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING *",
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING *",
         )
         .bind(now)
-        .bind(token_hash)
+        .bind(token.id)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)?;

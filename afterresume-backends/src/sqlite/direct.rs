@@ -4,15 +4,15 @@
 //! run once per row, which in-process costs microseconds; the group's one commit
 //! is where the time would otherwise go.
 
-use afterresume_core::Result;
+use afterresume_core::{Error, ErrorKind, Result};
 use std::sync::LazyLock;
 
-use afterresume_core::domain::{Job, JobId, NewEvent, NewJob};
+use afterresume_core::domain::{Job, JobId, NewEvent, NewJob, NewWorkLog, WorkLog};
 use afterresume_core::ports::{ClaimOptions, InsertedJob, JobOutcome, Lease};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
-use super::convert::{json, micros, opt_time, time};
+use super::convert::{date_text, json, list_text, micros, opt_time, time};
 use super::error::map_rusqlite;
 use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow};
 
@@ -263,6 +263,57 @@ pub(super) fn append_events(db: &Connection, events: &[NewEvent]) -> Result<()> 
             .map_err(map_rusqlite)?;
     }
     Ok(())
+}
+
+/// Inserts worklogs (one per HTTP create, or a whole import) and returns them as
+/// stored: every field is known here but the id, which SQLite assigns.
+pub(super) fn insert_worklogs(
+    db: &Connection,
+    worklogs: &[NewWorkLog],
+    now: DateTime<Utc>,
+) -> Result<Vec<WorkLog>> {
+    let mut insert = db
+        .prepare_cached(
+            "INSERT INTO worklogs (user_id, date, content, title, tags, source, metadata, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        )
+        .map_err(map_rusqlite)?;
+    // What a read of the row would give back (times are stored in microseconds).
+    let stored_now = time(micros(now));
+    let mut stored = Vec::with_capacity(worklogs.len());
+    for w in worklogs {
+        insert
+            .execute(params![
+                w.user_id,
+                date_text(w.date),
+                w.content,
+                w.title,
+                list_text(&w.tags),
+                w.source,
+                w.metadata.to_string(),
+                micros(now),
+            ])
+            .map_err(|err| match map_rusqlite(err) {
+                err if err.is(ErrorKind::NotFound) => {
+                    Error::not_found(format!("user {} not found", w.user_id))
+                }
+                err => err,
+            })?;
+        stored.push(WorkLog {
+            id: db.last_insert_rowid(),
+            user_id: w.user_id,
+            date: w.date,
+            content: w.content.clone(),
+            title: w.title.clone(),
+            tags: w.tags.clone(),
+            source: w.source.clone(),
+            metadata: w.metadata.clone(),
+            analysis: None,
+            created_at: stored_now,
+            updated_at: stored_now,
+        });
+    }
+    Ok(stored)
 }
 
 #[cfg(test)]

@@ -216,17 +216,34 @@ impl TokenStore for SqliteBackend {
         token_from_row(&row)
     }
 
+    /// A read; a write only when the recorded use is due (see the trait).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken> {
-        let row = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND revoked_at IS NULL RETURNING *")
-            .bind(micros(now))
-            .bind(token_hash)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(map_sqlx)?;
-        row.as_ref()
+        let row =
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+        let mut token = row
+            .as_ref()
             .map(token_from_row)
             .transpose()?
-            .ok_or_else(|| Error::not_found("token not found"))
+            .ok_or_else(|| Error::not_found("token not found"))?;
+        if token.use_is_due(now) {
+            let marked = sqlx::query(
+                "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
+            )
+            .bind(micros(now))
+            .bind(token.id)
+            .execute(&self.writer)
+            .await
+            .map_err(map_sqlx)?;
+            if marked.rows_affected() == 0 {
+                return Err(Error::not_found("token not found"));
+            }
+            token.last_used_at = Some(time(micros(now)));
+        }
+        Ok(token)
     }
 
     async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {

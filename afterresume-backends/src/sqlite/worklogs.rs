@@ -1,15 +1,13 @@
 //! [`WorkLogStore`] on SQLite.
 
-use afterresume_core::domain::{
-    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
-};
+use afterresume_core::domain::{NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
 use afterresume_core::ports::WorkLogStore;
-use afterresume_core::{Error, ErrorKind, Result};
+use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
 use super::convert::{date, date_text, json, list_text, micros, opt_json, string_list, time};
@@ -37,59 +35,29 @@ fn not_found(id: WorkLogId) -> Error {
     Error::not_found(format!("worklog {id} not found"))
 }
 
-fn owner_missing(user_id: UserId) -> impl Fn(Error) -> Error {
-    move |err| {
-        if err.kind() == ErrorKind::NotFound {
-            Error::not_found(format!("user {user_id} not found"))
-        } else {
-            err
-        }
-    }
-}
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    w: &NewWorkLog,
-    now: DateTime<Utc>,
-) -> Result<WorkLog> {
-    let row = sqlx::query(
-        "INSERT INTO worklogs (user_id, date, content, title, tags, source, metadata, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING *",
-    )
-    .bind(w.user_id)
-    .bind(date_text(w.date))
-    .bind(&w.content)
-    .bind(&w.title)
-    .bind(list_text(&w.tags))
-    .bind(&w.source)
-    .bind(w.metadata.to_string())
-    .bind(micros(now))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(map_sqlx)
-    .map_err(owner_missing(w.user_id))?;
-    worklog_from_row(&row)
-}
-
 #[async_trait]
 impl WorkLogStore for SqliteBackend {
+    /// Through the group writer: concurrent creates share a commit.
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
-        let mut conn = self.writer.acquire().await.map_err(map_sqlx)?;
-        insert(&mut conn, &new, now).await
+        let one = [new];
+        let mut created = self
+            .group
+            .run(move |db| super::direct::insert_worklogs(db, &one, now))
+            .await?;
+        created
+            .pop()
+            .ok_or_else(|| Error::unexpected("sqlite: the insert returned no worklog"))
     }
 
+    /// All or none, in one transaction of the group writer.
     async fn create_worklogs(
         &self,
         new: Vec<NewWorkLog>,
         now: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
-        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
-        let mut out = Vec::with_capacity(new.len());
-        for w in &new {
-            out.push(insert(&mut tx, w, now).await?);
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(out)
+        self.group
+            .run(move |db| super::direct::insert_worklogs(db, &new, now))
+            .await
     }
 
     async fn get_worklog(&self, id: WorkLogId) -> Result<WorkLog> {

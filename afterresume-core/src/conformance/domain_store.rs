@@ -156,6 +156,17 @@ where
         (used.id, used.user_id, used.last_used_at),
         (token.id, alice.id, Some(at(5)))
     );
+    // Uses within the resolution are reads: the recorded use stays.
+    let again = store.use_token("h1", at(5 + 59)).await.unwrap();
+    assert_eq!(again.last_used_at, Some(at(5)));
+    let later = store.use_token("h1", at(5 + 60)).await.unwrap();
+    assert_eq!(later.last_used_at, Some(at(65)));
+    let listed = store.list_tokens(alice.id).await.unwrap();
+    assert_eq!(
+        listed[0].last_used_at,
+        Some(at(65)),
+        "the use was not stored"
+    );
     assert_eq!(
         store.use_token("nope", at(5)).await.unwrap_err().kind(),
         ErrorKind::NotFound

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A user id (integer, as in the reference design).
@@ -93,6 +93,20 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Set when revoked; revoked tokens never authenticate.
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// How precisely a token's `last_used_at` is kept: a use rewrites it only when
+/// the stored time is at least this old. Authenticating a request is then a read,
+/// not a write, on every store (a write per request serialised every API call
+/// behind the database's one writer).
+pub const TOKEN_USE_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
+
+impl ApiToken {
+    /// Whether a use at `now` must record itself (see [`TOKEN_USE_RESOLUTION`]).
+    pub fn use_is_due(&self, now: DateTime<Utc>) -> bool {
+        self.last_used_at
+            .is_none_or(|last| now - last >= TOKEN_USE_RESOLUTION)
+    }
 }
 
 /// The fields of a new API token.

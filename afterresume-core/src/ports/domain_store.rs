@@ -35,7 +35,9 @@ pub trait UserStore: Send + Sync + Debug + 'static {
 pub trait TokenStore: Send + Sync + Debug + 'static {
     /// Stores a new token (the hash must be unique).
     async fn create_token(&self, token: NewApiToken, now: DateTime<Utc>) -> Result<ApiToken>;
-    /// The unrevoked token with this hash, marking it used at `now`.
+    /// The unrevoked token with this hash, marking it used at `now` when its last
+    /// recorded use is [`TOKEN_USE_RESOLUTION`](crate::domain::TOKEN_USE_RESOLUTION)
+    /// old or more ([`ApiToken::use_is_due`](crate::domain::ApiToken::use_is_due)).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken>;
     /// A user's tokens, revoked ones included.
     async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>>;
