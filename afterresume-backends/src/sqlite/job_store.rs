@@ -1,4 +1,6 @@
-//! [`JobStore`] on SQLite: every transition is one conditional `UPDATE ... RETURNING`.
+//! [`JobStore`] on SQLite: every transition is a conditional `UPDATE`. Inserts,
+//! claims and completions run on the group writer (`direct`, `writer`); the rarer
+//! transitions (heartbeat, cancel, reap, retention) and all reads use sqlx.
 
 use afterresume_core::domain::{
     Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,

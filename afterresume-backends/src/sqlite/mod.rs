@@ -67,6 +67,10 @@ impl SqliteBackend {
     /// Opens (creating if needed) the database a `DATABASE_URL`-style string names and
     /// runs the migrations. Accepts `sqlite://relative/path`, `sqlite:///absolute/path`
     /// and plain paths.
+    ///
+    /// Starts two tasks on the current tokio runtime, the group writer and the
+    /// checkpointer, which live as long as the backend's clones: use the backend on
+    /// the runtime that opened it.
     pub async fn open(url: &str) -> Result<Self> {
         Self::open_path(&parse_url(url)?, None).await
     }
