@@ -22,6 +22,14 @@ const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, result, error
      max_retries, idempotency_key, parent_job_id, user_id, trace_id, run_at, attempt, \
      lease_expires_at, worker_id, cancel_requested, created_at, started_at, finished_at";
 
+/// One job by id; built once, not per row (the statement cache is keyed by text).
+static JOB_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"));
+
+/// The job holding an idempotency key.
+static JOB_BY_KEY: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?1"));
+
 /// A job from a row of [`JOB_COLUMNS`].
 fn job_from_row(row: &Row<'_>) -> Result<Job> {
     let get = map_rusqlite;
@@ -111,9 +119,7 @@ pub(super) fn insert_jobs(
         }
         let key = job.idempotency_key.as_deref().unwrap_or_default();
         let holder = db
-            .prepare_cached(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?1"
-            ))
+            .prepare_cached(&JOB_BY_KEY)
             .map_err(map_rusqlite)?
             .query_row([key], |row| Ok(job_from_row(row)))
             .map_err(map_rusqlite)??;
@@ -129,9 +135,7 @@ pub(super) fn insert_jobs(
 /// Reads one job by id (a prepared point lookup, cheaper than `RETURNING`, which
 /// fills a temporary table per execution).
 fn read_job(db: &Connection, id: JobId) -> Result<Option<Job>> {
-    let mut read = db
-        .prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))
-        .map_err(map_rusqlite)?;
+    let mut read = db.prepare_cached(&JOB_BY_ID).map_err(map_rusqlite)?;
     Ok(jobs_of(read.query([id]).map_err(map_rusqlite)?)?.pop())
 }
 
