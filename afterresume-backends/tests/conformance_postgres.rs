@@ -54,11 +54,13 @@ mod domain_store {
 mod engine {
     use super::*;
     afterresume_core::engine_conformance!(|clock: SharedClock| async move {
-        let db = postgres().await.with_clock(clock);
+        // One object as store and sink, as the hosts build it: outcomes and
+        // their events share a transaction.
+        let db = Arc::new(postgres().await.with_clock(clock));
         EnginePorts {
-            store: Arc::new(db.clone()),
+            store: Arc::clone(&db) as SharedJobStore,
             queue: Arc::new(db.queue()),
-            events: Arc::new(db),
+            events: db,
         }
     });
 }
@@ -78,11 +80,13 @@ mod store_queue {
 mod engine_store_queue {
     use super::*;
     afterresume_core::engine_conformance!(|clock: SharedClock| async move {
-        let db = postgres().await.with_clock(clock);
+        // One object as store and sink, as the hosts build it: outcomes and
+        // their events share a transaction.
+        let db = Arc::new(postgres().await.with_clock(clock));
         EnginePorts {
-            store: Arc::new(db.clone()),
+            store: Arc::clone(&db) as SharedJobStore,
             queue: Arc::new(db.store_queue()),
-            events: Arc::new(db),
+            events: db,
         }
     });
 }
@@ -92,6 +96,18 @@ mod engine_store_queue {
 async fn jobs_and_their_first_events_are_written_together() {
     let db = Arc::new(postgres().await);
     afterresume_core::conformance::job_store::insert_with_events_writes_created_jobs_only(
+        Arc::clone(&db) as SharedJobStore,
+        db as SharedEventSink,
+    )
+    .await;
+}
+
+/// Outcomes and their events in one transaction when the store is its own sink; on
+/// two threads, so the reader the scenario starts truly races the writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_and_their_events_are_written_together() {
+    let db = Arc::new(postgres().await);
+    afterresume_core::conformance::job_store::finish_with_events_writes_events_of_written_outcomes_only(
         Arc::clone(&db) as SharedJobStore,
         db as SharedEventSink,
     )

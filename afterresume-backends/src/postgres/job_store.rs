@@ -2,6 +2,7 @@
 //! claims skip rows other workers hold (`FOR UPDATE SKIP LOCKED`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use afterresume_core::domain::{
     Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,
@@ -19,10 +20,6 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use super::{PostgresBackend, map_sqlx};
 use crate::memory::lease_lost;
 use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
-
-/// Outcomes per batched completion statement: 8 bound values each, far below
-/// Postgres's limit of 65,535.
-const FINISH_CHUNK: usize = 500;
 
 fn get<T>(row: &PgRow, column: &str) -> Result<T>
 where
@@ -430,25 +427,53 @@ impl JobStore for PostgresBackend {
             .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
-    /// One statement per [`FINISH_CHUNK`] outcomes; more than one chunk share a
-    /// transaction. One round trip and one commit for a typical batch.
+    /// One statement for the whole batch: one round trip and one commit.
     async fn finish_jobs(
         &self,
         items: Vec<(Lease, JobOutcome)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let written = if items.len() <= FINISH_CHUNK {
-            finish_chunk(&self.pool, &items, now).await?
+        let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
+        let columns = FinishColumns::of(items, now);
+        let written = if columns.is_empty() {
+            Vec::new()
         } else {
-            let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-            let mut written = Vec::with_capacity(items.len());
-            for chunk in items.chunks(FINISH_CHUNK) {
-                written.extend(finish_chunk(&mut *tx, chunk, now).await?);
-            }
-            tx.commit().await.map_err(map_sqlx)?;
-            written
+            let rows = columns
+                .bind(sqlx::query(&FINISH))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+            jobs_from_rows(&rows)?
         };
-        let leases = items.into_iter().map(|(lease, _)| lease).collect();
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
+    }
+
+    /// One statement writes the outcomes and the events of those it changed.
+    async fn finish_jobs_with_events(
+        &self,
+        items: Vec<(Lease, JobOutcome, NewEvent)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let leases: Vec<Lease> = items.iter().map(|(lease, _, _)| lease.clone()).collect();
+        let (outcomes, events): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .map(|(lease, outcome, event)| ((lease, outcome), event))
+            .unzip();
+        let columns = FinishColumns::of(outcomes, now);
+        let written = if columns.is_empty() {
+            Vec::new()
+        } else {
+            let events = super::EventColumns::of(&events);
+            let rows = events
+                .bind(columns.bind(sqlx::query(&FINISH_WITH_EVENTS)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+            jobs_from_rows(&rows)?
+        };
         Ok(match_finished(leases, written, |lease| async move {
             self.lease_failure(&lease).await
         })
@@ -675,36 +700,95 @@ async fn insert_chunked(conn: &mut PgConnection, jobs: Vec<NewJob>) -> Result<Ve
 
 /// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the
 /// rows it changed (a stale lease changes none).
-async fn finish_chunk<'e, E>(
-    executor: E,
-    chunk: &[(Lease, JobOutcome)],
-    now: DateTime<Utc>,
-) -> Result<Vec<Job>>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    if chunk.is_empty() {
-        return Ok(Vec::new());
+/// The outcomes of a batch as the column arrays the completion statements unnest:
+/// one statement text for every batch size, so it is prepared once per connection.
+struct FinishColumns {
+    ids: Vec<JobId>,
+    attempts: Vec<i32>,
+    statuses: Vec<&'static str>,
+    results: Vec<Option<String>>,
+    errors: Vec<Option<String>>,
+    finished_at: Vec<Option<DateTime<Utc>>>,
+    run_at: Vec<Option<DateTime<Utc>>>,
+    retries: Vec<i32>,
+}
+
+impl FinishColumns {
+    fn of(items: Vec<(Lease, JobOutcome)>, now: DateTime<Utc>) -> Self {
+        let n = items.len();
+        let mut columns = FinishColumns {
+            ids: Vec::with_capacity(n),
+            attempts: Vec::with_capacity(n),
+            statuses: Vec::with_capacity(n),
+            results: Vec::with_capacity(n),
+            errors: Vec::with_capacity(n),
+            finished_at: Vec::with_capacity(n),
+            run_at: Vec::with_capacity(n),
+            retries: Vec::with_capacity(n),
+        };
+        for (lease, outcome) in items {
+            let f = FinishRow::new(&lease, outcome, now);
+            columns.ids.push(f.job_id);
+            columns.attempts.push(f.attempt as i32);
+            columns.statuses.push(f.status);
+            columns.results.push(f.result.map(|v| v.to_string()));
+            columns.errors.push(f.error);
+            columns.finished_at.push(f.finished_at);
+            columns.run_at.push(f.run_at);
+            columns.retries.push(i32::from(f.retry));
+        }
+        columns
     }
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "WITH v(id, attempt, status, result, error, finished_at, run_at, retry) AS (",
-    );
-    q.push_values(chunk, |mut row, (lease, outcome)| {
-        let f = FinishRow::new(lease, outcome.clone(), now);
-        row.push_bind(f.job_id)
-            .push_bind(f.attempt as i32)
-            .push_bind(f.status)
-            .push_bind(f.result)
-            .push_bind(f.error)
-            .push_bind(f.finished_at)
-            .push_bind(f.run_at)
-            .push_bind(i32::from(f.retry));
-    });
-    q.push(") UPDATE jobs SET ")
-        .push(FINISH_SET)
-        .push(" FROM v WHERE ")
-        .push(FINISH_WHERE)
-        .push(" RETURNING jobs.*");
-    let rows = q.build().fetch_all(executor).await.map_err(map_sqlx)?;
-    jobs_from_rows(&rows)
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Binds the eight arrays as `$1..$8`.
+    fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(&self.ids)
+            .bind(&self.attempts)
+            .bind(&self.statuses)
+            .bind(&self.results)
+            .bind(&self.errors)
+            .bind(&self.finished_at)
+            .bind(&self.run_at)
+            .bind(&self.retries)
+    }
+}
+
+/// Completions: the changed rows.
+static FINISH: LazyLock<String> = LazyLock::new(|| format!("{} SELECT * FROM done", finish_ctes()));
+
+/// Completions and, in the same statement, the event of each item whose outcome
+/// was written: events are bound as `$9..$15` in item order and join their item by
+/// position, so a stale lease's event is dropped with its outcome.
+static FINISH_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}, appended AS (\
+         INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+         SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($9::uuid[], $10::timestamptz[], \
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[]) WITH ORDINALITY \
+         AS e(j, t, l, s, m, d, tr, n) JOIN v ON v.n = e.n \
+         JOIN done ON done.id = v.id AND done.attempt = v.attempt ORDER BY e.n) \
+         SELECT * FROM done",
+        finish_ctes()
+    )
+});
+
+/// The outcomes as the values table `v` (with each item's position `n`) and the
+/// update fenced by each lease, as the CTE `done`.
+fn finish_ctes() -> String {
+    format!(
+        "WITH v AS (\
+         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry, n \
+         FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], \
+         $7::timestamptz[], $8::int4[]) WITH ORDINALITY \
+         AS u(id, attempt, status, result, error, finished_at, run_at, retry, n)), \
+         done AS (UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} RETURNING jobs.*)"
+    )
 }

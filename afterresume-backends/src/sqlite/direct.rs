@@ -113,7 +113,7 @@ pub(super) fn insert_jobs(
             ])
             .map_err(map_rusqlite)?;
         if changed == 1 {
-            events.extend(event.iter().cloned());
+            events.extend(event.as_ref());
             inserted.push(InsertedJob { job, created: true });
             continue;
         }
@@ -128,7 +128,7 @@ pub(super) fn insert_jobs(
             created: false,
         });
     }
-    append_events(db, &events)?;
+    append_events(db, events)?;
     Ok(inserted)
 }
 
@@ -191,13 +191,13 @@ pub(super) fn claim_ids(db: &Connection, ids: &[JobId], opts: &ClaimOptions) -> 
     Ok(jobs)
 }
 
-/// Applies outcomes, each fenced by its lease's (id, attempt); returns the rows it
-/// changed (a stale lease changes none).
+/// Applies outcomes, each fenced by its lease's (id, attempt); returns, per item in
+/// order, the row as written, or `None` where the lease was stale and nothing changed.
 pub(super) fn finish(
     db: &Connection,
     items: &[(Lease, JobOutcome)],
     now: DateTime<Utc>,
-) -> Result<Vec<Job>> {
+) -> Result<Vec<Option<Job>>> {
     let mut update = db.prepare_cached(&FINISH_ONE).map_err(map_rusqlite)?;
     let mut written = Vec::with_capacity(items.len());
     for (lease, outcome) in items {
@@ -214,9 +214,11 @@ pub(super) fn finish(
                 i64::from(f.retry),
             ])
             .map_err(map_rusqlite)?;
-        if changed == 1 {
-            written.extend(read_job(db, f.job_id)?);
-        }
+        written.push(if changed == 1 {
+            read_job(db, f.job_id)?
+        } else {
+            None
+        });
     }
     Ok(written)
 }
@@ -243,10 +245,10 @@ static FINISH_ONE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Appends events in order.
-pub(super) fn append_events(db: &Connection, events: &[NewEvent]) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
+pub(super) fn append_events<'a>(
+    db: &Connection,
+    events: impl IntoIterator<Item = &'a NewEvent>,
+) -> Result<()> {
     let mut insert = db
         .prepare_cached(
             "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \

@@ -254,7 +254,40 @@ impl JobStore for SqliteBackend {
         let written = self
             .group
             .run(move |db| direct::finish(db, &items, now))
-            .await?;
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
+    }
+
+    /// The outcomes and the events of those written in one transaction (with
+    /// whatever else the writer's group holds).
+    async fn finish_jobs_with_events(
+        &self,
+        items: Vec<(Lease, JobOutcome, NewEvent)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let leases: Vec<Lease> = items.iter().map(|(lease, _, _)| lease.clone()).collect();
+        let (outcomes, events): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .map(|(lease, outcome, event)| ((lease, outcome), event))
+            .unzip();
+        let written = self
+            .group
+            .run(move |db| {
+                let written = direct::finish(db, &outcomes, now)?;
+                let announced = written.iter().zip(&events).filter(|(w, _)| w.is_some());
+                direct::append_events(db, announced.map(|(_, event)| event))?;
+                Ok(written)
+            })
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(match_finished(leases, written, |lease| async move {
             self.lease_failure(&lease).await
         })

@@ -259,6 +259,23 @@ async fn messages(engine: &Engine, id: uuid::Uuid) -> Vec<String> {
         .collect()
 }
 
+/// A finished job's timeline once its outcome event is there. With a separate
+/// event sink the engine appends that event right after the outcome, so a reader
+/// that saw the job finished may have to wait a moment; a store that is its own
+/// sink writes both in one transaction and this returns at once.
+async fn final_messages(engine: &Engine, id: uuid::Uuid) -> Vec<String> {
+    const OUTCOMES: [&str; 3] = ["job completed", "job failed", "job cancelled"];
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let names = messages(engine, id).await;
+        let settled = names.last().is_some_and(|m| OUTCOMES.contains(&m.as_str()));
+        if settled || std::time::Instant::now() > deadline {
+            return names;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 async fn wait_until_running(engine: &Engine, id: uuid::Uuid) {
     for _ in 0..500 {
         if engine.get_job(id).await.unwrap().status == JobStatus::Running {
@@ -363,7 +380,7 @@ where
     // Every timeline in order, although "job started" is written while jobs run.
     for id in &ids {
         assert_eq!(
-            messages(&engine, *id).await,
+            final_messages(&engine, *id).await,
             ["job queued", "job started", "job completed"]
         );
     }
@@ -390,7 +407,7 @@ where
         .unwrap();
     engine.wait_for(steps.id, WAIT).await.unwrap();
     assert_eq!(
-        messages(&engine, steps.id).await,
+        final_messages(&engine, steps.id).await,
         [
             "job queued",
             "job started",
@@ -664,7 +681,7 @@ where
         probe.saw_cancel.load(Ordering::SeqCst),
         "the workflow never saw the cancellation"
     );
-    let names = messages(&engine, job.id).await;
+    let names = final_messages(&engine, job.id).await;
     assert!(
         names.contains(&"cancellation requested".to_owned())
             && names.last().unwrap() == "job cancelled",

@@ -1098,3 +1098,136 @@ pub async fn insert_with_events_writes_created_jobs_only(
         assert_eq!(timeline(big[i].id).await, ["job queued"], "job {i}");
     }
 }
+
+/// For a store that is also its event sink ([`writes_events`]): outcomes and the
+/// events that announce them are written together. A stale lease's event is dropped
+/// with its outcome; events keep the batch's order; and a reader who sees a job
+/// finished always finds its event, even while other batches are being written.
+/// Called with the same backend as store and sink.
+///
+/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+pub async fn finish_with_events_writes_events_of_written_outcomes_only(
+    store: crate::ports::SharedJobStore,
+    events: crate::ports::SharedEventSink,
+) {
+    use crate::domain::{EventLevel, EventSource, NewEvent};
+    use crate::ports::ListEventsOptions;
+    assert!(store.capabilities().writes_events);
+    let announce = |lease: &Lease, message: &str| NewEvent {
+        job_id: lease.job_id,
+        timestamp: at(5),
+        level: EventLevel::Info,
+        source: EventSource::Worker,
+        message: message.to_owned(),
+        data: json!({ "attempt": lease.attempt }),
+        trace_id: Uuid::now_v7(),
+    };
+    let jobs: Vec<NewJob> = (0..3).map(|_| new_job()).collect();
+    store.insert_jobs(jobs.clone()).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
+    let claimed = store.claim_jobs(&ids, &claim_at(t0(), "w1")).await.unwrap();
+    let lease = |i: usize| Lease::of(claimed.iter().find(|j| j.id == ids[i]).unwrap());
+    let stale = Lease {
+        attempt: lease(1).attempt + 1,
+        ..lease(1)
+    };
+    let results = store
+        .finish_jobs_with_events(
+            vec![
+                (
+                    lease(0),
+                    JobOutcome::Succeeded { result: json!(0) },
+                    announce(&lease(0), "job completed"),
+                ),
+                (
+                    stale.clone(),
+                    JobOutcome::Succeeded { result: json!(1) },
+                    announce(&stale, "stale completion"),
+                ),
+                (
+                    lease(2),
+                    JobOutcome::Retry {
+                        error: "busy".into(),
+                        run_at: at(60),
+                    },
+                    announce(&lease(2), "job retry scheduled"),
+                ),
+            ],
+            at(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().status, JobStatus::Success);
+    assert_eq!(results[1].as_ref().unwrap_err().kind(), ErrorKind::Conflict);
+    assert_eq!(results[2].as_ref().unwrap().status, JobStatus::Queued);
+    assert_eq!(results[2].as_ref().unwrap().retry_count, 1);
+    let timeline = |id| {
+        let events = Arc::clone(&events);
+        async move {
+            events
+                .list(id, &ListEventsOptions::default())
+                .await
+                .unwrap()
+        }
+    };
+    let first = timeline(ids[0]).await;
+    let third = timeline(ids[2]).await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].message, "job completed");
+    assert_eq!(first[0].data, json!({ "attempt": 1 }));
+    assert!(
+        timeline(ids[1]).await.is_empty(),
+        "the stale lease's event was written"
+    );
+    assert_eq!(
+        store.get_job(ids[1]).await.unwrap().status,
+        JobStatus::Running
+    );
+    assert_eq!(third.len(), 1);
+    assert_eq!(third[0].message, "job retry scheduled");
+    assert!(first[0].id < third[0].id, "events out of batch order");
+    assert!(
+        store
+            .finish_jobs_with_events(Vec::new(), at(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A reader racing the writes never sees a finished job without its event: while
+    // each batch is written, the reader polls the batch's first job until it is
+    // finished, then reads its timeline.
+    let many: Vec<NewJob> = (0..100).map(|_| new_job()).collect();
+    store.insert_jobs(many.clone()).await.unwrap();
+    let many_ids: Vec<_> = many.iter().map(|j| j.id).collect();
+    let claimed = store
+        .claim_jobs(&many_ids, &claim_at(at(10), "w2"))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), many.len());
+    for batch in claimed.chunks(5) {
+        let items: Vec<_> = batch
+            .iter()
+            .map(|job| {
+                let lease = Lease::of(job);
+                let event = announce(&lease, "job completed");
+                (lease, JobOutcome::Succeeded { result: json!(1) }, event)
+            })
+            .collect();
+        let writer = Arc::clone(&store);
+        let write =
+            tokio::spawn(async move { writer.finish_jobs_with_events(items, at(11)).await });
+        let watched = batch[0].id;
+        while store.get_job(watched).await.unwrap().status != JobStatus::Success {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            timeline(watched).await.len(),
+            1,
+            "job {watched} was finished without its event"
+        );
+        for result in write.await.unwrap().unwrap() {
+            result.unwrap();
+        }
+    }
+}

@@ -101,24 +101,13 @@ async fn write_loop(engine: Engine, mut receiver: mpsc::Receiver<Completion>) {
 
 async fn write_batch(engine: &Engine, batch: Vec<Completion>, now: DateTime<Utc>) {
     let mut replies = Vec::with_capacity(batch.len());
-    let mut events = Vec::with_capacity(batch.len());
     let mut items = Vec::with_capacity(batch.len());
     for c in batch {
-        items.push((c.lease, c.outcome));
-        events.push(c.event);
+        items.push((c.lease, c.outcome, c.event));
         replies.push(c.reply);
     }
-    match engine.store().finish_jobs(items, now).await {
+    match store_outcomes(engine, items, now).await {
         Ok(results) => {
-            let written: Vec<NewEvent> = results
-                .iter()
-                .zip(events)
-                .filter(|(r, _)| r.is_ok())
-                .map(|(_, e)| e)
-                .collect();
-            if !written.is_empty() {
-                engine.recorder().lifecycle_many(written).await;
-            }
             for (reply, result) in replies.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
@@ -129,4 +118,39 @@ async fn write_batch(engine: &Engine, batch: Vec<Completion>, now: DateTime<Utc>
             }
         }
     }
+}
+
+/// Writes outcomes and, for each one written, the event that announces it: in the
+/// outcomes' own transaction when the store is also the event sink, else right
+/// after them through the sink (a reader may then see a finished job a moment
+/// before its last event). One result per item, in order.
+pub(crate) async fn store_outcomes(
+    engine: &Engine,
+    items: Vec<(Lease, JobOutcome, NewEvent)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Job>>> {
+    if engine.inner.store_writes_events {
+        let events: Vec<NewEvent> = items.iter().map(|(_, _, e)| e.clone()).collect();
+        let results = engine.store().finish_jobs_with_events(items, now).await?;
+        let written = results.iter().zip(&events).filter(|(r, _)| r.is_ok());
+        engine.recorder().trace_many(written.map(|(_, e)| e));
+        return Ok(results);
+    }
+    let mut events = Vec::with_capacity(items.len());
+    let mut outcomes = Vec::with_capacity(items.len());
+    for (lease, outcome, event) in items {
+        outcomes.push((lease, outcome));
+        events.push(event);
+    }
+    let results = engine.store().finish_jobs(outcomes, now).await?;
+    let written: Vec<NewEvent> = results
+        .iter()
+        .zip(events)
+        .filter(|(r, _)| r.is_ok())
+        .map(|(_, e)| e)
+        .collect();
+    if !written.is_empty() {
+        engine.recorder().lifecycle_many(written).await;
+    }
+    Ok(results)
 }

@@ -263,13 +263,12 @@ impl Runner {
         match &self.completer {
             Some(completer) => completer.complete(lease.clone(), outcome, event).await,
             None => {
-                let job = self
-                    .engine
-                    .store()
-                    .finish_job(lease, outcome, event.timestamp)
-                    .await?;
-                self.engine.recorder().lifecycle_many(vec![event]).await;
-                Ok(job)
+                let now = event.timestamp;
+                let items = vec![(lease.clone(), outcome, event)];
+                super::completer::store_outcomes(&self.engine, items, now)
+                    .await?
+                    .pop()
+                    .unwrap_or_else(|| Err(Error::unexpected("the store returned no outcome")))
             }
         }
     }

@@ -24,9 +24,11 @@ pub struct JobStoreCapabilities {
     pub serial_writes: bool,
     /// The store keeps the event timeline in its own database (it is also the
     /// [`EventSink`](crate::ports::EventSink)) and can write a job's first event in the
-    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]). The engine
-    /// uses that when its event sink is this very object: one commit per enqueue
-    /// instead of two.
+    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]), and an
+    /// outcome's event in the same transaction as the outcome
+    /// ([`JobStore::finish_jobs_with_events`]). The engine uses that when its event
+    /// sink is this very object: one commit per enqueue or completion batch instead
+    /// of two, and no moment in which a job is finished but its timeline is not.
     pub writes_events: bool,
 }
 
@@ -304,6 +306,24 @@ pub trait JobStore: Send + Sync + Debug + 'static {
             results.push(self.finish_job(&lease, outcome, now).await);
         }
         Ok(results)
+    }
+
+    /// Like [`finish_jobs`](Self::finish_jobs), and in the same transaction appends
+    /// each item's event (the one that announces its outcome) when that item's
+    /// outcome is written, none for a stale lease, to the event timeline the store
+    /// shares as an [`EventSink`](crate::ports::EventSink). A reader who sees the
+    /// new status then also sees the event, and a crash keeps both or neither.
+    /// Only for stores whose capabilities say
+    /// [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
+    async fn finish_jobs_with_events(
+        &self,
+        items: Vec<(Lease, JobOutcome, NewEvent)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let _ = (items, now);
+        Err(crate::Error::unexpected(
+            "this job store does not write events; use finish_jobs and the event sink",
+        ))
     }
 
     /// Cancels a queued job now, or asks the worker of a running job to stop.
