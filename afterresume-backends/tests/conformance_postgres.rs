@@ -114,6 +114,17 @@ async fn outcomes_and_their_events_are_written_together() {
     .await;
 }
 
+/// Claims and their started events in one transaction when the store is its own sink.
+#[tokio::test]
+async fn claims_and_their_started_events_are_written_together() {
+    let db = Arc::new(postgres().await);
+    afterresume_core::conformance::job_store::claim_with_events_writes_started_events(
+        Arc::clone(&db) as SharedJobStore,
+        db as SharedEventSink,
+    )
+    .await;
+}
+
 /// With another object as the event sink, the engine writes events to that sink, not
 /// to the store's own table.
 #[tokio::test]

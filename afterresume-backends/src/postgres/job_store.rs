@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use afterresume_core::domain::{
-    Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,
+    EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule,
+    ScheduleId,
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage,
+    JobStoreCapabilities, Lease, QueueMessage, STARTED_MESSAGE,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -226,7 +227,73 @@ pub(super) async fn insert_one(conn: &mut PgConnection, job: NewJob) -> Result<I
 const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, lease_expires_at = $1, worker_id = $2, \
                          started_at = COALESCE(started_at, $3)";
 
+/// Claims the queued, due jobs among `$4` (an id array). A row another claimer
+/// holds is re-checked after its lock is released (and then no longer matches
+/// `status = 'queued'`), so two claims never both win.
+static CLAIM_IDS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE jobs SET {CLAIM_SET} WHERE id = ANY($4) AND status = 'queued' AND run_at <= $3 RETURNING *"
+    )
+});
+
+/// Claims up to `$4` due jobs, earliest first, skipping rows other claimers hold.
+static CLAIM_DUE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' \
+         AND run_at <= $3 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
+    )
+});
+
+static CLAIM_IDS_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| with_started_events(&CLAIM_IDS));
+static CLAIM_DUE_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| with_started_events(&CLAIM_DUE));
+
+/// A claim statement that also appends each claimed job's
+/// [`ClaimOptions::started_event`], built in SQL from the claimed row (`$2` worker
+/// id, `$3` now); the conformance suite checks it equals the Rust one.
+fn with_started_events(claim: &str) -> String {
+    let (level, source) = (EventLevel::Info.as_str(), EventSource::Worker.as_str());
+    format!(
+        "WITH claimed AS ({claim}), started AS (\
+         INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+         SELECT id, $3, '{level}', '{source}', '{STARTED_MESSAGE}', jsonb_build_object('attempt', attempt, \
+         'worker_id', $2::text, 'retry_count', retry_count), trace_id FROM claimed ORDER BY run_at, id) \
+         SELECT * FROM claimed"
+    )
+}
+
 impl PostgresBackend {
+    /// Runs a claim statement that binds `$4` to the ids.
+    async fn claim_ids(&self, ids: &[JobId], opts: &ClaimOptions, sql: &str) -> Result<Vec<Job>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sql)
+            .bind(opts.lease_expires_at)
+            .bind(&opts.worker_id)
+            .bind(opts.now)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        jobs_from_rows(&rows)
+    }
+
+    /// Runs a claim statement that binds `$4` to the limit; jobs earliest first.
+    async fn claim_limit(&self, limit: usize, opts: &ClaimOptions, sql: &str) -> Result<Vec<Job>> {
+        let rows = sqlx::query(sql)
+            .bind(opts.lease_expires_at)
+            .bind(&opts.worker_id)
+            .bind(opts.now)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        let mut jobs = jobs_from_rows(&rows)?;
+        // RETURNING does not promise an order.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
     async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
         let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
             .bind(id)
@@ -336,42 +403,21 @@ impl JobStore for PostgresBackend {
     }
 
     async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // A row another claimer holds is re-checked after its lock is released (and
-        // then no longer matches `status = 'queued'`), so two claims never both win.
-        let sql = format!(
-            "UPDATE jobs SET {CLAIM_SET} WHERE id = ANY($4) AND status = 'queued' AND run_at <= $3 RETURNING *"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(opts.lease_expires_at)
-            .bind(&opts.worker_id)
-            .bind(opts.now)
-            .bind(ids)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        jobs_from_rows(&rows)
+        self.claim_ids(ids, opts, &CLAIM_IDS).await
     }
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let sql = format!(
-            "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
-             ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(opts.lease_expires_at)
-            .bind(&opts.worker_id)
-            .bind(opts.now)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
-        let mut jobs = jobs_from_rows(&rows)?;
-        // RETURNING does not promise an order.
-        jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
+        self.claim_limit(limit, opts, &CLAIM_DUE).await
+    }
+
+    /// One statement claims the jobs and appends their started events.
+    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        self.claim_ids(ids, opts, &CLAIM_IDS_WITH_EVENTS).await
+    }
+
+    /// One statement claims the jobs and appends their started events.
+    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        self.claim_limit(limit, opts, &CLAIM_DUE_WITH_EVENTS).await
     }
 
     async fn queued_due(

@@ -193,6 +193,31 @@ impl JobStore for SqliteBackend {
             .await
     }
 
+    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ids, opts) = (ids.to_vec(), opts.clone());
+        self.group
+            .run(move |db| {
+                let jobs = direct::claim_ids(db, &ids, &opts)?;
+                announce_started(db, &jobs, &opts)?;
+                Ok(jobs)
+            })
+            .await
+    }
+
+    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let opts = opts.clone();
+        self.group
+            .run(move |db| {
+                let jobs = direct::claim_due(db, limit, &opts)?;
+                announce_started(db, &jobs, &opts)?;
+                Ok(jobs)
+            })
+            .await
+    }
+
     async fn queued_due(
         &self,
         due_before: DateTime<Utc>,
@@ -495,4 +520,10 @@ impl JobStore for SqliteBackend {
         }
         self.get_schedule(id).await.map(|_| false)
     }
+}
+
+/// Appends the "job started" event of each claimed job, in the claim's transaction.
+fn announce_started(db: &rusqlite::Connection, jobs: &[Job], opts: &ClaimOptions) -> Result<()> {
+    let events: Vec<NewEvent> = jobs.iter().map(|job| opts.started_event(job)).collect();
+    direct::append_events(db, &events)
 }

@@ -1231,3 +1231,98 @@ pub async fn finish_with_events_writes_events_of_written_outcomes_only(
         }
     }
 }
+
+/// For a store that is also its event sink ([`writes_events`]): a claim writes each
+/// claimed job's [`ClaimOptions::started_event`], exactly, in the claim's own
+/// transaction; jobs it does not claim get none. Called with the same backend as
+/// store and sink.
+///
+/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+pub async fn claim_with_events_writes_started_events(
+    store: crate::ports::SharedJobStore,
+    events: crate::ports::SharedEventSink,
+) {
+    use crate::domain::NewEvent;
+    use crate::ports::ListEventsOptions;
+    assert!(store.capabilities().writes_events);
+    let timeline = |id| {
+        let events = Arc::clone(&events);
+        async move {
+            events
+                .list(id, &ListEventsOptions::default())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| NewEvent {
+                    job_id: e.job_id,
+                    timestamp: e.timestamp,
+                    level: e.level,
+                    source: e.source,
+                    message: e.message,
+                    data: e.data,
+                    trace_id: e.trace_id,
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut jobs: Vec<NewJob> = (0..4).map(|_| new_job()).collect();
+    jobs[2].run_at = at(100);
+    store.insert_jobs(jobs.clone()).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
+    let opts = claim_at(at(1), "w-events");
+    let claimed = store
+        .claim_jobs_with_events(&ids[..3], &opts)
+        .await
+        .unwrap();
+    let mut claimed_ids: Vec<_> = claimed.iter().map(|j| j.id).collect();
+    claimed_ids.sort();
+    let mut expected = vec![ids[0], ids[1]];
+    expected.sort();
+    assert_eq!(claimed_ids, expected, "only the due jobs are claimed");
+    for job in &claimed {
+        assert_eq!(timeline(job.id).await, [opts.started_event(job)]);
+    }
+    assert!(
+        timeline(ids[2]).await.is_empty(),
+        "an unclaimed job got an event"
+    );
+    assert!(
+        store
+            .claim_jobs_with_events(&ids[..1], &opts)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        timeline(ids[0]).await.len(),
+        1,
+        "a failed claim wrote an event"
+    );
+
+    let due = store
+        .claim_due_with_events(10, &claim_at(at(2), "w-due"))
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), [ids[3]]);
+    assert_eq!(
+        timeline(ids[3]).await,
+        [claim_at(at(2), "w-due").started_event(&due[0])]
+    );
+
+    // A retried job's second claim carries its new attempt and retry count.
+    let retry = JobOutcome::Retry {
+        error: "busy".into(),
+        run_at: at(3),
+    };
+    store
+        .finish_job(&Lease::of(&due[0]), retry, at(2))
+        .await
+        .unwrap();
+    let opts = claim_at(at(4), "w-again");
+    let again = store.claim_due_with_events(10, &opts).await.unwrap();
+    assert_eq!((again[0].attempt, again[0].retry_count), (2, 1));
+    let second = timeline(ids[3]).await;
+    assert_eq!(second.len(), 2);
+    assert_eq!(second[1], opts.started_event(&again[0]));
+    assert_eq!(second[1].data["attempt"], 2);
+}

@@ -15,7 +15,7 @@ use super::completer::Completer;
 use super::jobs::to_delta;
 use super::started::StartedWrite;
 use super::{Engine, ExecutionContext};
-use crate::domain::{EventLevel, EventSource, Job, NewEvent};
+use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent};
 use crate::ports::{ClaimOptions, JobOutcome, Lease, PopOptions};
 use crate::{Error, ErrorKind, Result};
 
@@ -175,9 +175,8 @@ impl Dispatcher {
                 }
             }
             match self.next_jobs(permits.len(), backlog).await {
-                Ok((jobs, from_store)) => {
+                Ok((Claimed { jobs, started }, from_store)) => {
                     backlog = from_store && !jobs.is_empty();
-                    let started = self.runner.record_started(&jobs);
                     for job in jobs {
                         let Some(permit) = permits.pop() else { break };
                         let runner = Arc::clone(&self.runner);
@@ -205,7 +204,7 @@ impl Dispatcher {
     /// Up to `max` jobs to run: from the queue, or, when the queue has nothing,
     /// straight from the store (jobs whose message was lost, or that became due while
     /// the queue could not hold them). Also says whether the store supplied them.
-    async fn next_jobs(&self, max: usize, backlog: bool) -> Result<(Vec<Job>, bool)> {
+    async fn next_jobs(&self, max: usize, backlog: bool) -> Result<(Claimed, bool)> {
         let engine = &self.runner.engine;
         let pop = PopOptions {
             max,
@@ -217,26 +216,44 @@ impl Dispatcher {
         };
         let deliveries = tokio::select! {
             d = engine.queue().pop(&pop) => d?,
-            _ = self.stop.cancelled() => return Ok((Vec::new(), false)),
+            _ = self.stop.cancelled() => return Ok((Claimed::none(), false)),
         };
         if deliveries.is_empty() {
-            let claimed = engine
-                .store()
-                .claim_due(max, &self.runner.claim_options()?)
-                .await?;
+            let claimed = self.runner.claim(Claim::Due(max)).await?;
             return Ok((claimed, true));
         }
         let mut ids: Vec<_> = deliveries.iter().map(|d| d.job_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let claimed = engine
-            .store()
-            .claim_jobs(&ids, &self.runner.claim_options()?)
-            .await?;
+        let claimed = self.runner.claim(Claim::Ids(&ids)).await?;
         // A delivery that did not lead to a claim is stale (the job ran, was cancelled,
         // or is not due yet and will be found by store polling): dropping it is safe.
         engine.queue().ack(&deliveries).await?;
         Ok((claimed, false))
+    }
+}
+
+/// What a worker claims.
+#[derive(Debug, Clone, Copy)]
+enum Claim<'a> {
+    /// Up to this many due jobs, straight from the store.
+    Due(usize),
+    /// These jobs (the queue delivered them), where still claimable.
+    Ids(&'a [JobId]),
+}
+
+/// Claimed jobs and the write of their "job started" events.
+struct Claimed {
+    jobs: Vec<Job>,
+    started: StartedWrite,
+}
+
+impl Claimed {
+    fn none() -> Self {
+        Claimed {
+            jobs: Vec::new(),
+            started: StartedWrite::written(),
+        }
     }
 }
 
@@ -273,26 +290,30 @@ impl Runner {
         }
     }
 
-    /// One "job started" event per claimed job, written in one append that runs
-    /// while the jobs do.
-    fn record_started(&self, jobs: &[Job]) -> StartedWrite {
+    /// Claims jobs and has their "job started" events written: in the claim's own
+    /// transaction when the store is also the event sink, else in one append that
+    /// runs while the jobs do.
+    async fn claim(&self, what: Claim<'_>) -> Result<Claimed> {
+        let store = self.engine.store();
+        let opts = self.claim_options()?;
+        let in_claim = self.engine.inner.store_writes_events;
+        let jobs = match (what, in_claim) {
+            (Claim::Due(max), true) => store.claim_due_with_events(max, &opts).await?,
+            (Claim::Due(max), false) => store.claim_due(max, &opts).await?,
+            (Claim::Ids(ids), true) => store.claim_jobs_with_events(ids, &opts).await?,
+            (Claim::Ids(ids), false) => store.claim_jobs(ids, &opts).await?,
+        };
         if jobs.is_empty() {
-            return StartedWrite::written();
+            return Ok(Claimed::none());
         }
-        let now = self.engine.now();
-        let events = jobs
-            .iter()
-            .map(|job| NewEvent {
-                job_id: job.id,
-                timestamp: now,
-                level: EventLevel::Info,
-                source: EventSource::Worker,
-                message: "job started".to_owned(),
-                data: json!({ "attempt": job.attempt, "worker_id": self.id, "retry_count": job.retry_count }),
-                trace_id: job.trace_id,
-            })
-            .collect();
-        StartedWrite::spawn(self.engine.recorder().clone(), events)
+        let events: Vec<NewEvent> = jobs.iter().map(|job| opts.started_event(job)).collect();
+        let started = if in_claim {
+            self.engine.recorder().trace_many(&events);
+            StartedWrite::written()
+        } else {
+            StartedWrite::spawn(self.engine.recorder().clone(), events)
+        };
+        Ok(Claimed { jobs, started })
     }
 
     fn claim_options(&self) -> Result<ClaimOptions> {
@@ -621,12 +642,11 @@ impl Engine {
             completer: None,
             slots: None,
         };
-        let claimed = self.store().claim_due(1, &worker.claim_options()?).await?;
-        let Some(job) = claimed.into_iter().next() else {
+        let Claimed { jobs, started } = worker.claim(Claim::Due(1)).await?;
+        let Some(job) = jobs.into_iter().next() else {
             return Ok(None);
         };
         let id = job.id;
-        let started = worker.record_started(std::slice::from_ref(&job));
         started.wait().await;
         worker.run_job(job, None, StartedWrite::written()).await;
         self.get_job(id).await.map(Some)

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::domain::{
-    Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId, UserId,
+    EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule,
+    ScheduleId, UserId,
 };
 use crate::ports::QueueMessage;
 
@@ -74,6 +75,31 @@ pub struct ClaimOptions {
     /// When the new lease expires unless extended by a heartbeat.
     pub lease_expires_at: DateTime<Utc>,
 }
+
+impl ClaimOptions {
+    /// The event that announces a claim on the job's timeline: "job started", with
+    /// the attempt, the claiming worker and the retries so far. The engine writes one
+    /// per claimed job; a store's `claim_*_with_events` writes exactly this in the
+    /// claim's own transaction.
+    pub fn started_event(&self, job: &Job) -> NewEvent {
+        NewEvent {
+            job_id: job.id,
+            timestamp: self.now,
+            level: EventLevel::Info,
+            source: EventSource::Worker,
+            message: STARTED_MESSAGE.to_owned(),
+            data: serde_json::json!({
+                "attempt": job.attempt,
+                "worker_id": self.worker_id,
+                "retry_count": job.retry_count,
+            }),
+            trace_id: job.trace_id,
+        }
+    }
+}
+
+/// The message of [`ClaimOptions::started_event`].
+pub const STARTED_MESSAGE: &str = "job started";
 
 /// A worker's hold on a running job. `attempt` is the fencing token: only the holder of
 /// the current attempt may heartbeat or finish the job.
@@ -270,6 +296,28 @@ pub trait JobStore: Send + Sync + Debug + 'static {
 
     /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
+
+    /// Like [`claim_jobs`](Self::claim_jobs), and in the same transaction appends
+    /// each claimed job's [`ClaimOptions::started_event`] to the event timeline the
+    /// store shares as an [`EventSink`](crate::ports::EventSink): the job's timeline
+    /// shows it started before anything the job itself writes, with no write of its
+    /// own. Only for stores whose capabilities say
+    /// [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
+    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let _ = (ids, opts);
+        Err(crate::Error::unexpected(
+            "this job store does not write events; use claim_jobs and the event sink",
+        ))
+    }
+
+    /// Like [`claim_due`](Self::claim_due), with the started events of
+    /// [`claim_jobs_with_events`](Self::claim_jobs_with_events).
+    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let _ = (limit, opts);
+        Err(crate::Error::unexpected(
+            "this job store does not write events; use claim_due and the event sink",
+        ))
+    }
 
     /// Up to `limit` `queued` jobs with `run_at <= due_before`, earliest first, as
     /// queue messages: what the queue reconciler publishes again after a queue lost

@@ -22,7 +22,7 @@ pub use domain_store::{
 pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_store::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease,
+    JobStoreCapabilities, Lease, STARTED_MESSAGE,
 };
 pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
 pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
