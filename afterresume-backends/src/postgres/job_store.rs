@@ -808,33 +808,39 @@ impl FinishColumns {
 }
 
 /// Completions: the changed rows.
-static FINISH: LazyLock<String> = LazyLock::new(|| format!("{} SELECT * FROM done", finish_ctes()));
-
-/// Completions and, in the same statement, the event of each item whose outcome
-/// was written: events are bound as `$9..$15` in item order and join their item by
-/// position, so a stale lease's event is dropped with its outcome.
-static FINISH_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
+static FINISH: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{}, appended AS (\
-         INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-         SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($9::uuid[], $10::timestamptz[], \
-         $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[]) WITH ORDINALITY \
-         AS e(j, t, l, s, m, d, tr, n) JOIN v ON v.n = e.n \
-         JOIN done ON done.id = v.id AND done.attempt = v.attempt ORDER BY e.n) \
-         SELECT * FROM done",
-        finish_ctes()
+        "WITH v AS (\
+         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry \
+         FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], \
+         $7::timestamptz[], $8::int4[]) AS u(id, attempt, status, result, error, finished_at, run_at, retry)) \
+         UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} RETURNING jobs.*"
     )
 });
 
-/// The outcomes as the values table `v` (with each item's position `n`) and the
-/// update fenced by each lease, as the CTE `done`.
-fn finish_ctes() -> String {
+/// Completions and, in the same statement, the event of each item whose outcome
+/// was written. The events (`$9..$15`, in item order) are unnested with their
+/// items, and the update returns each written item's event next to its row, so a
+/// stale lease's event is dropped with its outcome. `v` is referenced once: the
+/// planner inlines it and joins `jobs` by primary key (a CTE used twice would be
+/// materialized with no row estimate, and the update would scan `jobs`).
+static FINISH_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH v AS (\
-         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry, n \
+         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry, \
+         n, ej, et, el, es, em, ed, etr \
          FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], \
-         $7::timestamptz[], $8::int4[]) WITH ORDINALITY \
-         AS u(id, attempt, status, result, error, finished_at, run_at, retry, n)), \
-         done AS (UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} RETURNING jobs.*)"
+         $7::timestamptz[], $8::int4[], $9::uuid[], $10::timestamptz[], $11::text[], $12::text[], \
+         $13::text[], $14::text[], $15::uuid[]) WITH ORDINALITY \
+         AS u(id, attempt, status, result, error, finished_at, run_at, retry, ej, et, el, es, em, ed, etr, n)), \
+         done AS (UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} \
+         RETURNING jobs.*, v.n AS event_n, v.ej AS event_job_id, v.et AS event_timestamp, \
+         v.el AS event_level, v.es AS event_source, v.em AS event_message, v.ed AS event_data, \
+         v.etr AS event_trace_id), \
+         appended AS (\
+         INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+         SELECT event_job_id, event_timestamp, event_level, event_source, event_message, \
+         event_data::jsonb, event_trace_id FROM done ORDER BY event_n) \
+         SELECT * FROM done"
     )
-}
+});

@@ -18,10 +18,8 @@ pub struct JobStoreCapabilities {
     /// Several processes may share the store (SQLite file, Postgres); the in-memory
     /// store lives and dies with one process.
     pub shared_across_processes: bool,
-    /// The store runs one write at a time (SQLite's single writer). The engine then
-    /// sends it one batch of completions at a time, so the next batch gathers while
-    /// one is written, instead of splitting the same work into many small
-    /// transactions that would only wait for each other.
+    /// The store runs one write at a time (SQLite's single writer): callers gain
+    /// nothing by writing to it in parallel, and their writes wait for each other.
     pub serial_writes: bool,
     /// The store keeps the event timeline in its own database (it is also the
     /// [`EventSink`](crate::ports::EventSink)) and can write a job's first event in the
