@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use afterresume_core::Error;
-use afterresume_core::domain::{Job, JobId};
+use afterresume_core::domain::{Job, JobId, NewEvent};
 use afterresume_core::ports::{JobOutcome, Lease};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -115,4 +115,20 @@ where
         }
     }
     results
+}
+
+/// Splits completions with their events into the leases (to match results with),
+/// the outcomes and the events, each in item order.
+pub(crate) fn split_announced(
+    items: Vec<(Lease, JobOutcome, NewEvent)>,
+) -> (Vec<Lease>, Vec<(Lease, JobOutcome)>, Vec<NewEvent>) {
+    let mut leases = Vec::with_capacity(items.len());
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut events = Vec::with_capacity(items.len());
+    for (lease, outcome, event) in items {
+        leases.push(lease.clone());
+        outcomes.push((lease, outcome));
+        events.push(event);
+    }
+    (leases, outcomes, events)
 }

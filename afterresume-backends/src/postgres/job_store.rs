@@ -20,7 +20,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
 use crate::memory::lease_lost;
-use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished};
+use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished, split_announced};
 
 fn get<T>(row: &PgRow, column: &str) -> Result<T>
 where
@@ -294,6 +294,39 @@ impl PostgresBackend {
         Ok(jobs)
     }
 
+    /// Runs one completion statement (with the items' events, when given) and
+    /// matches the written rows with the leases.
+    async fn finish_batch(
+        &self,
+        leases: Vec<Lease>,
+        columns: FinishColumns,
+        events: Option<&[NewEvent]>,
+    ) -> Result<Vec<Result<Job>>> {
+        let written = if columns.is_empty() {
+            Vec::new()
+        } else {
+            let rows = match events {
+                None => {
+                    columns
+                        .bind(sqlx::query(&FINISH))
+                        .fetch_all(&self.pool)
+                        .await
+                }
+                Some(events) => {
+                    let events = super::EventColumns::of(events);
+                    let query = columns.bind(sqlx::query(&FINISH_WITH_EVENTS));
+                    events.bind(query).fetch_all(&self.pool).await
+                }
+            }
+            .map_err(map_sqlx)?;
+            jobs_from_rows(&rows)?
+        };
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
+    }
+
     async fn find_job(&self, id: JobId) -> Result<Option<Job>> {
         let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
             .bind(id)
@@ -480,21 +513,8 @@ impl JobStore for PostgresBackend {
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
         let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
-        let columns = FinishColumns::of(items, now);
-        let written = if columns.is_empty() {
-            Vec::new()
-        } else {
-            let rows = columns
-                .bind(sqlx::query(&FINISH))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_sqlx)?;
-            jobs_from_rows(&rows)?
-        };
-        Ok(match_finished(leases, written, |lease| async move {
-            self.lease_failure(&lease).await
-        })
-        .await)
+        self.finish_batch(leases, FinishColumns::of(items, now), None)
+            .await
     }
 
     /// One statement writes the outcomes and the events of those it changed.
@@ -503,27 +523,9 @@ impl JobStore for PostgresBackend {
         items: Vec<(Lease, JobOutcome, NewEvent)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let leases: Vec<Lease> = items.iter().map(|(lease, _, _)| lease.clone()).collect();
-        let (outcomes, events): (Vec<_>, Vec<_>) = items
-            .into_iter()
-            .map(|(lease, outcome, event)| ((lease, outcome), event))
-            .unzip();
+        let (leases, outcomes, events) = split_announced(items);
         let columns = FinishColumns::of(outcomes, now);
-        let written = if columns.is_empty() {
-            Vec::new()
-        } else {
-            let events = super::EventColumns::of(&events);
-            let rows = events
-                .bind(columns.bind(sqlx::query(&FINISH_WITH_EVENTS)))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_sqlx)?;
-            jobs_from_rows(&rows)?
-        };
-        Ok(match_finished(leases, written, |lease| async move {
-            self.lease_failure(&lease).await
-        })
-        .await)
+        self.finish_batch(leases, columns, Some(&events)).await
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {

@@ -20,7 +20,7 @@ use super::convert::{json, micros, opt_json, opt_time, time};
 use super::direct;
 use super::error::map_sqlx;
 use crate::memory::lease_lost;
-use crate::sql_finish::match_finished;
+use crate::sql_finish::{match_finished, split_announced};
 
 fn job_from_row(row: &SqliteRow) -> Result<Job> {
     let get = |e: sqlx::Error| map_sqlx(e);
@@ -95,6 +95,19 @@ impl SqliteBackend {
             Ok(None) => job_not_found(lease.job_id),
             Err(err) => err,
         }
+    }
+
+    /// Runs a completion write in the writer's group (with whatever else the group
+    /// holds) and matches the rows it wrote, one per item or `None`, with the leases.
+    async fn finish_in_group<F>(&self, leases: Vec<Lease>, write: F) -> Result<Vec<Result<Job>>>
+    where
+        F: Fn(&rusqlite::Connection) -> Result<Vec<Option<Job>>> + Send + 'static,
+    {
+        let written = self.group.run(write).await?.into_iter().flatten().collect();
+        Ok(match_finished(leases, written, |lease| async move {
+            self.lease_failure(&lease).await
+        })
+        .await)
     }
 }
 
@@ -276,17 +289,8 @@ impl JobStore for SqliteBackend {
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
         let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
-        let written = self
-            .group
-            .run(move |db| direct::finish(db, &items, now))
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
-        Ok(match_finished(leases, written, |lease| async move {
-            self.lease_failure(&lease).await
-        })
-        .await)
+        self.finish_in_group(leases, move |db| direct::finish(db, &items, now))
+            .await
     }
 
     /// The outcomes and the events of those written in one transaction (with
@@ -296,27 +300,14 @@ impl JobStore for SqliteBackend {
         items: Vec<(Lease, JobOutcome, NewEvent)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Job>>> {
-        let leases: Vec<Lease> = items.iter().map(|(lease, _, _)| lease.clone()).collect();
-        let (outcomes, events): (Vec<_>, Vec<_>) = items
-            .into_iter()
-            .map(|(lease, outcome, event)| ((lease, outcome), event))
-            .unzip();
-        let written = self
-            .group
-            .run(move |db| {
-                let written = direct::finish(db, &outcomes, now)?;
-                let announced = written.iter().zip(&events).filter(|(w, _)| w.is_some());
-                direct::append_events(db, announced.map(|(_, event)| event))?;
-                Ok(written)
-            })
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
-        Ok(match_finished(leases, written, |lease| async move {
-            self.lease_failure(&lease).await
+        let (leases, outcomes, events) = split_announced(items);
+        self.finish_in_group(leases, move |db| {
+            let written = direct::finish(db, &outcomes, now)?;
+            let announced = written.iter().zip(&events).filter(|(w, _)| w.is_some());
+            direct::append_events(db, announced.map(|(_, event)| event))?;
+            Ok(written)
         })
-        .await)
+        .await
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
