@@ -1,9 +1,9 @@
 //! Bundled completion writes. Workers hand their outcome (and the event that
 //! announces it) to one task per process, which writes everything that is
 //! waiting in one write (outcomes and events in one transaction when the store
-//! is also the event sink), then answers each worker. Under load the batches grow by themselves (while one batch is written
-//! the next one gathers); an idle process writes each completion alone, with no
-//! added delay.
+//! is also the event sink), then answers each worker. Under load the batches
+//! grow by themselves (while one batch is written the next one gathers); an idle
+//! process writes each completion alone, with no added delay.
 
 use chrono::{DateTime, Utc};
 

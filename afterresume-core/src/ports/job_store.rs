@@ -23,11 +23,13 @@ pub struct JobStoreCapabilities {
     pub serial_writes: bool,
     /// The store keeps the event timeline in its own database (it is also the
     /// [`EventSink`](crate::ports::EventSink)) and can write a job's first event in the
-    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]), and an
-    /// outcome's event in the same transaction as the outcome
+    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]), a claim's
+    /// "job started" events with the claim ([`JobStore::claim_jobs_with_events`],
+    /// [`JobStore::claim_due_with_events`]), and an outcome's event with the outcome
     /// ([`JobStore::finish_jobs_with_events`]). The engine uses that when its event
-    /// sink is this very object: one commit per enqueue or completion batch instead
-    /// of two, and no moment in which a job is finished but its timeline is not.
+    /// sink is this very object: one commit per enqueue, claim or completion batch
+    /// instead of two, and no moment in which a job is finished but its timeline is
+    /// not.
     pub writes_events: bool,
 }
 
