@@ -101,38 +101,14 @@ async fn reopening_the_file_keeps_jobs() {
     assert_eq!(mode, "wal");
 }
 
-/// Jobs and their first events in one transaction when the store is its own sink.
-#[tokio::test]
-async fn jobs_and_their_first_events_are_written_together() {
-    let db = Arc::new(fresh().await);
-    afterresume_core::conformance::job_store::insert_with_events_writes_created_jobs_only(
-        Arc::clone(&db) as SharedJobStore,
-        db as SharedEventSink,
-    )
-    .await;
-}
-
-/// Outcomes and their events in one transaction when the store is its own sink; on
-/// two threads, so the reader the scenario starts truly races the writes.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outcomes_and_their_events_are_written_together() {
-    let db = Arc::new(fresh().await);
-    afterresume_core::conformance::job_store::finish_with_events_writes_events_of_written_outcomes_only(
-        Arc::clone(&db) as SharedJobStore,
-        db as SharedEventSink,
-    )
-    .await;
-}
-
-/// Claims and their started events in one transaction when the store is its own sink.
-#[tokio::test]
-async fn claims_and_their_started_events_are_written_together() {
-    let db = Arc::new(fresh().await);
-    afterresume_core::conformance::job_store::claim_with_events_writes_started_events(
-        Arc::clone(&db) as SharedJobStore,
-        db as SharedEventSink,
-    )
-    .await;
+/// Jobs, claims and outcomes with their events in one transaction when the store is
+/// its own sink.
+mod event_writing_job_store {
+    use super::*;
+    afterresume_core::event_writing_job_store_conformance!(|| async {
+        let db = Arc::new(fresh().await);
+        (Arc::clone(&db) as SharedJobStore, db as SharedEventSink)
+    });
 }
 
 /// With another object as the event sink, the engine writes events to that sink, not

@@ -16,6 +16,38 @@ use crate::ErrorKind;
 use crate::domain::{JobStatus, NewJob, NewSchedule, Trigger};
 use crate::ports::{CancelOutcome, ClaimOptions, JobFilter, JobOutcome, Lease, SharedJobStore};
 
+/// Runs the scenarios of a job store that is also its event sink
+/// ([`writes_events`](crate::ports::JobStoreCapabilities::writes_events)), each as
+/// its own test. The factory returns one backend as both ports, e.g.
+/// `|| async { let db = Arc::new(open().await); (Arc::clone(&db) as SharedJobStore, db as SharedEventSink) }`.
+#[macro_export]
+macro_rules! event_writing_job_store_conformance {
+    ($factory:expr) => {
+        $crate::__event_writing_tests!(
+            $factory,
+            [
+                insert_with_events_writes_created_jobs_only,
+                claim_with_events_writes_started_events,
+                finish_with_events_writes_events_of_written_outcomes_only,
+            ]
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __event_writing_tests {
+    ($factory:expr, [$($name:ident),+ $(,)?]) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (store, events) = ($factory)().await;
+                $crate::conformance::job_store::$name(store, events).await;
+            }
+        )+
+    };
+}
+
 /// Runs every job-store scenario as its own test.
 #[macro_export]
 macro_rules! job_store_conformance {
@@ -1037,7 +1069,7 @@ where
 /// For a store that is also its event sink ([`writes_events`]): jobs and the events
 /// of the jobs a call creates are written together; a job that already had its
 /// idempotency key gets no second event. Called with the same backend as store and
-/// sink (not part of [`job_store_conformance!`], which has no sink).
+/// sink ([`event_writing_job_store_conformance!`](crate::event_writing_job_store_conformance)).
 ///
 /// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
 pub async fn insert_with_events_writes_created_jobs_only(
