@@ -29,7 +29,7 @@ impl MemoryEventSink {
 
 #[async_trait]
 impl EventSink for MemoryEventSink {
-    async fn append(&self, events: &[NewEvent]) -> Result<()> {
+    async fn append(&self, events: Vec<NewEvent>) -> Result<()> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for e in events {
             state.next_id += 1;
@@ -39,8 +39,8 @@ impl EventSink for MemoryEventSink {
                 timestamp: e.timestamp,
                 level: e.level,
                 source: e.source,
-                message: e.message.clone(),
-                data: e.data.clone(),
+                message: e.message,
+                data: e.data,
                 trace_id: e.trace_id,
             };
             state.by_job.entry(e.job_id).or_default().push(event);

@@ -45,40 +45,31 @@ impl MemoryJobStore {
 }
 
 impl State {
-    fn unindex(&mut self, job: &Job) {
-        self.queued.remove(&(job.run_at, job.id));
-        if let Some(expiry) = job.lease_expires_at {
-            self.leases.remove(&(expiry, job.id));
-        }
-    }
-
     fn index(&mut self, job: &Job) {
-        match job.status {
-            JobStatus::Queued => {
-                self.queued.insert((job.run_at, job.id));
-            }
-            JobStatus::Running => {
-                if let Some(expiry) = job.lease_expires_at {
-                    self.leases.insert((expiry, job.id));
-                }
-            }
-            _ => {}
-        }
+        index(&mut self.queued, &mut self.leases, job);
     }
 
-    /// Applies a change to a job, keeping the indices in step.
+    /// Applies a change to a job in place, keeping the indices in step. `change`
+    /// returns an error only before it has touched the job.
     fn update<T>(&mut self, id: JobId, change: impl FnOnce(&mut Job) -> Result<T>) -> Result<T> {
-        let mut job = self
-            .jobs
-            .get(&id)
-            .cloned()
+        let State {
+            jobs,
+            queued,
+            leases,
+            ..
+        } = self;
+        let job = jobs
+            .get_mut(&id)
             .ok_or_else(|| Error::not_found(format!("job {id} not found")))?;
-        let out = change(&mut job)?;
-        if let Some(old) = self.jobs.get(&id).cloned() {
-            self.unindex(&old);
+        let (status, run_at, lease_expires_at) = (job.status, job.run_at, job.lease_expires_at);
+        let out = change(job)?;
+        if status == JobStatus::Queued {
+            queued.remove(&(run_at, id));
         }
-        self.index(&job);
-        self.jobs.insert(id, job);
+        if let Some(expiry) = lease_expires_at {
+            leases.remove(&(expiry, id));
+        }
+        index(queued, leases, job);
         Ok(out)
     }
 
@@ -98,6 +89,14 @@ impl State {
         .ok()
     }
 
+    fn finish(&mut self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
+        self.holder(lease)?;
+        self.update(lease.job_id, |job| {
+            apply_outcome(job, outcome, now);
+            Ok(job.clone())
+        })
+    }
+
     fn holder(&self, lease: &Lease) -> Result<&Job> {
         let job = self
             .jobs
@@ -107,6 +106,25 @@ impl State {
             return Err(lease_lost(lease, job));
         }
         Ok(job)
+    }
+}
+
+/// Files a job under the index its status calls for.
+fn index(
+    queued: &mut BTreeSet<(DateTime<Utc>, JobId)>,
+    leases: &mut BTreeSet<(DateTime<Utc>, JobId)>,
+    job: &Job,
+) {
+    match job.status {
+        JobStatus::Queued => {
+            queued.insert((job.run_at, job.id));
+        }
+        JobStatus::Running => {
+            if let Some(expiry) = job.lease_expires_at {
+                leases.insert((expiry, job.id));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -261,12 +279,19 @@ impl JobStore for MemoryJobStore {
         outcome: JobOutcome,
         now: DateTime<Utc>,
     ) -> Result<Job> {
+        self.lock().finish(lease, outcome, now)
+    }
+
+    async fn finish_jobs(
+        &self,
+        items: Vec<(Lease, JobOutcome)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
         let mut state = self.lock();
-        state.holder(lease)?;
-        state.update(lease.job_id, |job| {
-            apply_outcome(job, outcome, now);
-            Ok(job.clone())
-        })
+        Ok(items
+            .into_iter()
+            .map(|(lease, outcome)| state.finish(&lease, outcome, now))
+            .collect())
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {

@@ -11,9 +11,9 @@ use super::{PostgresBackend, event_sink_append, map_sqlx};
 
 #[async_trait]
 impl EventSink for PostgresBackend {
-    async fn append(&self, events: &[NewEvent]) -> Result<()> {
+    async fn append(&self, events: Vec<NewEvent>) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
-        event_sink_append(&mut conn, events).await
+        event_sink_append(&mut conn, &events).await
     }
 
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {

@@ -14,11 +14,10 @@ use super::error::map_sqlx;
 impl EventSink for SqliteBackend {
     /// A call's events are stored whole or not at all (one savepoint of the
     /// writer's group).
-    async fn append(&self, events: &[NewEvent]) -> Result<()> {
+    async fn append(&self, events: Vec<NewEvent>) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
-        let events = events.to_vec();
         self.group
             .run(move |db| super::direct::append_events(db, &events))
             .await

@@ -427,7 +427,7 @@ struct SlowStartedEvents(SharedEventSink);
 
 #[async_trait::async_trait]
 impl crate::ports::EventSink for SlowStartedEvents {
-    async fn append(&self, events: &[crate::domain::NewEvent]) -> crate::Result<()> {
+    async fn append(&self, events: Vec<crate::domain::NewEvent>) -> crate::Result<()> {
         if events.iter().any(|e| e.message == "job started") {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

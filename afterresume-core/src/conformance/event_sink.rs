@@ -53,8 +53,10 @@ where
 {
     let sink = make().await;
     let job = Uuid::now_v7();
-    sink.append(&[event(job, 1), event(job, 2)]).await.unwrap();
-    sink.append(&[event(job, 3)]).await.unwrap();
+    sink.append(vec![event(job, 1), event(job, 2)])
+        .await
+        .unwrap();
+    sink.append(vec![event(job, 3)]).await.unwrap();
     let events = sink.list(job, &ListEventsOptions::default()).await.unwrap();
     assert_eq!(events.len(), 3);
     assert!(
@@ -82,7 +84,7 @@ where
 {
     let sink = make().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    sink.append(&[event(a, 1), event(b, 2), event(a, 3)])
+    sink.append(vec![event(a, 1), event(b, 2), event(a, 3)])
         .await
         .unwrap();
     let of_a: Vec<_> = sink
@@ -110,7 +112,7 @@ where
     let sink = make().await;
     let job = Uuid::now_v7();
     let events: Vec<_> = (0..10).map(|n| event(job, n)).collect();
-    sink.append(&events).await.unwrap();
+    sink.append(events).await.unwrap();
     let mut seen = Vec::new();
     let mut opts = ListEventsOptions {
         after_id: None,
@@ -136,7 +138,7 @@ where
 {
     let sink = make().await;
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    sink.append(&[event(a, 1), event(a, 2), event(b, 3), event(c, 4)])
+    sink.append(vec![event(a, 1), event(a, 2), event(b, 3), event(c, 4)])
         .await
         .unwrap();
     assert_eq!(sink.delete_for_jobs(&[a, b]).await.unwrap(), 3);

@@ -72,14 +72,20 @@ impl Completer {
 /// 7.9-8.9k (the same run, the same machine), because each commit costs about as
 /// much as the rows it carries. SQLite has one writer anyway.
 async fn write_loop(engine: Engine, mut receiver: mpsc::Receiver<Completion>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // One buffer for the life of the loop: a batch is usually far smaller than
+    // MAX_BATCH, and a fresh MAX_BATCH-sized buffer per batch was most of the bytes
+    // the memory backend allocated per job.
+    let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let taken = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
-        write_batch(&engine, taken, engine.now()).await;
+        write_batch(&engine, batch.drain(..), engine.now()).await;
     }
 }
 
-async fn write_batch(engine: &Engine, batch: Vec<Completion>, now: DateTime<Utc>) {
+async fn write_batch(
+    engine: &Engine,
+    batch: impl ExactSizeIterator<Item = Completion>,
+    now: DateTime<Utc>,
+) {
     let mut replies = Vec::with_capacity(batch.len());
     let mut items = Vec::with_capacity(batch.len());
     for c in batch {

@@ -41,7 +41,7 @@ impl EventRecorder {
             json!({ "value": data })
         };
         self.sink
-            .append(&[NewEvent {
+            .append(vec![NewEvent {
                 job_id,
                 timestamp: self.clock.now(),
                 level,
@@ -78,8 +78,9 @@ impl EventRecorder {
     /// [`lifecycle`](Self::lifecycle), a sink failure is logged, never returned.
     pub(crate) async fn lifecycle_many(&self, events: Vec<NewEvent>) {
         self.trace_many(&events);
-        if let Err(err) = self.sink.append(&events).await {
-            tracing::warn!(events = events.len(), error = %err, "could not write job events");
+        let count = events.len();
+        if let Err(err) = self.sink.append(events).await {
+            tracing::warn!(events = count, error = %err, "could not write job events");
         }
     }
 }

@@ -47,24 +47,74 @@ pub struct EngineMetricsSnapshot {
 }
 
 /// The live counters (inside the engine; read with [`Engine::metrics`](crate::Engine::metrics)).
+/// Keyed by job type alone so that counting an attempt of a known type looks the
+/// type up by `&str` and allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct EngineMetrics {
-    inner: Mutex<EngineMetricsSnapshot>,
+    by_type: Mutex<BTreeMap<String, TypeCounters>>,
+}
+
+#[derive(Debug, Default)]
+struct TypeCounters {
+    attempts: BTreeMap<&'static str, u64>,
+    durations: DurationHistogram,
 }
 
 impl EngineMetrics {
     pub(crate) fn record(&self, job_type: &str, outcome: &'static str, elapsed: Duration) {
-        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        *m.attempts
-            .entry((job_type.to_owned(), outcome))
-            .or_default() += 1;
-        m.durations
-            .entry(job_type.to_owned())
-            .or_default()
-            .observe(elapsed.as_secs_f64());
+        let mut by_type = self.by_type.lock().unwrap_or_else(|e| e.into_inner());
+        let counters = match by_type.get_mut(job_type) {
+            Some(counters) => counters,
+            None => by_type.entry(job_type.to_owned()).or_default(),
+        };
+        *counters.attempts.entry(outcome).or_default() += 1;
+        counters.durations.observe(elapsed.as_secs_f64());
     }
 
     pub(crate) fn snapshot(&self) -> EngineMetricsSnapshot {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let by_type = self.by_type.lock().unwrap_or_else(|e| e.into_inner());
+        let mut snapshot = EngineMetricsSnapshot::default();
+        for (job_type, counters) in by_type.iter() {
+            for (outcome, count) in &counters.attempts {
+                snapshot
+                    .attempts
+                    .insert((job_type.clone(), *outcome), *count);
+            }
+            snapshot
+                .durations
+                .insert(job_type.clone(), counters.durations.clone());
+        }
+        snapshot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_counts_attempts_by_type_and_outcome() {
+        let metrics = EngineMetrics::default();
+        metrics.record("a", "success", Duration::from_millis(2));
+        metrics.record("a", "success", Duration::from_millis(20));
+        metrics.record("a", "failed", Duration::from_millis(2));
+        metrics.record("b", "retry", Duration::from_secs(2));
+        let snapshot = metrics.snapshot();
+        let attempts: Vec<_> = snapshot
+            .attempts
+            .iter()
+            .map(|((t, o), n)| (t.as_str(), *o, *n))
+            .collect();
+        assert_eq!(
+            attempts,
+            [("a", "failed", 1), ("a", "success", 2), ("b", "retry", 1)]
+        );
+        let a = &snapshot.durations["a"];
+        assert_eq!(a.count, 3);
+        // 2 ms, 2 ms and 20 ms: two at or below 2.5 ms, all three at or below 25 ms.
+        assert_eq!(a.buckets[1], 2);
+        assert_eq!(a.buckets[4], 3);
+        assert_eq!(snapshot.durations["b"].count, 1);
+        assert_eq!(snapshot.durations["b"].buckets[9], 0);
     }
 }

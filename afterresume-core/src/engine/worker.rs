@@ -3,6 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
@@ -408,13 +409,14 @@ impl Runner {
                 None => guarded.await,
             }
         };
-        let lease_lost = CancellationToken::new();
+        // Set by the heartbeat, read here after `token` fires; both run in this task.
+        let lease_lost = AtomicBool::new(false);
         let mut heartbeat = std::pin::pin!(self.heartbeat(lease, &token, &lease_lost));
         let mut timed = std::pin::pin!(timed);
         tokio::select! {
             result = &mut timed => Attempt::Finished(result),
             _ = token.cancelled() => {
-                if lease_lost.is_cancelled() {
+                if lease_lost.load(Ordering::Relaxed) {
                     // Someone else owns the job now: stop at once.
                     return Attempt::LeaseLost;
                 }
@@ -441,7 +443,7 @@ impl Runner {
         &self,
         lease: &Lease,
         token: &CancellationToken,
-        lease_lost: &CancellationToken,
+        lease_lost: &AtomicBool,
     ) -> std::convert::Infallible {
         let config = self.engine.config();
         loop {
@@ -454,7 +456,7 @@ impl Runner {
                 Ok(job) if job.cancel_requested => token.cancel(),
                 Ok(_) => {}
                 Err(err) if err.kind() == ErrorKind::Conflict => {
-                    lease_lost.cancel();
+                    lease_lost.store(true, Ordering::Relaxed);
                     token.cancel();
                 }
                 // A transient store failure: the lease may still be ours; try again.

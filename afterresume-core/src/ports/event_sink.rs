@@ -33,8 +33,9 @@ impl ListEventsOptions {
 /// - `delete_for_jobs` removes every event of the given jobs and nothing else.
 #[async_trait]
 pub trait EventSink: Send + Sync + Debug + 'static {
-    /// Appends events.
-    async fn append(&self, events: &[NewEvent]) -> Result<()>;
+    /// Appends events. They are passed by value: a sink that keeps them (in memory,
+    /// or on a writer thread) takes them over instead of copying every one.
+    async fn append(&self, events: Vec<NewEvent>) -> Result<()>;
 
     /// A job's events in append order.
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>>;
