@@ -7,6 +7,19 @@ use afterresume_core::ports::{ArtifactKey, ArtifactMeta};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+/// The job a `NewJob` becomes in a SQL store, which keeps times to the microsecond:
+/// what an insert returns then equals what a later read returns. (Both SQL backends
+/// round down: SQLite stores `timestamp_micros`, sqlx sends Postgres whole
+/// microseconds since 2000.)
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn as_stored(new: afterresume_core::domain::NewJob) -> afterresume_core::domain::Job {
+    use chrono::SubsecRound;
+    let mut job = new.into_job();
+    job.run_at = job.run_at.trunc_subsecs(6);
+    job.created_at = job.created_at.trunc_subsecs(6);
+    job
+}
+
 /// Applies a patch to a worklog; returns whether the content changed (which clears the
 /// analysis, since its offsets no longer fit).
 pub(crate) fn apply_worklog_patch(

@@ -1,7 +1,7 @@
 //! [`JobStore`] on Postgres: every transition is one conditional `UPDATE ... RETURNING`;
 //! claims skip rows other workers hold (`FOR UPDATE SKIP LOCKED`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use afterresume_core::domain::{
@@ -19,6 +19,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
+use crate::common::as_stored;
 use crate::memory::lease_lost;
 use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished, split_announced};
 
@@ -135,7 +136,7 @@ async fn insert_many_with_events(
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
          $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
          AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n \
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING *"
+         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
     );
     let columns = super::EventColumns::of(events);
     let sql = if events.is_empty() {
@@ -167,15 +168,19 @@ async fn insert_many_with_events(
     } else {
         columns.bind(query)
     };
-    let rows = query.fetch_all(&mut *conn).await.map_err(map_sqlx)?;
-    let mut new_rows: HashMap<JobId, Job> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let job = job_from_row(row)?;
-        new_rows.insert(job.id, job);
-    }
+    // Only the ids come back: a created job is exactly the new job as stored, so
+    // sending every row (payload included) back to be decoded again would cost the
+    // server and the client more than the insert itself.
+    let created: HashSet<JobId> = query
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?
+        .iter()
+        .map(|row| get::<JobId>(row, "id"))
+        .collect::<Result<_>>()?;
     let missing_keys: Vec<&str> = jobs
         .iter()
-        .filter(|j| !new_rows.contains_key(&j.id))
+        .filter(|j| !created.contains(&j.id))
         .filter_map(|j| j.idempotency_key.as_deref())
         .collect();
     let mut by_key: HashMap<String, Job> = HashMap::new();
@@ -193,24 +198,27 @@ async fn insert_many_with_events(
         }
     }
     jobs.into_iter()
-        .map(|new| match new_rows.remove(&new.id) {
-            Some(job) => Ok(InsertedJob { job, created: true }),
-            None => {
-                let key = new.idempotency_key.as_deref().unwrap_or_default();
-                by_key
-                    .get(key)
-                    .cloned()
-                    .map(|job| InsertedJob {
-                        job,
-                        created: false,
-                    })
-                    .ok_or_else(|| {
-                        Error::unexpected(format!(
-                            "job {} was neither inserted nor found by its key",
-                            new.id
-                        ))
-                    })
+        .map(|new| {
+            if created.contains(&new.id) {
+                return Ok(InsertedJob {
+                    job: as_stored(new),
+                    created: true,
+                });
             }
+            let key = new.idempotency_key.as_deref().unwrap_or_default();
+            by_key
+                .get(key)
+                .cloned()
+                .map(|job| InsertedJob {
+                    job,
+                    created: false,
+                })
+                .ok_or_else(|| {
+                    Error::unexpected(format!(
+                        "job {} was neither inserted nor found by its key",
+                        new.id
+                    ))
+                })
         })
         .collect()
 }
@@ -953,6 +961,27 @@ mod plan_tests {
         .await;
         assert_scans_a_status_index(&control);
         assert_probes_the_primary_key(&explain(FINISH_WHERE.to_owned()).await);
+    }
+
+    /// Every row version of a job without an idempotency key (most jobs) would add an
+    /// entry to a plain unique index: three per job. The one index on the key is unique
+    /// and partial, and inserts still resolve conflicts through it (conformance).
+    #[tokio::test]
+    async fn only_jobs_with_an_idempotency_key_are_in_its_index() {
+        let db = postgres().await;
+        let defs: Vec<String> = sqlx::query_scalar(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename = 'jobs' AND indexdef LIKE '%idempotency_key%'",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(defs.len(), 1, "{defs:?}");
+        assert!(defs[0].starts_with("CREATE UNIQUE INDEX"), "{defs:?}");
+        assert!(
+            defs[0].ends_with("WHERE (idempotency_key IS NOT NULL)"),
+            "{defs:?}"
+        );
     }
 
     /// Indexes whose scan reads every queued or running job.

@@ -14,6 +14,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::convert::{date_text, json, list_text, micros, opt_time, time};
 use super::error::map_rusqlite;
+use crate::common::as_stored;
 use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow};
 
 /// The columns [`job_from_row`] reads, by position (a lookup by name costs a
@@ -96,7 +97,7 @@ pub(super) fn insert_jobs(
     let mut inserted = Vec::with_capacity(jobs.len());
     let mut events = Vec::with_capacity(jobs.len());
     for (new, event) in jobs {
-        let job = new.clone().into_job();
+        let job = as_stored(new.clone());
         let changed = insert
             .execute(params![
                 job.id,

@@ -61,6 +61,7 @@ macro_rules! engine_conformance {
                 panicking_workflow_is_contained,
                 shutdown_releases_in_flight_jobs,
                 worker_slots_bound_prefetched_jobs,
+                one_slot_worker_claims_a_backlog_in_batches,
                 bulk_enqueue_is_all_or_nothing_and_runs,
                 reconciler_republishes_jobs_the_queue_lost,
             ]
@@ -1179,6 +1180,43 @@ where
     let done = engine.wait_for(blocker.id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Cancelled, "{done:?}");
     running.shutdown(Duration::from_secs(5)).await;
+}
+
+/// A worker claims up to `claim_batch` jobs per round trip even with fewer worker
+/// slots: the batch is bounded by the free claims (slots plus prefetch), so a small
+/// worker does not fetch a backlog one job per round trip. Jobs claimed together share
+/// their claim's time as `started_at`.
+pub async fn one_slot_worker_claims_a_backlog_in_batches<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let ports = make(Arc::new(SystemClock)).await;
+    let config = EngineConfig {
+        claim_batch: 8,
+        prefetch: 16,
+        fetchers: 1,
+        ..fast_config()
+    };
+    let engine = build(&ports, Arc::new(SystemClock), config, Arc::default());
+    let batch = (0..24)
+        .map(|n| EnqueueRequest::new("test.echo", json!({ "n": n })))
+        .collect();
+    let jobs = engine.enqueue_many(batch).await.unwrap();
+    let running = engine.start(WorkerOptions::workers(1));
+    let mut claims = std::collections::BTreeMap::<_, usize>::new();
+    for job in &jobs {
+        let done = engine.wait_for(job.job.id, WAIT).await.unwrap();
+        assert_eq!(done.status, JobStatus::Success, "{done:?}");
+        *claims.entry(done.started_at).or_default() += 1;
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    let sizes: Vec<usize> = claims.into_values().collect();
+    assert!(
+        sizes.len() <= 6 && sizes.iter().all(|&n| n <= 8),
+        "24 jobs on one slot were claimed in batches of {sizes:?}; expected at most 8 per \
+         claim and few claims"
+    );
 }
 
 /// Bulk enqueue validates every request before writing: one bad request stores

@@ -57,6 +57,7 @@ macro_rules! job_store_conformance {
             $factory,
             [
                 insert_get_and_not_found,
+                inserted_job_is_the_stored_job,
                 idempotent_insert,
                 idempotent_insert_concurrent,
                 claim_only_queued_and_due,
@@ -87,6 +88,32 @@ fn claim_at(now: DateTime<Utc>, worker: &str) -> ClaimOptions {
         worker_id: worker.to_owned(),
         now,
         lease_expires_at: now + chrono::TimeDelta::seconds(30),
+    }
+}
+
+/// The job an insert returns is the job as stored, to the precision the store keeps
+/// (Postgres and SQLite keep microseconds): a caller that compares it with a later read,
+/// or shows it and then the read, sees the same times.
+pub async fn inserted_job_is_the_stored_job<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let fine = |mut job: NewJob| {
+        job.created_at = t0() + chrono::TimeDelta::nanoseconds(123_456_789);
+        job.run_at = t0() + chrono::TimeDelta::nanoseconds(987_654_321);
+        job
+    };
+    let one = store.insert_job(fine(new_job())).await.unwrap();
+    assert_eq!(store.get_job(one.job.id).await.unwrap(), one.job);
+    let many = store
+        .insert_jobs((0..3).map(|_| fine(new_job())).collect())
+        .await
+        .unwrap();
+    for inserted in many {
+        assert!(inserted.created);
+        assert_eq!(store.get_job(inserted.job.id).await.unwrap(), inserted.job);
     }
 }
 

@@ -20,7 +20,8 @@ pub struct EngineConfig {
     /// jobs that the queue lost or never had.
     pub poll_interval: Duration,
     /// How many jobs a process claims in one store round trip at most (bounded by its
-    /// free worker slots). Larger batches mean fewer round trips under load.
+    /// free claims: worker slots plus `prefetch`). Larger batches mean fewer round
+    /// trips under load.
     pub claim_batch: usize,
     /// How many fetches (queue pop plus store claim) a process keeps in flight at
     /// once, all filling the same worker slots. One fetch at a time caps throughput at
@@ -57,7 +58,7 @@ impl Default for EngineConfig {
             poll_interval: Duration::from_millis(500),
             claim_batch: 32,
             fetchers: 3,
-            prefetch: 32,
+            prefetch: 64,
             reconcile_after: Duration::from_secs(10),
             cancel_grace: Duration::from_secs(5),
             reap_interval: Duration::from_secs(5),

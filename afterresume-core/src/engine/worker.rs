@@ -93,8 +93,8 @@ impl Engine {
                 slots: Some(Arc::new(Semaphore::new(opts.workers))),
             });
             let claims = opts.workers + self.config().prefetch;
+            let batch = self.config().claim_batch.clamp(1, claims);
             let claims = Arc::new(Semaphore::new(claims));
-            let batch = self.config().claim_batch.clamp(1, opts.workers);
             for _ in 0..self.config().fetchers.clamp(1, opts.workers) {
                 let dispatcher = Dispatcher {
                     runner: Arc::clone(&runner),

@@ -47,6 +47,15 @@ struct Args {
     /// Worker slots (concurrent jobs) in the one worker process.
     #[arg(long, default_value_t = 16)]
     workers: usize,
+    /// Overrides `EngineConfig::fetchers` (for tuning; the default is the engine's).
+    #[arg(long)]
+    fetchers: Option<usize>,
+    /// Overrides `EngineConfig::prefetch`.
+    #[arg(long)]
+    prefetch: Option<usize>,
+    /// Overrides `EngineConfig::claim_batch`.
+    #[arg(long)]
+    claim_batch: Option<usize>,
     /// Where to write `afterresume-<backend>-<run>.json` files.
     #[arg(long)]
     out_dir: Option<std::path::PathBuf>,
@@ -56,6 +65,9 @@ struct Args {
     /// Only the drain phase (for profiling: `perf record` sees the drain alone).
     #[arg(long)]
     drain_only: bool,
+    /// Only the bulk enqueue phase (for profiling the insert path alone).
+    #[arg(long, conflicts_with = "drain_only")]
+    bulk_only: bool,
     /// Postgres URL.
     #[arg(
         long,
@@ -102,7 +114,13 @@ impl Bench {
 async fn open(kind: &str, args: &Args, tag: &str) -> Bench {
     let rows: Rows = Arc::default();
     let recorder = Arc::clone(&rows);
-    let config = EngineConfig::default();
+    let defaults = EngineConfig::default();
+    let config = EngineConfig {
+        fetchers: args.fetchers.unwrap_or(defaults.fetchers),
+        prefetch: args.prefetch.unwrap_or(defaults.prefetch),
+        claim_batch: args.claim_batch.unwrap_or(defaults.claim_batch),
+        ..defaults
+    };
     let builder = Engine::builder().with_config(config).register(
         "bench.noop",
         workflow_fn(move |_ctx, payload| {
@@ -209,6 +227,9 @@ fn start_workers(engine: &Engine, slots: usize) -> RunningEngine {
 /// Enqueue jobs/s, one call per job and in bulk, with no worker running.
 async fn measure_enqueue(kind: &str, args: &Args) -> (f64, f64) {
     let n = args.n;
+    if args.bulk_only {
+        return (0.0, measure_bulk(kind, args).await);
+    }
     // 1. Enqueue, one call per job.
     let bench = open(kind, args, "single").await;
     let started = Instant::now();
@@ -225,8 +246,12 @@ async fn measure_enqueue(kind: &str, args: &Args) -> (f64, f64) {
     }
     let single = n as f64 / started.elapsed().as_secs_f64();
     bench.close().await;
+    (single, measure_bulk(kind, args).await)
+}
 
-    // 2. Bulk enqueue, 1000 per call.
+/// Bulk enqueue jobs/s, 1000 per call, with no worker running.
+async fn measure_bulk(kind: &str, args: &Args) -> f64 {
+    let n = args.n;
     let bench = open(kind, args, "bulk").await;
     let started = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
@@ -239,7 +264,7 @@ async fn measure_enqueue(kind: &str, args: &Args) -> (f64, f64) {
     }
     let bulk = n as f64 / started.elapsed().as_secs_f64();
     bench.close().await;
-    (single, bulk)
+    bulk
 }
 
 async fn measure(kind: &str, args: &Args) -> Value {
@@ -249,6 +274,9 @@ async fn measure(kind: &str, args: &Args) -> Value {
     } else {
         measure_enqueue(kind, args).await
     };
+    if args.bulk_only {
+        return json!({"label": format!("afterresume-{kind}"), "enqueue_bulk_jobs_s": bulk});
+    }
 
     // 3. Drain with warmed workers.
     let bench = open(kind, args, "drain").await;
