@@ -11,6 +11,7 @@
 //! | `REDIS_URL` | the queue moves to Redis (`redis://` / `rediss://`) |
 //! | `MINIO_ENDPOINT`, `MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`, `MINIO_BUCKET` (+ `MINIO_REGION`, `MINIO_USE_SSL`, `MINIO_PREFIX`) | artifacts go to S3 |
 //! | `AFTERRESUME_POSTGRES_SCHEMA` | Postgres schema (default `afterresume`) |
+//! | `AFTERRESUME_POSTGRES_DURABLE_CLAIMS` | `true`: claims wait for the disk (default: they commit asynchronously; see `PostgresOptions::durable_claims`) |
 //! | `AFTERRESUME_REDIS_PREFIX` | Redis key prefix (default `afterresume:jobs`) |
 //! | `LLM_PROVIDER` | `local` (built-in agents, default), `vllm`, `openai` or `ollama` |
 //! | `LLM_VLLM_ENDPOINT` (or `LLM_ENDPOINT`), `LLM_MODEL_NAME`, `LLM_API_KEY` | the OpenAI-compatible server, model and key |
@@ -59,6 +60,9 @@ pub enum DatabaseSetting {
         url: String,
         /// The schema.
         schema: String,
+        /// `AFTERRESUME_POSTGRES_DURABLE_CLAIMS`: claims wait for the disk
+        /// ([`PostgresOptions::durable_claims`]).
+        durable_claims: bool,
     },
 }
 
@@ -97,6 +101,16 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("afterresume-data")),
         );
+        let flag = |name: &str| -> Result<bool> {
+            match set(name).map(|v| v.to_ascii_lowercase()) {
+                None => Ok(false),
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+                Some(v) => Err(Error::config_invalid(format!(
+                    "{name}: expected true or false, got '{v}'"
+                ))),
+            }
+        };
         let database = match set("DATABASE_URL") {
             None => DatabaseSetting::Sqlite(format!(
                 "sqlite://{}",
@@ -108,6 +122,7 @@ impl Settings {
                     url,
                     schema: set("AFTERRESUME_POSTGRES_SCHEMA")
                         .unwrap_or_else(|| crate::postgres::DEFAULT_SCHEMA.into()),
+                    durable_claims: flag("AFTERRESUME_POSTGRES_DURABLE_CLAIMS")?,
                 }
             }
             Some(url) => {
@@ -131,16 +146,6 @@ impl Settings {
         };
         let s3 = S3Options::from_lookup(&lookup)?;
         let llm = OpenAiOptions::from_lookup(&lookup)?;
-        let flag = |name: &str| -> Result<bool> {
-            match set(name).map(|v| v.to_ascii_lowercase()) {
-                None => Ok(false),
-                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-                Some(v) => Err(Error::config_invalid(format!(
-                    "{name}: expected true or false, got '{v}'"
-                ))),
-            }
-        };
         Ok(Settings {
             data_dir,
             database,
@@ -214,8 +219,14 @@ impl System {
                 let db = Arc::new(db);
                 (Arc::clone(&db) as _, queue, Arc::clone(&db) as _, db)
             }
-            DatabaseSetting::Postgres { url, schema } => {
-                let options = PostgresOptions::new(url.clone()).with_schema(schema.clone());
+            DatabaseSetting::Postgres {
+                url,
+                schema,
+                durable_claims,
+            } => {
+                let options = PostgresOptions::new(url.clone())
+                    .with_schema(schema.clone())
+                    .with_durable_claims(*durable_claims);
                 let db = PostgresBackend::connect_with(options)
                     .await
                     .map_err(|e| named("DATABASE_URL", e))?;
@@ -333,8 +344,31 @@ mod tests {
             s.database,
             DatabaseSetting::Postgres {
                 url: "postgres://u:p@db/app".into(),
-                schema: "tenant1".into()
+                schema: "tenant1".into(),
+                durable_claims: false,
             }
+        );
+        let durable = settings(&[
+            ("DATABASE_URL", "postgres://u:p@db/app"),
+            ("AFTERRESUME_POSTGRES_DURABLE_CLAIMS", "true"),
+        ])
+        .unwrap();
+        assert!(matches!(
+            durable.database,
+            DatabaseSetting::Postgres {
+                durable_claims: true,
+                ..
+            }
+        ));
+        let err = settings(&[
+            ("DATABASE_URL", "postgres://u:p@db/app"),
+            ("AFTERRESUME_POSTGRES_DURABLE_CLAIMS", "sometimes"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("AFTERRESUME_POSTGRES_DURABLE_CLAIMS"),
+            "{err}"
         );
         assert_eq!(s.redis.unwrap().0, "redis://cache:6379/0");
         assert!(

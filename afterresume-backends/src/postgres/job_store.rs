@@ -279,7 +279,8 @@ fn with_started_events(claim: &str) -> String {
 }
 
 impl PostgresBackend {
-    /// Runs a claim statement that binds `$4` to the ids.
+    /// Runs a claim statement that binds `$4` to the ids (on the claims pool: see
+    /// [`PostgresOptions::durable_claims`](super::PostgresOptions::durable_claims)).
     async fn claim_ids(&self, ids: &[JobId], opts: &ClaimOptions, sql: &str) -> Result<Vec<Job>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -289,7 +290,7 @@ impl PostgresBackend {
             .bind(&opts.worker_id)
             .bind(opts.now)
             .bind(ids)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.claims)
             .await
             .map_err(map_sqlx)?;
         jobs_from_rows(&rows)
@@ -302,7 +303,7 @@ impl PostgresBackend {
             .bind(&opts.worker_id)
             .bind(opts.now)
             .bind(limit as i64)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.claims)
             .await
             .map_err(map_sqlx)?;
         let mut jobs = jobs_from_rows(&rows)?;
@@ -961,6 +962,24 @@ mod plan_tests {
         .await;
         assert_scans_a_status_index(&control);
         assert_probes_the_primary_key(&explain(FINISH_WHERE.to_owned()).await);
+    }
+
+    /// Claims commit without waiting for the disk unless durable claims are asked
+    /// for; everything else always waits.
+    #[tokio::test]
+    async fn claims_commit_asynchronously_unless_durable_claims() {
+        async fn setting(pool: &sqlx::PgPool) -> String {
+            sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        let db = postgres().await;
+        assert_eq!(setting(&db.claims).await, "off");
+        assert_eq!(setting(&db.pool).await, "on");
+        let durable = crate::testing::postgres_with(|o| o.with_durable_claims(true)).await;
+        assert_eq!(setting(&durable.claims).await, "on");
+        assert_eq!(setting(&durable.pool).await, "on");
     }
 
     /// Every row version of a job without an idempotency key (most jobs) would add an

@@ -57,7 +57,7 @@ async fn main() {
 async fn run() -> Result<()> {
     let args = parse_args()?;
     let settings = Settings::from_env()?;
-    let DatabaseSetting::Postgres { url, schema } = &settings.database else {
+    let DatabaseSetting::Postgres { url, schema, .. } = &settings.database else {
         return Err(Error::config_invalid(
             "DATABASE_URL: scale-worker needs postgres",
         ));
