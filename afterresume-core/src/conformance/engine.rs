@@ -62,6 +62,7 @@ macro_rules! engine_conformance {
                 shutdown_releases_in_flight_jobs,
                 worker_slots_bound_prefetched_jobs,
                 one_slot_worker_claims_a_backlog_in_batches,
+                long_jobs_are_not_claimed_ahead,
                 bulk_enqueue_is_all_or_nothing_and_runs,
                 reconciler_republishes_jobs_the_queue_lost,
             ]
@@ -1216,6 +1217,55 @@ where
         sizes.len() <= 6 && sizes.iter().all(|&n| n <= 8),
         "24 jobs on one slot were claimed in batches of {sizes:?}; expected at most 8 per \
          claim and few claims"
+    );
+}
+
+/// Once a process has seen its jobs take long, it claims no more than its slots can
+/// start soon: the jobs stay queued for any other process instead of waiting here.
+pub async fn long_jobs_are_not_claimed_ahead<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let ports = make(Arc::new(SystemClock)).await;
+    let config = EngineConfig {
+        claim_batch: 8,
+        prefetch: 16,
+        fetchers: 1,
+        ..fast_config()
+    };
+    let engine = build(&ports, Arc::new(SystemClock), config, Arc::default());
+    let running = engine.start(WorkerOptions::workers(1));
+    let slow = |n: usize| {
+        (0..n)
+            .map(|i| EnqueueRequest::new("test.slow", json!({ "ms": 100, "i": i })))
+            .collect::<Vec<_>>()
+    };
+    for job in engine.enqueue_many(slow(2)).await.unwrap() {
+        engine.wait_for(job.job.id, WAIT).await.unwrap();
+    }
+    // A fetch already waiting on the queue took its claims before the pace was
+    // known; let it time out (the poll interval is 20 ms).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let jobs = engine.enqueue_many(slow(6)).await.unwrap();
+    let last = jobs.last().unwrap().job.id;
+    let mut most_claimed = 0;
+    while engine.get_job(last).await.unwrap().status != JobStatus::Success {
+        let claimed = engine
+            .list_jobs(&JobFilter {
+                status: Some(JobStatus::Running),
+                ..JobFilter::default()
+            })
+            .await
+            .unwrap()
+            .len();
+        most_claimed = most_claimed.max(claimed);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    assert!(
+        (1..=2).contains(&most_claimed),
+        "100 ms jobs on one slot: {most_claimed} claimed at once (prefetch 16)"
     );
 }
 

@@ -28,10 +28,13 @@ pub struct EngineConfig {
     /// a batch per round trip; a few overlapping ones let the store commit them
     /// together (group commit) while jobs run.
     pub fetchers: usize,
-    /// How many jobs a process may hold claimed beyond its worker slots, each
+    /// How many jobs a process may hold claimed beyond its worker slots at most, each
     /// waiting for a slot with its lease kept alive. Claiming the next jobs while the
-    /// current ones run hides the claim round trip; a larger value takes work that
-    /// another idle process could have run.
+    /// current ones run hides the claim round trip, which pays for short jobs only:
+    /// once jobs have finished, a process holds ahead only as many as its slots start
+    /// within 50 ms at their observed run time (all of `prefetch` for millisecond
+    /// jobs, none for jobs of a second or more), so long jobs stay queued for any
+    /// idle process.
     pub prefetch: usize,
     /// How long a `queued` job may sit due before the queue reconciler publishes it
     /// again (after a queue lost its data, e.g. a flushed Redis).
@@ -58,7 +61,7 @@ impl Default for EngineConfig {
             poll_interval: Duration::from_millis(500),
             claim_batch: 32,
             fetchers: 3,
-            prefetch: 64,
+            prefetch: 128,
             reconcile_after: Duration::from_secs(10),
             cancel_grace: Duration::from_secs(5),
             reap_interval: Duration::from_secs(5),

@@ -12,6 +12,7 @@ mod events;
 mod jobs;
 mod maintenance;
 mod metrics;
+mod pace;
 mod registry;
 mod retry;
 mod scheduler;

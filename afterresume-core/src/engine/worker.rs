@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::completer::Completer;
 use super::jobs::to_delta;
+use super::pace::Pace;
 use super::started::StartedWrite;
 use super::{Engine, ExecutionContext};
 use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent};
@@ -91,14 +92,16 @@ impl Engine {
                 abort: abort.clone(),
                 completer: Some(completer),
                 slots: Some(Arc::new(Semaphore::new(opts.workers))),
+                pace: Pace::new(opts.workers, self.config().prefetch),
             });
-            let claims = opts.workers + self.config().prefetch;
-            let batch = self.config().claim_batch.clamp(1, claims);
-            let claims = Arc::new(Semaphore::new(claims));
+            let capacity = opts.workers + self.config().prefetch;
+            let batch = self.config().claim_batch.clamp(1, capacity);
+            let claims = Arc::new(Semaphore::new(capacity));
             for _ in 0..self.config().fetchers.clamp(1, opts.workers) {
                 let dispatcher = Dispatcher {
                     runner: Arc::clone(&runner),
                     claims: Arc::clone(&claims),
+                    capacity,
                     batch,
                     stop: stop.clone(),
                 };
@@ -143,12 +146,15 @@ impl RunningEngine {
 }
 
 /// Fetches work for a pool of worker slots: as many jobs as there are free claims
-/// (worker slots plus prefetch), up to the claim batch, in one queue pop and one store
-/// claim, then runs each job in its own task, which holds its claim until the
-/// workflow returns and waits for a worker slot before it starts it.
+/// (worker slots plus as many ahead as the pace allows, see [`Pace`]), up to the
+/// claim batch, in one queue pop and one store claim, then runs each job in its own
+/// task, which holds its claim until the workflow returns and waits for a worker slot
+/// before it starts it.
 struct Dispatcher {
     runner: Arc<Runner>,
     claims: Arc<Semaphore>,
+    /// Permits of `claims`: worker slots plus `prefetch`.
+    capacity: usize,
     batch: usize,
     stop: CancellationToken,
 }
@@ -161,6 +167,15 @@ impl Dispatcher {
         // it one poll interval at a time.
         let mut backlog = false;
         loop {
+            let pace = &self.runner.pace;
+            let in_use = || self.capacity - self.claims.available_permits();
+            if pace.claim_limit() < self.capacity {
+                let poll = self.runner.engine.config().poll_interval;
+                tokio::select! {
+                    _ = pace.room(in_use, poll) => {}
+                    _ = self.stop.cancelled() => break,
+                }
+            }
             let first = tokio::select! {
                 permit = Arc::clone(&self.claims).acquire_owned() => match permit {
                     Ok(permit) => permit,
@@ -169,7 +184,7 @@ impl Dispatcher {
                 _ = self.stop.cancelled() => break,
             };
             let mut permits = vec![first];
-            while permits.len() < self.batch {
+            while permits.len() < self.batch && in_use() < pace.claim_limit() {
                 match Arc::clone(&self.claims).try_acquire_owned() {
                     Ok(permit) => permits.push(permit),
                     Err(_) => break,
@@ -268,6 +283,8 @@ struct Runner {
     /// Worker slots: workflows running at once. A claimed job waits for one
     /// (heartbeating its lease meanwhile); `None` runs at once (`run_next`).
     slots: Option<Arc<Semaphore>>,
+    /// Run times, and how many jobs to claim ahead of the slots.
+    pace: Pace,
 }
 
 impl Runner {
@@ -348,6 +365,7 @@ impl Runner {
         };
         engine.running().remove(&job.id);
         drop(claim);
+        self.pace.release();
         // The outcome's event goes after "job started" in the timeline.
         started_event.wait().await;
         self.record_outcome(&job, &lease, outcome, started.elapsed())
@@ -400,14 +418,17 @@ impl Runner {
                 },
                 None => None,
             };
-            match registration.options.timeout {
+            let began = Instant::now();
+            let result = match registration.options.timeout {
                 Some(limit) => tokio::time::timeout(limit, guarded)
                     .await
                     .unwrap_or_else(|_| {
                         Err(Error::backend(format!("attempt timed out after {limit:?}")))
                     }),
                 None => guarded.await,
-            }
+            };
+            self.pace.record(began.elapsed());
+            result
         };
         // Set by the heartbeat, read here after `token` fires; both run in this task.
         let lease_lost = AtomicBool::new(false);
@@ -643,6 +664,7 @@ impl Engine {
             abort: CancellationToken::new(),
             completer: None,
             slots: None,
+            pace: Pace::new(1, 0),
         };
         let Claimed { jobs, started } = worker.claim(Claim::Due(1)).await?;
         let Some(job) = jobs.into_iter().next() else {
