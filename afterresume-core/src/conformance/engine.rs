@@ -1213,10 +1213,12 @@ where
     }
     running.shutdown(Duration::from_secs(5)).await;
     let sizes: Vec<usize> = claims.into_values().collect();
+    // How full the later batches are depends on how fast the slot frees claims; the
+    // first ones find all claims free.
     assert!(
-        sizes.len() <= 6 && sizes.iter().all(|&n| n <= 8),
-        "24 jobs on one slot were claimed in batches of {sizes:?}; expected at most 8 per \
-         claim and few claims"
+        sizes.len() <= 12 && sizes.iter().all(|&n| n <= 8) && sizes.contains(&8),
+        "24 jobs on one slot were claimed in batches of {sizes:?}; expected full batches \
+         of 8 while claims are free"
     );
 }
 
