@@ -1183,11 +1183,8 @@ where
     running.shutdown(Duration::from_secs(5)).await;
 }
 
-/// A worker claims up to `claim_batch` jobs per round trip even with fewer worker
-/// slots: the batch is bounded by the free claims (slots plus prefetch), so a small
-/// worker does not fetch a backlog one job per round trip. Jobs claimed together share
-/// their claim's time as `started_at`.
-pub async fn one_slot_worker_claims_a_backlog_in_batches<F, Fut>(make: &F)
+/// An engine on fresh ports with one fetcher claiming up to 8 jobs, 16 ahead at most.
+async fn one_fetcher_engine<F, Fut>(make: &F) -> Engine
 where
     F: Fn(SharedClock) -> Fut,
     Fut: Future<Output = EnginePorts>,
@@ -1199,7 +1196,19 @@ where
         fetchers: 1,
         ..fast_config()
     };
-    let engine = build(&ports, Arc::new(SystemClock), config, Arc::default());
+    build(&ports, Arc::new(SystemClock), config, Arc::default())
+}
+
+/// A worker claims up to `claim_batch` jobs per round trip even with fewer worker
+/// slots: the batch is bounded by the free claims (slots plus prefetch), so a small
+/// worker does not fetch a backlog one job per round trip. Jobs claimed together share
+/// their claim's time as `started_at`.
+pub async fn one_slot_worker_claims_a_backlog_in_batches<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let engine = one_fetcher_engine(make).await;
     let batch = (0..24)
         .map(|n| EnqueueRequest::new("test.echo", json!({ "n": n })))
         .collect();
@@ -1229,14 +1238,7 @@ where
     F: Fn(SharedClock) -> Fut,
     Fut: Future<Output = EnginePorts>,
 {
-    let ports = make(Arc::new(SystemClock)).await;
-    let config = EngineConfig {
-        claim_batch: 8,
-        prefetch: 16,
-        fetchers: 1,
-        ..fast_config()
-    };
-    let engine = build(&ports, Arc::new(SystemClock), config, Arc::default());
+    let engine = one_fetcher_engine(make).await;
     let running = engine.start(WorkerOptions::workers(1));
     let slow = |n: usize| {
         (0..n)
