@@ -227,9 +227,6 @@ fn start_workers(engine: &Engine, slots: usize) -> RunningEngine {
 /// Enqueue jobs/s, one call per job and in bulk, with no worker running.
 async fn measure_enqueue(kind: &str, args: &Args) -> (f64, f64) {
     let n = args.n;
-    if args.bulk_only {
-        return (0.0, measure_bulk(kind, args).await);
-    }
     // 1. Enqueue, one call per job.
     let bench = open(kind, args, "single").await;
     let started = Instant::now();
@@ -269,14 +266,15 @@ async fn measure_bulk(kind: &str, args: &Args) -> f64 {
 
 async fn measure(kind: &str, args: &Args) -> Value {
     let n = args.n;
+    if args.bulk_only {
+        let bulk = measure_bulk(kind, args).await;
+        return json!({"label": format!("afterresume-{kind}"), "enqueue_bulk_jobs_s": bulk});
+    }
     let (single, bulk) = if args.drain_only {
         (0.0, 0.0)
     } else {
         measure_enqueue(kind, args).await
     };
-    if args.bulk_only {
-        return json!({"label": format!("afterresume-{kind}"), "enqueue_bulk_jobs_s": bulk});
-    }
 
     // 3. Drain with warmed workers.
     let bench = open(kind, args, "drain").await;
