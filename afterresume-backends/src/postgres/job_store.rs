@@ -87,6 +87,44 @@ fn schedule_not_found(id: ScheduleId) -> Error {
 const INSERT_COLUMNS: &str = "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
      parent_job_id, user_id, trace_id, run_at, created_at)";
 
+/// The jobs' column arrays (`$1..$11`), unnested in input order.
+const UNNEST_JOBS: &str = "SELECT i, ty, 'queued', tr, p::jsonb, mr, k, pa, u, tc, ra, ca \
+     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
+     $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
+     AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n";
+
+/// Appends the events' column arrays (`$12..$18`), unnested as `e` with their ordinal `e.n`.
+const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
+     SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
+     $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
+     AS e(j, t, l, s, m, d, tr, n)";
+
+/// Jobs without idempotency keys: all are created.
+static KEYLESS_INSERT: LazyLock<String> =
+    LazyLock::new(|| format!("{INSERT_COLUMNS} {UNNEST_JOBS}"));
+
+/// [`KEYLESS_INSERT`] and every event, in order.
+static KEYLESS_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!("WITH appended AS ({UNNEST_EVENTS} ORDER BY e.n) {INSERT_COLUMNS} {UNNEST_JOBS}")
+});
+
+/// Jobs of which some have a key: returns the ids of those it created.
+static KEYED_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{INSERT_COLUMNS} {UNNEST_JOBS} \
+         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
+    )
+});
+
+/// [`KEYED_INSERT`] and, in order, the events of the jobs it created.
+static KEYED_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH inserted AS ({}), appended AS ({UNNEST_EVENTS} \
+         WHERE e.j IN (SELECT id FROM inserted) ORDER BY e.n) SELECT * FROM inserted",
+        KEYED_INSERT.as_str()
+    )
+});
+
 /// Inserts jobs with one statement; returns them in input order, with the existing
 /// job for every idempotency key that was already taken (or taken earlier in the batch).
 pub(super) async fn insert_many(
@@ -131,27 +169,18 @@ async fn insert_many_with_events(
         run_ats.push(job.run_at);
         created.push(job.created_at);
     }
-    let insert = format!(
-        "{INSERT_COLUMNS} SELECT i, ty, 'queued', tr, p::jsonb, mr, k, pa, u, tc, ra, ca \
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
-         $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
-         AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n \
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
-    );
-    let columns = super::EventColumns::of(events);
-    let sql = if events.is_empty() {
-        insert
-    } else {
-        format!(
-            "WITH inserted AS ({insert}), appended AS (\
-             INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-             SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
-             $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
-             AS e(j, t, l, s, m, d, tr, n) WHERE e.j IN (SELECT id FROM inserted) ORDER BY e.n) \
-             SELECT * FROM inserted"
-        )
+    // Without idempotency keys every job is created (or the statement fails), so the
+    // statement needs neither conflict handling (a speculative insert costs an extra
+    // WAL record per row) nor to learn which jobs it created.
+    let keyless = jobs.iter().all(|j| j.idempotency_key.is_none());
+    let sql = match (keyless, events.is_empty()) {
+        (true, true) => KEYLESS_INSERT.as_str(),
+        (true, false) => KEYLESS_INSERT_WITH_EVENTS.as_str(),
+        (false, true) => KEYED_INSERT.as_str(),
+        (false, false) => KEYED_INSERT_WITH_EVENTS.as_str(),
     };
-    let query = sqlx::query(&sql)
+    let columns = super::EventColumns::of(events);
+    let query = sqlx::query(sql)
         .bind(&ids)
         .bind(&types)
         .bind(&triggers)
@@ -168,6 +197,22 @@ async fn insert_many_with_events(
     } else {
         columns.bind(query)
     };
+    if keyless {
+        let written = query.execute(&mut *conn).await.map_err(map_sqlx)?;
+        if written.rows_affected() != n as u64 {
+            return Err(Error::unexpected(format!(
+                "inserted {} of {n} jobs without idempotency keys",
+                written.rows_affected()
+            )));
+        }
+        return Ok(jobs
+            .into_iter()
+            .map(|new| InsertedJob {
+                job: as_stored(new),
+                created: true,
+            })
+            .collect());
+    }
     // Only the ids come back: a created job is exactly the new job as stored, so
     // sending every row (payload included) back to be decoded again would cost the
     // server and the client more than the insert itself.
@@ -416,34 +461,8 @@ impl JobStore for PostgresBackend {
     }
 
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM jobs WHERE true");
-        if let Some(status) = filter.status {
-            q.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(job_type) = &filter.job_type {
-            q.push(" AND job_type = ").push_bind(job_type.clone());
-        }
-        if let Some(user_id) = filter.user_id {
-            q.push(" AND user_id = ").push_bind(user_id);
-        }
-        if let Some(parent) = filter.parent_job_id {
-            q.push(" AND parent_job_id = ").push_bind(parent);
-        }
-        if let Some(from) = filter.created_from {
-            q.push(" AND created_at >= ").push_bind(from);
-        }
-        if let Some(to) = filter.created_to {
-            q.push(" AND created_at < ").push_bind(to);
-        }
-        if let Some((created, id)) = filter.after {
-            q.push(" AND (created_at, id) < (")
-                .push_bind(created)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .push_bind(filter.effective_limit() as i64);
+        let mut q = QueryBuilder::new("");
+        push_list(&mut q, filter);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         jobs_from_rows(&rows)
     }
@@ -749,6 +768,63 @@ impl JobStore for PostgresBackend {
     }
 }
 
+/// The query of [`JobStore::list_jobs`], newest first. A filter on status, user or
+/// parent scans that column's index; without one, each status's range of
+/// `jobs_status_created` is read up to the limit and the ranges are merged, so a page
+/// costs the same at any table size.
+fn push_list(q: &mut QueryBuilder<'_, Postgres>, filter: &JobFilter) {
+    let limit = filter.effective_limit() as i64;
+    if filter.status.is_some() || filter.user_id.is_some() || filter.parent_job_id.is_some() {
+        return push_list_branch(q, filter, filter.status, limit);
+    }
+    q.push("SELECT * FROM (");
+    for (i, status) in JobStatus::ALL.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { " UNION ALL (" });
+        push_list_branch(q, filter, Some(*status), limit);
+        q.push(")");
+    }
+    q.push(") page ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
+}
+
+/// One `SELECT` of [`push_list`]: the jobs matching `filter`, with
+/// `status` in place of the filter's own, newest first, at most `limit`.
+fn push_list_branch(
+    q: &mut QueryBuilder<'_, Postgres>,
+    filter: &JobFilter,
+    status: Option<JobStatus>,
+    limit: i64,
+) {
+    q.push("SELECT * FROM jobs WHERE true");
+    if let Some(status) = status {
+        q.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(job_type) = &filter.job_type {
+        q.push(" AND job_type = ").push_bind(job_type.clone());
+    }
+    if let Some(user_id) = filter.user_id {
+        q.push(" AND user_id = ").push_bind(user_id);
+    }
+    if let Some(parent) = filter.parent_job_id {
+        q.push(" AND parent_job_id = ").push_bind(parent);
+    }
+    if let Some(from) = filter.created_from {
+        q.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.created_to {
+        q.push(" AND created_at < ").push_bind(to);
+    }
+    if let Some((created, id)) = filter.after {
+        q.push(" AND (created_at, id) < (")
+            .push_bind(created)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
+}
+
 /// Jobs per insert statement.
 const INSERT_CHUNK: usize = 5000;
 
@@ -1001,6 +1077,55 @@ mod plan_tests {
             defs[0].ends_with("WHERE (idempotency_key IS NOT NULL)"),
             "{defs:?}"
         );
+    }
+
+    /// Listing every job, newest first, takes one page from each status's range of
+    /// `jobs_status_created` and merges them: no scan or sort of the whole table.
+    #[tokio::test]
+    async fn listing_all_jobs_merges_a_page_of_each_status() {
+        let db = postgres().await;
+        sqlx::query(
+            "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, trace_id, \
+             run_at, created_at) SELECT gen_random_uuid(), 't', \
+             (ARRAY['queued', 'running', 'success', 'failed', 'cancelled'])[1 + n % 5], 'api', \
+             '{}', 0, gen_random_uuid(), now(), now() - n * interval '1 ms' \
+             FROM generate_series(1, 20000) n",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        sqlx::query("ANALYZE jobs")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let page = |after| JobFilter {
+            after,
+            limit: 50,
+            ..JobFilter::default()
+        };
+        for filter in [page(None), page(Some((Utc::now(), Uuid::nil())))] {
+            let mut q = QueryBuilder::new("EXPLAIN ");
+            push_list(&mut q, &filter);
+            let plan: Vec<String> = q.build_query_scalar().fetch_all(db.pool()).await.unwrap();
+            let plan = plan.join("\n");
+            assert!(plan.contains("Merge Append"), "{plan}");
+            assert_eq!(
+                plan.matches("jobs_status_created").count(),
+                JobStatus::ALL.len(),
+                "{plan}"
+            );
+            assert!(
+                !plan.contains("Seq Scan") && !plan.contains("->  Sort"),
+                "{plan}"
+            );
+        }
+        let listed = db.list_jobs(&page(None)).await.unwrap();
+        let newest: Vec<JobId> =
+            sqlx::query_scalar("SELECT id FROM jobs ORDER BY created_at DESC, id DESC LIMIT 50")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), newest);
     }
 
     /// Indexes whose scan reads every queued or running job.
