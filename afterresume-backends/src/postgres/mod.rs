@@ -132,10 +132,50 @@ pub struct PostgresBackend {
 }
 
 /// Wakes this process's queue poppers when a push (from any process) is notified.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Wakeups {
     notify: Notify,
     listener: OnceCell<()>,
+    /// Sent with this backend's NOTIFYs, so that its listener skips the pushes that
+    /// already woke the poppers here directly.
+    origin: String,
+}
+
+impl Default for Wakeups {
+    fn default() -> Self {
+        Wakeups {
+            notify: Notify::new(),
+            listener: OnceCell::new(),
+            origin: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+}
+
+impl Wakeups {
+    /// Wakes local poppers for a push of `jobs` jobs: one popper for one job (the
+    /// others would only look and find it taken), every popper for more.
+    fn wake(&self, jobs: usize) {
+        if jobs == 1 {
+            self.notify.notify_one();
+        } else {
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// The NOTIFY payload that announces a push of `jobs` jobs from here.
+    fn payload(&self, jobs: usize) -> String {
+        format!("{} {jobs}", self.origin)
+    }
+
+    /// Wakes local poppers for a received NOTIFY payload: none for this backend's
+    /// own pushes, every popper for a payload it cannot read (another writer's).
+    fn on_notification(&self, payload: &str) {
+        match payload.split_once(' ') {
+            Some((origin, _)) if origin == self.origin => {}
+            Some((_, jobs)) => self.wake(jobs.parse().unwrap_or(usize::MAX)),
+            None => self.notify.notify_waiters(),
+        }
+    }
 }
 
 pub(crate) fn map_sqlx(err: sqlx::Error) -> Error {
@@ -285,7 +325,7 @@ impl PostgresBackend {
             let job = &inserted.job;
             let event = afterresume_core::engine::queued_event(job, job.created_at);
             event_sink_append(&mut *conn, std::slice::from_ref(&event)).await?;
-            queue::push_in(&mut *conn, &[(job.id, job.run_at)]).await?;
+            queue::push_in(&mut *conn, &[(job.id, job.run_at)], "").await?;
         }
         Ok(inserted)
     }
@@ -341,7 +381,7 @@ async fn listen(pool: PgPool, wakeups: Weak<Wakeups>) {
             return;
         };
         match received {
-            Ok(Ok(_)) => wakeups.notify.notify_waiters(),
+            Ok(Ok(notification)) => wakeups.on_notification(notification.payload()),
             Ok(Err(err)) => {
                 tracing::debug!(error = %err, "postgres: listener error; reconnecting");
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -441,5 +481,39 @@ mod tests {
             "postgres://u:***@db:5432/app"
         );
         assert!(!redact_url("postgres://u:secret@db/app").contains("secret"));
+    }
+
+    /// How many of `poppers` waiting poppers `wake` wakes.
+    async fn woken(poppers: usize, wake: impl FnOnce(&Wakeups)) -> usize {
+        let wakeups = Wakeups::default();
+        let mut waiting: Vec<_> = (0..poppers)
+            .map(|_| Box::pin(wakeups.notify.notified()))
+            .collect();
+        for popper in &mut waiting {
+            popper.as_mut().enable();
+        }
+        wake(&wakeups);
+        let mut woken = 0;
+        for popper in waiting {
+            let ready = tokio::time::timeout(Duration::from_millis(20), popper).await;
+            woken += usize::from(ready.is_ok());
+        }
+        woken
+    }
+
+    /// One pushed job wakes one popper (the others would find it taken), more wake
+    /// them all; a backend's own NOTIFY wakes nobody (its push already woke its
+    /// poppers), another's wakes as many as it announces, and a NOTIFY without the
+    /// job count (a transactional enqueue) wakes everyone.
+    #[tokio::test]
+    async fn pushes_wake_as_many_poppers_as_they_have_jobs() {
+        assert_eq!(woken(3, |w| w.wake(1)).await, 1);
+        assert_eq!(woken(3, |w| w.wake(2)).await, 3);
+        assert_eq!(woken(3, |w| w.on_notification(&w.payload(5))).await, 0);
+        let other = Wakeups::default();
+        assert_eq!(woken(3, |w| w.on_notification(&other.payload(1))).await, 1);
+        assert_eq!(woken(3, |w| w.on_notification(&other.payload(4))).await, 3);
+        assert_eq!(woken(3, |w| w.on_notification("")).await, 3);
+        assert_eq!(woken(3, |w| w.on_notification("garbled")).await, 3);
     }
 }

@@ -22,10 +22,13 @@ pub struct PostgresQueue {
 }
 
 /// Inserts messages and notifies listeners, in one statement, through any connection
-/// (inside a transaction the notification is sent on commit).
+/// (inside a transaction the notification is sent on commit). `payload` is
+/// [`Wakeups::payload`](super::Wakeups) of the pushing backend, or empty when the
+/// push comes from no backend (every listener then wakes all its poppers).
 pub(super) async fn push_in(
     conn: &mut PgConnection,
     messages: &[(JobId, DateTime<Utc>)],
+    payload: &str,
 ) -> Result<()> {
     if messages.is_empty() {
         return Ok(());
@@ -36,11 +39,12 @@ pub(super) async fn push_in(
         "WITH pushed AS (INSERT INTO queue_messages (job_id, available_at) \
            SELECT j, a FROM UNNEST($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS m(j, a, n) ORDER BY n \
            RETURNING 1) \
-         SELECT pg_notify('afterresume_queue_' || current_schema(), '') FROM (SELECT 1) once \
+         SELECT pg_notify('afterresume_queue_' || current_schema(), $3) FROM (SELECT 1) once \
          WHERE EXISTS (SELECT 1 FROM pushed)",
     )
     .bind(&ids)
     .bind(&times)
+    .bind(payload)
     .execute(&mut *conn)
     .await
     .map_err(map_sqlx)?;
@@ -101,9 +105,10 @@ impl Queue for PostgresQueue {
             .map(|m| (m.job_id, m.available_at))
             .collect();
         let mut conn = self.backend.pool.acquire().await.map_err(map_sqlx)?;
-        push_in(&mut conn, &pairs).await?;
+        let wakeups = &self.backend.wakeups;
+        push_in(&mut conn, &pairs, &wakeups.payload(pairs.len())).await?;
         // Local poppers need not wait for the round trip through LISTEN.
-        self.backend.wakeups.notify.notify_waiters();
+        wakeups.wake(pairs.len());
         Ok(())
     }
 

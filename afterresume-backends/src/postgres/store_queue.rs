@@ -4,7 +4,8 @@
 //! and a claim, and no queue insert per enqueue).
 //!
 //! A push sends one `NOTIFY` (one statement per push call, never per job) on the
-//! channel every process of the schema listens on, and wakes local poppers at once.
+//! channel every process of the schema listens on, and wakes local poppers at once
+//! (one popper for a single job: the others would only find it taken).
 //! Poppers also look every [`PostgresOptions::poll_interval`], so delayed jobs and
 //! missed notifications are picked up.
 //!
@@ -18,7 +19,6 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{PostgresBackend, map_sqlx};
-use crate::common::wait_until;
 
 /// The `jobs` table of a [`PostgresBackend`] seen as a queue
 /// ([`QueueCapabilities::claims_from_store`]). Use it only with that same backend as
@@ -37,7 +37,7 @@ impl PostgresStoreQueue {
         PostgresStoreQueue { backend }
     }
 
-    async fn has_due_job(&self) -> Result<Option<()>> {
+    async fn has_due_job(&self) -> Result<bool> {
         // Deleting no rows writes no WAL: the idle look stays a read.
         let due: bool = sqlx::query_scalar(
             "WITH hints AS (DELETE FROM queue_messages RETURNING 1) \
@@ -47,7 +47,7 @@ impl PostgresStoreQueue {
         .fetch_one(&self.backend.pool)
         .await
         .map_err(map_sqlx)?;
-        Ok(due.then_some(()))
+        Ok(due)
     }
 }
 
@@ -62,9 +62,11 @@ impl Queue for PostgresStoreQueue {
         if messages.is_empty() {
             return Ok(());
         }
-        self.backend.wakeups.notify.notify_waiters();
+        let wakeups = &self.backend.wakeups;
+        wakeups.wake(messages.len());
         if self.backend.options.notify {
-            sqlx::query("SELECT pg_notify('afterresume_queue_' || current_schema(), '')")
+            sqlx::query("SELECT pg_notify('afterresume_queue_' || current_schema(), $1)")
+                .bind(wakeups.payload(messages.len()))
                 .execute(&self.backend.pool)
                 .await
                 .map_err(map_sqlx)?;
@@ -72,21 +74,33 @@ impl Queue for PostgresStoreQueue {
         Ok(())
     }
 
-    /// Returns no deliveries: waits (up to `wait`) until a due queued job exists,
-    /// for the caller to claim from the store.
+    /// Returns no deliveries: waits (up to `wait`) until a due queued job exists or
+    /// a push is announced, for the caller to claim from the store. After a push it
+    /// does not look first: the caller's claim is the look.
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
         if opts.wait.is_zero() {
             return Ok(Vec::new());
         }
         self.backend.ensure_listener().await;
-        wait_until(
-            &self.backend.wakeups.notify,
-            self.backend.options.poll_interval,
-            opts.wait,
-            || self.has_due_job(),
-        )
-        .await?;
-        Ok(Vec::new())
+        let deadline = tokio::time::Instant::now() + opts.wait;
+        let poll = self.backend.options.poll_interval;
+        loop {
+            // Registered before the look, so a push during the look is not missed.
+            let pushed = self.backend.wakeups.notify.notified();
+            tokio::pin!(pushed);
+            pushed.as_mut().enable();
+            if self.has_due_job().await? {
+                return Ok(Vec::new());
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline
+                || tokio::time::timeout_at(deadline.min(now + poll), pushed)
+                    .await
+                    .is_ok()
+            {
+                return Ok(Vec::new());
+            }
+        }
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {

@@ -162,9 +162,10 @@ struct Dispatcher {
 impl Dispatcher {
     async fn run(self) {
         let mut running = JoinSet::new();
-        // After the store (not the queue) supplied jobs, look there again at once:
-        // there may be a backlog the queue lost, and waiting on the queue would drain
-        // it one poll interval at a time.
+        // After the store (not the queue) filled a whole claim, look there again at
+        // once: there may be a backlog the queue lost, and waiting on the queue would
+        // drain it one poll interval at a time. A claim the store could not fill
+        // found every due job it could take: looking again would only come back empty.
         let mut backlog = false;
         loop {
             let pace = &self.runner.pace;
@@ -190,9 +191,10 @@ impl Dispatcher {
                     Err(_) => break,
                 }
             }
-            match self.next_jobs(permits.len(), backlog).await {
+            let wanted = permits.len();
+            match self.next_jobs(wanted, backlog).await {
                 Ok((Claimed { jobs, started }, from_store)) => {
-                    backlog = from_store && !jobs.is_empty();
+                    backlog = from_store && jobs.len() >= wanted;
                     for job in jobs {
                         let Some(permit) = permits.pop() else { break };
                         let runner = Arc::clone(&self.runner);
