@@ -163,6 +163,51 @@ where
     }
 }
 
+/// Wakes local poppers for a push of `jobs` jobs: one popper for one job (the others
+/// would only look and find it taken), every popper for more.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn wake_poppers(wakeups: &tokio::sync::Notify, jobs: usize) {
+    if jobs == 1 {
+        wakeups.notify_one();
+    } else {
+        wakeups.notify_waiters();
+    }
+}
+
+/// The wait of a queue that is its job store: returns once `look` says a due job
+/// exists, a push wakes it, or `wait` has passed, whichever is first. After a push it
+/// does not look again: the caller claims next, and the claim is the look.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) async fn wait_for_due_or_push<F, Fut>(
+    wakeups: &tokio::sync::Notify,
+    poll: std::time::Duration,
+    wait: std::time::Duration,
+    mut look: F,
+) -> afterresume_core::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = afterresume_core::Result<bool>>,
+{
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        // Registered before the look, so a push during the look is not missed.
+        let pushed = wakeups.notified();
+        tokio::pin!(pushed);
+        pushed.as_mut().enable();
+        if look().await? {
+            return Ok(());
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline
+            || tokio::time::timeout_at(deadline.min(now + poll), pushed)
+                .await
+                .is_ok()
+        {
+            return Ok(());
+        }
+    }
+}
+
 /// A service URL with its password replaced, for error messages and logs.
 #[cfg(any(feature = "postgres", feature = "redis"))]
 pub(crate) fn redact_url(url: &str) -> String {

@@ -152,14 +152,9 @@ impl Default for Wakeups {
 }
 
 impl Wakeups {
-    /// Wakes local poppers for a push of `jobs` jobs: one popper for one job (the
-    /// others would only look and find it taken), every popper for more.
+    /// Wakes local poppers for a push of `jobs` jobs ([`wake_poppers`](crate::common::wake_poppers)).
     fn wake(&self, jobs: usize) {
-        if jobs == 1 {
-            self.notify.notify_one();
-        } else {
-            self.notify.notify_waiters();
-        }
+        crate::common::wake_poppers(&self.notify, jobs);
     }
 
     /// The NOTIFY payload that announces a push of `jobs` jobs from here.

@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{PostgresBackend, map_sqlx};
+use crate::common::wait_for_due_or_push;
 
 /// The `jobs` table of a [`PostgresBackend`] seen as a queue
 /// ([`QueueCapabilities::claims_from_store`]). Use it only with that same backend as
@@ -82,25 +83,14 @@ impl Queue for PostgresStoreQueue {
             return Ok(Vec::new());
         }
         self.backend.ensure_listener().await;
-        let deadline = tokio::time::Instant::now() + opts.wait;
-        let poll = self.backend.options.poll_interval;
-        loop {
-            // Registered before the look, so a push during the look is not missed.
-            let pushed = self.backend.wakeups.notify.notified();
-            tokio::pin!(pushed);
-            pushed.as_mut().enable();
-            if self.has_due_job().await? {
-                return Ok(Vec::new());
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline
-                || tokio::time::timeout_at(deadline.min(now + poll), pushed)
-                    .await
-                    .is_ok()
-            {
-                return Ok(Vec::new());
-            }
-        }
+        wait_for_due_or_push(
+            &self.backend.wakeups.notify,
+            self.backend.options.poll_interval,
+            opts.wait,
+            || self.has_due_job(),
+        )
+        .await?;
+        Ok(Vec::new())
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {

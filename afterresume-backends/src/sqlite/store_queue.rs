@@ -2,7 +2,8 @@
 //! same SQLite file: no message rows to insert, pop and delete per job; workers claim
 //! due jobs straight from the store (one write per batch instead of three).
 //!
-//! Pushes in this process wake waiting poppers at once; jobs enqueued by other
+//! Pushes in this process wake waiting poppers at once (one popper for a single
+//! job); jobs enqueued by other
 //! processes sharing the file (or becoming due) are seen at the next look, every
 //! [`POLL_STEP`].
 
@@ -18,7 +19,7 @@ use sqlx::Row;
 use super::SqliteBackend;
 use super::convert::micros;
 use super::error::map_sqlx;
-use crate::common::wait_until;
+use crate::common::{wait_for_due_or_push, wake_poppers};
 
 /// How often a waiting pop looks for due jobs it was not woken for.
 const POLL_STEP: Duration = Duration::from_millis(25);
@@ -37,14 +38,14 @@ impl SqliteStoreQueue {
         SqliteStoreQueue { backend }
     }
 
-    async fn has_due_job(&self) -> Result<Option<()>> {
+    async fn has_due_job(&self) -> Result<bool> {
         let found =
             sqlx::query("SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= ? LIMIT 1")
                 .bind(micros(self.backend.clock.now()))
                 .fetch_optional(&self.backend.pool)
                 .await
                 .map_err(map_sqlx)?;
-        Ok(found.map(|_| ()))
+        Ok(found.is_some())
     }
 }
 
@@ -57,16 +58,16 @@ impl Queue for SqliteStoreQueue {
     /// The jobs are already rows of the store: only wake this process's poppers.
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
         if !messages.is_empty() {
-            self.backend.notify.notify_waiters();
+            wake_poppers(&self.backend.notify, messages.len());
         }
         Ok(())
     }
 
-    /// Returns no deliveries: waits (up to `wait`) until a due queued job exists,
-    /// for the caller to claim from the store.
+    /// Returns no deliveries: waits (up to `wait`) until a due queued job exists or
+    /// a push wakes it, for the caller to claim from the store.
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
         if !opts.wait.is_zero() {
-            wait_until(&self.backend.notify, POLL_STEP, opts.wait, || {
+            wait_for_due_or_push(&self.backend.notify, POLL_STEP, opts.wait, || {
                 self.has_due_job()
             })
             .await?;
