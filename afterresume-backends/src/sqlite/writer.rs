@@ -17,7 +17,10 @@
 //! Callers hear back only after the commit.
 //! While a group runs it holds the backend's sqlx writer connection, so the writes
 //! that go through sqlx wait their turn instead of contending for SQLite's lock
-//! (whose busy handler sleeps).
+//! (whose busy handler sleeps). Groups that find writes already waiting run under
+//! the same hold, up to [`MAX_GROUPS_PER_HOLD`]: handing the connection back and
+//! taking it again cost 0.35 s of the writer's 2.45 s per 60k drained jobs, and the
+//! drain went from about 18.6k to 22.7k jobs/s.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -33,6 +36,10 @@ use super::error::{map_rusqlite, map_sqlx};
 
 /// The most writes one transaction carries; more wait for the next group.
 const MAX_GROUP: usize = 512;
+
+/// The most groups run back to back under one hold of the sqlx writer, so that
+/// writes through sqlx wait at most that long.
+const MAX_GROUPS_PER_HOLD: usize = 16;
 
 /// Where the backend sends its hot writes. Cloning shares the one writer task, which
 /// ends when the last clone is dropped.
@@ -145,12 +152,43 @@ async fn write_loop(
     mut receiver: mpsc::UnboundedReceiver<Box<dyn PendingWrite>>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
-    while receiver.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let taken = std::mem::take(&mut group);
-        // The sqlx writer waits while the group runs (see the module docs).
-        match writer.acquire().await {
-            Ok(_held) => blocking(|| write_group(&mut db, taken)),
-            Err(err) => answer_all(taken, Err(&map_sqlx(err))),
+    loop {
+        // Writes left over from the last hold run first, without waiting for more.
+        if group.is_empty() && receiver.recv_many(&mut group, MAX_GROUP).await == 0 {
+            return; // every sender is gone
+        }
+        // The sqlx writer waits while the groups run (see the module docs).
+        let _held = match writer.acquire().await {
+            Ok(held) => held,
+            Err(err) => {
+                answer_all(std::mem::take(&mut group), Err(&map_sqlx(err)));
+                continue;
+            }
+        };
+        // Giving the sqlx writer back costs a round trip to its thread (sqlx pings
+        // a connection on release), as much as a small group's own work: while
+        // writes keep arriving, the next group runs under the same hold.
+        for _ in 0..MAX_GROUPS_PER_HOLD {
+            let taken = std::mem::take(&mut group);
+            blocking(|| write_group(&mut db, taken));
+            take_waiting(&mut receiver, &mut group);
+            if group.is_empty() {
+                break;
+            }
+        }
+    }
+}
+
+/// Moves the writes already waiting into `group` (up to [`MAX_GROUP`]), without
+/// waiting for more.
+fn take_waiting(
+    receiver: &mut mpsc::UnboundedReceiver<Box<dyn PendingWrite>>,
+    group: &mut Vec<Box<dyn PendingWrite>>,
+) {
+    while group.len() < MAX_GROUP {
+        match receiver.try_recv() {
+            Ok(write) => group.push(write),
+            Err(_) => break,
         }
     }
 }
@@ -313,6 +351,82 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(messages(&backend).await, vec!["after", "first", "later"]);
+    }
+
+    /// More writes than one hold of the sqlx writer takes all run, though nothing
+    /// arrives after them: the last hold ends with writes taken but not run, and
+    /// those must not wait for a next write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_beyond_one_hold_run_without_a_later_write() {
+        let backend = SqliteBackend::open_temporary().await.unwrap();
+        // Whatever the first group takes (1 to MAX_GROUP writes), the hold's last
+        // look takes the rest and leaves the channel empty.
+        let n = MAX_GROUP * MAX_GROUPS_PER_HOLD + 1;
+        let held = backend.writer.acquire().await.unwrap();
+        let mut sent = Vec::with_capacity(n);
+        for i in 0..n {
+            let group = backend.group.clone();
+            sent.push(tokio::spawn(async move {
+                group
+                    .run(move |db| add_message(db, &format!("{i:05}")))
+                    .await
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drop(held);
+        let all = async {
+            for write in sent {
+                write.await.unwrap().unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), all)
+            .await
+            .expect("writes left over from a hold never ran");
+        assert_eq!(messages(&backend).await.len(), n);
+    }
+
+    /// A write through sqlx gets the writer connection although group writes are
+    /// always waiting.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlx_writes_get_their_turn_under_a_stream_of_group_writes() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let backend = SqliteBackend::open_temporary().await.unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = tokio::spawn({
+            let (group, stop) = (backend.group.clone(), Arc::clone(&stop));
+            async move {
+                // Keeps a backlog of slow writes in flight, never waiting for one:
+                // while a group runs, the next one fills up.
+                let in_flight = Arc::new(tokio::sync::Semaphore::new(4 * MAX_GROUP));
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let permit = Arc::clone(&in_flight).acquire_owned().await.unwrap();
+                    let group = group.clone();
+                    let name = format!("stream-{i}");
+                    tokio::spawn(async move {
+                        let slow_write = move |db: &Connection| {
+                            std::thread::sleep(Duration::from_micros(100));
+                            add_message(db, &name)
+                        };
+                        group.run(slow_write).await.unwrap();
+                        drop(permit);
+                    });
+                    i += 1;
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let through_sqlx =
+            sqlx::query("INSERT INTO queue_messages (job_id, available_at) VALUES ('sqlx', 0)")
+                .execute(&backend.writer);
+        let done = tokio::time::timeout(Duration::from_secs(5), through_sqlx).await;
+        stop.store(true, Ordering::Relaxed);
+        producer.await.unwrap();
+        done.expect("the sqlx write waited behind group writes for 5 s")
+            .unwrap();
+        assert!(messages(&backend).await.contains(&"sqlx".to_owned()));
     }
 
     /// A write is answered only once its group committed: what it wrote is then
