@@ -1,5 +1,6 @@
 //! Postgres behaviour beyond the shared suites: transactional enqueue, cross-process
-//! wakeups through LISTEN/NOTIFY, and trigger-kept job counts.
+//! wakeups through LISTEN/NOTIFY, trigger-kept job counts, and bulk inserts by `COPY`
+//! that fail or are abandoned.
 #![cfg(all(feature = "postgres", feature = "conformance"))]
 
 use std::sync::Arc;
@@ -7,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use afterresume_backends::postgres::{PostgresBackend, PostgresOptions};
 use afterresume_backends::testing::{POSTGRES_URL_VAR, postgres, required_env};
+use afterresume_core::conformance;
+use afterresume_core::domain::{EventLevel, EventSource, NewEvent, NewJob};
 use afterresume_core::engine::{Engine, EnqueueOptions, WorkerOptions, workflow_fn};
 use afterresume_core::ports::{JobStore, ListEventsOptions, PopOptions, Queue, QueueMessage};
 use afterresume_core::{ErrorKind, JobStatus};
@@ -185,4 +188,94 @@ async fn bad_settings_are_reported_clearly() {
     assert!(text.contains("127.0.0.1:1"), "{text}");
     let err = PostgresBackend::connect("mysql://x").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConfigInvalid, "{err:#}");
+}
+
+fn jobs_with_events(n: usize) -> Vec<(NewJob, NewEvent)> {
+    (0..n)
+        .map(|i| {
+            let job = conformance::new_job();
+            let event = NewEvent {
+                job_id: job.id,
+                timestamp: conformance::t0(),
+                level: EventLevel::Info,
+                source: EventSource::System,
+                message: "job queued".to_owned(),
+                data: json!({ "i": i }),
+                trace_id: job.trace_id,
+            };
+            (job, event)
+        })
+        .collect()
+}
+
+async fn rows(db: &PostgresBackend, sql: &str, ids: &[uuid::Uuid]) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(ids)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+/// A large batch (streamed by `COPY`) that fails part-way stores none of its jobs,
+/// events or counts, and the connection it used serves the next batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_bulk_copy_stores_nothing() {
+    let db = postgres().await;
+    let taken = db.insert_job(conformance::new_job()).await.unwrap().job;
+    let mut batch = jobs_with_events(600);
+    let last = batch.len() - 1;
+    batch[last].0.id = taken.id; // the primary key stops the copy at its last row
+    batch[last].1.job_id = taken.id;
+    let ids: Vec<_> = batch[..last].iter().map(|(j, _)| j.id).collect();
+    let err = db.insert_jobs_with_events(batch).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert!(err.to_string().contains("jobs_pkey"), "{err}");
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM jobs WHERE id = ANY($1)", &ids).await,
+        0
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT count(*) FROM job_events WHERE job_id = ANY($1)",
+            &ids
+        )
+        .await,
+        0
+    );
+    let counts = db.job_counts().await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 1, "{counts:?}");
+    let next = jobs_with_events(600);
+    assert_eq!(db.insert_jobs_with_events(next).await.unwrap().len(), 600);
+}
+
+/// A caller that stops waiting for a large batch cannot leave a connection in the
+/// middle of a `COPY`: the batch commits on its own, whole, and the pool keeps
+/// serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_bulk_insert_commits_whole_and_the_pool_keeps_serving() {
+    let db = postgres().await;
+    let batch = jobs_with_events(20_000);
+    let ids: Vec<_> = batch.iter().map(|(j, _)| j.id).collect();
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(5), db.insert_jobs_with_events(batch)).await;
+    assert!(
+        gave_up.is_err(),
+        "the batch finished within 5 ms: nothing was dropped"
+    );
+    let count = "SELECT count(*) FROM jobs WHERE id = ANY($1)";
+    let started = Instant::now();
+    let mut stored = rows(&db, count, &ids).await;
+    while stored == 0 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stored = rows(&db, count, &ids).await;
+    }
+    assert_eq!(stored, 20_000, "the batch is whole once visible");
+    let events = "SELECT count(*) FROM job_events WHERE job_id = ANY($1)";
+    assert_eq!(rows(&db, events, &ids).await, 20_000);
+    // Every connection of the pool still answers.
+    let checks = (0..32).map(|_| sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db.pool()));
+    for answer in futures::future::join_all(checks).await {
+        assert_eq!(answer.unwrap(), 1);
+    }
 }

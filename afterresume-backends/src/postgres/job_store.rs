@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use super::{PostgresBackend, map_sqlx};
+use super::{PostgresBackend, copy_in, map_sqlx};
 use crate::common::as_stored;
 use crate::memory::lease_lost;
 use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow, match_finished, split_announced};
@@ -429,17 +429,24 @@ impl JobStore for PostgresBackend {
     }
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        if copies(&jobs) {
+            return copy_in::insert_keyless(self.pool.clone(), jobs, Vec::new()).await;
+        }
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
         insert_chunked(&mut conn, jobs).await
     }
 
-    /// One statement per 5,000 jobs, writing the jobs and the events of those it
-    /// creates; several statements share a transaction.
+    /// Large keyless batches by `COPY` (see [`copy_in`]); others one statement per
+    /// 5,000 jobs, writing the jobs and the events of those it creates, several
+    /// statements sharing a transaction.
     async fn insert_jobs_with_events(
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
     ) -> Result<Vec<InsertedJob>> {
         let (jobs, events): (Vec<NewJob>, Vec<NewEvent>) = jobs.into_iter().unzip();
+        if copies(&jobs) {
+            return copy_in::insert_keyless(self.pool.clone(), jobs, events).await;
+        }
         if jobs.len() <= INSERT_CHUNK {
             let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
             return insert_many_with_events(&mut conn, jobs, &events).await;
@@ -823,6 +830,11 @@ fn push_list_branch(
     }
     q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(limit);
+}
+
+/// Whether a batch goes by `COPY`: large, and no job has an idempotency key.
+fn copies(jobs: &[NewJob]) -> bool {
+    jobs.len() >= copy_in::COPY_MIN_JOBS && jobs.iter().all(|j| j.idempotency_key.is_none())
 }
 
 /// Jobs per insert statement.

@@ -17,6 +17,7 @@
 //!   first event and its queue message inside the caller's transaction, next to the
 //!   caller's own domain writes; the job exists if and only if the transaction commits.
 
+mod copy_in;
 mod domain_store;
 mod event_sink;
 mod job_store;

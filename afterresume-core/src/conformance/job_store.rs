@@ -75,6 +75,7 @@ macro_rules! job_store_conformance {
                 schedules_crud_and_due,
                 schedule_tick_claimed_once_under_concurrency,
                 bulk_insert_keeps_order_and_keys,
+                large_bulk_insert_stores_every_field,
                 batch_claim_takes_only_due_queued,
                 queued_due_lists_what_to_republish,
                 batch_finish_applies_each_outcome_and_fences_stale_leases,
@@ -928,6 +929,86 @@ where
     assert!(store.insert_jobs(Vec::new()).await.unwrap().is_empty());
 }
 
+/// A large batch (which a store may write another way than a small one: Postgres
+/// streams it by `COPY`) stores every field of every job as given: optional fields
+/// set and unset, times to the microsecond, every trigger, any JSON payload.
+pub async fn large_bulk_insert_stores_every_field<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let triggers = [
+        Trigger::Api,
+        Trigger::Schedule,
+        Trigger::System,
+        Trigger::Retry,
+    ];
+    let batch: Vec<NewJob> = (0..700i64)
+        .map(|i| {
+            let mut job = new_job();
+            job.job_type = if i % 2 == 0 { "bulk.even" } else { "bulk.odd" }.to_owned();
+            job.trigger = triggers[i as usize % triggers.len()];
+            job.payload = json!({
+                "i": i,
+                "text": "h\u{e9}llo \"quoted\" \u{2713} \\ tab\t",
+                "nested": { "list": [1, 2.5, null, true, "x"], "empty": {} },
+            });
+            job.max_retries = (i % 7) as u32;
+            job.parent_job_id = (i % 3 == 0).then(Uuid::now_v7);
+            job.user_id = (i % 4 == 0).then_some(i);
+            job.created_at = t0() + chrono::TimeDelta::nanoseconds(i * 1_001_001);
+            job.run_at = if i % 5 == 0 {
+                at(60) + chrono::TimeDelta::nanoseconds(i * 999)
+            } else {
+                job.created_at
+            };
+            job
+        })
+        .collect();
+    let inserted = store.insert_jobs(batch.clone()).await.unwrap();
+    assert_eq!(inserted.len(), batch.len());
+    let micros = |t: DateTime<Utc>| t.timestamp_micros();
+    for (new, got) in batch.iter().zip(&inserted) {
+        assert!(got.created);
+        let job = &got.job;
+        assert_eq!(store.get_job(new.id).await.unwrap(), *job);
+        assert_eq!(job.id, new.id);
+        assert_eq!(job.job_type, new.job_type);
+        assert_eq!(job.status, JobStatus::Queued);
+        assert_eq!(job.trigger, new.trigger);
+        assert_eq!(job.payload, new.payload);
+        assert_eq!(job.max_retries, new.max_retries);
+        assert_eq!(job.idempotency_key, None);
+        assert_eq!(job.parent_job_id, new.parent_job_id);
+        assert_eq!(job.user_id, new.user_id);
+        assert_eq!(job.trace_id, new.trace_id);
+        assert_eq!(micros(job.run_at), micros(new.run_at));
+        assert_eq!(micros(job.created_at), micros(new.created_at));
+        assert_eq!((job.retry_count, job.attempt), (0, 0));
+        assert!(!job.cancel_requested);
+        assert_eq!((job.started_at, job.finished_at), (None, None));
+    }
+    let mut counts: Vec<(String, JobStatus, u64)> = store
+        .job_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.job_type, c.status, c.count))
+        .collect();
+    counts.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        counts,
+        vec![
+            ("bulk.even".to_owned(), JobStatus::Queued, 350),
+            ("bulk.odd".to_owned(), JobStatus::Queued, 350),
+        ]
+    );
+    // The delayed ones wait for their time; the others are due.
+    let due = store.claim_due(1000, &claim_at(at(1), "w")).await.unwrap();
+    assert_eq!(due.len(), 700 - 140);
+}
+
 /// Claiming a batch of ids claims the due queued ones in one go and skips the rest
 /// (not yet due, already running, unknown).
 pub async fn batch_claim_takes_only_due_queued<F, Fut>(make: &F)
@@ -1155,6 +1236,57 @@ pub async fn insert_with_events_writes_created_jobs_only(
     for i in [0, 4999, 5000, 5002] {
         assert_eq!(inserted[i].job.id, big[i].id);
         assert_eq!(timeline(big[i].id).await, ["job queued"], "job {i}");
+    }
+    // Every field of every event of a large batch is stored as given.
+    let levels = [
+        EventLevel::Debug,
+        EventLevel::Info,
+        EventLevel::Warning,
+        EventLevel::Error,
+    ];
+    let sources = [
+        EventSource::System,
+        EventSource::Worker,
+        EventSource::Workflow,
+    ];
+    let jobs: Vec<NewJob> = (0..600).map(|_| new_job()).collect();
+    let pairs: Vec<(NewJob, NewEvent)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let event = NewEvent {
+                job_id: j.id,
+                timestamp: at(i as i64) + chrono::TimeDelta::nanoseconds(123_456_789),
+                level: levels[i % levels.len()],
+                source: sources[i % sources.len()],
+                message: format!("queued \u{2713} {i}"),
+                data: json!({ "i": i, "nested": [null, { "s": "\"q\"" }] }),
+                trace_id: Uuid::new_v4(),
+            };
+            (j.clone(), event)
+        })
+        .collect();
+    store.insert_jobs_with_events(pairs.clone()).await.unwrap();
+    let mut last_id = i64::MIN;
+    for (job, given) in &pairs {
+        let stored = events
+            .list(job.id, &ListEventsOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1, "job {}", job.id);
+        let got = &stored[0];
+        assert_eq!(got.job_id, given.job_id);
+        assert_eq!(
+            got.timestamp.timestamp_micros(),
+            given.timestamp.timestamp_micros()
+        );
+        assert_eq!(got.level, given.level);
+        assert_eq!(got.source, given.source);
+        assert_eq!(got.message, given.message);
+        assert_eq!(got.data, given.data);
+        assert_eq!(got.trace_id, given.trace_id);
+        assert!(got.id > last_id, "event ids follow the batch's order");
+        last_id = got.id;
     }
 }
 
