@@ -279,3 +279,32 @@ async fn a_dropped_bulk_insert_commits_whole_and_the_pool_keeps_serving() {
         assert_eq!(answer.unwrap(), 1);
     }
 }
+
+/// Two handles on one backend (clones in separate `Arc`s) share the timeline: the
+/// store writes events in its own transactions, so a finished job always has its
+/// "job completed" event. A sink elsewhere does not share it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_of_one_backend_share_the_timeline() {
+    let db = postgres().await;
+    assert!(engine_on(&db).store_writes_events());
+    let elsewhere = Engine::builder()
+        .with_job_store(Arc::new(db.clone()))
+        .with_queue(Arc::new(db.queue()))
+        .with_event_sink(Arc::new(
+            afterresume_backends::memory::MemoryEventSink::new(),
+        ))
+        .build()
+        .unwrap();
+    assert!(!elsewhere.store_writes_events());
+    let other_backend = postgres().await;
+    let apart = Engine::builder()
+        .with_job_store(Arc::new(db.clone()))
+        .with_queue(Arc::new(db.queue()))
+        .with_event_sink(Arc::new(other_backend))
+        .build()
+        .unwrap();
+    assert!(
+        !apart.store_writes_events(),
+        "another schema is another timeline"
+    );
+}

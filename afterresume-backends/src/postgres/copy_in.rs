@@ -78,15 +78,7 @@ async fn copy_jobs_and_events(
     events: &[NewEvent],
 ) -> Result<()> {
     let mut copy = conn.copy_in_raw(COPY_JOBS).await.map_err(map_sqlx)?;
-    let mut rows = CopyRows::new();
-    for job in jobs {
-        rows.job(job)?;
-        if rows.len() >= SEND_EVERY {
-            send(&mut copy, &mut rows).await?;
-        }
-    }
-    rows.end();
-    send(&mut copy, &mut rows).await?;
+    stream(&mut copy, CopyRows::new(), jobs.iter(), CopyRows::job).await?;
     // The server is still inserting jobs: encode the first events meanwhile.
     let mut rest = events.iter();
     let mut ahead = CopyRows::new();
@@ -102,17 +94,27 @@ async fn copy_jobs_and_events(
         return Ok(());
     }
     let mut copy = conn.copy_in_raw(COPY_EVENTS).await.map_err(map_sqlx)?;
-    send(&mut copy, &mut ahead).await?;
-    for event in rest {
-        ahead.event(event)?;
-        if ahead.len() >= SEND_EVERY {
-            send(&mut copy, &mut ahead).await?;
-        }
-    }
-    ahead.end();
-    send(&mut copy, &mut ahead).await?;
+    stream(&mut copy, ahead, rest, CopyRows::event).await?;
     let written = copy.finish().await.map_err(map_sqlx)?;
     expect_rows("events", written, events.len())
+}
+
+/// Sends what `rows` holds, then encodes and sends `items` in pieces of about
+/// [`SEND_EVERY`] bytes, and the trailer.
+async fn stream<'a, T: 'a>(
+    copy: &mut PgCopyIn<&mut PgConnection>,
+    mut rows: CopyRows,
+    items: impl Iterator<Item = &'a T>,
+    encode: fn(&mut CopyRows, &T) -> Result<()>,
+) -> Result<()> {
+    for item in items {
+        if rows.len() >= SEND_EVERY {
+            send(copy, &mut rows).await?;
+        }
+        encode(&mut rows, item)?;
+    }
+    rows.end();
+    send(copy, &mut rows).await
 }
 
 async fn send(copy: &mut PgCopyIn<&mut PgConnection>, rows: &mut CopyRows) -> Result<()> {

@@ -11,6 +11,10 @@ use super::{PostgresBackend, event_sink_append, map_sqlx};
 
 #[async_trait]
 impl EventSink for PostgresBackend {
+    fn timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
         event_sink_append(&mut conn, &events).await

@@ -423,6 +423,10 @@ impl JobStore for PostgresBackend {
         JobStoreCapabilities::new(true).with_event_writes()
     }
 
+    fn event_timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
         insert_one(&mut conn, new).await

@@ -301,6 +301,12 @@ impl PostgresBackend {
         &self.options.schema
     }
 
+    /// Names this backend's timeline for the engine (shared by every clone): the
+    /// origin its clones share, so that two handles on one backend count as one.
+    fn timeline_name(&self) -> String {
+        format!("postgres {}", self.wakeups.origin)
+    }
+
     /// Drops the schema and everything in it: for tests that made their own schema.
     pub async fn drop_schema(&self) -> Result<()> {
         let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.options.schema);

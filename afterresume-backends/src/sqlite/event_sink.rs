@@ -12,6 +12,10 @@ use super::error::map_sqlx;
 
 #[async_trait]
 impl EventSink for SqliteBackend {
+    fn timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
     /// A call's events are stored whole or not at all (one savepoint of the
     /// writer's group).
     async fn append(&self, events: Vec<NewEvent>) -> Result<()> {

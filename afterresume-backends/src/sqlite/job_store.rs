@@ -119,6 +119,10 @@ impl JobStore for SqliteBackend {
             .with_event_writes()
     }
 
+    fn event_timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
         let one = [(new, None)];
         let mut inserted = self

@@ -140,6 +140,13 @@ impl SqliteBackend {
         self
     }
 
+    /// Names this backend's timeline for the engine (shared by every clone): the
+    /// address of state its clones share, so that two handles on one backend count
+    /// as one.
+    fn timeline_name(&self) -> String {
+        format!("sqlite {:p}", Arc::as_ptr(&self._alive))
+    }
+
     /// The queue on this database: a table of messages, usable with any job store.
     pub fn queue(&self) -> SqliteQueue {
         SqliteQueue::new(self.clone())
@@ -210,6 +217,25 @@ fn parse_url(url: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two handles on one backend (clones in separate `Arc`s) share the timeline,
+    /// so the store writes events in its own transactions; another file does not.
+    #[tokio::test]
+    async fn clones_of_one_backend_share_the_timeline() {
+        use afterresume_core::engine::Engine;
+        let engine_of = |store: &SqliteBackend, sink: &SqliteBackend| {
+            Engine::builder()
+                .with_job_store(Arc::new(store.clone()))
+                .with_queue(Arc::new(store.store_queue()))
+                .with_event_sink(Arc::new(sink.clone()))
+                .build()
+                .unwrap()
+        };
+        let db = SqliteBackend::open_temporary().await.unwrap();
+        assert!(engine_of(&db, &db).store_writes_events());
+        let other = SqliteBackend::open_temporary().await.unwrap();
+        assert!(!engine_of(&db, &other).store_writes_events());
+    }
 
     #[test]
     fn urls_name_files() {

@@ -84,6 +84,19 @@ macro_rules! job_store_conformance {
     };
 }
 
+/// The store's job counts as (type, status, count), by type then status.
+async fn sorted_counts(store: &SharedJobStore) -> Vec<(String, JobStatus, u64)> {
+    let mut counts: Vec<(String, JobStatus, u64)> = store
+        .job_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.job_type, c.status, c.count))
+        .collect();
+    counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+    counts
+}
+
 fn claim_at(now: DateTime<Utc>, worker: &str) -> ClaimOptions {
     ClaimOptions {
         worker_id: worker.to_owned(),
@@ -706,14 +719,7 @@ where
                 .unwrap();
         }
     }
-    let mut counts: Vec<(String, JobStatus, u64)> = store
-        .job_counts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.job_type, c.status, c.count))
-        .collect();
-    counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+    let counts = sorted_counts(&store).await;
     assert_eq!(
         counts,
         vec![
@@ -989,16 +995,8 @@ where
         assert!(!job.cancel_requested);
         assert_eq!((job.started_at, job.finished_at), (None, None));
     }
-    let mut counts: Vec<(String, JobStatus, u64)> = store
-        .job_counts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.job_type, c.status, c.count))
-        .collect();
-    counts.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
-        counts,
+        sorted_counts(&store).await,
         vec![
             ("bulk.even".to_owned(), JobStatus::Queued, 350),
             ("bulk.odd".to_owned(), JobStatus::Queued, 350),

@@ -197,10 +197,12 @@ impl EngineBuilder {
             });
             registry.register(&job_type, workflow, options)?;
         }
-        // One object serving as both store and sink (one database) may write events
-        // in the store's transactions; separate objects never do.
-        let store_writes_events = store.capabilities().writes_events
-            && std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&events));
+        // A store may write events in its own transactions when the sink reads the
+        // same storage: one object serving as both, or handles that name the same
+        // timeline (clones of one backend).
+        let same_timeline = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&events))
+            || matches!((store.event_timeline(), events.timeline()), (Some(a), Some(b)) if a == b);
+        let store_writes_events = store.capabilities().writes_events && same_timeline;
         Ok(Engine {
             inner: Arc::new(Inner {
                 store_writes_events,

@@ -90,6 +90,13 @@ impl Engine {
         &self.inner.clock
     }
 
+    /// Whether the job store writes the timeline in its own transactions (its
+    /// capabilities say it can, and the event sink reads the same storage): then a
+    /// job is never seen queued, started or finished without the event that says so.
+    pub fn store_writes_events(&self) -> bool {
+        self.inner.store_writes_events
+    }
+
     /// The configuration.
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config

@@ -272,6 +272,14 @@ pub trait JobStore: Send + Sync + Debug + 'static {
         ))
     }
 
+    /// For a store that [`writes_events`](JobStoreCapabilities::writes_events): names
+    /// the storage it writes them to, as [`EventSink::timeline`](crate::ports::EventSink::timeline)
+    /// does for a sink. `None` (the default): the store writes events only for an
+    /// engine whose sink is this very object.
+    fn event_timeline(&self) -> Option<String> {
+        None
+    }
+
     /// One job by id.
     async fn get_job(&self, id: JobId) -> Result<Job>;
 
