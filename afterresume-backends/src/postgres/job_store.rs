@@ -88,14 +88,14 @@ const INSERT_COLUMNS: &str = "INSERT INTO jobs (id, job_type, status, trigger, p
      parent_job_id, user_id, trace_id, run_at, created_at)";
 
 /// The jobs' column arrays (`$1..$11`), unnested in input order.
-const UNNEST_JOBS: &str = "SELECT i, ty, 'queued', tr, p::jsonb, mr, k, pa, u, tc, ra, ca \
+const UNNEST_JOBS: &str = "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca \
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
      $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
      AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n";
 
 /// Appends the events' column arrays (`$12..$18`), unnested as `e` with their ordinal `e.n`.
 const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-     SELECT e.j, e.t, e.l, e.s, e.m, e.d::jsonb, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
+     SELECT e.j, e.t, e.l, e.s, e.m, e.d::json, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
      $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
      AS e(j, t, l, s, m, d, tr, n)";
 
@@ -317,7 +317,7 @@ fn with_started_events(claim: &str) -> String {
     format!(
         "WITH claimed AS ({claim}), started AS (\
          INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-         SELECT id, $3, '{level}', '{source}', '{STARTED_MESSAGE}', jsonb_build_object('attempt', attempt, \
+         SELECT id, $3, '{level}', '{source}', '{STARTED_MESSAGE}', json_build_object('attempt', attempt, \
          'worker_id', $2::text, 'retry_count', retry_count), trace_id FROM claimed ORDER BY run_at, id) \
          SELECT * FROM claimed"
     )
@@ -923,7 +923,7 @@ impl FinishColumns {
 static FINISH: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH v AS (\
-         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry \
+         SELECT id, attempt, status, result::json AS result, error, finished_at, run_at, retry \
          FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], \
          $7::timestamptz[], $8::int4[]) AS u(id, attempt, status, result, error, finished_at, run_at, retry)) \
          UPDATE jobs SET {FINISH_SET} FROM v WHERE {FINISH_WHERE} RETURNING jobs.*"
@@ -939,7 +939,7 @@ static FINISH: LazyLock<String> = LazyLock::new(|| {
 static FINISH_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH v AS (\
-         SELECT id, attempt, status, result::jsonb AS result, error, finished_at, run_at, retry, \
+         SELECT id, attempt, status, result::json AS result, error, finished_at, run_at, retry, \
          n, ej, et, el, es, em, ed, etr \
          FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], \
          $7::timestamptz[], $8::int4[], $9::uuid[], $10::timestamptz[], $11::text[], $12::text[], \
@@ -952,7 +952,7 @@ static FINISH_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
          appended AS (\
          INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
          SELECT event_job_id, event_timestamp, event_level, event_source, event_message, \
-         event_data::jsonb, event_trace_id FROM done ORDER BY event_n) \
+         event_data::json, event_trace_id FROM done ORDER BY event_n) \
          SELECT * FROM done"
     )
 });
@@ -1093,6 +1093,32 @@ mod plan_tests {
             defs[0].ends_with("WHERE (idempotency_key IS NOT NULL)"),
             "{defs:?}"
         );
+    }
+
+    /// The engine's documents are `json` (migration `0004`): stored as the text that
+    /// was checked to parse, never turned into a `jsonb` tree on write and back on
+    /// read. Every write path (statement, `COPY`, claims that build the started
+    /// event in SQL, completions) round-trips them in the conformance suite; this
+    /// keeps a later migration from undoing the choice unnoticed.
+    #[tokio::test]
+    async fn engine_documents_are_stored_as_json_text() {
+        let db = postgres().await;
+        let types: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND (table_name, column_name) IN \
+             (('jobs', 'payload'), ('jobs', 'result'), ('job_events', 'data')) \
+             ORDER BY table_name, column_name",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        let expected = [
+            ("job_events", "data"),
+            ("jobs", "payload"),
+            ("jobs", "result"),
+        ]
+        .map(|(t, c)| (t.to_owned(), c.to_owned(), "json".to_owned()));
+        assert_eq!(types, expected);
     }
 
     /// Listing every job, newest first, takes one page from each status's range of

@@ -452,7 +452,7 @@ pub(crate) async fn event_sink_append(conn: &mut PgConnection, events: &[NewEven
     // WITH ORDINALITY keeps the call's order, so ids increase in append order.
     let query = sqlx::query(
         "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-         SELECT j, t, l, s, m, d::jsonb, tr FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], \
+         SELECT j, t, l, s, m, d::json, tr FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], \
          $5::text[], $6::text[], $7::uuid[]) WITH ORDINALITY AS e(j, t, l, s, m, d, tr, n) ORDER BY n",
     );
     columns

@@ -350,7 +350,7 @@ impl Runner {
     /// holding the claim through it would cap throughput at claims / commit latency.
     async fn run_job(
         &self,
-        job: Job,
+        mut job: Job,
         claim: Option<OwnedSemaphorePermit>,
         started_event: StartedWrite,
     ) {
@@ -362,7 +362,10 @@ impl Runner {
         let outcome = if job.cancel_requested {
             Attempt::Cancelled
         } else {
-            self.execute(&job, &lease, token.clone(), started_event.clone())
+            // The workflow takes the payload over: nothing after it reads it, and a
+            // copy of a large payload per job is what this avoids.
+            let payload = std::mem::take(&mut job.payload);
+            self.execute(&job, payload, &lease, token.clone(), started_event.clone())
                 .await
         };
         engine.running().remove(&job.id);
@@ -379,6 +382,7 @@ impl Runner {
     async fn execute(
         &self,
         job: &Job,
+        payload: Value,
         lease: &Lease,
         token: CancellationToken,
         started: StartedWrite,
@@ -390,7 +394,7 @@ impl Runner {
             ))));
         };
         let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
-        let workflow = registration.workflow.run(ctx, job.payload.clone());
+        let workflow = registration.workflow.run(ctx, payload);
         let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
             r.unwrap_or_else(|panic| {
                 let what = panic
