@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::Engine;
@@ -145,6 +145,27 @@ struct QueuedFacts<'a> {
 }
 
 impl QueuedFacts<'_> {
+    /// `{"type", "trigger", "run_at", "parent_job_id", "max_retries"}`, built field by
+    /// field: every job writes one, and `json!` would format `run_at` through serde's
+    /// `collect_str` (a growing `String`, then a copy of it) where one RFC 3339
+    /// `String` of the same text does.
+    fn data(&self) -> Value {
+        let mut data = Map::new();
+        data.insert("type".to_owned(), Value::from(self.job_type));
+        data.insert("trigger".to_owned(), Value::from(self.trigger.as_str()));
+        data.insert(
+            "run_at".to_owned(),
+            Value::String(self.run_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        );
+        data.insert(
+            "parent_job_id".to_owned(),
+            self.parent_job_id
+                .map_or(Value::Null, |id| Value::String(id.to_string())),
+        );
+        data.insert("max_retries".to_owned(), Value::from(self.max_retries));
+        Value::Object(data)
+    }
+
     fn event(self, now: DateTime<Utc>) -> NewEvent {
         NewEvent {
             job_id: self.id,
@@ -152,13 +173,7 @@ impl QueuedFacts<'_> {
             level: EventLevel::Info,
             source: EventSource::System,
             message: "job queued".to_owned(),
-            data: json!({
-                "type": self.job_type,
-                "trigger": self.trigger,
-                "run_at": self.run_at,
-                "parent_job_id": self.parent_job_id,
-                "max_retries": self.max_retries,
-            }),
+            data: self.data(),
             trace_id: self.trace_id,
         }
     }
@@ -424,4 +439,38 @@ async fn insert_all(
         return Ok(vec![store.insert_job(job).await?]);
     }
     store.insert_jobs(jobs).await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// The hand-built data says exactly what serde says of the same facts, so
+    /// timelines read the same as when `json!` built them.
+    #[test]
+    fn queued_event_data_is_what_serde_makes_of_the_facts() {
+        let whole_second = Utc.with_ymd_and_hms(2026, 12, 4, 9, 30, 0).unwrap();
+        let sub_second = whole_second + chrono::Duration::microseconds(123_456);
+        for (run_at, parent) in [(whole_second, None), (sub_second, Some(Uuid::now_v7()))] {
+            let facts = QueuedFacts {
+                id: Uuid::now_v7(),
+                trace_id: Uuid::new_v4(),
+                job_type: "report.generate",
+                trigger: Trigger::Schedule,
+                run_at,
+                parent_job_id: parent,
+                max_retries: 3,
+            };
+            let expected = json!({
+                "type": facts.job_type,
+                "trigger": facts.trigger,
+                "run_at": facts.run_at,
+                "parent_job_id": facts.parent_job_id,
+                "max_retries": facts.max_retries,
+            });
+            assert_eq!(facts.data(), expected);
+        }
+    }
 }
