@@ -33,17 +33,9 @@ impl EventSink for MemoryEventSink {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for e in events {
             state.next_id += 1;
-            let event = Event {
-                id: state.next_id,
-                job_id: e.job_id,
-                timestamp: e.timestamp,
-                level: e.level,
-                source: e.source,
-                message: e.message,
-                data: e.data,
-                trace_id: e.trace_id,
-            };
-            state.by_job.entry(e.job_id).or_default().push(event);
+            let job_id = e.job_id;
+            let event = Event::of(state.next_id, e);
+            state.by_job.entry(job_id).or_default().push(event);
         }
         Ok(())
     }

@@ -1,11 +1,14 @@
 //! [`EventSink`] on Postgres: the append-only `job_events` table, indexed by
-//! (job_id, id), apart from the hot job rows.
+//! (job_id, id), apart from the hot job rows, and the "job queued" events that bulk
+//! inserts leave in the job rows themselves (migration `0005`).
 
 use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
+use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{EventSink, ListEventsOptions};
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Row};
 
 use super::{PostgresBackend, event_sink_append, map_sqlx};
 
@@ -20,41 +23,86 @@ impl EventSink for PostgresBackend {
         event_sink_append(&mut conn, &events).await
     }
 
+    /// One statement reads the job's event rows and, when its row keeps it, its
+    /// "job queued" event (migration `0005`), rebuilt from the row.
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT * FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(job_id)
-        .bind(opts.after_id.unwrap_or(0))
-        .bind(opts.effective_limit() as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Event {
-                    id: r.try_get("id").map_err(map_sqlx)?,
-                    job_id: r.try_get("job_id").map_err(map_sqlx)?,
-                    timestamp: r.try_get("timestamp").map_err(map_sqlx)?,
-                    level: r.try_get::<String, _>("level").map_err(map_sqlx)?.parse()?,
-                    source: r
-                        .try_get::<String, _>("source")
-                        .map_err(map_sqlx)?
-                        .parse()?,
-                    message: r.try_get("message").map_err(map_sqlx)?,
-                    data: r.try_get("data").map_err(map_sqlx)?,
-                    trace_id: r.try_get("trace_id").map_err(map_sqlx)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn delete_for_jobs(&self, job_ids: &[JobId]) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM job_events WHERE job_id = ANY($1)")
-            .bind(job_ids)
-            .execute(&self.pool)
+        let rows = sqlx::query(LIST_TIMELINE)
+            .bind(job_id)
+            .bind(opts.after_id.unwrap_or(0))
+            .bind(opts.effective_limit() as i64)
+            .fetch_all(&self.pool)
             .await
             .map_err(map_sqlx)?;
-        Ok(done.rows_affected())
+        rows.iter().map(|row| event_from_row(job_id, row)).collect()
     }
+
+    /// Deletes the event rows and forgets the "job queued" events job rows keep.
+    async fn delete_for_jobs(&self, job_ids: &[JobId]) -> Result<u64> {
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let rows = sqlx::query("DELETE FROM job_events WHERE job_id = ANY($1)")
+            .bind(job_ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let in_job_rows = sqlx::query(
+            "UPDATE jobs SET queued_event_id = NULL, queued_trigger = NULL, queued_run_at = NULL \
+             WHERE id = ANY($1) AND queued_event_id IS NOT NULL",
+        )
+        .bind(job_ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(rows.rows_affected() + in_job_rows.rows_affected())
+    }
+}
+
+/// A job's timeline after `$2`, at most `$3` events: its event rows, and the
+/// "job queued" event its row keeps (those columns are NULL in event rows, and
+/// `message` is NULL in the kept one).
+const LIST_TIMELINE: &str = "SELECT * FROM (\
+     SELECT queued_event_id AS id, created_at AS timestamp, trace_id, NULL::text AS level, \
+     NULL::text AS source, NULL::text AS message, NULL::json AS data, job_type, queued_trigger, \
+     queued_run_at, parent_job_id, max_retries \
+     FROM jobs WHERE id = $1 AND queued_event_id > $2 \
+     UNION ALL (\
+     SELECT id, timestamp, trace_id, level, source, message, data, NULL, NULL, NULL, NULL, NULL \
+     FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3)\
+     ) timeline ORDER BY id LIMIT $3";
+
+fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get(column).map_err(map_sqlx)
+}
+
+fn event_from_row(job_id: JobId, row: &PgRow) -> Result<Event> {
+    let id = get(row, "id")?;
+    let trace_id = get(row, "trace_id")?;
+    let timestamp = get(row, "timestamp")?;
+    let Some(message) = get::<Option<String>>(row, "message")? else {
+        let job_type: String = get(row, "job_type")?;
+        let facts = QueuedFacts {
+            id: job_id,
+            trace_id,
+            job_type: &job_type,
+            trigger: get::<String>(row, "queued_trigger")?.parse()?,
+            run_at: get(row, "queued_run_at")?,
+            parent_job_id: get(row, "parent_job_id")?,
+            max_retries: get::<i32>(row, "max_retries")? as u32,
+            queued_at: timestamp,
+        };
+        return Ok(Event::of(id, facts.event()));
+    };
+    Ok(Event {
+        id,
+        job_id,
+        timestamp,
+        level: get::<String>(row, "level")?.parse()?,
+        source: get::<String>(row, "source")?.parse()?,
+        message,
+        data: get(row, "data")?,
+        trace_id,
+    })
 }

@@ -56,6 +56,31 @@ pub struct Event {
     pub trace_id: Uuid,
 }
 
+impl Event {
+    /// `event` as stored, under the id its sink gave it.
+    pub fn of(id: i64, event: NewEvent) -> Event {
+        let NewEvent {
+            job_id,
+            timestamp,
+            level,
+            source,
+            message,
+            data,
+            trace_id,
+        } = event;
+        Event {
+            id,
+            job_id,
+            timestamp,
+            level,
+            source,
+            message,
+            data,
+            trace_id,
+        }
+    }
+}
+
 /// An event to append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {

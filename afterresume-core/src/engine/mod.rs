@@ -21,7 +21,10 @@ mod worker;
 
 pub use builder::{EngineBuilder, EngineConfig};
 pub use context::ExecutionContext;
-pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN, queued_event};
+pub use jobs::{
+    EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN, QUEUED_MESSAGE, QueuedFacts,
+    queued_event,
+};
 pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;
