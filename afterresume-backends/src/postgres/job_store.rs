@@ -440,9 +440,10 @@ impl JobStore for PostgresBackend {
         insert_chunked(&mut conn, jobs).await
     }
 
-    /// Large keyless batches by `COPY` (see the `copy_in` module: it keeps standard "job queued" events in the job rows); others one statement per
-    /// 5,000 jobs, writing the jobs and the events of those it creates, several
-    /// statements sharing a transaction.
+    /// Large keyless batches by `COPY` (the `copy_in` module, which also keeps standard
+    /// "job queued" events in the job rows); others one statement per 5,000 jobs,
+    /// writing the jobs and the events of those it creates, several statements sharing
+    /// a transaction.
     async fn insert_jobs_with_events(
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
