@@ -8,6 +8,7 @@ use afterresume_core::{Error, ErrorKind, Result};
 use std::sync::LazyLock;
 
 use afterresume_core::domain::{Job, JobId, NewEvent, NewJob, NewWorkLog, WorkLog};
+use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{ClaimOptions, InsertedJob, JobOutcome, Lease};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
@@ -82,6 +83,10 @@ fn jobs_of(mut rows: rusqlite::Rows<'_>) -> Result<Vec<Job>> {
 
 /// Inserts jobs (and the event of each one it creates); a job whose idempotency key
 /// is already held, also by an earlier job of the same call, resolves to the holder.
+///
+/// A standard "job queued" event stays in its job's row (migration `0002`,
+/// [`QueuedFacts`]); other events become `job_events` rows. Either way each event's
+/// id is reserved here, in call order.
 pub(super) fn insert_jobs(
     db: &Connection,
     jobs: &[(NewJob, Option<NewEvent>)],
@@ -89,14 +94,22 @@ pub(super) fn insert_jobs(
     let mut insert = db
         .prepare_cached(
             "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
-             parent_job_id, user_id, trace_id, run_at, created_at) \
-             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+             parent_job_id, user_id, trace_id, run_at, created_at, queued_event_id, queued_trigger, \
+             queued_run_at) \
+             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .map_err(map_rusqlite)?;
+    let mut event_ids = reserve_event_ids(db, jobs.iter().filter(|(_, e)| e.is_some()).count())?;
     let mut inserted = Vec::with_capacity(jobs.len());
-    let mut events = Vec::with_capacity(jobs.len());
+    let mut events = Vec::new();
     for (new, event) in jobs {
+        let event = event.as_ref().map(|event| {
+            let id = event_ids.next().unwrap_or_default();
+            let kept = QueuedFacts::of_new(new).is_event(event);
+            (id, event, kept)
+        });
+        let kept_id = event.and_then(|(id, _, kept)| kept.then_some(id));
         let job = as_stored(new.clone());
         let changed = insert
             .execute(params![
@@ -111,10 +124,15 @@ pub(super) fn insert_jobs(
                 job.trace_id,
                 micros(job.run_at),
                 micros(job.created_at),
+                kept_id,
+                kept_id.map(|_| job.trigger.as_str()),
+                kept_id.map(|_| micros(job.run_at)),
             ])
             .map_err(map_rusqlite)?;
         if changed == 1 {
-            events.extend(event.as_ref());
+            if let Some((id, event, false)) = event {
+                events.push((id, event));
+            }
             inserted.push(InsertedJob { job, created: true });
             continue;
         }
@@ -129,8 +147,66 @@ pub(super) fn insert_jobs(
             created: false,
         });
     }
-    append_events(db, events)?;
+    append_events_with_ids(db, events)?;
     Ok(inserted)
+}
+
+/// Reserves `n` consecutive `job_events` ids: AUTOINCREMENT hands out ids above the
+/// table's `sqlite_sequence` entry, so raising it keeps every later event above
+/// these. Only the writer runs this, inside its transaction.
+fn reserve_event_ids(db: &Connection, n: usize) -> Result<std::ops::Range<i64>> {
+    if n == 0 {
+        return Ok(0..0);
+    }
+    let last: i64 = db
+        .prepare_cached(
+            "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'job_events'), 0), \
+             COALESCE((SELECT max(id) FROM job_events), 0))",
+        )
+        .map_err(map_rusqlite)?
+        .query_row([], |row| row.get(0))
+        .map_err(map_rusqlite)?;
+    let end = last + n as i64;
+    let raised = db
+        .prepare_cached("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'job_events'")
+        .map_err(map_rusqlite)?
+        .execute([end])
+        .map_err(map_rusqlite)?;
+    if raised == 0 {
+        db.prepare_cached("INSERT INTO sqlite_sequence (name, seq) VALUES ('job_events', ?1)")
+            .map_err(map_rusqlite)?
+            .execute([end])
+            .map_err(map_rusqlite)?;
+    }
+    Ok(last + 1..end + 1)
+}
+
+/// Appends events under ids reserved for them.
+fn append_events_with_ids<'a>(
+    db: &Connection,
+    events: impl IntoIterator<Item = (i64, &'a NewEvent)>,
+) -> Result<()> {
+    let mut insert = db
+        .prepare_cached(
+            "INSERT INTO job_events (id, job_id, timestamp, level, source, message, data, trace_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(map_rusqlite)?;
+    for (id, e) in events {
+        insert
+            .execute(params![
+                id,
+                e.job_id,
+                micros(e.timestamp),
+                e.level.as_str(),
+                e.source.as_str(),
+                e.message,
+                e.data.to_string(),
+                e.trace_id,
+            ])
+            .map_err(map_rusqlite)?;
+    }
+    Ok(())
 }
 
 /// Reads one job by id (a prepared point lookup, cheaper than `RETURNING`, which

@@ -1,9 +1,12 @@
-//! [`EventSink`] on SQLite: an append-only table indexed by (job_id, id).
+//! [`EventSink`] on SQLite: an append-only table indexed by (job_id, id), and the
+//! "job queued" events the writer leaves in the job rows themselves (migration `0002`).
 
 use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
+use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{EventSink, ListEventsOptions};
 use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
@@ -27,32 +30,17 @@ impl EventSink for SqliteBackend {
             .await
     }
 
+    /// One statement reads the job's event rows and, when its row keeps it, its
+    /// "job queued" event (migration `0002`), rebuilt from the row.
     async fn list(&self, job_id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {
-        let rows =
-            sqlx::query("SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?")
-                .bind(job_id)
-                .bind(opts.after_id.unwrap_or(0))
-                .bind(opts.effective_limit() as i64)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Event {
-                    id: r.try_get("id").map_err(map_sqlx)?,
-                    job_id: r.try_get("job_id").map_err(map_sqlx)?,
-                    timestamp: time(r.try_get("timestamp").map_err(map_sqlx)?),
-                    level: r.try_get::<String, _>("level").map_err(map_sqlx)?.parse()?,
-                    source: r
-                        .try_get::<String, _>("source")
-                        .map_err(map_sqlx)?
-                        .parse()?,
-                    message: r.try_get("message").map_err(map_sqlx)?,
-                    data: json(&r.try_get::<String, _>("data").map_err(map_sqlx)?)?,
-                    trace_id: r.try_get("trace_id").map_err(map_sqlx)?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(LIST_TIMELINE)
+            .bind(job_id)
+            .bind(opts.after_id.unwrap_or(0))
+            .bind(opts.effective_limit() as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        rows.iter().map(|row| event_from_row(job_id, row)).collect()
     }
 
     async fn delete_for_jobs(&self, job_ids: &[JobId]) -> Result<u64> {
@@ -71,7 +59,72 @@ impl EventSink for SqliteBackend {
                 .await
                 .map_err(map_sqlx)?
                 .rows_affected();
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "UPDATE jobs SET queued_event_id = NULL, queued_trigger = NULL, \
+                 queued_run_at = NULL WHERE queued_event_id IS NOT NULL AND id IN (",
+            );
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            q.push(")");
+            deleted += q
+                .build()
+                .execute(&self.writer)
+                .await
+                .map_err(map_sqlx)?
+                .rows_affected();
         }
         Ok(deleted)
     }
+}
+
+/// A job's timeline after `?2`, at most `?3` events: its event rows, and the
+/// "job queued" event its row keeps (those columns are NULL in event rows, and
+/// `message` is NULL in the kept one).
+const LIST_TIMELINE: &str = "SELECT * FROM (\
+     SELECT queued_event_id AS id, created_at AS timestamp, trace_id, NULL AS level, \
+     NULL AS source, NULL AS message, NULL AS data, job_type, queued_trigger, queued_run_at, \
+     parent_job_id, max_retries \
+     FROM jobs WHERE id = ?1 AND queued_event_id > ?2 \
+     UNION ALL SELECT * FROM (\
+     SELECT id, timestamp, trace_id, level, source, message, data, NULL, NULL, NULL, NULL, NULL \
+     FROM job_events WHERE job_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3)\
+     ) ORDER BY id LIMIT ?3";
+
+fn get<'r, T>(row: &'r SqliteRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+{
+    row.try_get(column).map_err(map_sqlx)
+}
+
+fn event_from_row(job_id: JobId, row: &SqliteRow) -> Result<Event> {
+    let id = get(row, "id")?;
+    let trace_id = get(row, "trace_id")?;
+    let timestamp = time(get(row, "timestamp")?);
+    let Some(message) = get::<Option<String>>(row, "message")? else {
+        let job_type: String = get(row, "job_type")?;
+        let facts = QueuedFacts {
+            id: job_id,
+            trace_id,
+            job_type: &job_type,
+            trigger: get::<String>(row, "queued_trigger")?.parse()?,
+            run_at: time(get(row, "queued_run_at")?),
+            parent_job_id: get(row, "parent_job_id")?,
+            max_retries: get::<i64>(row, "max_retries")? as u32,
+            queued_at: timestamp,
+        };
+        return Ok(Event::of(id, facts.event()));
+    };
+    Ok(Event {
+        id,
+        job_id,
+        timestamp,
+        level: get::<String>(row, "level")?.parse()?,
+        source: get::<String>(row, "source")?.parse()?,
+        message,
+        data: json(&get::<String>(row, "data")?)?,
+        trace_id,
+    })
 }

@@ -218,6 +218,25 @@ fn parse_url(url: &str) -> Result<PathBuf> {
 mod tests {
     use super::*;
 
+    /// The writer keeps each standard "job queued" event in its job's row (migration
+    /// `0002`), and an event that is not the standard one stays an event row. (That
+    /// the timeline reads them back as given is the conformance suite's
+    /// `queued_events_read_back_as_given`.)
+    #[tokio::test]
+    async fn standard_queued_events_live_in_job_rows() {
+        use afterresume_core::conformance;
+        use afterresume_core::ports::JobStore;
+        let db = SqliteBackend::open_temporary().await.unwrap();
+        let mut batch = conformance::jobs_with_queued_events(300);
+        batch[7].1.data["note"] = serde_json::json!("not the standard event");
+        db.insert_jobs_with_events(batch).await.unwrap();
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool());
+        let event_rows = count("SELECT count(*) FROM job_events").await.unwrap();
+        assert_eq!(event_rows, 1, "only the custom event is a row");
+        let kept = count("SELECT count(*) FROM jobs WHERE queued_event_id IS NOT NULL");
+        assert_eq!(kept.await.unwrap(), 299);
+    }
+
     /// Two handles on one backend (clones in separate `Arc`s) share the timeline,
     /// so the store writes events in its own transactions; another file does not.
     #[tokio::test]

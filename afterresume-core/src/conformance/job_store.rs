@@ -29,6 +29,7 @@ macro_rules! event_writing_job_store_conformance {
                 insert_with_events_writes_created_jobs_only,
                 claim_with_events_writes_started_events,
                 finish_with_events_writes_events_of_written_outcomes_only,
+                queued_events_read_back_as_given,
             ]
         );
     };
@@ -1514,4 +1515,85 @@ pub async fn claim_with_events_writes_started_events(
     assert_eq!(second.len(), 2);
     assert_eq!(second[1], opts.started_event(&again[0]));
     assert_eq!(second[1].data["attempt"], 2);
+}
+
+/// The "job queued" events of a batch read back exactly as given, whether the store
+/// keeps them as event rows or in the job rows (Postgres and SQLite keep the standard
+/// ones there): first in each timeline, with ids in batch order, with the trigger and
+/// due time the job was queued with after a retry changed both, pageable by
+/// `after_id` and `limit`, and gone after `delete_for_jobs`, next to an event that is
+/// not the standard one. Batches of keyed and of keyless jobs, large and small, take
+/// different insert paths.
+pub async fn queued_events_read_back_as_given(
+    store: crate::ports::SharedJobStore,
+    events: crate::ports::SharedEventSink,
+) {
+    use crate::domain::Event;
+    use crate::ports::ListEventsOptions;
+    let mut large = super::jobs_with_queued_events(600);
+    let custom = 7;
+    large[custom].1.data["note"] = json!("not the standard event");
+    let mut keyed = super::jobs_with_queued_events(3);
+    for (i, (job, _)) in keyed.iter_mut().enumerate() {
+        job.idempotency_key = Some(format!("queued-{i}"));
+    }
+    let small = super::jobs_with_queued_events(2);
+    let mut given = Vec::new();
+    for batch in [large, keyed, small] {
+        given.extend(batch.iter().map(|(job, event)| (job.id, event.clone())));
+        store.insert_jobs_with_events(batch).await.unwrap();
+    }
+    let all = ListEventsOptions::default();
+    let mut last_id = 0;
+    for (job, event) in &given {
+        let timeline = events.list(*job, &all).await.unwrap();
+        assert_eq!(timeline.len(), 1, "{timeline:?}");
+        assert!(timeline[0].id > last_id, "ids follow the batch order");
+        last_id = timeline[0].id;
+        assert_eq!(timeline[0], Event::of(timeline[0].id, event.clone()));
+    }
+
+    // A retry changes the job's trigger and due time, not what its first event says.
+    let (job, queued) = &given[3];
+    let opts = ClaimOptions {
+        worker_id: "w1".to_owned(),
+        now: at(1),
+        lease_expires_at: at(60),
+    };
+    let claimed = store.claim_jobs_with_events(&[*job], &opts).await.unwrap();
+    let retry = JobOutcome::Retry {
+        error: "again".to_owned(),
+        run_at: at(30),
+    };
+    store
+        .finish_job(&Lease::of(&claimed[0]), retry, at(2))
+        .await
+        .unwrap();
+    let stored = store.get_job(*job).await.unwrap();
+    assert_eq!((stored.trigger, stored.run_at), (Trigger::Retry, at(30)));
+    let timeline = events.list(*job, &all).await.unwrap();
+    let messages: Vec<_> = timeline.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["job queued", "job started"]);
+    assert_eq!(timeline[0], Event::of(timeline[0].id, queued.clone()));
+
+    let page = |after_id, limit| ListEventsOptions { after_id, limit };
+    assert_eq!(
+        events.list(*job, &page(None, 1)).await.unwrap(),
+        timeline[..1]
+    );
+    let rest = events
+        .list(*job, &page(Some(timeline[0].id), 0))
+        .await
+        .unwrap();
+    assert_eq!(rest, timeline[1..]);
+
+    let (other, _) = &given[custom];
+    assert_eq!(events.delete_for_jobs(&[*job, *other]).await.unwrap(), 3);
+    assert!(events.list(*job, &all).await.unwrap().is_empty());
+    assert!(events.list(*other, &all).await.unwrap().is_empty());
+    assert_eq!(
+        events.list(given[4].0, &all).await.unwrap().len(),
+        1,
+        "others keep theirs"
+    );
 }

@@ -27,7 +27,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::{NewJob, Trigger};
+use crate::domain::{NewEvent, NewJob, Trigger};
+use crate::engine::QueuedFacts;
 
 /// A fixed instant the scenarios start from.
 pub fn t0() -> DateTime<Utc> {
@@ -54,6 +55,27 @@ pub fn new_job() -> NewJob {
         run_at: t0(),
         created_at: t0(),
     }
+}
+
+/// `n` new jobs with varied facts (trigger, due time to the microsecond, parent, retry
+/// budget), each with the "job queued" event the engine writes for it
+/// ([`QueuedFacts::event`](crate::engine::QueuedFacts::event)): the events a store
+/// may keep in its job rows.
+pub fn jobs_with_queued_events(n: usize) -> Vec<(NewJob, NewEvent)> {
+    let parent = Uuid::now_v7();
+    (0..n)
+        .map(|i| {
+            let mut job = new_job();
+            let micros = i as i64;
+            job.created_at = t0() + chrono::TimeDelta::microseconds(micros);
+            job.run_at = at(-1) + chrono::TimeDelta::microseconds(250_000 + micros);
+            job.trigger = [Trigger::Api, Trigger::Schedule, Trigger::System][i % 3];
+            job.parent_job_id = (i % 2 == 0).then_some(parent);
+            job.max_retries = i as u32 % 4;
+            let event = QueuedFacts::of_new(&job).event();
+            (job, event)
+        })
+        .collect()
 }
 
 /// Expands to one `#[tokio::test]` per scenario of a suite.
