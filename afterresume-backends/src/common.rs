@@ -20,6 +20,78 @@ pub(crate) fn as_stored(new: afterresume_core::domain::NewJob) -> afterresume_co
     job
 }
 
+/// What a timeline row holds beyond id, time and trace: an event row's own columns,
+/// or the facts of a job row that keeps its "job queued" event (both SQL stores list
+/// a timeline as one statement over `job_events` and `jobs`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) enum TimelineRow {
+    /// A `job_events` row.
+    Stored {
+        level: String,
+        source: String,
+        message: String,
+        data: serde_json::Value,
+    },
+    /// A job row's kept "job queued" event.
+    Kept {
+        job_type: String,
+        trigger: String,
+        run_at: DateTime<Utc>,
+        parent_job_id: Option<afterresume_core::domain::JobId>,
+        max_retries: i64,
+    },
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl TimelineRow {
+    /// The event the row stands for.
+    pub(crate) fn into_event(
+        self,
+        id: i64,
+        job_id: afterresume_core::domain::JobId,
+        timestamp: DateTime<Utc>,
+        trace_id: uuid::Uuid,
+    ) -> afterresume_core::Result<afterresume_core::domain::Event> {
+        use afterresume_core::domain::Event;
+        match self {
+            TimelineRow::Stored {
+                level,
+                source,
+                message,
+                data,
+            } => Ok(Event {
+                id,
+                job_id,
+                timestamp,
+                level: level.parse()?,
+                source: source.parse()?,
+                message,
+                data,
+                trace_id,
+            }),
+            TimelineRow::Kept {
+                job_type,
+                trigger,
+                run_at,
+                parent_job_id,
+                max_retries,
+            } => {
+                let facts = afterresume_core::engine::QueuedFacts {
+                    id: job_id,
+                    trace_id,
+                    job_type: &job_type,
+                    trigger: trigger.parse()?,
+                    run_at,
+                    parent_job_id,
+                    max_retries: u32::try_from(max_retries).unwrap_or_default(),
+                    queued_at: timestamp,
+                };
+                Ok(Event::of(id, facts.event()))
+            }
+        }
+    }
+}
+
 /// Applies a patch to a worklog; returns whether the content changed (which clears the
 /// analysis, since its offsets no longer fit).
 pub(crate) fn apply_worklog_patch(

@@ -4,13 +4,13 @@
 
 use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
-use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{EventSink, ListEventsOptions};
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row};
 
 use super::{PostgresBackend, event_sink_append, map_sqlx};
+use crate::common::TimelineRow;
 
 #[async_trait]
 impl EventSink for PostgresBackend {
@@ -78,31 +78,25 @@ where
 }
 
 fn event_from_row(job_id: JobId, row: &PgRow) -> Result<Event> {
-    let id = get(row, "id")?;
-    let trace_id = get(row, "trace_id")?;
-    let timestamp = get(row, "timestamp")?;
-    let Some(message) = get::<Option<String>>(row, "message")? else {
-        let job_type: String = get(row, "job_type")?;
-        let facts = QueuedFacts {
-            id: job_id,
-            trace_id,
-            job_type: &job_type,
-            trigger: get::<String>(row, "queued_trigger")?.parse()?,
+    let rest = match get::<Option<String>>(row, "message")? {
+        Some(message) => TimelineRow::Stored {
+            level: get(row, "level")?,
+            source: get(row, "source")?,
+            message,
+            data: get(row, "data")?,
+        },
+        None => TimelineRow::Kept {
+            job_type: get(row, "job_type")?,
+            trigger: get(row, "queued_trigger")?,
             run_at: get(row, "queued_run_at")?,
             parent_job_id: get(row, "parent_job_id")?,
-            max_retries: get::<i32>(row, "max_retries")? as u32,
-            queued_at: timestamp,
-        };
-        return Ok(Event::of(id, facts.event()));
+            max_retries: get::<i32>(row, "max_retries")?.into(),
+        },
     };
-    Ok(Event {
-        id,
+    rest.into_event(
+        get(row, "id")?,
         job_id,
-        timestamp,
-        level: get::<String>(row, "level")?.parse()?,
-        source: get::<String>(row, "source")?.parse()?,
-        message,
-        data: get(row, "data")?,
-        trace_id,
-    })
+        get(row, "timestamp")?,
+        get(row, "trace_id")?,
+    )
 }

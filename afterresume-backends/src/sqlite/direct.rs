@@ -131,7 +131,7 @@ pub(super) fn insert_jobs(
             .map_err(map_rusqlite)?;
         if changed == 1 {
             if let Some((id, event, false)) = event {
-                events.push((id, event));
+                events.push((Some(id), event));
             }
             inserted.push(InsertedJob { job, created: true });
             continue;
@@ -179,34 +179,6 @@ fn reserve_event_ids(db: &Connection, n: usize) -> Result<std::ops::Range<i64>> 
             .map_err(map_rusqlite)?;
     }
     Ok(last + 1..end + 1)
-}
-
-/// Appends events under ids reserved for them.
-fn append_events_with_ids<'a>(
-    db: &Connection,
-    events: impl IntoIterator<Item = (i64, &'a NewEvent)>,
-) -> Result<()> {
-    let mut insert = db
-        .prepare_cached(
-            "INSERT INTO job_events (id, job_id, timestamp, level, source, message, data, trace_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .map_err(map_rusqlite)?;
-    for (id, e) in events {
-        insert
-            .execute(params![
-                id,
-                e.job_id,
-                micros(e.timestamp),
-                e.level.as_str(),
-                e.source.as_str(),
-                e.message,
-                e.data.to_string(),
-                e.trace_id,
-            ])
-            .map_err(map_rusqlite)?;
-    }
-    Ok(())
 }
 
 /// Reads one job by id (a prepared point lookup, cheaper than `RETURNING`, which
@@ -326,15 +298,24 @@ pub(super) fn append_events<'a>(
     db: &Connection,
     events: impl IntoIterator<Item = &'a NewEvent>,
 ) -> Result<()> {
+    append_events_with_ids(db, events.into_iter().map(|event| (None, event)))
+}
+
+/// Appends events under the ids reserved for them, or (`None`) the next ones.
+fn append_events_with_ids<'a>(
+    db: &Connection,
+    events: impl IntoIterator<Item = (Option<i64>, &'a NewEvent)>,
+) -> Result<()> {
     let mut insert = db
         .prepare_cached(
-            "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO job_events (id, job_id, timestamp, level, source, message, data, trace_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(map_rusqlite)?;
-    for e in events {
+    for (id, e) in events {
         insert
             .execute(params![
+                id,
                 e.job_id,
                 micros(e.timestamp),
                 e.level.as_str(),

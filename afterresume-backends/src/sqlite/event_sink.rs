@@ -3,7 +3,6 @@
 
 use afterresume_core::Result;
 use afterresume_core::domain::{Event, JobId, NewEvent};
-use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{EventSink, ListEventsOptions};
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
@@ -12,6 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteBackend;
 use super::convert::{json, time};
 use super::error::map_sqlx;
+use crate::common::TimelineRow;
 
 #[async_trait]
 impl EventSink for SqliteBackend {
@@ -43,37 +43,30 @@ impl EventSink for SqliteBackend {
         rows.iter().map(|row| event_from_row(job_id, row)).collect()
     }
 
+    /// Deletes the event rows and forgets the "job queued" events job rows keep, in
+    /// chunks of ids that fit one statement's bind limit.
     async fn delete_for_jobs(&self, job_ids: &[JobId]) -> Result<u64> {
+        const STATEMENTS: [&str; 2] = [
+            "DELETE FROM job_events WHERE job_id IN (",
+            "UPDATE jobs SET queued_event_id = NULL, queued_trigger = NULL, \
+             queued_run_at = NULL WHERE queued_event_id IS NOT NULL AND id IN (",
+        ];
         let mut deleted = 0;
         for chunk in job_ids.chunks(500) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("DELETE FROM job_events WHERE job_id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
+            for statement in STATEMENTS {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(statement);
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                deleted += q
+                    .build()
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_sqlx)?
+                    .rows_affected();
             }
-            q.push(")");
-            deleted += q
-                .build()
-                .execute(&self.writer)
-                .await
-                .map_err(map_sqlx)?
-                .rows_affected();
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "UPDATE jobs SET queued_event_id = NULL, queued_trigger = NULL, \
-                 queued_run_at = NULL WHERE queued_event_id IS NOT NULL AND id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
-            }
-            q.push(")");
-            deleted += q
-                .build()
-                .execute(&self.writer)
-                .await
-                .map_err(map_sqlx)?
-                .rows_affected();
         }
         Ok(deleted)
     }
@@ -100,31 +93,25 @@ where
 }
 
 fn event_from_row(job_id: JobId, row: &SqliteRow) -> Result<Event> {
-    let id = get(row, "id")?;
-    let trace_id = get(row, "trace_id")?;
-    let timestamp = time(get(row, "timestamp")?);
-    let Some(message) = get::<Option<String>>(row, "message")? else {
-        let job_type: String = get(row, "job_type")?;
-        let facts = QueuedFacts {
-            id: job_id,
-            trace_id,
-            job_type: &job_type,
-            trigger: get::<String>(row, "queued_trigger")?.parse()?,
+    let rest = match get::<Option<String>>(row, "message")? {
+        Some(message) => TimelineRow::Stored {
+            level: get(row, "level")?,
+            source: get(row, "source")?,
+            message,
+            data: json(&get::<String>(row, "data")?)?,
+        },
+        None => TimelineRow::Kept {
+            job_type: get(row, "job_type")?,
+            trigger: get(row, "queued_trigger")?,
             run_at: time(get(row, "queued_run_at")?),
             parent_job_id: get(row, "parent_job_id")?,
-            max_retries: get::<i64>(row, "max_retries")? as u32,
-            queued_at: timestamp,
-        };
-        return Ok(Event::of(id, facts.event()));
+            max_retries: get(row, "max_retries")?,
+        },
     };
-    Ok(Event {
-        id,
+    rest.into_event(
+        get(row, "id")?,
         job_id,
-        timestamp,
-        level: get::<String>(row, "level")?.parse()?,
-        source: get::<String>(row, "source")?.parse()?,
-        message,
-        data: json(&get::<String>(row, "data")?)?,
-        trace_id,
-    })
+        time(get(row, "timestamp")?),
+        get(row, "trace_id")?,
+    )
 }
