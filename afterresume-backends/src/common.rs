@@ -83,7 +83,11 @@ impl TimelineRow {
                     trigger: trigger.parse()?,
                     run_at,
                     parent_job_id,
-                    max_retries: u32::try_from(max_retries).unwrap_or_default(),
+                    max_retries: u32::try_from(max_retries).map_err(|_| {
+                        afterresume_core::Error::unexpected(format!(
+                            "job {job_id} has max_retries {max_retries} in the database"
+                        ))
+                    })?,
                     queued_at: timestamp,
                 };
                 Ok(Event::of(id, facts.event()))
