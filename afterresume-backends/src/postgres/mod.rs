@@ -76,8 +76,9 @@ pub struct PostgresOptions {
     pub durable_claims: bool,
 }
 
-/// Connections of the pool that commits claims asynchronously (see
-/// [`PostgresOptions::durable_claims`]), besides [`PostgresOptions::max_connections`].
+/// Connections of the pool that commits asynchronously (claims, see
+/// [`PostgresOptions::durable_claims`], and wakeups), besides
+/// [`PostgresOptions::max_connections`].
 pub const CLAIM_CONNECTIONS: u32 = 4;
 
 impl PostgresOptions {
@@ -124,8 +125,11 @@ impl PostgresOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresBackend {
     pool: PgPool,
-    /// Where claims run: `pool` itself with durable claims, else connections that
-    /// commit asynchronously.
+    /// Connections that commit without waiting for the disk (`synchronous_commit =
+    /// off`): for writes that lose nothing if a server crash forgets them, such as
+    /// a wakeup `NOTIFY` (a transaction of its own, else one WAL flush per push).
+    relaxed: PgPool,
+    /// Where claims run: `pool` itself with durable claims, else `relaxed`.
     claims: PgPool,
     options: Arc<PostgresOptions>,
     clock: afterresume_core::SharedClock,
@@ -247,13 +251,14 @@ impl PostgresBackend {
             .max_connections(options.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(connect.clone());
+        let relaxed = PgPoolOptions::new()
+            .max_connections(CLAIM_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
         let claims = if options.durable_claims {
             pool.clone()
         } else {
-            PgPoolOptions::new()
-                .max_connections(CLAIM_CONNECTIONS)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_lazy_with(connect.options([("synchronous_commit", "off")]))
+            relaxed.clone()
         };
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
@@ -267,6 +272,7 @@ impl PostgresBackend {
             })?;
         Ok(PostgresBackend {
             pool,
+            relaxed,
             claims,
             options: Arc::new(options),
             clock: Arc::new(afterresume_core::SystemClock),

@@ -68,7 +68,7 @@ impl Queue for PostgresStoreQueue {
         if self.backend.options.notify {
             sqlx::query("SELECT pg_notify('afterresume_queue_' || current_schema(), $1)")
                 .bind(wakeups.payload(messages.len()))
-                .execute(&self.backend.pool)
+                .execute(&self.backend.relaxed)
                 .await
                 .map_err(map_sqlx)?;
         }
