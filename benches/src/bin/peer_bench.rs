@@ -14,7 +14,10 @@
 //!     cargo run --release -p afterresume-benches --bin peer-bench -- --backend all
 //!
 //! Writes one JSON file per backend in the peer harness's raw-run shape
-//! (`--out-dir`), and prints a table.
+//! (`--out-dir`), and prints a table. `--bulk-only`, `--drain-only` and
+//! `--latency-only` run one phase (for profiling); the latency phase also records
+//! how long the enqueue call itself took (`latency_enqueue_call_p50_ms`, `_p99_ms`),
+//! the part of pickup latency that is the durable write.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -68,6 +71,9 @@ struct Args {
     /// Only the bulk enqueue phase (for profiling the insert path alone).
     #[arg(long, conflicts_with = "drain_only")]
     bulk_only: bool,
+    /// Only the latency phase (after the warm-up), with where its time goes.
+    #[arg(long, conflicts_with_all = ["drain_only", "bulk_only"])]
+    latency_only: bool,
     /// Postgres URL.
     #[arg(
         long,
@@ -264,25 +270,9 @@ async fn measure_bulk(kind: &str, args: &Args) -> f64 {
     bulk
 }
 
-async fn measure(kind: &str, args: &Args) -> Value {
-    let n = args.n;
-    if args.bulk_only {
-        let bulk = measure_bulk(kind, args).await;
-        return json!({"label": format!("afterresume-{kind}"), "enqueue_bulk_jobs_s": bulk});
-    }
-    let (single, bulk) = if args.drain_only {
-        (0.0, 0.0)
-    } else {
-        measure_enqueue(kind, args).await
-    };
-
-    // 3. Drain with warmed workers.
-    let bench = open(kind, args, "drain").await;
-    let running = start_workers(&bench.engine, args.workers);
-    let warm: Vec<_> = (0..200).map(|_| request("warm", now_ns())).collect();
-    bench.engine.enqueue_many(warm).await.expect("warm-up");
-    wait_rows(&bench.rows, 200, Duration::from_secs(120)).await;
-    bench.rows.lock().unwrap_or_else(|e| e.into_inner()).clear();
+/// Drain jobs/s: `n` jobs enqueued in bulk while the warmed workers run.
+/// Returns (jobs/s, drain seconds, jobs done, seconds spent enqueueing).
+async fn measure_drain(bench: &Bench, n: usize) -> (f64, f64, usize, f64) {
     let enqueue_started = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let batch = chunk.iter().map(|_| request("drain", now_ns())).collect();
@@ -303,10 +293,38 @@ async fn measure(kind: &str, args: &Args) -> Value {
     } else {
         0.0
     };
+    (drain, drain_s, done, drain_enqueue_s)
+}
+
+async fn measure(kind: &str, args: &Args) -> Value {
+    let n = args.n;
+    if args.bulk_only {
+        let bulk = measure_bulk(kind, args).await;
+        return json!({"label": format!("afterresume-{kind}"), "enqueue_bulk_jobs_s": bulk});
+    }
+    let (single, bulk) = if args.drain_only || args.latency_only {
+        (0.0, 0.0)
+    } else {
+        measure_enqueue(kind, args).await
+    };
+
+    // 3. Drain with warmed workers.
+    let bench = open(kind, args, "drain").await;
+    let running = start_workers(&bench.engine, args.workers);
+    let warm: Vec<_> = (0..200).map(|_| request("warm", now_ns())).collect();
+    bench.engine.enqueue_many(warm).await.expect("warm-up");
+    wait_rows(&bench.rows, 200, Duration::from_secs(120)).await;
+    bench.rows.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let (drain, drain_s, done, drain_enqueue_s) = if args.latency_only {
+        (0.0, 0.0, 0, 0.0)
+    } else {
+        measure_drain(&bench, n).await
+    };
 
     // 4. Pickup latency at a steady rate, workers idle.
     bench.rows.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let total = (args.rate * args.seconds) as usize;
+    let mut calls = Vec::with_capacity(total);
     let t0 = Instant::now();
     for i in 0..total {
         let target = t0 + Duration::from_secs_f64(i as f64 / f64::from(args.rate));
@@ -314,6 +332,7 @@ async fn measure(kind: &str, args: &Args) -> Value {
         if target > now {
             tokio::time::sleep(target - now).await;
         }
+        let call = Instant::now();
         bench
             .engine
             .enqueue(
@@ -323,7 +342,9 @@ async fn measure(kind: &str, args: &Args) -> Value {
             )
             .await
             .expect("enqueue");
+        calls.push(call.elapsed().as_secs_f64() * 1e3);
     }
+    calls.sort_by(f64::total_cmp);
     wait_rows(&bench.rows, total, Duration::from_secs(60)).await;
     let mut latency: Vec<f64> = bench
         .rows
@@ -360,6 +381,8 @@ async fn measure(kind: &str, args: &Args) -> Value {
         "latency_p99_ms": latency.first().map(|_| round(percentile(&latency, 99.0), 3)),
         "latency_max_ms": latency.last().map(|v| round(*v, 3)),
         "latency_jobs": latency.len(),
+        "latency_enqueue_call_p50_ms": calls.first().map(|_| round(percentile(&calls, 50.0), 3)),
+        "latency_enqueue_call_p99_ms": calls.first().map(|_| round(percentile(&calls, 99.0), 3)),
         "latency_rate_jobs_s": args.rate,
         "latency_seconds": args.seconds,
     })
@@ -393,5 +416,18 @@ async fn main() {
             result["latency_p50_ms"].as_f64().unwrap_or(f64::NAN),
             result["latency_p99_ms"].as_f64().unwrap_or(f64::NAN),
         );
+        if args.latency_only {
+            println!(
+                "{:<28} enqueue call p50 {:.2} ms, p99 {:.2} ms; pickup max {:.2} ms",
+                "",
+                result["latency_enqueue_call_p50_ms"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN),
+                result["latency_enqueue_call_p99_ms"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN),
+                result["latency_max_ms"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
     }
 }
