@@ -329,3 +329,27 @@ async fn standard_queued_events_of_a_bulk_insert_live_in_job_rows() {
     let kept = "SELECT count(*) FROM jobs WHERE id = ANY($1) AND queued_event_id IS NOT NULL";
     assert_eq!(rows(&db, kept, &ids).await, 599);
 }
+
+/// What the engine writes on every enqueue, by `COPY` and by statement (keyed and
+/// not): no event row at all.
+#[tokio::test]
+async fn queued_jobs_keep_their_events_in_job_rows_on_every_insert_path() {
+    let db = postgres().await;
+    let new_jobs = |n| -> Vec<_> {
+        conformance::jobs_with_queued_events(n)
+            .into_iter()
+            .map(|(job, _)| job)
+            .collect()
+    };
+    let mut keyed = new_jobs(2);
+    keyed[0].idempotency_key = Some("kept".to_owned());
+    let mut ids = Vec::new();
+    for batch in [new_jobs(300), new_jobs(1), keyed] {
+        ids.extend(batch.iter().map(|job| job.id));
+        db.insert_queued_jobs(batch).await.unwrap();
+    }
+    let event_rows = "SELECT count(*) FROM job_events WHERE job_id = ANY($1)";
+    assert_eq!(rows(&db, event_rows, &ids).await, 0);
+    let kept = "SELECT count(*) FROM jobs WHERE id = ANY($1) AND queued_event_id IS NOT NULL";
+    assert_eq!(rows(&db, kept, &ids).await, 303);
+}

@@ -29,6 +29,7 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgCopyIn, PgPool};
 use uuid::Uuid;
 
+use super::job_store::FirstEvents;
 use super::map_sqlx;
 use crate::common::as_stored;
 
@@ -61,7 +62,7 @@ const EVENTS_AHEAD: usize = 1024 * 1024;
 pub(super) async fn insert_keyless(
     pool: PgPool,
     jobs: Vec<NewJob>,
-    events: Vec<NewEvent>,
+    events: FirstEvents,
 ) -> Result<Vec<InsertedJob>> {
     debug_assert!(jobs.iter().all(|j| j.idempotency_key.is_none()));
     tokio::spawn(async move {
@@ -83,21 +84,25 @@ pub(super) async fn insert_keyless(
 async fn copy_jobs_and_events(
     conn: &mut PgConnection,
     jobs: &[NewJob],
-    events: &[NewEvent],
+    events: &FirstEvents,
 ) -> Result<()> {
     // A job row keeps its own "job queued" event when it is exactly the standard one
     // (migration `0005`): no event row, index entry or JSON document for it. Every
     // event's id is drawn here, in batch order, whether a job row or an event row
     // keeps it.
-    let in_row: Vec<bool> = if events.is_empty() {
-        vec![false; jobs.len()]
-    } else {
-        jobs.iter()
-            .zip(events)
-            .map(|(job, event)| QueuedFacts::of_new(job).is_event(event))
-            .collect()
+    let (events, in_row): (&[NewEvent], Vec<bool>) = match events {
+        FirstEvents::None => (&[], vec![false; jobs.len()]),
+        FirstEvents::KeptInRows => (&[], vec![true; jobs.len()]),
+        FirstEvents::Given(events) => (
+            events,
+            jobs.iter()
+                .zip(events)
+                .map(|(job, event)| QueuedFacts::of_new(job).is_event(event))
+                .collect(),
+        ),
     };
-    let ids = event_ids(conn, events.len()).await?;
+    let kept = in_row.iter().filter(|&&kept| kept).count();
+    let ids = event_ids(conn, events.len().max(kept)).await?;
     let rows = jobs.iter().enumerate().map(|(i, job)| {
         let kept = in_row[i].then(|| ids[i]);
         (job, kept)
@@ -123,7 +128,7 @@ async fn copy_jobs_and_events(
     }
     let written = copy.finish().await.map_err(map_sqlx)?;
     expect_rows("jobs", written, jobs.len())?;
-    let stored_events = events.len() - in_row.iter().filter(|&&kept| kept).count();
+    let stored_events = events.len().saturating_sub(kept);
     if stored_events == 0 {
         return Ok(());
     }

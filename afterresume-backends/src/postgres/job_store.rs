@@ -84,14 +84,27 @@ fn schedule_not_found(id: ScheduleId) -> Error {
     Error::not_found(format!("schedule {id} not found"))
 }
 
-const INSERT_COLUMNS: &str = "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
-     parent_job_id, user_id, trace_id, run_at, created_at)";
+/// The columns every inserted job sets.
+const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, max_retries, idempotency_key, \
+     parent_job_id, user_id, trace_id, run_at, created_at";
 
-/// The jobs' column arrays (`$1..$11`), unnested in input order.
+/// The jobs' column arrays (`$1..$11`), unnested in input order as the values of
+/// [`JOB_COLUMNS`].
 const UNNEST_JOBS: &str = "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca \
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
      $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
      AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n";
+
+/// [`UNNEST_JOBS`] with the values of a kept "job queued" event (migration `0005`):
+/// its id from the timeline's sequence, in input order, and the trigger and due
+/// time the job is queued with.
+static UNNEST_JOBS_KEEPING_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    UNNEST_JOBS.replacen(
+        "ra, ca FROM",
+        "ra, ca, nextval('job_events_id_seq'), tr, ra FROM",
+        1,
+    )
+});
 
 /// Appends the events' column arrays (`$12..$18`), unnested as `e` with their ordinal `e.n`.
 const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
@@ -99,22 +112,33 @@ const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, s
      $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
      AS e(j, t, l, s, m, d, tr, n)";
 
+/// Skips a job whose idempotency key is taken; returns the ids of those created.
+const ON_TAKEN_KEY: &str =
+    "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
+
 /// Jobs without idempotency keys: all are created.
 static KEYLESS_INSERT: LazyLock<String> =
-    LazyLock::new(|| format!("{INSERT_COLUMNS} {UNNEST_JOBS}"));
+    LazyLock::new(|| format!("INSERT INTO jobs ({JOB_COLUMNS}) {UNNEST_JOBS}"));
 
 /// [`KEYLESS_INSERT`] and every event, in order.
 static KEYLESS_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
-    format!("WITH appended AS ({UNNEST_EVENTS} ORDER BY e.n) {INSERT_COLUMNS} {UNNEST_JOBS}")
+    format!(
+        "WITH appended AS ({UNNEST_EVENTS} ORDER BY e.n) {}",
+        *KEYLESS_INSERT
+    )
+});
+
+/// [`KEYLESS_INSERT`], each job keeping its "job queued" event in its row.
+static KEYLESS_INSERT_KEEPING_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO jobs ({JOB_COLUMNS}, queued_event_id, queued_trigger, queued_run_at) {}",
+        *UNNEST_JOBS_KEEPING_EVENTS
+    )
 });
 
 /// Jobs of which some have a key: returns the ids of those it created.
-static KEYED_INSERT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "{INSERT_COLUMNS} {UNNEST_JOBS} \
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
-    )
-});
+static KEYED_INSERT: LazyLock<String> =
+    LazyLock::new(|| format!("{} {ON_TAKEN_KEY}", *KEYLESS_INSERT));
 
 /// [`KEYED_INSERT`] and, in order, the events of the jobs it created.
 static KEYED_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
@@ -125,21 +149,51 @@ static KEYED_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`KEYED_INSERT`], each job it creates keeping its "job queued" event in its row
+/// (a job whose key is taken leaves a gap in the event ids).
+static KEYED_INSERT_KEEPING_EVENTS: LazyLock<String> =
+    LazyLock::new(|| format!("{} {ON_TAKEN_KEY}", *KEYLESS_INSERT_KEEPING_EVENTS));
+
+/// The first events an insert writes with its jobs.
+#[derive(Debug)]
+pub(super) enum FirstEvents {
+    /// None.
+    None,
+    /// These, one per job and in the jobs' order, as event rows (or, in a `COPY`,
+    /// kept in the job rows where they are the standard ones).
+    Given(Vec<NewEvent>),
+    /// Each job's standard "job queued" event ([`QueuedFacts`]), kept in its row.
+    ///
+    /// [`QueuedFacts`]: afterresume_core::engine::QueuedFacts
+    KeptInRows,
+}
+
+impl FirstEvents {
+    /// Splits off the events of the jobs from `at` on, as `Vec::split_off` does.
+    fn split_off(&mut self, at: usize) -> Self {
+        match self {
+            FirstEvents::Given(events) => FirstEvents::Given(events.split_off(at)),
+            FirstEvents::None => FirstEvents::None,
+            FirstEvents::KeptInRows => FirstEvents::KeptInRows,
+        }
+    }
+}
+
 /// Inserts jobs with one statement; returns them in input order, with the existing
 /// job for every idempotency key that was already taken (or taken earlier in the batch).
 pub(super) async fn insert_many(
     conn: &mut PgConnection,
     jobs: Vec<NewJob>,
 ) -> Result<Vec<InsertedJob>> {
-    insert_many_with_events(conn, jobs, &[]).await
+    insert_many_with_events(conn, jobs, &FirstEvents::None).await
 }
 
-/// [`insert_many`], and in the same statement the events (of the jobs in `jobs`)
-/// whose job the statement created, in the given order.
+/// [`insert_many`], and in the same statement the first events of the jobs it
+/// creates.
 async fn insert_many_with_events(
     conn: &mut PgConnection,
     jobs: Vec<NewJob>,
-    events: &[NewEvent],
+    events: &FirstEvents,
 ) -> Result<Vec<InsertedJob>> {
     if jobs.is_empty() {
         return Ok(Vec::new());
@@ -173,13 +227,18 @@ async fn insert_many_with_events(
     // statement needs neither conflict handling (a speculative insert costs an extra
     // WAL record per row) nor to learn which jobs it created.
     let keyless = jobs.iter().all(|j| j.idempotency_key.is_none());
-    let sql = match (keyless, events.is_empty()) {
-        (true, true) => KEYLESS_INSERT.as_str(),
-        (true, false) => KEYLESS_INSERT_WITH_EVENTS.as_str(),
-        (false, true) => KEYED_INSERT.as_str(),
-        (false, false) => KEYED_INSERT_WITH_EVENTS.as_str(),
+    let sql = match (keyless, events) {
+        (true, FirstEvents::None) => KEYLESS_INSERT.as_str(),
+        (true, FirstEvents::Given(_)) => KEYLESS_INSERT_WITH_EVENTS.as_str(),
+        (true, FirstEvents::KeptInRows) => KEYLESS_INSERT_KEEPING_EVENTS.as_str(),
+        (false, FirstEvents::None) => KEYED_INSERT.as_str(),
+        (false, FirstEvents::Given(_)) => KEYED_INSERT_WITH_EVENTS.as_str(),
+        (false, FirstEvents::KeptInRows) => KEYED_INSERT_KEEPING_EVENTS.as_str(),
     };
-    let columns = super::EventColumns::of(events);
+    let columns = match events {
+        FirstEvents::Given(events) => Some(super::EventColumns::of(events)),
+        FirstEvents::None | FirstEvents::KeptInRows => None,
+    };
     let query = sqlx::query(sql)
         .bind(&ids)
         .bind(&types)
@@ -192,10 +251,9 @@ async fn insert_many_with_events(
         .bind(&traces)
         .bind(&run_ats)
         .bind(&created);
-    let query = if events.is_empty() {
-        query
-    } else {
-        columns.bind(query)
+    let query = match &columns {
+        Some(columns) => columns.bind(query),
+        None => query,
     };
     if keyless {
         let written = query.execute(&mut *conn).await.map_err(map_sqlx)?;
@@ -324,6 +382,35 @@ fn with_started_events(claim: &str) -> String {
 }
 
 impl PostgresBackend {
+    /// Inserts a batch in one transaction: large keyless batches by `COPY` (the
+    /// `copy_in` module), others one statement per [`INSERT_CHUNK`] jobs, writing the
+    /// jobs and the first events of those it creates.
+    async fn insert_batch(
+        &self,
+        jobs: Vec<NewJob>,
+        mut events: FirstEvents,
+    ) -> Result<Vec<InsertedJob>> {
+        if copies(&jobs) {
+            return copy_in::insert_keyless(self.pool.clone(), jobs, events).await;
+        }
+        if jobs.len() <= INSERT_CHUNK {
+            let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+            return insert_many_with_events(&mut conn, jobs, &events).await;
+        }
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(jobs.len());
+        let mut rest = jobs;
+        while !rest.is_empty() {
+            let at = rest.len().min(INSERT_CHUNK);
+            let tail = rest.split_off(at);
+            let later_events = events.split_off(at);
+            out.extend(insert_many_with_events(&mut tx, rest, &events).await?);
+            (rest, events) = (tail, later_events);
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(out)
+    }
+
     /// Runs a claim statement that binds `$4` to the ids (on the claims pool: see
     /// [`PostgresOptions::durable_claims`](super::PostgresOptions::durable_claims)).
     async fn claim_ids(&self, ids: &[JobId], opts: &ClaimOptions, sql: &str) -> Result<Vec<Job>> {
@@ -433,39 +520,20 @@ impl JobStore for PostgresBackend {
     }
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        if copies(&jobs) {
-            return copy_in::insert_keyless(self.pool.clone(), jobs, Vec::new()).await;
-        }
-        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
-        insert_chunked(&mut conn, jobs).await
+        self.insert_batch(jobs, FirstEvents::None).await
     }
 
-    /// Large keyless batches by `COPY` (the `copy_in` module, which also keeps standard
-    /// "job queued" events in the job rows); others one statement per 5,000 jobs,
-    /// writing the jobs and the events of those it creates, several statements sharing
-    /// a transaction.
     async fn insert_jobs_with_events(
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
     ) -> Result<Vec<InsertedJob>> {
         let (jobs, events): (Vec<NewJob>, Vec<NewEvent>) = jobs.into_iter().unzip();
-        if copies(&jobs) {
-            return copy_in::insert_keyless(self.pool.clone(), jobs, events).await;
-        }
-        if jobs.len() <= INSERT_CHUNK {
-            let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
-            return insert_many_with_events(&mut conn, jobs, &events).await;
-        }
-        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-        let mut out = Vec::with_capacity(jobs.len());
-        let mut rest = jobs;
-        for events in events.chunks(INSERT_CHUNK) {
-            let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
-            out.extend(insert_many_with_events(&mut tx, rest, events).await?);
-            rest = tail;
-        }
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(out)
+        self.insert_batch(jobs, FirstEvents::Given(events)).await
+    }
+
+    /// Every job keeps its "job queued" event in its row: no event is built.
+    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        self.insert_batch(jobs, FirstEvents::KeptInRows).await
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -844,18 +912,6 @@ fn copies(jobs: &[NewJob]) -> bool {
 
 /// Jobs per insert statement.
 const INSERT_CHUNK: usize = 5000;
-
-/// Inserts jobs in statements of at most [`INSERT_CHUNK`] (each one round trip).
-async fn insert_chunked(conn: &mut PgConnection, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-    let mut out = Vec::with_capacity(jobs.len());
-    let mut rest = jobs;
-    while !rest.is_empty() {
-        let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
-        out.extend(insert_many(&mut *conn, rest).await?);
-        rest = tail;
-    }
-    Ok(out)
-}
 
 /// Applies a chunk of outcomes in one `UPDATE ... FROM (VALUES ...)`; returns the
 /// rows it changed (a stale lease changes none).

@@ -81,15 +81,29 @@ fn jobs_of(mut rows: rusqlite::Rows<'_>) -> Result<Vec<Job>> {
     Ok(jobs)
 }
 
-/// Inserts jobs (and the event of each one it creates); a job whose idempotency key
-/// is already held, also by an earlier job of the same call, resolves to the holder.
+/// The first event an insert writes with a job.
+#[derive(Debug, Clone)]
+pub(super) enum FirstEvent {
+    /// None.
+    None,
+    /// This one: kept in the job's row when it is the standard "job queued" event,
+    /// a `job_events` row otherwise.
+    Given(NewEvent),
+    /// The job's standard "job queued" event ([`QueuedFacts`]), kept in its row
+    /// without being built.
+    Queued,
+}
+
+/// Inserts jobs (and the first event of each one it creates); a job whose
+/// idempotency key is already held, also by an earlier job of the same call,
+/// resolves to the holder.
 ///
 /// A standard "job queued" event stays in its job's row (migration `0002`,
 /// [`QueuedFacts`]); other events become `job_events` rows. Either way each event's
 /// id is reserved here, in call order.
 pub(super) fn insert_jobs(
     db: &Connection,
-    jobs: &[(NewJob, Option<NewEvent>)],
+    jobs: &[(NewJob, FirstEvent)],
 ) -> Result<Vec<InsertedJob>> {
     let mut insert = db
         .prepare_cached(
@@ -100,16 +114,28 @@ pub(super) fn insert_jobs(
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .map_err(map_rusqlite)?;
-    let mut event_ids = reserve_event_ids(db, jobs.iter().filter(|(_, e)| e.is_some()).count())?;
+    let with_events = jobs
+        .iter()
+        .filter(|(_, e)| !matches!(e, FirstEvent::None))
+        .count();
+    let mut event_ids = reserve_event_ids(db, with_events)?;
     let mut inserted = Vec::with_capacity(jobs.len());
     let mut events = Vec::new();
-    for (new, event) in jobs {
-        let event = event.as_ref().map(|event| {
-            let id = event_ids.next().unwrap_or_default();
-            let kept = QueuedFacts::of_new(new).is_event(event);
-            (id, event, kept)
-        });
-        let kept_id = event.and_then(|(id, _, kept)| kept.then_some(id));
+    for (new, first) in jobs {
+        // The event's id, and the event when it needs a row of its own.
+        let event = match first {
+            FirstEvent::None => None,
+            FirstEvent::Queued => Some((event_ids.next().unwrap_or_default(), None)),
+            FirstEvent::Given(event) => {
+                let id = event_ids.next().unwrap_or_default();
+                let kept = QueuedFacts::of_new(new).is_event(event);
+                Some((id, (!kept).then_some(event)))
+            }
+        };
+        let kept_id = match event {
+            Some((id, None)) => Some(id),
+            _ => None,
+        };
         let job = as_stored(new.clone());
         let changed = insert
             .execute(params![
@@ -130,7 +156,7 @@ pub(super) fn insert_jobs(
             ])
             .map_err(map_rusqlite)?;
         if changed == 1 {
-            if let Some((id, event, false)) = event {
+            if let Some((id, Some(event))) = event {
                 events.push((Some(id), event));
             }
             inserted.push(InsertedJob { job, created: true });

@@ -17,7 +17,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
 use super::convert::{json, micros, opt_json, opt_time, time};
-use super::direct;
+use super::direct::{self, FirstEvent};
 use super::error::map_sqlx;
 use crate::memory::lease_lost;
 use crate::sql_finish::{match_finished, split_announced};
@@ -124,7 +124,7 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let one = [(new, None)];
+        let one = [(new, FirstEvent::None)];
         let mut inserted = self
             .group
             .run(move |db| direct::insert_jobs(db, &one))
@@ -136,7 +136,10 @@ impl JobStore for SqliteBackend {
 
     /// All of them in one transaction (with whatever else the writer's group holds).
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let with_no_events: Vec<_> = jobs.into_iter().map(|job| (job, None)).collect();
+        let with_no_events: Vec<_> = jobs
+            .into_iter()
+            .map(|job| (job, FirstEvent::None))
+            .collect();
         self.group
             .run(move |db| direct::insert_jobs(db, &with_no_events))
             .await
@@ -146,9 +149,23 @@ impl JobStore for SqliteBackend {
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
     ) -> Result<Vec<InsertedJob>> {
-        let with_events: Vec<_> = jobs.into_iter().map(|(j, e)| (j, Some(e))).collect();
+        let with_events: Vec<_> = jobs
+            .into_iter()
+            .map(|(j, e)| (j, FirstEvent::Given(e)))
+            .collect();
         self.group
             .run(move |db| direct::insert_jobs(db, &with_events))
+            .await
+    }
+
+    /// Every job keeps its "job queued" event in its row: no event is built.
+    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        let queued: Vec<_> = jobs
+            .into_iter()
+            .map(|job| (job, FirstEvent::Queued))
+            .collect();
+        self.group
+            .run(move |db| direct::insert_jobs(db, &queued))
             .await
     }
 

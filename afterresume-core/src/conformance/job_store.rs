@@ -30,6 +30,7 @@ macro_rules! event_writing_job_store_conformance {
                 claim_with_events_writes_started_events,
                 finish_with_events_writes_events_of_written_outcomes_only,
                 queued_events_read_back_as_given,
+                insert_queued_jobs_writes_standard_queued_events,
             ]
         );
     };
@@ -1596,4 +1597,80 @@ pub async fn queued_events_read_back_as_given(
         1,
         "others keep theirs"
     );
+}
+
+/// `insert_queued_jobs` writes the standard "job queued" event
+/// ([`QueuedFacts::of_new`](crate::engine::QueuedFacts::of_new)) of every job it
+/// creates, and only those: alone in each timeline, exactly as that event reads,
+/// with ids in batch order; a job whose idempotency key is taken (before the call
+/// or earlier in it) gets none and leaves the holder's timeline as it was. Large
+/// keyless batches, keyed ones (one larger than a statement's 5,000 jobs) and small
+/// ones take different insert paths.
+pub async fn insert_queued_jobs_writes_standard_queued_events(
+    store: crate::ports::SharedJobStore,
+    events: crate::ports::SharedEventSink,
+) {
+    use crate::domain::Event;
+    use crate::engine::QueuedFacts;
+    use crate::ports::ListEventsOptions;
+    let jobs = |n| -> Vec<NewJob> {
+        super::jobs_with_queued_events(n)
+            .into_iter()
+            .map(|(job, _)| job)
+            .collect()
+    };
+    let mut holder = new_job();
+    holder.idempotency_key = Some("queued-jobs-1".to_owned());
+    let first = store
+        .insert_queued_jobs(vec![holder.clone()])
+        .await
+        .unwrap();
+    assert!(first[0].created);
+    let mut keyed = jobs(4);
+    for (i, job) in keyed.iter_mut().enumerate() {
+        job.idempotency_key = Some(format!("queued-jobs-{}", i.min(2)));
+    }
+    let mut chunked = jobs(5001);
+    for (i, job) in chunked.iter_mut().enumerate() {
+        job.idempotency_key = Some(format!("queued-chunk-{i}"));
+    }
+    let mut created = vec![holder.clone()];
+    let mut skipped = Vec::new();
+    for batch in [jobs(600), keyed, jobs(2), chunked] {
+        let inserted = store.insert_queued_jobs(batch.clone()).await.unwrap();
+        assert_eq!(inserted.len(), batch.len());
+        for (given, got) in batch.into_iter().zip(inserted) {
+            let key = given.idempotency_key.as_deref();
+            if matches!(key, Some("queued-jobs-1" | "queued-jobs-2")) && !got.created {
+                skipped.push((given.id, got.job.id));
+                continue;
+            }
+            assert!(got.created, "{key:?}");
+            assert_eq!(got.job.id, given.id);
+            created.push(given);
+        }
+    }
+    // The key held before the call, and the one repeated within it.
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].1, holder.id);
+    let all = ListEventsOptions::default();
+    let mut last_id = 0;
+    for (i, job) in created.iter().enumerate() {
+        if i > 610 && i % 97 != 0 && i != created.len() - 1 {
+            continue; // every job of the small batches, a sample of the chunked one
+        }
+        let timeline = events.list(job.id, &all).await.unwrap();
+        assert_eq!(timeline.len(), 1, "job {i}: {timeline:?}");
+        assert!(
+            timeline[0].id > last_id,
+            "job {i}: ids follow the batch order"
+        );
+        last_id = timeline[0].id;
+        let expected = QueuedFacts::of_new(job).event();
+        assert_eq!(timeline[0], Event::of(timeline[0].id, expected), "job {i}");
+    }
+    for (skipped, holder) in skipped {
+        assert!(events.list(skipped, &all).await.unwrap().is_empty());
+        assert_eq!(events.list(holder, &all).await.unwrap().len(), 1);
+    }
 }

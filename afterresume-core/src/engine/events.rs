@@ -86,6 +86,13 @@ impl EventRecorder {
 }
 
 impl EventRecorder {
+    /// Whether [`trace_many`](Self::trace_many) emits info events: asked before
+    /// building events only to trace them (the target is this module's, as the
+    /// events' own).
+    pub(crate) fn traces_info(&self) -> bool {
+        tracing::enabled!(tracing::Level::INFO)
+    }
+
     /// Emits the `tracing` side of events that were stored by other means (a job
     /// store that writes events in its own transactions).
     pub(crate) fn trace_many<'a>(&self, events: impl IntoIterator<Item = &'a NewEvent>) {

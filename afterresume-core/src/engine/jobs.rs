@@ -339,18 +339,17 @@ impl Engine {
     async fn store_and_announce(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         let store = &self.inner.store;
         let inserted = if self.inner.store_writes_events {
-            let events: Vec<NewEvent> = jobs
-                .iter()
-                .map(|j| QueuedFacts::of_new(j).event())
-                .collect();
-            let pairs = jobs.into_iter().zip(events.iter().cloned()).collect();
-            let inserted = store.insert_jobs_with_events(pairs).await?;
-            let written = events
-                .iter()
-                .zip(&inserted)
-                .filter(|(_, i)| i.created)
-                .map(|(e, _)| e);
-            self.recorder().trace_many(written);
+            let inserted = store.insert_queued_jobs(jobs).await?;
+            // The events exist only in the store: build them for `tracing` only when
+            // someone listens.
+            if self.recorder().traces_info() {
+                let written = inserted
+                    .iter()
+                    .filter(|i| i.created)
+                    .map(|i| queued_event(&i.job, i.job.created_at))
+                    .collect::<Vec<_>>();
+                self.recorder().trace_many(&written);
+            }
             inserted
         } else if jobs.iter().all(|j| j.idempotency_key.is_none()) {
             let events = jobs

@@ -272,6 +272,27 @@ pub trait JobStore: Send + Sync + Debug + 'static {
         ))
     }
 
+    /// [`insert_jobs_with_events`](Self::insert_jobs_with_events) where each job's
+    /// event is its standard "job queued" one, [`QueuedFacts::of_new`]`(&job).event()`:
+    /// what the engine writes for every job it creates. A store that keeps that event
+    /// in the job's row (see [`QueuedFacts`]) overrides this to write it without
+    /// building, copying and comparing a JSON document per job; the default builds
+    /// the events. Only for stores that
+    /// [`writes_events`](JobStoreCapabilities::writes_events).
+    ///
+    /// [`QueuedFacts`]: crate::engine::QueuedFacts
+    /// [`QueuedFacts::of_new`]: crate::engine::QueuedFacts::of_new
+    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        let pairs = jobs
+            .into_iter()
+            .map(|job| {
+                let event = crate::engine::QueuedFacts::of_new(&job).event();
+                (job, event)
+            })
+            .collect();
+        self.insert_jobs_with_events(pairs).await
+    }
+
     /// For a store that [`writes_events`](JobStoreCapabilities::writes_events): names
     /// the storage it writes them to, as [`EventSink::timeline`](crate::ports::EventSink::timeline)
     /// does for a sink. `None` (the default): the store writes events only for an
