@@ -84,22 +84,24 @@ async fn transactional_enqueue_commits_or_rolls_back_with_the_domain_write() {
     running.shutdown(Duration::from_secs(5)).await;
 }
 
-/// A push from another backend (another process, as far as Postgres knows) wakes a
-/// waiting pop through NOTIFY well before the polling interval.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notify_wakes_poppers_of_other_processes() {
-    let slow_poll = Duration::from_secs(5);
+/// Pushes one job through the queue `queue_of` gives on a second backend (another
+/// process, as far as Postgres knows) while a pop waits on a first one that polls
+/// only every 5 s; returns what the pop got and how long it waited.
+async fn pop_woken_by_another_process(
+    queue_of: fn(PostgresBackend) -> Arc<dyn Queue>,
+    job_id: uuid::Uuid,
+) -> (Vec<afterresume_core::ports::Delivery>, Duration) {
     let url = required_env(POSTGRES_URL_VAR);
     let first = postgres().await;
     let reopen = |notify: bool| {
         let mut options = PostgresOptions::new(url.clone())
             .with_schema(first.schema())
             .with_notify(notify);
-        options.poll_interval = slow_poll;
+        options.poll_interval = SLOW_POLL;
         PostgresBackend::connect_with(options)
     };
-    let popper = reopen(true).await.unwrap().queue();
-    let pusher = reopen(true).await.unwrap().queue();
+    let popper = queue_of(reopen(true).await.unwrap());
+    let pusher = queue_of(reopen(true).await.unwrap());
     // Let the listener connect first.
     popper
         .pop(&PopOptions {
@@ -120,7 +122,6 @@ async fn notify_wakes_poppers_of_other_processes() {
         (got, started.elapsed())
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let job_id = uuid::Uuid::now_v7();
     pusher
         .push(&[QueueMessage {
             job_id,
@@ -128,13 +129,81 @@ async fn notify_wakes_poppers_of_other_processes() {
         }])
         .await
         .unwrap();
-    let (got, waited) = waiting.await.unwrap();
+    waiting.await.unwrap()
+}
+
+/// How often the poppers of the wakeup tests poll.
+const SLOW_POLL: Duration = Duration::from_secs(5);
+
+/// A push from another backend wakes a waiting pop through NOTIFY well before the
+/// polling interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_wakes_poppers_of_other_processes() {
+    let job_id = uuid::Uuid::now_v7();
+    let (got, waited) = pop_woken_by_another_process(|db| Arc::new(db.queue()), job_id).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].job_id, job_id);
     assert!(
-        waited < slow_poll - Duration::from_secs(1),
+        waited < SLOW_POLL - Duration::from_secs(1),
         "pop waited {waited:?}: woken by polling, not by NOTIFY"
     );
+}
+
+/// The store queue announces its pushes (after the pusher returned, from a task of
+/// its own): a pop waiting in another process returns, for its caller to claim,
+/// well before the polling interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_queue_pushes_wake_poppers_of_other_processes() {
+    let (got, waited) =
+        pop_woken_by_another_process(|db| Arc::new(db.store_queue()), uuid::Uuid::now_v7()).await;
+    assert!(
+        got.is_empty(),
+        "the store queue delivers nothing: claims do"
+    );
+    assert!(
+        waited < SLOW_POLL - Duration::from_secs(1),
+        "pop waited {waited:?}: woken by polling, not by NOTIFY"
+    );
+}
+
+/// A burst of store-queue pushes is announced by a few NOTIFYs that together count
+/// every pushed job, not by one NOTIFY per push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_pushes_is_announced_by_few_notifies() {
+    let db = postgres().await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(db.pool())
+        .await
+        .unwrap();
+    listener
+        .listen(&format!("afterresume_queue_{}", db.schema()))
+        .await
+        .unwrap();
+    let queue = db.store_queue();
+    let pushes = 300;
+    for _ in 0..pushes {
+        let message = QueueMessage {
+            job_id: uuid::Uuid::now_v7(),
+            available_at: chrono::Utc::now(),
+        };
+        queue.push(&[message]).await.unwrap();
+    }
+    let (mut notifies, mut announced) = (0, 0);
+    while announced < pushes {
+        let notification = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+            .await
+            .expect("every pushed job is announced")
+            .unwrap();
+        let (_, jobs) = notification.payload().split_once(' ').unwrap();
+        announced += jobs.parse::<usize>().unwrap();
+        notifies += 1;
+    }
+    assert_eq!(announced, pushes);
+    assert!(
+        notifies < pushes / 10,
+        "{notifies} NOTIFYs for {pushes} pushes"
+    );
+    let more = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
+    assert!(more.is_err(), "nothing is announced twice: {more:?}");
 }
 
 /// The trigger-kept counters agree with the rows through inserts, claims, outcomes

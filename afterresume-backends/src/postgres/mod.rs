@@ -28,6 +28,7 @@ mod worklogs;
 pub use queue::PostgresQueue;
 pub use store_queue::PostgresStoreQueue;
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -144,6 +145,10 @@ struct Wakeups {
     /// Sent with this backend's NOTIFYs, so that its listener skips the pushes that
     /// already woke the poppers here directly.
     origin: String,
+    /// Jobs pushed here that no NOTIFY has announced yet.
+    unannounced: AtomicUsize,
+    /// Whether a task is sending NOTIFYs for [`unannounced`](Self::unannounced).
+    announcing: AtomicBool,
 }
 
 impl Default for Wakeups {
@@ -152,6 +157,8 @@ impl Default for Wakeups {
             notify: Notify::new(),
             listener: OnceCell::new(),
             origin: uuid::Uuid::new_v4().simple().to_string(),
+            unannounced: AtomicUsize::new(0),
+            announcing: AtomicBool::new(false),
         }
     }
 }
@@ -160,6 +167,33 @@ impl Wakeups {
     /// Wakes local poppers for a push of `jobs` jobs ([`wake_poppers`](crate::common::wake_poppers)).
     fn wake(&self, jobs: usize) {
         crate::common::wake_poppers(&self.notify, jobs);
+    }
+
+    /// Counts `jobs` as pushed but not yet announced; true when the caller must
+    /// start the task that announces them (none is running).
+    fn to_announce(&self, jobs: usize) -> bool {
+        self.unannounced.fetch_add(jobs, Ordering::SeqCst);
+        !self.announcing.swap(true, Ordering::SeqCst)
+    }
+
+    /// The jobs the announcing task is to announce next; `None` when there are none
+    /// and the task ends (a push racing with the end starts it again, or is taken
+    /// over here).
+    fn next_announcement(&self) -> Option<usize> {
+        loop {
+            let jobs = self.unannounced.swap(0, Ordering::SeqCst);
+            if jobs > 0 {
+                return Some(jobs);
+            }
+            self.announcing.store(false, Ordering::SeqCst);
+            // A push that counted its jobs after the swap, while `announcing` was
+            // still set, started no task: take its jobs unless a new task has.
+            if self.unannounced.load(Ordering::SeqCst) == 0
+                || self.announcing.swap(true, Ordering::SeqCst)
+            {
+                return None;
+            }
+        }
     }
 
     /// The NOTIFY payload that announces a push of `jobs` jobs from here.
@@ -338,6 +372,33 @@ impl PostgresBackend {
         Ok(inserted)
     }
 
+    /// Tells other processes' poppers about `jobs` pushed jobs, without waiting.
+    ///
+    /// One NOTIFY is in flight at a time: pushes made meanwhile add up into the next
+    /// one, so a flood of single enqueues sends a few NOTIFYs, not one each (every
+    /// NOTIFY is a commit the server serialises on its notification queue). They go
+    /// on the asynchronously committing pool: a wakeup needs no disk, and one lost
+    /// to an error or a server crash costs a popper one poll interval.
+    fn announce(&self, jobs: usize) {
+        if !self.wakeups.to_announce(jobs) {
+            return;
+        }
+        let pool = self.relaxed.clone();
+        let wakeups = Arc::clone(&self.wakeups);
+        tokio::spawn(async move {
+            while let Some(jobs) = wakeups.next_announcement() {
+                let sent = sqlx::query("SELECT pg_notify($1 || current_schema(), $2)")
+                    .bind(CHANNEL_PREFIX)
+                    .bind(wakeups.payload(jobs))
+                    .execute(&pool)
+                    .await;
+                if let Err(err) = sent {
+                    tracing::warn!(jobs, error = %err, "postgres: could not announce pushed jobs; other processes will find them by polling");
+                }
+            }
+        });
+    }
+
     /// Starts (once per process) the task that turns NOTIFYs into local wakeups.
     async fn ensure_listener(&self) {
         if !self.options.notify {
@@ -354,9 +415,12 @@ impl PostgresBackend {
     }
 }
 
+/// What the NOTIFY channel of a schema's queue starts with.
+const CHANNEL_PREFIX: &str = "afterresume_queue_";
+
 /// The NOTIFY channel of a schema's queue.
 pub(crate) fn channel(schema: &str) -> String {
-    format!("afterresume_queue_{schema}")
+    format!("{CHANNEL_PREFIX}{schema}")
 }
 
 /// Forwards notifications to local poppers until the backend is dropped. PgListener

@@ -63,14 +63,9 @@ impl Queue for PostgresStoreQueue {
         if messages.is_empty() {
             return Ok(());
         }
-        let wakeups = &self.backend.wakeups;
-        wakeups.wake(messages.len());
+        self.backend.wakeups.wake(messages.len());
         if self.backend.options.notify {
-            sqlx::query("SELECT pg_notify('afterresume_queue_' || current_schema(), $1)")
-                .bind(wakeups.payload(messages.len()))
-                .execute(&self.backend.relaxed)
-                .await
-                .map_err(map_sqlx)?;
+            self.backend.announce(messages.len());
         }
         Ok(())
     }
