@@ -11,7 +11,9 @@ use afterresume_backends::testing::{POSTGRES_URL_VAR, postgres, required_env};
 use afterresume_core::conformance;
 use afterresume_core::domain::{EventLevel, EventSource, NewEvent, NewJob};
 use afterresume_core::engine::{Engine, EnqueueOptions, WorkerOptions, workflow_fn};
-use afterresume_core::ports::{JobStore, ListEventsOptions, PopOptions, Queue, QueueMessage};
+use afterresume_core::ports::{
+    EventSink, JobStore, ListEventsOptions, PopOptions, Queue, QueueMessage,
+};
 use afterresume_core::{ErrorKind, JobStatus};
 use serde_json::json;
 
@@ -419,6 +421,32 @@ async fn queued_jobs_keep_their_events_in_job_rows_on_every_insert_path() {
     }
     let event_rows = "SELECT count(*) FROM job_events WHERE job_id = ANY($1)";
     assert_eq!(rows(&db, event_rows, &ids).await, 0);
-    let kept = "SELECT count(*) FROM jobs WHERE id = ANY($1) AND queued_event_id IS NOT NULL";
+    let kept = "SELECT count(*) FROM jobs WHERE id = ANY($1) AND queued_trigger IS NOT NULL";
     assert_eq!(rows(&db, kept, &ids).await, 303);
+}
+
+/// A job row written without the kept-event columns (by hand, or by an older writer)
+/// draws an id from `queued_event_id`'s default (migration `0006`) but keeps no event:
+/// its timeline is what its event rows say.
+#[tokio::test]
+async fn a_job_row_inserted_without_a_queued_trigger_keeps_no_event() {
+    let db = postgres().await;
+    let id = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, trace_id, \
+         run_at, created_at) VALUES ($1, 'test.echo', 'queued', 'api', '{}', 3, $1, now(), now())",
+    )
+    .bind(id)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let drawn: Option<i64> = sqlx::query_scalar("SELECT queued_event_id FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(drawn.is_some(), "the default draws an id");
+    let timeline = db.list(id, &ListEventsOptions::default()).await.unwrap();
+    assert!(timeline.is_empty(), "{timeline:?}");
+    assert_eq!(db.delete_for_jobs(&[id]).await.unwrap(), 0);
 }

@@ -46,7 +46,7 @@ impl EventSink for PostgresBackend {
             .map_err(map_sqlx)?;
         let in_job_rows = sqlx::query(
             "UPDATE jobs SET queued_event_id = NULL, queued_trigger = NULL, queued_run_at = NULL \
-             WHERE id = ANY($1) AND queued_event_id IS NOT NULL",
+             WHERE id = ANY($1) AND queued_trigger IS NOT NULL",
         )
         .bind(job_ids)
         .execute(&mut *tx)
@@ -58,13 +58,14 @@ impl EventSink for PostgresBackend {
 }
 
 /// A job's timeline after `$2`, at most `$3` events: its event rows, and the
-/// "job queued" event its row keeps (those columns are NULL in event rows, and
-/// `message` is NULL in the kept one).
+/// "job queued" event its row keeps, if it does (`queued_trigger` set, migration
+/// `0006`; those columns are NULL in event rows, and `message` is NULL in the kept
+/// one).
 const LIST_TIMELINE: &str = "SELECT * FROM (\
      SELECT queued_event_id AS id, created_at AS timestamp, trace_id, NULL::text AS level, \
      NULL::text AS source, NULL::text AS message, NULL::json AS data, job_type, queued_trigger, \
      queued_run_at, parent_job_id, max_retries \
-     FROM jobs WHERE id = $1 AND queued_event_id > $2 \
+     FROM jobs WHERE id = $1 AND queued_trigger IS NOT NULL AND queued_event_id > $2 \
      UNION ALL (\
      SELECT id, timestamp, trace_id, level, source, message, data, NULL, NULL, NULL, NULL, NULL \
      FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3)\

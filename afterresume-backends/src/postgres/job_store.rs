@@ -89,22 +89,15 @@ const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, max_retries, 
      parent_job_id, user_id, trace_id, run_at, created_at";
 
 /// The jobs' column arrays (`$1..$11`), unnested in input order as the values of
-/// [`JOB_COLUMNS`].
-const UNNEST_JOBS: &str = "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca \
-     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::uuid[], \
-     $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY \
-     AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n";
-
-/// [`UNNEST_JOBS`] with the values of a kept "job queued" event (migration `0005`):
-/// its id from the timeline's sequence, in input order, and the trigger and due
-/// time the job is queued with.
-static UNNEST_JOBS_KEEPING_EVENTS: LazyLock<String> = LazyLock::new(|| {
-    UNNEST_JOBS.replacen(
-        "ra, ca FROM",
-        "ra, ca, nextval('job_events_id_seq'), tr, ra FROM",
-        1,
+/// [`JOB_COLUMNS`] followed by `extra` values.
+fn unnest_jobs(extra: &str) -> String {
+    format!(
+        "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca{extra} \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
+         $7::uuid[], $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) \
+         WITH ORDINALITY AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n"
     )
-});
+}
 
 /// Appends the events' column arrays (`$12..$18`), unnested as `e` with their ordinal `e.n`.
 const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
@@ -116,9 +109,15 @@ const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, s
 const ON_TAKEN_KEY: &str =
     "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
 
-/// Jobs without idempotency keys: all are created.
-static KEYLESS_INSERT: LazyLock<String> =
-    LazyLock::new(|| format!("INSERT INTO jobs ({JOB_COLUMNS}) {UNNEST_JOBS}"));
+/// Jobs without idempotency keys: all are created. `queued_event_id` is set to NULL
+/// rather than left to its default (migration `0006`), which would draw an id for
+/// nothing.
+static KEYLESS_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO jobs ({JOB_COLUMNS}, queued_event_id) {}",
+        unnest_jobs(", NULL::int8")
+    )
+});
 
 /// [`KEYLESS_INSERT`] and every event, in order.
 static KEYLESS_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
@@ -128,11 +127,13 @@ static KEYLESS_INSERT_WITH_EVENTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// [`KEYLESS_INSERT`], each job keeping its "job queued" event in its row.
+/// [`KEYLESS_INSERT`], each job keeping its "job queued" event in its row: the trigger
+/// and due time it is queued with, and the event's id from the timeline's sequence
+/// (the column's default, migration `0006`).
 static KEYLESS_INSERT_KEEPING_EVENTS: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO jobs ({JOB_COLUMNS}, queued_event_id, queued_trigger, queued_run_at) {}",
-        *UNNEST_JOBS_KEEPING_EVENTS
+        "INSERT INTO jobs ({JOB_COLUMNS}, queued_trigger, queued_run_at) {}",
+        unnest_jobs(", tr, ra")
     )
 });
 
