@@ -850,9 +850,11 @@ impl JobStore for PostgresBackend {
 }
 
 /// The query of [`JobStore::list_jobs`], newest first. A filter on status, user or
-/// parent scans that column's index; without one, each status's range of
-/// `jobs_status_created` is read up to the limit and the ranges are merged, so a page
-/// costs the same at any table size.
+/// parent scans that column's index; without one, each status's range is read up to
+/// the limit and the ranges are merged, so a page costs the same at any table size.
+/// Queued jobs are in `jobs_queued_created`, the others in `jobs_status_created`
+/// (migration `0007`): both partial, so the status is written into the statement as
+/// a literal, which lets every plan, generic ones too, prove which index applies.
 fn push_list(q: &mut QueryBuilder<'_, Postgres>, filter: &JobFilter) {
     let limit = filter.effective_limit() as i64;
     if filter.status.is_some() || filter.user_id.is_some() || filter.parent_job_id.is_some() {
@@ -878,7 +880,8 @@ fn push_list_branch(
 ) {
     q.push("SELECT * FROM jobs WHERE true");
     if let Some(status) = status {
-        q.push(" AND status = ").push_bind(status.as_str());
+        // One of the fixed status names, never input text.
+        q.push(" AND status = '").push(status.as_str()).push("'");
     }
     if let Some(job_type) = &filter.job_type {
         q.push(" AND job_type = ").push_bind(job_type.clone());
@@ -1179,8 +1182,10 @@ mod plan_tests {
         assert_eq!(types, expected);
     }
 
-    /// Listing every job, newest first, takes one page from each status's range of
-    /// `jobs_status_created` and merges them: no scan or sort of the whole table.
+    /// Listing every job, newest first, takes one page from each status's range (the
+    /// queued one in `jobs_queued_created`, the others in `jobs_status_created`) and
+    /// merges them: no scan or sort of the whole table, also with generic plans. A
+    /// listing of queued jobs reads their index alone.
     #[tokio::test]
     async fn listing_all_jobs_merges_a_page_of_each_status() {
         let db = postgres().await;
@@ -1203,21 +1208,43 @@ mod plan_tests {
             limit: 50,
             ..JobFilter::default()
         };
-        for filter in [page(None), page(Some((Utc::now(), Uuid::nil())))] {
-            let mut q = QueryBuilder::new("EXPLAIN ");
-            push_list(&mut q, &filter);
-            let plan: Vec<String> = q.build_query_scalar().fetch_all(db.pool()).await.unwrap();
-            let plan = plan.join("\n");
-            assert!(plan.contains("Merge Append"), "{plan}");
-            assert_eq!(
-                plan.matches("jobs_status_created").count(),
-                JobStatus::ALL.len(),
-                "{plan}"
-            );
-            assert!(
-                !plan.contains("Seq Scan") && !plan.contains("->  Sort"),
-                "{plan}"
-            );
+        let queued = JobFilter {
+            status: Some(JobStatus::Queued),
+            ..page(None)
+        };
+        let mut conn = db.pool().acquire().await.unwrap();
+        for generic in [false, true] {
+            let mode = if generic {
+                "force_generic_plan"
+            } else {
+                "auto"
+            };
+            sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let after = page(Some((Utc::now(), Uuid::nil())));
+            for (filter, all) in [(page(None), true), (after, true), (queued.clone(), false)] {
+                let plan = explain_prepared(&mut conn, &filter).await;
+                assert!(
+                    !plan.contains("Seq Scan") && !plan.contains("->  Sort"),
+                    "{plan}"
+                );
+                if all {
+                    assert!(plan.contains("Merge Append"), "{plan}");
+                    assert_eq!(
+                        plan.matches("jobs_status_created").count(),
+                        JobStatus::ALL.len() - 1,
+                        "{plan}"
+                    );
+                    assert_eq!(plan.matches("jobs_queued_created").count(), 1, "{plan}");
+                } else {
+                    assert!(
+                        plan.contains("Backward using jobs_queued_created"),
+                        "{plan}"
+                    );
+                }
+            }
         }
         let listed = db.list_jobs(&page(None)).await.unwrap();
         let newest: Vec<JobId> =
@@ -1228,8 +1255,49 @@ mod plan_tests {
         assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), newest);
     }
 
+    /// The plan of [`push_list`] for `filter` as a prepared statement executes it (a
+    /// generic plan under `plan_cache_mode = force_generic_plan`): `EXPLAIN EXECUTE`
+    /// with the filter's values written out.
+    async fn explain_prepared(conn: &mut sqlx::PgConnection, filter: &JobFilter) -> String {
+        let mut q = QueryBuilder::new("");
+        push_list(&mut q, filter);
+        sqlx::raw_sql(&format!("PREPARE listing AS {}", q.sql()))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        // Each branch binds its cursor (if any) and its limit; a merge binds one more
+        // limit at the end.
+        let limit = filter.effective_limit().to_string();
+        let mut branch = Vec::new();
+        if let Some((created, id)) = filter.after {
+            branch.push(format!("'{}'::timestamptz", created.to_rfc3339()));
+            branch.push(format!("'{id}'::uuid"));
+        }
+        branch.push(limit.clone());
+        let placeholders = q.sql().matches('$').count();
+        let mut values: Vec<String> = (0..placeholders / branch.len())
+            .flat_map(|_| branch.iter().cloned())
+            .collect();
+        values.extend(std::iter::repeat_n(limit, placeholders % branch.len()));
+        let plan: Vec<String> =
+            sqlx::query_scalar(&format!("EXPLAIN EXECUTE listing({})", values.join(", ")))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        sqlx::raw_sql("DEALLOCATE listing")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        plan.join("\n")
+    }
+
     /// Indexes whose scan reads every queued or running job.
-    const STATUS_INDEXES: [&str; 3] = ["jobs_claim", "jobs_reap", "jobs_status_created"];
+    const STATUS_INDEXES: [&str; 4] = [
+        "jobs_claim",
+        "jobs_reap",
+        "jobs_status_created",
+        "jobs_queued_created",
+    ];
 
     fn assert_scans_a_status_index(plan: &str) {
         assert!(
