@@ -124,11 +124,7 @@ impl JobStore for SqliteBackend {
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let one = [(new, FirstEvent::None)];
-        let mut inserted = self
-            .group
-            .run(move |db| direct::insert_jobs(db, &one))
-            .await?;
+        let mut inserted = self.insert_each(vec![(new, FirstEvent::None)]).await?;
         inserted
             .pop()
             .ok_or_else(|| Error::unexpected("sqlite: the insert returned no job"))
@@ -136,12 +132,7 @@ impl JobStore for SqliteBackend {
 
     /// All of them in one transaction (with whatever else the writer's group holds).
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let with_no_events: Vec<_> = jobs
-            .into_iter()
-            .map(|job| (job, FirstEvent::None))
-            .collect();
-        self.group
-            .run(move |db| direct::insert_jobs(db, &with_no_events))
+        self.insert_each(with_first_event(jobs, FirstEvent::None))
             .await
     }
 
@@ -149,23 +140,16 @@ impl JobStore for SqliteBackend {
         &self,
         jobs: Vec<(NewJob, NewEvent)>,
     ) -> Result<Vec<InsertedJob>> {
-        let with_events: Vec<_> = jobs
+        let with_events = jobs
             .into_iter()
-            .map(|(j, e)| (j, FirstEvent::Given(e)))
+            .map(|(job, event)| (job, FirstEvent::Given(event)))
             .collect();
-        self.group
-            .run(move |db| direct::insert_jobs(db, &with_events))
-            .await
+        self.insert_each(with_events).await
     }
 
     /// Every job keeps its "job queued" event in its row: no event is built.
     async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let queued: Vec<_> = jobs
-            .into_iter()
-            .map(|job| (job, FirstEvent::Queued))
-            .collect();
-        self.group
-            .run(move |db| direct::insert_jobs(db, &queued))
+        self.insert_each(with_first_event(jobs, FirstEvent::Queued))
             .await
     }
 
@@ -538,4 +522,18 @@ impl JobStore for SqliteBackend {
 fn announce_started(db: &rusqlite::Connection, jobs: &[Job], opts: &ClaimOptions) -> Result<()> {
     let events: Vec<NewEvent> = jobs.iter().map(|job| opts.started_event(job)).collect();
     direct::append_events(db, &events)
+}
+
+impl SqliteBackend {
+    /// Inserts jobs with their first events in one transaction of the writer's group.
+    async fn insert_each(&self, jobs: Vec<(NewJob, FirstEvent)>) -> Result<Vec<InsertedJob>> {
+        self.group
+            .run(move |db| direct::insert_jobs(db, &jobs))
+            .await
+    }
+}
+
+/// Pairs every job with the same kind of first event (none, or its standard one).
+fn with_first_event(jobs: Vec<NewJob>, first: FirstEvent) -> Vec<(NewJob, FirstEvent)> {
+    jobs.into_iter().map(|job| (job, first.clone())).collect()
 }
