@@ -320,6 +320,28 @@ async fn a_failing_bulk_copy_stores_nothing() {
     assert_eq!(db.insert_jobs_with_events(next).await.unwrap().len(), 600);
 }
 
+/// The engine's own bulk insert (every job keeping its queued event: one `COPY` that
+/// commits by itself) stores nothing either when a row fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_single_statement_copy_stores_nothing() {
+    let db = postgres().await;
+    let taken = db.insert_job(conformance::new_job()).await.unwrap().job;
+    let mut batch: Vec<NewJob> = (0..600).map(|_| conformance::new_job()).collect();
+    let last = batch.len() - 1;
+    batch[last].id = taken.id; // the primary key stops the copy at its last row
+    let ids: Vec<_> = batch[..last].iter().map(|j| j.id).collect();
+    let err = db.insert_queued_jobs(batch).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM jobs WHERE id = ANY($1)", &ids).await,
+        0
+    );
+    let counts = db.job_counts().await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 1, "{counts:?}");
+    let next: Vec<NewJob> = (0..600).map(|_| conformance::new_job()).collect();
+    assert_eq!(db.insert_queued_jobs(next).await.unwrap().len(), 600);
+}
+
 /// A caller that stops waiting for a large batch cannot leave a connection in the
 /// middle of a `COPY`: the batch commits on its own, whole, and the pool keeps
 /// serving.
