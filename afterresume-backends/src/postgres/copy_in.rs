@@ -77,13 +77,19 @@ pub(super) async fn insert_keyless(
 ) -> Result<Vec<InsertedJob>> {
     debug_assert!(jobs.iter().all(|j| j.idempotency_key.is_none()));
     tokio::spawn(async move {
-        if let FirstEvents::KeptInRows = events {
-            // One statement, atomic and committed by itself.
-            let mut conn = pool.acquire().await.map_err(map_sqlx)?;
-            copy_queued_jobs(&mut conn, &jobs).await?;
-        } else {
+        let events = match &events {
+            FirstEvents::KeptInRows => {
+                // One statement, atomic and committed by itself.
+                let mut conn = pool.acquire().await.map_err(map_sqlx)?;
+                copy_queued_jobs(&mut conn, &jobs).await?;
+                None
+            }
+            FirstEvents::None => Some(&[][..]),
+            FirstEvents::Given(events) => Some(events.as_slice()),
+        };
+        if let Some(events) = events {
             let mut tx = pool.begin().await.map_err(map_sqlx)?;
-            copy_jobs_and_events(&mut tx, &jobs, &events).await?;
+            copy_jobs_and_events(&mut tx, &jobs, events).await?;
             tx.commit().await.map_err(map_sqlx)?;
         }
         Ok(jobs
@@ -110,25 +116,23 @@ async fn copy_queued_jobs(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<()
     expect_rows("jobs", written, jobs.len())
 }
 
+/// Copies jobs and their given first events (one per job, or none at all).
 async fn copy_jobs_and_events(
     conn: &mut PgConnection,
     jobs: &[NewJob],
-    events: &FirstEvents,
+    events: &[NewEvent],
 ) -> Result<()> {
     // A job row keeps its own "job queued" event when it is exactly the standard one
     // (migration `0005`): no event row, index entry or JSON document for it. Every
     // event's id is drawn here, in batch order, whether a job row or an event row
     // keeps it.
-    let (events, in_row): (&[NewEvent], Vec<bool>) = match events {
-        FirstEvents::None => (&[], vec![false; jobs.len()]),
-        FirstEvents::KeptInRows => return copy_queued_jobs(conn, jobs).await,
-        FirstEvents::Given(events) => (
-            events,
-            jobs.iter()
-                .zip(events)
-                .map(|(job, event)| QueuedFacts::of_new(job).is_event(event))
-                .collect(),
-        ),
+    let in_row: Vec<bool> = if events.is_empty() {
+        vec![false; jobs.len()]
+    } else {
+        jobs.iter()
+            .zip(events)
+            .map(|(job, event)| QueuedFacts::of_new(job).is_event(event))
+            .collect()
     };
     let kept = in_row.iter().filter(|&&kept| kept).count();
     let ids = event_ids(conn, events.len()).await?;
@@ -161,7 +165,7 @@ async fn copy_jobs_and_events(
     }
     let written = copy.finish().await.map_err(map_sqlx)?;
     expect_rows("jobs", written, jobs.len())?;
-    let stored_events = events.len().saturating_sub(kept);
+    let stored_events = events.len() - kept;
     if stored_events == 0 {
         return Ok(());
     }
