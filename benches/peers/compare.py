@@ -35,6 +35,8 @@ CHECKS = [
     ("afterresume-postgres", "postgres", "latency_p99_ms", True, "<= best peer"),
     ("afterresume-postgres-redis", "redis", "drain_jobs_s", False, ">= 2x best peer"),
     ("afterresume-postgres-redis", "redis", "latency_p99_ms", True, "<= best peer"),
+    ("afterresume-sqlite-redis", "redis", "drain_jobs_s", False, ">= 2x best peer"),
+    ("afterresume-sqlite-redis", "redis", "latency_p99_ms", True, "<= best peer"),
 ]
 
 print()

@@ -13,7 +13,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
-ALL="huey huey-thread celery bullmq graphile-worker pg-boss apalis-redis apalis-postgres afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis"
+ALL="huey huey-thread celery bullmq graphile-worker pg-boss apalis-redis apalis-postgres afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis afterresume-sqlite-redis"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PEERS="${PEERS:-$ALL}"
 REPEATS="${REPEATS:-3}"
