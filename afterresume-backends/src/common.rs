@@ -186,8 +186,8 @@ where
 
 /// Waits for deliverable messages: takes what is due, else sleeps until a local
 /// wakeup or the next poll, until `wait` has passed. The loop every polled queue
-/// (SQLite, Postgres, Redis) shares; `take` does the backend's atomic pop.
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+/// (SQLite, Postgres) shares; `take` does the backend's atomic pop.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) async fn pop_waiting<F, Fut>(
     wakeups: &tokio::sync::Notify,
     poll: std::time::Duration,
@@ -210,7 +210,7 @@ where
 
 /// Looks with `look` until it finds something, sleeping between looks until a local
 /// wakeup or the next poll, for at most `wait` (at least one look).
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) async fn wait_until<T, F, Fut>(
     wakeups: &tokio::sync::Notify,
     poll: std::time::Duration,

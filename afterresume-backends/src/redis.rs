@@ -1,12 +1,21 @@
 //! [`Queue`] on Redis (feature `redis`), used next to a SQL `JobStore` that stays the
 //! source of truth.
 //!
-//! # Why a sorted set
-//! Messages live in one sorted set per queue: the score is `available_at` in
-//! microseconds, the member `<20-digit sequence>:<job id>`, so delayed delivery,
-//! "earliest first" and push order among equal times all come from one structure, and
-//! a pop is one Lua script (`ZRANGEBYSCORE` + `ZREM`) that Redis runs atomically:
-//! no message reaches two poppers. Depth is two `ZCOUNT`s.
+//! # Why a list beside a sorted set
+//! Due messages sit in a list, `<prefix>:ready`, in push order, so an idle worker
+//! waits in `BLMPOP` and Redis hands it a message the moment one is pushed: pickup
+//! costs the push's own round trip and nothing more (no publish, no second pop round
+//! trip). Messages for later sit in a sorted set, `<prefix>:q`, scored by
+//! `available_at` in microseconds, member `<20-digit sequence>:<job id>`; every pop
+//! first moves the ones that came due to the list's tail, in due order, in the same
+//! Lua script that then pops the list's head, and Redis runs it atomically: no message
+//! reaches two poppers. A waiting pop blocks for at most one poll interval at a time,
+//! so a delayed message is delivered within a poll interval of its time.
+//!
+//! Each blocked pop holds a connection of its own (a blocked connection serves
+//! nothing else); idle ones are kept in a small pool. A pop that is cancelled while
+//! it blocks (a worker stopping) leaves its `BLMPOP` to finish in a task, which puts
+//! anything it received back at the list's head, so cancelling loses no message.
 //!
 //! Lists with a processing list (or streams with consumer groups) add redelivery of
 //! messages a crashed consumer popped but never acked. AfterResume does not need it:
@@ -15,12 +24,9 @@
 //! again every due `queued` job a flushed or restarted Redis forgot. So the queue may
 //! lose or repeat messages and stays simple and fast.
 //!
-//! # Wakeups
-//! A push publishes once on the queue's channel (inside the same script); every
-//! process keeps one subscriber connection that wakes its local poppers. Poppers also
-//! poll, so a missed publish only costs a poll interval.
+//! Needs Redis 7.0 or later (`BLMPOP`).
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
@@ -30,44 +36,68 @@ use afterresume_core::ports::{
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use fred::prelude::{
-    Builder, Client, ClientLike, Config, EventInterface, KeysInterface, PubsubInterface,
-    SortedSetsInterface,
+    Builder, Client, ClientLike, Config, KeysInterface, ListInterface, SortedSetsInterface,
 };
+use fred::types::Value;
+use fred::types::lists::LMoveDirection;
 use fred::types::scripts::Script;
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::oneshot;
 
-use crate::common::{pop_waiting, redact_url};
+use crate::common::redact_url;
 
+/// Due messages go to the ready list, later ones to the sorted set.
+/// KEYS: sorted set, sequence, ready list. ARGV: now, then (available_at, job id) pairs.
 const PUSH_SCRIPT: &str = r#"
+local now = tonumber(ARGV[1])
 local n = (#ARGV - 1) / 2
-local last = redis.call('INCRBY', KEYS[2], n)
-local first = last - n + 1
+local ready = {}
+local seq = nil
 for i = 0, n - 1 do
-  redis.call('ZADD', KEYS[1], ARGV[2 + 2 * i], string.format('%020d', first + i) .. ':' .. ARGV[3 + 2 * i])
+  local score = ARGV[2 + 2 * i]
+  local id = ARGV[3 + 2 * i]
+  if tonumber(score) <= now then
+    ready[#ready + 1] = id
+  else
+    if seq == nil then seq = redis.call('INCRBY', KEYS[2], n) - n end
+    seq = seq + 1
+    redis.call('ZADD', KEYS[1], score, string.format('%020d', seq) .. ':' .. id)
+  end
 end
-redis.call('PUBLISH', ARGV[1], n)
+for i = 1, #ready, 500 do
+  redis.call('RPUSH', KEYS[3], unpack(ready, i, math.min(i + 499, #ready)))
+end
 return n
 "#;
 
+/// Moves what came due to the ready list's tail, then pops up to ARGV[2] from its head.
+/// KEYS: sorted set, ready list. ARGV: now, max.
 const POP_SCRIPT: &str = r#"
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for i = 1, #items, 500 do
-  redis.call('ZREM', KEYS[1], unpack(items, i, math.min(i + 499, #items)))
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+for i = 1, #due, 500 do
+  local part = {unpack(due, i, math.min(i + 499, #due))}
+  redis.call('ZREM', KEYS[1], unpack(part))
+  redis.call('RPUSH', KEYS[2], unpack(part))
 end
+local items = redis.call('LPOP', KEYS[2], ARGV[2])
+if not items then return {} end
 return items
 "#;
 
 /// Messages per push script call.
 const PUSH_CHUNK: usize = 1000;
 
+/// Longest time one `BLMPOP` blocks past its own timeout before the pop gives up on
+/// the connection (a server or network that stopped answering).
+const BLOCK_GRACE: Duration = Duration::from_secs(5);
+
 /// How to open a [`RedisQueue`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisQueueOptions {
     /// A `redis://` or `rediss://` URL (as in `REDIS_URL`).
     pub url: String,
-    /// Prefix of every key and channel of this queue, e.g. `afterresume:jobs`.
+    /// Prefix of every key of this queue, e.g. `afterresume:jobs`.
     pub prefix: String,
-    /// How often a waiting pop polls when no wakeup arrives.
+    /// Longest a waiting pop blocks before it looks for delayed messages that came due.
     pub poll_interval: Duration,
 }
 
@@ -88,16 +118,15 @@ impl RedisQueueOptions {
     }
 }
 
-/// A queue in Redis. Clones share the connection.
+/// A queue in Redis. Clones share the connections.
 #[derive(Clone)]
 pub struct RedisQueue {
     client: Client,
-    config: Config,
     options: Arc<RedisQueueOptions>,
     clock: SharedClock,
     push: Arc<Script>,
     pop: Arc<Script>,
-    wakeups: Arc<Wakeups>,
+    blockers: Arc<Blockers>,
 }
 
 impl std::fmt::Debug for RedisQueue {
@@ -108,16 +137,96 @@ impl std::fmt::Debug for RedisQueue {
     }
 }
 
-#[derive(Debug, Default)]
-struct Wakeups {
-    notify: Notify,
-    subscriber: OnceCell<()>,
+/// Idle connections for blocking pops.
+struct Blockers {
+    config: Config,
+    safe_url: String,
+    idle: Mutex<Vec<Client>>,
+}
+
+impl Blockers {
+    /// An idle connection, or a new one.
+    async fn take(&self) -> Result<Client> {
+        let idle = self.idle.lock().expect("redis pool lock").pop();
+        match idle {
+            Some(client) => Ok(client),
+            None => connect(&self.config, &self.safe_url).await,
+        }
+    }
+
+    fn give_back(&self, client: Client) {
+        self.idle.lock().expect("redis pool lock").push(client);
+    }
+}
+
+impl Drop for Blockers {
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().expect("redis pool lock"));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            for client in idle {
+                runtime.spawn(async move { client.quit().await });
+            }
+        }
+    }
 }
 
 fn map_redis(err: fred::error::Error) -> Error {
     Error::backend(format!("redis: {}", err.details()))
         .temporary()
         .with_source(err)
+}
+
+/// Opens one connection and checks the server answers. Errors name the URL (without
+/// its password) and what failed.
+async fn connect(config: &Config, safe_url: &str) -> Result<Client> {
+    let client = Builder::from_config(config.clone())
+        .with_connection_config(|c| {
+            c.connection_timeout = Duration::from_secs(5);
+            c.internal_command_timeout = Duration::from_secs(5);
+        })
+        .build()
+        .map_err(|e| {
+            Error::config_invalid(format!("redis: cannot use '{safe_url}': {}", e.details()))
+        })?;
+    match tokio::time::timeout(Duration::from_secs(10), client.init()).await {
+        Ok(Ok(_)) => Ok(client),
+        Ok(Err(e)) => Err(map_redis(e).with_context("url", safe_url)),
+        Err(_) => Err(Error::backend(format!(
+            "redis: connecting to '{safe_url}' timed out after 10s"
+        ))
+        .temporary()),
+    }
+}
+
+/// A popped member as a delivery: list members pushed due are bare job ids, those
+/// that waited in the sorted set keep their `<sequence>:` prefix.
+fn delivery(member: String) -> Result<Delivery> {
+    let id = member
+        .rsplit_once(':')
+        .map_or(member.as_str(), |(_, id)| id);
+    let job_id = id
+        .parse()
+        .map_err(|_| Error::unexpected(format!("redis queue holds a bad member '{member}'")))?;
+    Ok(Delivery {
+        job_id,
+        receipt: member,
+    })
+}
+
+/// What `BLMPOP` returned: `[key, [members...]]`, or nil when it timed out.
+fn blmpop_members(reply: Value) -> Result<Vec<String>> {
+    let bad = || Error::unexpected("redis: BLMPOP returned an unexpected reply");
+    match reply {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(mut parts) if parts.len() == 2 => match parts.pop() {
+            Some(Value::Array(members)) => members
+                .into_iter()
+                .map(|m| m.into_string().ok_or_else(bad))
+                .collect(),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
 }
 
 impl RedisQueue {
@@ -135,39 +244,26 @@ impl RedisQueue {
                 "redis queue prefix: must be non-empty and without spaces",
             ));
         }
+        if options.poll_interval < Duration::from_millis(1) {
+            return Err(Error::config_invalid(
+                "redis queue poll interval: must be at least 1ms",
+            ));
+        }
         let config = Config::from_url(&options.url).map_err(|e| {
             Error::config_invalid(format!("redis: invalid url '{safe_url}': {}", e.details()))
         })?;
-        let client = Builder::from_config(config.clone())
-            .with_connection_config(|c| {
-                c.connection_timeout = Duration::from_secs(5);
-                c.internal_command_timeout = Duration::from_secs(5);
-            })
-            .build()
-            .map_err(|e| {
-                Error::config_invalid(format!("redis: cannot use '{safe_url}': {}", e.details()))
-            })?;
-        let connected = tokio::time::timeout(Duration::from_secs(10), client.init()).await;
-        match connected {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                return Err(map_redis(e).with_context("url", &safe_url));
-            }
-            Err(_) => {
-                return Err(Error::backend(format!(
-                    "redis: connecting to '{safe_url}' timed out after 10s"
-                ))
-                .temporary());
-            }
-        }
+        let client = connect(&config, &safe_url).await?;
         Ok(RedisQueue {
             client,
-            config,
             options: Arc::new(options),
             clock: Arc::new(SystemClock),
             push: Arc::new(Script::from_lua(PUSH_SCRIPT)),
             pop: Arc::new(Script::from_lua(POP_SCRIPT)),
-            wakeups: Arc::default(),
+            blockers: Arc::new(Blockers {
+                config,
+                safe_url,
+                idle: Mutex::default(),
+            }),
         })
     }
 
@@ -182,7 +278,7 @@ impl RedisQueue {
         &self.options.prefix
     }
 
-    fn queue_key(&self) -> String {
+    fn delayed_key(&self) -> String {
         format!("{}:q", self.options.prefix)
     }
 
@@ -190,15 +286,15 @@ impl RedisQueue {
         format!("{}:seq", self.options.prefix)
     }
 
-    fn channel(&self) -> String {
-        format!("{}:wake", self.options.prefix)
+    fn ready_key(&self) -> String {
+        format!("{}:ready", self.options.prefix)
     }
 
     /// Deletes this queue's keys (for tests and resets).
     pub async fn delete_all(&self) -> Result<()> {
         let _: i64 = self
             .client
-            .del(vec![self.queue_key(), self.seq_key()])
+            .del(vec![self.delayed_key(), self.seq_key(), self.ready_key()])
             .await
             .map_err(map_redis)?;
         Ok(())
@@ -213,78 +309,70 @@ impl RedisQueue {
         self.clock.now().timestamp_micros()
     }
 
-    /// Starts (once per queue handle family) the subscriber that wakes local poppers.
-    async fn ensure_subscriber(&self) {
-        let config = self.config.clone();
-        let channel = self.channel();
-        let wakeups = Arc::downgrade(&self.wakeups);
-        self.wakeups
-            .subscriber
-            .get_or_init(|| async move {
-                tokio::spawn(subscribe(config, channel, wakeups));
-            })
-            .await;
-    }
-
+    /// Pops up to `max` due messages without waiting.
     async fn take_due(&self, max: usize) -> Result<Vec<Delivery>> {
         let members: Vec<String> = self
             .pop
             .evalsha_with_reload(
                 &self.client,
-                vec![self.queue_key()],
-                vec![self.now_micros().to_string(), max.max(1).to_string()],
+                vec![self.delayed_key(), self.ready_key()],
+                vec![self.now_micros().to_string(), max.to_string()],
             )
             .await
             .map_err(map_redis)?;
-        members
-            .into_iter()
-            .map(|member| {
-                let id = member.split_once(':').map(|(_, id)| id).unwrap_or_default();
-                let job_id = id.parse().map_err(|_| {
-                    Error::unexpected(format!("redis queue holds a bad member '{member}'"))
-                })?;
-                Ok(Delivery {
-                    job_id,
-                    receipt: member,
-                })
-            })
-            .collect()
+        members.into_iter().map(delivery).collect()
     }
-}
 
-/// Forwards published wakeups to local poppers until the queue is dropped.
-async fn subscribe(config: Config, channel: String, wakeups: Weak<Wakeups>) {
-    let subscriber = match Builder::from_config(config).build_subscriber_client() {
-        Ok(s) => s,
-        Err(err) => {
-            tracing::warn!(error = %err, "redis: no subscriber; the queue falls back to polling");
-            return;
-        }
-    };
-    if let Err(err) = subscriber.init().await {
-        tracing::warn!(error = %err, "redis: subscriber cannot connect; the queue falls back to polling");
-        return;
-    }
-    let _resubscribe = subscriber.manage_subscriptions();
-    let mut messages = subscriber.message_rx();
-    if let Err(err) = subscriber.subscribe(channel).await {
-        tracing::warn!(error = %err, "redis: SUBSCRIBE failed; the queue falls back to polling");
-        return;
-    }
-    loop {
-        let received = tokio::time::timeout(Duration::from_secs(5), messages.recv()).await;
-        let Some(wakeups) = wakeups.upgrade() else {
-            let _ = subscriber.quit().await;
-            return;
-        };
-        match received {
-            Ok(Ok(_)) => wakeups.notify.notify_waiters(),
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
-                wakeups.notify.notify_waiters()
+    /// Waits up to `block` in `BLMPOP` on the ready list, on a pooled connection. The
+    /// command runs in a task of its own so that, if this pop is cancelled, what it
+    /// receives goes back to the list's head instead of being lost.
+    async fn block_for_ready(&self, max: usize, block: Duration) -> Result<Vec<Delivery>> {
+        let client = self.blockers.take().await?;
+        let key = self.ready_key();
+        let pool = Arc::downgrade(&self.blockers);
+        let (reply_tx, reply_rx) = oneshot::channel();
+        tokio::spawn(async move {
+            let timeout = block.as_secs_f64();
+            let popped = tokio::time::timeout(
+                block + BLOCK_GRACE,
+                client.blmpop::<Value, _>(
+                    timeout,
+                    key.as_str(),
+                    LMoveDirection::Left,
+                    Some(max as i64),
+                ),
+            )
+            .await;
+            let members = match popped {
+                Ok(Ok(reply)) => blmpop_members(reply),
+                Ok(Err(e)) if *e.kind() == fred::error::ErrorKind::Timeout => Ok(Vec::new()),
+                Ok(Err(e)) => Err(map_redis(e)),
+                Err(_) => Err(Error::backend(format!(
+                    "redis: BLMPOP did not return within {:?} of its timeout",
+                    BLOCK_GRACE
+                ))
+                .temporary()),
+            };
+            let healthy = members.is_ok();
+            if let Err(Ok(unclaimed)) = reply_tx.send(members)
+                && !unclaimed.is_empty()
+            {
+                let back: Vec<String> = unclaimed.into_iter().rev().collect();
+                if let Err(err) = client.lpush::<i64, _, _>(key.as_str(), back).await {
+                    tracing::warn!(error = %err, "redis: a cancelled pop could not return its messages; the reconciler will publish them again");
+                }
             }
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return,
-            Err(_) => {}
-        }
+            match pool.upgrade() {
+                Some(pool) if healthy => pool.give_back(client),
+                _ => {
+                    let _ = client.quit().await;
+                }
+            }
+        });
+        let members = reply_rx.await.map_err(|_| {
+            Error::unexpected("redis: the blocking pop task ended without a reply")
+        })??;
+        members.into_iter().map(delivery).collect()
     }
 }
 
@@ -295,34 +383,47 @@ impl Queue for RedisQueue {
     }
 
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
+        let now = self.now_micros().to_string();
         for chunk in messages.chunks(PUSH_CHUNK) {
             let mut args = Vec::with_capacity(1 + chunk.len() * 2);
-            args.push(self.channel());
+            args.push(now.clone());
             for m in chunk {
                 args.push(m.available_at.timestamp_micros().to_string());
                 args.push(m.job_id.to_string());
             }
             let _: i64 = self
                 .push
-                .evalsha_with_reload(&self.client, vec![self.queue_key(), self.seq_key()], args)
+                .evalsha_with_reload(
+                    &self.client,
+                    vec![self.delayed_key(), self.seq_key(), self.ready_key()],
+                    args,
+                )
                 .await
                 .map_err(map_redis)?;
-        }
-        if !messages.is_empty() {
-            self.wakeups.notify.notify_waiters();
         }
         Ok(())
     }
 
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
-        self.ensure_subscriber().await;
-        pop_waiting(
-            &self.wakeups.notify,
-            self.options.poll_interval,
-            opts.wait,
-            || self.take_due(opts.max),
-        )
-        .await
+        let max = opts.max.max(1);
+        let deadline = tokio::time::Instant::now() + opts.wait;
+        loop {
+            let due = self.take_due(max).await?;
+            if !due.is_empty() {
+                return Ok(due);
+            }
+            // Redis takes timeouts in whole milliseconds here; 0 would block forever.
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let block = left.min(self.options.poll_interval);
+            if block < Duration::from_millis(1) {
+                return Ok(Vec::new());
+            }
+            let block = Duration::from_millis(block.as_millis() as u64);
+            let ready = self.block_for_ready(max, block).await?;
+            if !ready.is_empty() {
+                return Ok(ready);
+            }
+        }
     }
 
     async fn ack(&self, _deliveries: &[Delivery]) -> Result<()> {
@@ -331,20 +432,25 @@ impl Queue for RedisQueue {
 
     async fn depth(&self) -> Result<QueueDepth> {
         let now = self.now_micros() as f64;
-        let key = self.queue_key();
-        let ready: u64 = self
+        let key = self.delayed_key();
+        let listed: u64 = self
+            .client
+            .llen(self.ready_key())
+            .await
+            .map_err(map_redis)?;
+        let came_due: u64 = self
             .client
             .zcount(&key, f64::NEG_INFINITY, now)
             .await
             .map_err(map_redis)?;
-        let total: u64 = self
+        let waiting: u64 = self
             .client
             .zcount(&key, f64::NEG_INFINITY, f64::INFINITY)
             .await
             .map_err(map_redis)?;
         Ok(QueueDepth {
-            ready,
-            delayed: total.saturating_sub(ready),
+            ready: listed + came_due,
+            delayed: waiting.saturating_sub(came_due),
         })
     }
 }

@@ -28,3 +28,115 @@ mod engine_postgres_redis {
         }
     });
 }
+
+/// What the suite cannot see: blocking pops, and the ready list beside the delayed set.
+mod redis_queue_specific {
+    use std::time::{Duration, Instant};
+
+    use afterresume_core::clock::SystemClock;
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn message(job_id: Uuid, delay: Duration) -> QueueMessage {
+        QueueMessage {
+            job_id,
+            available_at: Utc::now() + delay,
+        }
+    }
+
+    fn waiting(max: usize, wait: Duration) -> PopOptions {
+        PopOptions { max, wait }
+    }
+
+    /// A pop cancelled while it blocks (a worker stopping) puts what it then receives
+    /// back, so the next pop gets it.
+    #[tokio::test]
+    async fn cancelled_pop_loses_no_message() {
+        let queue = Arc::new(redis_queue().await);
+        let blocked = {
+            let queue = Arc::clone(&queue);
+            tokio::spawn(async move { queue.pop(&waiting(1, Duration::from_secs(10))).await })
+        };
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        blocked.abort();
+        let _ = blocked.await;
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        let msgs: Vec<_> = ids.iter().map(|id| message(*id, Duration::ZERO)).collect();
+        queue.push(&msgs).await.unwrap();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let batch = queue
+                .pop(&waiting(2, Duration::from_secs(2)))
+                .await
+                .unwrap();
+            assert!(!batch.is_empty(), "lost messages; got only {got:?}");
+            got.extend(batch.into_iter().map(|d| d.job_id));
+        }
+        assert_eq!(got, ids, "the returned message must keep its place");
+    }
+
+    /// Several pops blocked at once each get a message of one push.
+    #[tokio::test]
+    async fn blocked_pops_share_one_push() {
+        let queue = Arc::new(redis_queue().await);
+        let pops: Vec<_> = (0..3)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                tokio::spawn(async move { queue.pop(&waiting(1, Duration::from_secs(10))).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let msgs: Vec<_> = ids.iter().map(|id| message(*id, Duration::ZERO)).collect();
+        queue.push(&msgs).await.unwrap();
+        let mut got = Vec::new();
+        for pop in pops {
+            let batch = pop.await.unwrap().unwrap();
+            assert_eq!(batch.len(), 1, "each pop asked for one: {batch:?}");
+            got.push(batch[0].job_id);
+        }
+        got.sort();
+        assert_eq!(got, ids);
+        assert_eq!(queue.depth().await.unwrap(), QueueDepth::default());
+    }
+
+    /// A delayed message comes due while a pop waits: the pop delivers it then, not
+    /// before, and the due message pushed after it goes first.
+    #[tokio::test]
+    async fn waiting_pop_delivers_a_delayed_message_when_due() {
+        let queue = Arc::new(redis_queue().await.with_clock(Arc::new(SystemClock)));
+        let later = Uuid::now_v7();
+        let now = Uuid::now_v7();
+        let pushed = Instant::now();
+        queue
+            .push(&[
+                message(later, Duration::from_millis(400)),
+                message(now, Duration::ZERO),
+            ])
+            .await
+            .unwrap();
+        let depth = queue.depth().await.unwrap();
+        assert_eq!((depth.ready, depth.delayed), (1, 1));
+        let first = queue
+            .pop(&waiting(10, Duration::from_secs(3)))
+            .await
+            .unwrap();
+        assert_eq!(first.iter().map(|d| d.job_id).collect::<Vec<_>>(), [now]);
+        let second = queue
+            .pop(&waiting(10, Duration::from_secs(3)))
+            .await
+            .unwrap();
+        assert_eq!(second.iter().map(|d| d.job_id).collect::<Vec<_>>(), [later]);
+        let waited = pushed.elapsed();
+        assert!(
+            waited >= Duration::from_millis(380),
+            "delivered early, after {waited:?}"
+        );
+        assert!(
+            waited < Duration::from_secs(2),
+            "delivered late, after {waited:?}"
+        );
+    }
+}
