@@ -10,7 +10,9 @@
 //! first moves the ones that came due to the list's tail, in due order, in the same
 //! Lua script that then pops the list's head, and Redis runs it atomically: no message
 //! reaches two poppers. A waiting pop blocks for at most one poll interval at a time,
-//! so a delayed message is delivered within a poll interval of its time.
+//! so a delayed message is delivered within a poll interval of its time. A push whose
+//! messages are all due is a plain `RPUSH`; one with later messages runs a script
+//! that sends each to its place.
 //!
 //! Each blocked pop holds a connection of its own (a blocked connection serves
 //! nothing else); idle ones are kept in a small pool. A pop that is cancelled while
@@ -383,10 +385,24 @@ impl Queue for RedisQueue {
     }
 
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
-        let now = self.now_micros().to_string();
+        let now = self.now_micros();
         for chunk in messages.chunks(PUSH_CHUNK) {
+            // All due (the usual case): a plain RPUSH, which Redis serves without
+            // running a script.
+            if chunk
+                .iter()
+                .all(|m| m.available_at.timestamp_micros() <= now)
+            {
+                let ids: Vec<String> = chunk.iter().map(|m| m.job_id.to_string()).collect();
+                let _: i64 = self
+                    .client
+                    .rpush(self.ready_key(), ids)
+                    .await
+                    .map_err(map_redis)?;
+                continue;
+            }
             let mut args = Vec::with_capacity(1 + chunk.len() * 2);
-            args.push(now.clone());
+            args.push(now.to_string());
             for m in chunk {
                 args.push(m.available_at.timestamp_micros().to_string());
                 args.push(m.job_id.to_string());
