@@ -38,7 +38,8 @@ use afterresume_core::ports::{
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use fred::prelude::{
-    Builder, Client, ClientLike, Config, KeysInterface, ListInterface, SortedSetsInterface,
+    Builder, Client, ClientLike, Config, KeysInterface, ListInterface, ReconnectPolicy,
+    SortedSetsInterface,
 };
 use fred::types::Value;
 use fred::types::lists::LMoveDirection;
@@ -88,9 +89,16 @@ return items
 /// Messages per push script call.
 const PUSH_CHUNK: usize = 1000;
 
-/// Longest time one `BLMPOP` blocks past its own timeout before the pop gives up on
-/// the connection (a server or network that stopped answering).
-const BLOCK_GRACE: Duration = Duration::from_secs(5);
+/// Longest any command waits for its reply, reconnection included.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest one `BLMPOP` blocks, well under [`COMMAND_TIMEOUT`]; a longer wait loops.
+const MAX_BLOCK: Duration = Duration::from_secs(1);
+
+/// Longest a `BLMPOP` may take past its own timeout before the pop gives up on its
+/// connection. Shorter than [`COMMAND_TIMEOUT`] so that fred's `Timeout` error can only
+/// mean what `BLMPOP` says with a nil reply: nothing came.
+const BLOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// How to open a [`RedisQueue`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,8 +147,10 @@ impl std::fmt::Debug for RedisQueue {
     }
 }
 
-/// Idle connections for blocking pops.
+/// Idle connections for blocking pops, and the queue's main connection, which the
+/// last handle's drop closes along with them (a reconnecting client otherwise lives on).
 struct Blockers {
+    main: Client,
     config: Config,
     safe_url: String,
     idle: Mutex<Vec<Client>>,
@@ -163,7 +173,8 @@ impl Blockers {
 
 impl Drop for Blockers {
     fn drop(&mut self) {
-        let idle = std::mem::take(self.idle.get_mut().expect("redis pool lock"));
+        let mut idle = std::mem::take(self.idle.get_mut().expect("redis pool lock"));
+        idle.push(self.main.clone());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             for client in idle {
                 runtime.spawn(async move { client.quit().await });
@@ -179,13 +190,18 @@ fn map_redis(err: fred::error::Error) -> Error {
 }
 
 /// Opens one connection and checks the server answers. Errors name the URL (without
-/// its password) and what failed.
+/// its password) and what failed. A connection that drops later (a Redis restart, a
+/// network blip) reconnects, forever, backing off from 0.1 s to 2 s; meanwhile commands
+/// fail after [`COMMAND_TIMEOUT`] with a temporary error instead of hanging, so an
+/// enqueue still returns (its job row is stored; the reconciler publishes it later).
 async fn connect(config: &Config, safe_url: &str) -> Result<Client> {
     let client = Builder::from_config(config.clone())
         .with_connection_config(|c| {
             c.connection_timeout = Duration::from_secs(5);
             c.internal_command_timeout = Duration::from_secs(5);
         })
+        .with_performance_config(|p| p.default_command_timeout = COMMAND_TIMEOUT)
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
         .build()
         .map_err(|e| {
             Error::config_invalid(format!("redis: cannot use '{safe_url}': {}", e.details()))
@@ -256,12 +272,13 @@ impl RedisQueue {
         })?;
         let client = connect(&config, &safe_url).await?;
         Ok(RedisQueue {
-            client,
+            client: client.clone(),
             options: Arc::new(options),
             clock: Arc::new(SystemClock),
             push: Arc::new(Script::from_lua(PUSH_SCRIPT)),
             pop: Arc::new(Script::from_lua(POP_SCRIPT)),
             blockers: Arc::new(Blockers {
+                main: client.clone(),
                 config,
                 safe_url,
                 idle: Mutex::default(),
@@ -367,7 +384,7 @@ impl RedisQueue {
             match pool.upgrade() {
                 Some(pool) if healthy => pool.give_back(client),
                 _ => {
-                    let _ = client.quit().await;
+                    let _ = tokio::time::timeout(COMMAND_TIMEOUT, client.quit()).await;
                 }
             }
         });
@@ -430,7 +447,7 @@ impl Queue for RedisQueue {
             }
             // Redis takes timeouts in whole milliseconds here; 0 would block forever.
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let block = left.min(self.options.poll_interval);
+            let block = left.min(self.options.poll_interval).min(MAX_BLOCK);
             if block < Duration::from_millis(1) {
                 return Ok(Vec::new());
             }

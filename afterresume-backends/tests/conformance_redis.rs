@@ -140,3 +140,66 @@ mod redis_queue_specific {
         );
     }
 }
+
+/// The queue outlives its connections: a dropped connection (a Redis restart, a
+/// network blip, an operator's `CLIENT KILL`) is reconnected, not fatal.
+mod redis_queue_reconnects {
+    use std::time::{Duration, Instant};
+
+    use fred::prelude::ClientLike;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn push_and_pop_work_again_after_the_connection_is_killed() {
+        let queue = redis_queue().await;
+        let id: i64 = queue
+            .client()
+            .custom(fred::cmd!("CLIENT"), vec!["ID"])
+            .await
+            .unwrap();
+        let killer = redis_queue().await;
+        let killed: i64 = killer
+            .client()
+            .custom(
+                fred::cmd!("CLIENT"),
+                vec!["KILL".to_owned(), "ID".to_owned(), id.to_string()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(killed, 1, "the queue's connection should have been killed");
+        let job_id = Uuid::now_v7();
+        let message = QueueMessage {
+            job_id,
+            available_at: chrono::Utc::now(),
+        };
+        let started = Instant::now();
+        let mut last_error = None;
+        while started.elapsed() < Duration::from_secs(10) {
+            // A push may fail while the connection comes back, but must not hang.
+            let push = queue.push(std::slice::from_ref(&message));
+            match tokio::time::timeout(Duration::from_secs(8), push).await {
+                Ok(Ok(())) => {
+                    last_error = None;
+                    break;
+                }
+                Ok(Err(err)) => last_error = Some(err.to_string()),
+                Err(_) => panic!("a push hung after the connection was killed"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(last_error.is_none(), "push never recovered: {last_error:?}");
+        let popped = queue
+            .pop(&PopOptions {
+                max: 1,
+                wait: Duration::from_secs(2),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            popped.iter().map(|d| d.job_id).collect::<Vec<_>>(),
+            [job_id]
+        );
+    }
+}
