@@ -131,12 +131,11 @@ impl RedisQueueOptions {
 /// A queue in Redis. Clones share the connections.
 #[derive(Clone)]
 pub struct RedisQueue {
-    client: Client,
     options: Arc<RedisQueueOptions>,
     clock: SharedClock,
     push: Arc<Script>,
     pop: Arc<Script>,
-    blockers: Arc<Blockers>,
+    connections: Arc<Connections>,
 }
 
 impl std::fmt::Debug for RedisQueue {
@@ -147,18 +146,19 @@ impl std::fmt::Debug for RedisQueue {
     }
 }
 
-/// Idle connections for blocking pops, and the queue's main connection, which the
-/// last handle's drop closes along with them (a reconnecting client otherwise lives on).
-struct Blockers {
+/// The queue's connections: the main one, for every command that does not block, and
+/// idle ones for blocking pops. The last queue handle's drop closes them all (a
+/// reconnecting client would otherwise live on).
+struct Connections {
     main: Client,
     config: Config,
     safe_url: String,
     idle: Mutex<Vec<Client>>,
 }
 
-impl Blockers {
-    /// An idle connection, or a new one.
-    async fn take(&self) -> Result<Client> {
+impl Connections {
+    /// An idle connection for a blocking pop, or a new one.
+    async fn take_blocking(&self) -> Result<Client> {
         let idle = self.idle.lock().expect("redis pool lock").pop();
         match idle {
             Some(client) => Ok(client),
@@ -171,7 +171,7 @@ impl Blockers {
     }
 }
 
-impl Drop for Blockers {
+impl Drop for Connections {
     fn drop(&mut self) {
         let mut idle = std::mem::take(self.idle.get_mut().expect("redis pool lock"));
         idle.push(self.main.clone());
@@ -272,13 +272,12 @@ impl RedisQueue {
         })?;
         let client = connect(&config, &safe_url).await?;
         Ok(RedisQueue {
-            client: client.clone(),
             options: Arc::new(options),
             clock: Arc::new(SystemClock),
             push: Arc::new(Script::from_lua(PUSH_SCRIPT)),
             pop: Arc::new(Script::from_lua(POP_SCRIPT)),
-            blockers: Arc::new(Blockers {
-                main: client.clone(),
+            connections: Arc::new(Connections {
+                main: client,
                 config,
                 safe_url,
                 idle: Mutex::default(),
@@ -312,16 +311,17 @@ impl RedisQueue {
     /// Deletes this queue's keys (for tests and resets).
     pub async fn delete_all(&self) -> Result<()> {
         let _: i64 = self
-            .client
+            .connections
+            .main
             .del(vec![self.delayed_key(), self.seq_key(), self.ready_key()])
             .await
             .map_err(map_redis)?;
         Ok(())
     }
 
-    /// The connection, for operators' tooling and tests.
+    /// The main connection, for operators' tooling and tests.
     pub fn client(&self) -> &Client {
-        &self.client
+        &self.connections.main
     }
 
     fn now_micros(&self) -> i64 {
@@ -333,7 +333,7 @@ impl RedisQueue {
         let members: Vec<String> = self
             .pop
             .evalsha_with_reload(
-                &self.client,
+                &self.connections.main,
                 vec![self.delayed_key(), self.ready_key()],
                 vec![self.now_micros().to_string(), max.to_string()],
             )
@@ -346,9 +346,9 @@ impl RedisQueue {
     /// command runs in a task of its own so that, if this pop is cancelled, what it
     /// receives goes back to the list's head instead of being lost.
     async fn block_for_ready(&self, max: usize, block: Duration) -> Result<Vec<Delivery>> {
-        let client = self.blockers.take().await?;
+        let client = self.connections.take_blocking().await?;
         let key = self.ready_key();
-        let pool = Arc::downgrade(&self.blockers);
+        let pool = Arc::downgrade(&self.connections);
         let (reply_tx, reply_rx) = oneshot::channel();
         tokio::spawn(async move {
             let timeout = block.as_secs_f64();
@@ -412,7 +412,7 @@ impl Queue for RedisQueue {
             {
                 let ids: Vec<String> = chunk.iter().map(|m| m.job_id.to_string()).collect();
                 let _: i64 = self
-                    .client
+                    .client()
                     .rpush(self.ready_key(), ids)
                     .await
                     .map_err(map_redis)?;
@@ -427,7 +427,7 @@ impl Queue for RedisQueue {
             let _: i64 = self
                 .push
                 .evalsha_with_reload(
-                    &self.client,
+                    &self.connections.main,
                     vec![self.delayed_key(), self.seq_key(), self.ready_key()],
                     args,
                 )
@@ -467,17 +467,20 @@ impl Queue for RedisQueue {
         let now = self.now_micros() as f64;
         let key = self.delayed_key();
         let listed: u64 = self
-            .client
+            .connections
+            .main
             .llen(self.ready_key())
             .await
             .map_err(map_redis)?;
         let came_due: u64 = self
-            .client
+            .connections
+            .main
             .zcount(&key, f64::NEG_INFINITY, now)
             .await
             .map_err(map_redis)?;
         let waiting: u64 = self
-            .client
+            .connections
+            .main
             .zcount(&key, f64::NEG_INFINITY, f64::INFINITY)
             .await
             .map_err(map_redis)?;
