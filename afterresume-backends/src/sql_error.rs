@@ -20,6 +20,13 @@ pub(crate) fn map_sqlx_from(backend: &'static str, err: sqlx::Error) -> Error {
                 .temporary()
                 .with_source(err)
         }
+        sqlx::Error::Database(db) if is_data_exception(db.as_ref()) => Error::invalid_input(
+            format!("{backend}: a value is out of range or not storable"),
+        )
+        .with_source(err),
+        sqlx::Error::Encode(_) => {
+            Error::invalid_input(format!("{backend}: a value cannot be stored")).with_source(err)
+        }
         sqlx::Error::Database(db) if is_contention(db.as_ref()) => {
             Error::backend(format!("{backend}: database busy"))
                 .temporary()
@@ -27,6 +34,14 @@ pub(crate) fn map_sqlx_from(backend: &'static str, err: sqlx::Error) -> Error {
         }
         _ => Error::new(ErrorKind::Backend, format!("{backend}: query failed")).with_source(err),
     }
+}
+
+/// Postgres' class 22, "data exception": a NUL byte, a number or date out of
+/// range. The statement changed nothing; the input is at fault, not the database.
+/// (SQLite's codes are numbers of at most four digits, never five characters.)
+fn is_data_exception(db: &dyn sqlx::error::DatabaseError) -> bool {
+    db.code()
+        .is_some_and(|code| code.len() == 5 && code.starts_with("22"))
 }
 
 /// SQLite's busy/locked errors and Postgres' serialization failure, deadlock and

@@ -154,6 +154,7 @@ impl Accounts {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Error::invalid_input("name: must be 1 to 100 characters"));
         }
+        crate::domain::storable::check_text("name", name)?;
         let secret = new_token_secret();
         let token = self
             .domain

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::agents::{
     AgentServices, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent, ReportRequest,
-    ResumeAgent, SkillAgent, SkillResolver, store_analysis,
+    ResumeAgent, SkillAgent, SkillResolver, check_period, store_analysis,
 };
 use crate::domain::{EventSource, ReportKind, UserId, WorkLog};
 use crate::engine::{EngineBuilder, ExecutionContext, workflow_fn};
@@ -138,12 +138,9 @@ fn report_period(p: &Payload<'_>) -> Result<ReportPeriod> {
         .parse()
         .map_err(|e: Error| Error::invalid_input(format!("payload.kind: {}", e.message())))?;
     let (start, end) = (p.opt_date("start")?, p.opt_date("end")?);
-    if let (Some(start), Some(end)) = (start, end)
-        && end < start
-    {
-        return Err(Error::invalid_input(format!(
-            "payload.start: {start} is after end {end}"
-        )));
+    if let (Some(start), Some(end)) = (start, end) {
+        check_period(start, end)
+            .map_err(|e| Error::invalid_input(format!("payload.{}", e.message())))?;
     }
     Ok((kind, start, end))
 }

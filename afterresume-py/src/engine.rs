@@ -83,8 +83,7 @@ fn from_python(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
 }
 
 fn parse_date(field: &str, value: &str) -> PyResult<NaiveDate> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| InvalidInput::new_err(format!("{field}: '{value}' is not a YYYY-MM-DD date")))
+    afterresume_core::domain::storable::parse_date(field, value).map_err(crate::errors::to_py)
 }
 
 /// Adds the optional `start` and `end` of a period to a payload (the workflow

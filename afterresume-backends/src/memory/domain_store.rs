@@ -192,6 +192,7 @@ fn build_worklog(s: &mut State, new: NewWorkLog, now: DateTime<Utc>) -> Result<W
 #[async_trait]
 impl WorkLogStore for MemoryDomainStore {
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+        new.validate()?;
         let mut s = self.lock();
         let worklog = build_worklog(&mut s, new, now)?;
         s.worklogs.insert(worklog.id, worklog.clone());
@@ -203,6 +204,7 @@ impl WorkLogStore for MemoryDomainStore {
         new: Vec<NewWorkLog>,
         now: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
+        new.iter().try_for_each(NewWorkLog::validate)?;
         let mut s = self.lock();
         // Check every owner first so that a bad entry leaves nothing behind.
         if let Some(bad) = new.iter().find(|w| !s.users.contains_key(&w.user_id)) {
@@ -244,6 +246,7 @@ impl WorkLogStore for MemoryDomainStore {
         patch: WorkLogPatch,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        patch.validate()?;
         let mut s = self.lock();
         let worklog = s
             .worklogs
@@ -277,6 +280,7 @@ impl WorkLogStore for MemoryDomainStore {
         analysis: Value,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        storable::check_json("analysis", &analysis)?;
         let mut s = self.lock();
         let worklog = s
             .worklogs

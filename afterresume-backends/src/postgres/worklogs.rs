@@ -1,7 +1,7 @@
 //! [`WorkLogStore`] on Postgres.
 
 use afterresume_core::domain::{
-    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
 };
 use afterresume_core::ports::WorkLogStore;
 use afterresume_core::{Error, ErrorKind, Result};
@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::domain_store::get;
 use super::{PostgresBackend, map_sqlx};
@@ -24,11 +24,32 @@ fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
         title: get(row, "title")?,
         tags: get(row, "tags")?,
         source: get(row, "source")?,
-        metadata: get(row, "metadata")?,
-        analysis: get(row, "analysis")?,
+        metadata: json_or_raw(row, "metadata")?
+            .unwrap_or_else(|| Value::Object(Default::default())),
+        analysis: json_or_raw(row, "analysis")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
+}
+
+/// A JSON column that serde_json cannot parse (a row written before the store
+/// checked what it accepts, or by another program) reads as
+/// `{"unreadable_json": "<the stored text>"}`, so that one such row cannot fail
+/// every list it is in, and its owner can still see, replace or delete it.
+fn json_or_raw(row: &PgRow, column: &str) -> Result<Option<Value>> {
+    match row.try_get::<Option<Value>, _>(column) {
+        Ok(value) => Ok(value),
+        Err(sqlx::Error::ColumnDecode { .. }) => {
+            let raw: Option<Vec<u8>> = row.try_get_unchecked(column).map_err(map_sqlx)?;
+            Ok(raw.map(|bytes| {
+                // jsonb's binary form is a version byte, then the text.
+                let text = String::from_utf8_lossy(bytes.get(1..).unwrap_or_default());
+                tracing::warn!(column, "a stored JSON value could not be parsed");
+                serde_json::json!({ "unreadable_json": text })
+            }))
+        }
+        Err(e) => Err(map_sqlx(e)),
+    }
 }
 
 fn not_found(id: WorkLogId) -> Error {
@@ -68,6 +89,7 @@ async fn insert(conn: &mut PgConnection, w: &NewWorkLog, now: DateTime<Utc>) -> 
 #[async_trait]
 impl WorkLogStore for PostgresBackend {
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+        new.validate()?;
         let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
         insert(&mut conn, &new, now).await
     }
@@ -77,6 +99,7 @@ impl WorkLogStore for PostgresBackend {
         new: Vec<NewWorkLog>,
         now: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
+        new.iter().try_for_each(NewWorkLog::validate)?;
         let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         let mut out = Vec::with_capacity(new.len());
         for w in &new {
@@ -133,6 +156,7 @@ impl WorkLogStore for PostgresBackend {
         patch: WorkLogPatch,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        patch.validate()?;
         let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         let row = sqlx::query("SELECT * FROM worklogs WHERE id = $1 FOR UPDATE")
             .bind(id)
@@ -199,6 +223,7 @@ impl WorkLogStore for PostgresBackend {
         analysis: Value,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        storable::check_json("analysis", &analysis)?;
         let row = sqlx::query(
             "UPDATE worklogs SET analysis = $1, updated_at = $2 WHERE id = $3 RETURNING *",
         )

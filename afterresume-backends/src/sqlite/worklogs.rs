@@ -1,6 +1,8 @@
 //! [`WorkLogStore`] on SQLite.
 
-use afterresume_core::domain::{NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
+use afterresume_core::domain::{
+    NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
+};
 use afterresume_core::ports::WorkLogStore;
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -39,6 +41,7 @@ fn not_found(id: WorkLogId) -> Error {
 impl WorkLogStore for SqliteBackend {
     /// Through the group writer: concurrent creates share a commit.
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
+        new.validate()?;
         let one = [new];
         let mut created = self
             .group
@@ -55,6 +58,7 @@ impl WorkLogStore for SqliteBackend {
         new: Vec<NewWorkLog>,
         now: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
+        new.iter().try_for_each(NewWorkLog::validate)?;
         self.group
             .run(move |db| super::direct::insert_worklogs(db, &new, now))
             .await
@@ -107,6 +111,7 @@ impl WorkLogStore for SqliteBackend {
         patch: WorkLogPatch,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        patch.validate()?;
         let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
         // Take the write lock first, so no one changes the row between read and write.
         sqlx::query("UPDATE worklogs SET updated_at = updated_at WHERE id = ?")
@@ -179,6 +184,7 @@ impl WorkLogStore for SqliteBackend {
         analysis: Value,
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
+        storable::check_json("analysis", &analysis)?;
         let row = sqlx::query(
             "UPDATE worklogs SET analysis = ?, updated_at = ? WHERE id = ? RETURNING *",
         )

@@ -21,6 +21,7 @@ pub use llm::{
     extract_json, strip_think,
 };
 pub use payload::Payload;
+pub(crate) use report::check_period;
 pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest};
 pub use resume::{
     JSON_RESUME_SCHEMA_URL, ResumeAgent, ResumeRenders, render_resume, validate_json_resume,

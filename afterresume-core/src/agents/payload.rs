@@ -35,13 +35,7 @@ impl<'a> Payload<'a> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .map(Some)
-                    .map_err(|_| {
-                        Error::invalid_input(format!(
-                            "payload.{field}: '{s}' is not a YYYY-MM-DD date"
-                        ))
-                    })
+                crate::domain::storable::parse_date(&format!("payload.{field}"), s).map(Some)
             }
             Some(v) => Err(Error::invalid_input(format!(
                 "payload.{field}: must be a YYYY-MM-DD string, got {v}"

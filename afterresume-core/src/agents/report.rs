@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde_json::{Value, json};
 
 use super::{AgentServices, WorklogAnalysis, all_worklogs, analysis_or_local};
-use crate::domain::{NewReport, ReportKind, UserId, WorkLog, WorkLogFilter};
+use crate::domain::{NewReport, ReportKind, UserId, WorkLog, WorkLogFilter, storable};
 use crate::{Error, Result};
 
 const TEMPLATE: &str = include_str!("templates/report.md.j2");
@@ -31,6 +31,21 @@ pub struct ReportRequest {
     pub today: NaiveDate,
 }
 
+impl ReportRequest {
+    /// The period the report covers, defaults applied: checked here, so a host can
+    /// refuse a bad period before it enqueues anything.
+    pub fn period(&self) -> Result<(NaiveDate, NaiveDate)> {
+        let end = self.end.unwrap_or(self.today);
+        let start = self.start.unwrap_or_else(|| match self.kind {
+            ReportKind::Standup => previous_working_day(end),
+            ReportKind::Status => end - Days::new(6),
+            ReportKind::Summary => end - Days::new(29),
+        });
+        check_period(start, end)?;
+        Ok((start, end))
+    }
+}
+
 /// Writes reports.
 #[derive(Debug)]
 pub struct ReportAgent<'a> {
@@ -51,25 +66,12 @@ impl<'a> ReportAgent<'a> {
     /// The report, ready to store. Worklogs without a stored analysis are analyzed
     /// with the built-in agent on the fly (and not written back).
     pub async fn generate(&self, request: &ReportRequest) -> Result<NewReport> {
-        let end = request.end.unwrap_or(request.today);
-        let (start, data) = match request.kind {
-            ReportKind::Standup => {
-                let last_working_day = previous_working_day(end);
-                let start = request.start.unwrap_or(last_working_day);
-                check_period(start, end)?;
-                let entries = self.entries(request.user_id, start, end).await?;
-                (start, standup(&entries, start, end))
-            }
-            ReportKind::Status => {
-                let start = request.start.unwrap_or(end - Days::new(6));
-                check_period(start, end)?;
-                let entries = self.entries(request.user_id, start, end).await?;
-                (start, status(&entries, start, end))
-            }
+        let (start, end) = request.period()?;
+        let entries = self.entries(request.user_id, start, end).await?;
+        let data = match request.kind {
+            ReportKind::Standup => standup(&entries, start, end),
+            ReportKind::Status => status(&entries, start, end),
             ReportKind::Summary => {
-                let start = request.start.unwrap_or(end - Days::new(29));
-                check_period(start, end)?;
-                let entries = self.entries(request.user_id, start, end).await?;
                 let first_seen: HashMap<String, NaiveDate> = self
                     .services
                     .domain
@@ -78,7 +80,7 @@ impl<'a> ReportAgent<'a> {
                     .into_iter()
                     .map(|s| (s.skill.slug, s.first_seen))
                     .collect();
-                (start, summary(&entries, start, end, &first_seen))
+                summary(&entries, start, end, &first_seen)
             }
         };
         let content = render_markdown(&data)?;
@@ -122,7 +124,10 @@ impl<'a> ReportAgent<'a> {
     }
 }
 
-fn check_period(start: NaiveDate, end: NaiveDate) -> Result<()> {
+/// Refuses a period that ends before it starts or is longer than [`MAX_REPORT_DAYS`].
+pub(crate) fn check_period(start: NaiveDate, end: NaiveDate) -> Result<()> {
+    storable::check_date("start", start)?;
+    storable::check_date("end", end)?;
     if end < start {
         return Err(Error::invalid_input(format!(
             "start: {start} is after end {end}"

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 
+pub use super::domain_values::stored_values_round_trip_or_are_refused;
 use super::{at, t0};
 use crate::ErrorKind;
 use crate::domain::*;
@@ -33,6 +34,7 @@ macro_rules! domain_store_conformance {
                 changing_or_deleting_worklog_drops_its_evidence,
                 reports_list_newest_first_with_cursor,
                 resume_versions_are_gapless_under_concurrency,
+                stored_values_round_trip_or_are_refused,
             ]
         );
     };
@@ -42,7 +44,7 @@ fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
 }
 
-async fn user(store: &SharedDomainStore, name: &str) -> User {
+pub(super) async fn user(store: &SharedDomainStore, name: &str) -> User {
     store
         .create_user(
             NewUser {

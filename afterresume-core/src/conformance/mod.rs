@@ -16,6 +16,7 @@
 
 pub mod artifact_store;
 pub mod domain_store;
+mod domain_values;
 pub mod engine;
 pub mod event_sink;
 pub mod job_store;

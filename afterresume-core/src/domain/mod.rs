@@ -9,6 +9,7 @@ mod report;
 mod resume;
 mod schedule;
 mod skill;
+pub mod storable;
 mod user;
 mod worklog;
 

@@ -71,6 +71,13 @@ impl NewUser {
                 ));
             }
         }
+        super::storable::check_text("email", email)?;
+        super::storable::check_text("full_name", &self.full_name)?;
+        if self.full_name.chars().count() > 200 {
+            return Err(crate::Error::invalid_input(
+                "full_name: must be at most 200 characters",
+            ));
+        }
         Ok(())
     }
 }

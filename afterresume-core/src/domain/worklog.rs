@@ -2,7 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::UserId;
+use super::{UserId, storable};
 
 /// A worklog id.
 pub type WorkLogId = i64;
@@ -72,6 +72,7 @@ impl NewWorkLog {
 
     /// Checks every field; the error names the field at fault.
     pub fn validate(&self) -> crate::Result<()> {
+        storable::check_date("date", self.date)?;
         validate_content(&self.content)?;
         validate_tags(&self.tags)?;
         validate_source(&self.source)?;
@@ -103,6 +104,9 @@ pub struct WorkLogPatch {
 impl WorkLogPatch {
     /// Checks every present field.
     pub fn validate(&self) -> crate::Result<()> {
+        if let Some(date) = self.date {
+            storable::check_date("date", date)?;
+        }
         if let Some(content) = &self.content {
             validate_content(content)?;
         }
@@ -159,6 +163,7 @@ impl WorkLogFilter {
 }
 
 fn validate_content(content: &str) -> crate::Result<()> {
+    storable::check_text("content", content)?;
     if content.trim().is_empty() {
         return Err(crate::Error::invalid_input("content: must not be empty"));
     }
@@ -171,6 +176,7 @@ fn validate_content(content: &str) -> crate::Result<()> {
 }
 
 fn validate_title(title: &str) -> crate::Result<()> {
+    storable::check_text("title", title)?;
     if title.chars().count() > 300 {
         return Err(crate::Error::invalid_input(
             "title: longer than 300 characters",
@@ -184,6 +190,7 @@ fn validate_tags(tags: &[String]) -> crate::Result<()> {
         return Err(crate::Error::invalid_input("tags: at most 50 tags"));
     }
     for tag in tags {
+        storable::check_text("tags", tag)?;
         if tag.trim().is_empty() || tag.chars().count() > 64 {
             return Err(crate::Error::invalid_input(format!(
                 "tags: '{tag}' must be 1 to 64 non-blank characters"
@@ -213,7 +220,7 @@ fn validate_metadata(metadata: &Value) -> crate::Result<()> {
             "metadata: must be a JSON object",
         ));
     }
-    Ok(())
+    storable::check_json("metadata", metadata)
 }
 
 #[cfg(test)]

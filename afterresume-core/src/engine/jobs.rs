@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::Engine;
-use crate::domain::NewEvent;
 use crate::domain::{Event, EventLevel, EventSource, Job, JobId, NewJob, Trigger, UserId};
+use crate::domain::{NewEvent, storable};
 use crate::ports::{CancelOutcome, InsertedJob, JobFilter, ListEventsOptions, QueueMessage};
 use crate::{Error, ErrorKind, Result};
 
@@ -298,13 +298,15 @@ impl Engine {
         if !payload.is_object() {
             return Err(Error::invalid_input("payload: must be a JSON object"));
         }
+        storable::check_json("payload", &payload)?;
         registration.workflow.validate(&payload)?;
-        if let Some(key) = &opts.idempotency_key
-            && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN)
-        {
-            return Err(Error::invalid_input(
-                "idempotency_key: must be 1 to 255 bytes",
-            ));
+        if let Some(key) = &opts.idempotency_key {
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+                return Err(Error::invalid_input(
+                    "idempotency_key: must be 1 to 255 bytes",
+                ));
+            }
+            storable::check_text("idempotency_key", key)?;
         }
         let now = self.now();
         let run_at = match (opts.run_at, opts.delay) {

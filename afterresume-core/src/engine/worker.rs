@@ -17,7 +17,7 @@ use super::jobs::to_delta;
 use super::pace::Pace;
 use super::started::StartedWrite;
 use super::{Engine, ExecutionContext};
-use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent};
+use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent, storable};
 use crate::ports::{ClaimOptions, JobOutcome, Lease, PopOptions};
 use crate::{Error, ErrorKind, Result};
 
@@ -498,6 +498,15 @@ impl Runner {
         let engine = &self.engine;
         let now = engine.now();
         let duration_ms = elapsed.as_secs_f64() * 1000.0;
+        // A result no store could read back fails the job rather than its write.
+        let attempt = match attempt {
+            Attempt::Finished(Ok(result)) => Attempt::Finished(
+                storable::check_json("result", &result)
+                    .map(|()| result)
+                    .map_err(Error::permanent),
+            ),
+            other => other,
+        };
         let (outcome, level, message, data) = match attempt {
             Attempt::LeaseLost => {
                 engine

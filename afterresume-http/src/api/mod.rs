@@ -11,7 +11,7 @@ pub(crate) mod worklogs;
 use std::collections::HashMap;
 
 use afterresume_core::EnqueueOptions;
-use afterresume_core::domain::Job;
+use afterresume_core::domain::{Job, storable};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -32,10 +32,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map(|Query(map)| Params(map))
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+        for (name, value) in &map {
+            storable::check_text(name, value)?;
+        }
+        Ok(Params(map))
     }
 }
 
@@ -113,9 +116,9 @@ pub(crate) const DEFAULT_PAGE: usize = 50;
 /// Largest page size.
 pub(crate) const MAX_PAGE: usize = 200;
 
+/// A strict `YYYY-MM-DD` date (years 0001 to 9999), as the core parses it.
 pub(crate) fn parse_date(field: &str, value: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| ApiError::field(field, format!("'{value}' is not a YYYY-MM-DD date")))
+    Ok(storable::parse_date(field, value)?)
 }
 
 /// Cursors are opaque to clients: the position, hex-encoded.

@@ -1,6 +1,7 @@
 //! `/api/reports/` (list, detail, `generate/`) and `/api/resume/` (read, `refresh/`).
 
 use afterresume_core::ErrorKind;
+use afterresume_core::agents::ReportRequest;
 use afterresume_core::domain::{Report, ReportKind};
 use afterresume_core::workflows::{REPORT_GENERATE, RESUME_REFRESH};
 use axum::extract::State;
@@ -93,10 +94,19 @@ pub(crate) async fn generate(
     JsonBody(input): JsonBody<GenerateInput>,
 ) -> ApiResult<Response> {
     let kind = parse_kind(&input.kind)?;
+    let date = |field, value: &Option<String>| value.as_deref().map(|v| parse_date(field, v));
+    let request = ReportRequest {
+        user_id: caller.user.id,
+        kind,
+        start: date("start", &input.start).transpose()?,
+        end: date("end", &input.end).transpose()?,
+        today: state.engine.now().date_naive(),
+    };
+    // The period is checked now, with its defaults, so a bad one enqueues nothing.
+    request.period()?;
     let mut payload = json!({"kind": kind});
-    for (field, value) in [("start", &input.start), ("end", &input.end)] {
+    for (field, value) in [("start", request.start), ("end", request.end)] {
         if let Some(v) = value {
-            parse_date(field, v)?;
             payload[field] = json!(v);
         }
     }
