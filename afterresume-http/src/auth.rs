@@ -1,5 +1,5 @@
 //! Who is calling: token or session authentication, CSRF for cookie sessions, and
-//! the login rate limiter.
+//! the client's address.
 //!
 //! - `Authorization: Token <secret>` (as Django REST framework sends it) or
 //!   `Bearer <secret>`: an API token from `POST /api/auth/token/`.
@@ -10,10 +10,7 @@
 //!   `SECRET_KEY`: a page on another site can make the browser send the cookie,
 //!   but cannot read the token.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use afterresume_core::domain::User;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -31,10 +28,6 @@ pub const SESSION_COOKIE: &str = "afterresume_session";
 pub(crate) const CSRF_COOKIE: &str = "csrftoken";
 /// Header carrying the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrftoken";
-/// Name of the tokens that back sessions.
-pub(crate) const SESSION_TOKEN_NAME: &str = "session";
-/// Session lifetime (cookie Max-Age).
-pub(crate) const SESSION_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +99,7 @@ impl FromRequestParts<AppState> for Caller {
             ));
         };
         let (user, token) = state.accounts.user_for_token(&secret, now).await?;
-        if token.name != SESSION_TOKEN_NAME {
+        if token.name != afterresume_core::accounts::SESSION_TOKEN_NAME {
             return Err(ApiError::unauthenticated("invalid session"));
         }
         if !is_safe(&parts.method) {
@@ -187,79 +180,35 @@ fn csrf_matches(secret_key: &str, session_secret: &str, sent: &str) -> bool {
             == 0
 }
 
-/// The client's address, when the server was started with connect info.
-pub(crate) fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    parts_extensions
+/// The client's address: the peer of the connection, or, when the peer is a
+/// trusted proxy (`AFTERRESUME_TRUSTED_PROXIES`), the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. Headers from anyone else
+/// are ignored, so a client cannot choose its own address.
+pub(crate) fn client_ip(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-}
-
-/// Failed logins allowed per window, per username and per client address.
-pub(crate) const LOGIN_FAILURES_ALLOWED: usize = 5;
-/// The window of the login limiter.
-pub(crate) const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Counts failed logins per username and per client address in a sliding window.
-/// Per process: behind a load balancer each instance limits on its own, which
-/// still bounds guessing to a small multiple of the limit.
-#[derive(Debug, Default)]
-pub(crate) struct LoginLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    /// Seconds until `keys` may try again, if any of them is over the limit.
-    pub(crate) fn blocked_for(&self, keys: &[String]) -> Option<u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        keys.iter()
-            .filter_map(|key| {
-                let window = map.get_mut(key)?;
-                while window
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= LOGIN_WINDOW)
-                {
-                    window.pop_front();
-                }
-                (window.len() >= LOGIN_FAILURES_ALLOWED).then(|| {
-                    let oldest = *window.front()?;
-                    Some((LOGIN_WINDOW - now.duration_since(oldest)).as_secs().max(1))
-                })?
-            })
-            .max()
+        .map(|ConnectInfo(addr)| addr.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
     }
-
-    /// Records a failed attempt for every key.
-    pub(crate) fn record_failure(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map.len() > 100_000 {
-            map.retain(|_, w| {
-                w.back()
-                    .is_some_and(|t| now.duration_since(*t) < LOGIN_WINDOW)
-            });
-        }
-        for key in keys {
-            map.entry(key.clone()).or_default().push_back(now);
-        }
-    }
-
-    /// Forgets a username's failures after a successful login.
-    pub(crate) fn record_success(&self, username_key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(username_key);
-    }
-}
-
-/// The limiter keys of a login attempt.
-pub(crate) fn login_keys(username: &str, ip: Option<IpAddr>) -> Vec<String> {
-    let mut keys = vec![format!("user:{}", username.trim().to_lowercase())];
-    if let Some(ip) = ip {
-        keys.push(format!("ip:{ip}"));
-    }
-    keys
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
 }
 
 #[cfg(test)]
@@ -276,18 +225,27 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_blocks_after_five_failures() {
-        let limiter = LoginLimiter::default();
-        let keys = login_keys("Alice", None);
-        for _ in 0..LOGIN_FAILURES_ALLOWED {
-            assert!(limiter.blocked_for(&keys).is_none());
-            limiter.record_failure(&keys);
-        }
-        let wait = limiter.blocked_for(&keys).unwrap();
-        assert!(wait > 0 && wait <= LOGIN_WINDOW.as_secs());
-        assert!(limiter.blocked_for(&login_keys("bob", None)).is_none());
-        limiter.record_success(&keys[0]);
-        assert!(limiter.blocked_for(&keys).is_none());
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let mut extensions = axum::http::Extensions::new();
+        let proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        extensions.insert(ConnectInfo(proxy));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 1.2.3.4".parse().unwrap());
+        let trusted = ["10.0.0.1".parse().unwrap()];
+        assert_eq!(
+            client_ip(&extensions, &headers, &trusted),
+            Some("1.2.3.4".parse().unwrap()),
+            "the proxy's own entry is the last one"
+        );
+        assert_eq!(
+            client_ip(&extensions, &headers, &[]),
+            Some(proxy.ip()),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_ip(&extensions, &HeaderMap::new(), &trusted),
+            Some(proxy.ip())
+        );
     }
 
     #[test]

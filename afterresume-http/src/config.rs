@@ -8,10 +8,16 @@
 //! | `SYSTEM_DASHBOARD_ENABLED` | serve `/system/*` at all | `true` |
 //! | `AFTERRESUME_MAX_BODY_BYTES` | largest request body | `1048576` |
 //! | `AFTERRESUME_SECURE_COOKIES` | mark session cookies `Secure` (turn off only for plain-HTTP development) | `true` |
+//! | `AFTERRESUME_TRUSTED_PROXIES` | comma-separated proxy addresses whose `X-Forwarded-For` names the client (login limits count per client address) | none |
+//! | `AFTERRESUME_METRICS_TOKEN` | a bearer token that may read `/metrics` (for Prometheus); staff may always | none |
+//! | `AFTERRESUME_MAX_CONNECTIONS` | open connections served at once; more wait in the listen backlog | `4096` |
+//! | `AFTERRESUME_HEADER_TIMEOUT_SECS` | a connection must send a request's headers within this | `10` |
 //!
 //! A malformed value stops startup with an error that names the variable.
 
+use std::net::IpAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use afterresume_core::{Error, Result};
 
@@ -30,6 +36,14 @@ pub struct HostSettings {
     pub max_body_bytes: usize,
     /// `AFTERRESUME_SECURE_COOKIES`.
     pub secure_cookies: bool,
+    /// `AFTERRESUME_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `AFTERRESUME_METRICS_TOKEN`. Never printed.
+    pub metrics_token: Option<String>,
+    /// `AFTERRESUME_MAX_CONNECTIONS`.
+    pub max_connections: usize,
+    /// `AFTERRESUME_HEADER_TIMEOUT_SECS`.
+    pub header_timeout: Duration,
 }
 
 impl std::fmt::Debug for HostSettings {
@@ -41,6 +55,13 @@ impl std::fmt::Debug for HostSettings {
             .field("dashboard_enabled", &self.dashboard_enabled)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
             .finish()
     }
 }
@@ -58,6 +79,10 @@ impl HostSettings {
             dashboard_enabled: true,
             max_body_bytes: 1 << 20,
             secure_cookies: true,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(10),
         }
     }
 
@@ -119,6 +144,42 @@ impl HostSettings {
                 }
             },
         };
+        let trusted_proxies = set("AFTERRESUME_TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
+                        a.parse::<IpAddr>().map_err(|_| {
+                            Error::config_invalid(format!(
+                                "AFTERRESUME_TRUSTED_PROXIES: '{a}' is not an IP address"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let metrics_token = match set("AFTERRESUME_METRICS_TOKEN") {
+            Some(token) if token.trim().chars().count() < 16 => {
+                return Err(Error::config_invalid(
+                    "AFTERRESUME_METRICS_TOKEN: must be at least 16 characters",
+                ));
+            }
+            token => token.map(|t| t.trim().to_owned()),
+        };
+        let number =
+            |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| match set(name) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if range.contains(&n) => Ok(n),
+                    _ => Err(Error::config_invalid(format!(
+                        "{name}: expected an integer from {} to {}, got '{v}'",
+                        range.start(),
+                        range.end()
+                    ))),
+                },
+            };
         Ok(HostSettings {
             secret_key,
             debug: flag("DEBUG", false)?,
@@ -126,25 +187,61 @@ impl HostSettings {
             dashboard_enabled: flag("SYSTEM_DASHBOARD_ENABLED", true)?,
             max_body_bytes,
             secure_cookies: flag("AFTERRESUME_SECURE_COOKIES", true)?,
+            trusted_proxies,
+            metrics_token,
+            max_connections: number("AFTERRESUME_MAX_CONNECTIONS", 4096, 1..=1_000_000)? as usize,
+            header_timeout: Duration::from_secs(number(
+                "AFTERRESUME_HEADER_TIMEOUT_SECS",
+                10,
+                1..=3600,
+            )?),
         })
     }
 
-    /// Whether a `Host` header value (with or without port) is served.
+    /// Whether a `Host` header value is well formed (a name, an IPv4 address or a
+    /// bracketed IPv6 address, with an optional numeric port) and served.
     pub fn host_allowed(&self, host: &str) -> bool {
-        let host = host.trim().to_ascii_lowercase();
-        let name = if host.starts_with('[') {
-            host.split_once(']').map_or(host.as_str(), |(h, _)| h)
-        } else {
-            host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h)
+        let Some(name) = host_name(host) else {
+            return false;
         };
-        let name = name.trim_start_matches('[');
         self.allowed_hosts.iter().any(|allowed| {
             let allowed = allowed.trim_start_matches('[').trim_end_matches(']');
             allowed == "*"
                 || allowed == name
-                || (allowed.starts_with('.') && (name.ends_with(allowed) || name == &allowed[1..]))
+                || (allowed.starts_with('.') && (name.ends_with(allowed) || name == allowed[1..]))
         })
     }
+}
+
+/// The host name of a `Host` value, lowercased and without port or brackets, or
+/// `None` when the value is not a host: `[::1].evil.com`, `a b`, `host:port:x`.
+fn host_name(host: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    let port_ok = |port: &str| {
+        port.is_empty() || (port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if let Some(rest) = host.strip_prefix('[') {
+        let (address, after) = rest.split_once(']')?;
+        address.parse::<std::net::Ipv6Addr>().ok()?;
+        let port_ok = match after.strip_prefix(':') {
+            Some(port) => !port.is_empty() && port_ok(port),
+            None => after.is_empty(),
+        };
+        return port_ok.then(|| address.to_owned());
+    }
+    let (name, port) = host.split_once(':').unwrap_or((&host, ""));
+    let name_ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !name.starts_with(['.', '-']);
+    let port_ok = if host.contains(':') {
+        !port.is_empty() && port_ok(port)
+    } else {
+        true
+    };
+    (name_ok && port_ok).then(|| name.to_owned())
 }
 
 fn default_allowed_hosts() -> Vec<String> {
@@ -262,7 +359,17 @@ mod tests {
         ] {
             assert!(s.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.com", "example.com.evil.com", "localhost"] {
+        for bad in [
+            "evil.com",
+            "example.com.evil.com",
+            "localhost",
+            "[::1].evil.com",
+            "[::1]evil",
+            "127.0.0.1:80:80",
+            "127.0.0.1:",
+            "127.0.0.1 x",
+            "",
+        ] {
             assert!(!s.host_allowed(bad), "{bad}");
         }
     }

@@ -30,7 +30,12 @@ impl FromRequestParts<AppState> for DashboardAccess {
         if !state.settings.dashboard_enabled {
             return Err(ApiError::not_found("page"));
         }
-        let loopback = client_ip(&parts.extensions).is_some_and(|ip| ip.is_loopback());
+        let loopback = client_ip(
+            &parts.extensions,
+            &parts.headers,
+            &state.settings.trusted_proxies,
+        )
+        .is_some_and(|ip| ip.is_loopback());
         if state.settings.debug && loopback {
             return Ok(DashboardAccess);
         }

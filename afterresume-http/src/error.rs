@@ -108,6 +108,11 @@ impl From<Error> for ApiError {
         }
         let message = err.message().to_owned();
         let mut api = Self::new(status, err.kind().as_str(), message.clone());
+        api.retry_after = err
+            .context()
+            .iter()
+            .find(|(key, _)| *key == afterresume_core::accounts::RETRY_AFTER_CONTEXT)
+            .and_then(|(_, seconds)| seconds.parse().ok());
         // Core messages name the field first ("payload.kind: ...", "content: ...").
         if status == StatusCode::BAD_REQUEST
             && let Some((field, problem)) = message.split_once(": ")

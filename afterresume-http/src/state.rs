@@ -6,7 +6,6 @@ use afterresume_core::Engine;
 use afterresume_core::accounts::Accounts;
 use afterresume_core::ports::{SharedArtifactStore, SharedDomainStore, SharedLlmProvider};
 
-use crate::auth::LoginLimiter;
 use crate::config::HostSettings;
 use crate::metrics::Metrics;
 use afterresume_backends::system::System;
@@ -26,8 +25,6 @@ pub struct AppState {
     pub llm: Option<SharedLlmProvider>,
     /// Host settings.
     pub settings: Arc<HostSettings>,
-    /// Failed-login counter.
-    pub(crate) limiter: Arc<LoginLimiter>,
     /// Prometheus counters.
     pub(crate) metrics: Arc<Metrics>,
     /// Workers this process runs (0 with `--no-workers`), shown on the dashboard.
@@ -44,7 +41,6 @@ impl AppState {
             artifacts: None,
             llm: None,
             settings: Arc::new(settings),
-            limiter: Arc::default(),
             metrics: Arc::default(),
             local_workers: 0,
         }

@@ -327,7 +327,13 @@ impl NativeEngine {
     }
 
     fn authenticate(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<Py<PyAny>> {
-        let user = self.block(py, self.accounts.authenticate(username, password))?;
+        let attempt = afterresume_core::accounts::LoginAttempt {
+            username,
+            password,
+            address: None,
+        };
+        let now = self.engine.now();
+        let user = self.block(py, self.accounts.login(attempt, now))?;
         to_python(py, &user)
     }
 

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use afterresume_core::domain::*;
 use afterresume_core::ports::{
-    ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
+    ReportStore, ResumeStore, SkillStore, ThrottleCounter, ThrottleDecision, ThrottleLimit,
+    ThrottleStore, TokenStore, UserStore, WorkLogStore, plan_acquire,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -30,6 +31,7 @@ struct State {
     evidence: BTreeMap<EvidenceId, SkillEvidence>,
     reports: BTreeMap<ReportId, Report>,
     resumes: BTreeMap<ResumeId, Resume>,
+    throttle: HashMap<String, ThrottleCounter>,
     ids: HashMap<&'static str, i64>,
 }
 
@@ -130,6 +132,7 @@ impl TokenStore for MemoryDomainStore {
             created_at: now,
             last_used_at: None,
             revoked_at: None,
+            expires_at: new.expires_at,
         };
         s.tokens.insert(token.id, token.clone());
         Ok(token)
@@ -140,7 +143,7 @@ impl TokenStore for MemoryDomainStore {
         let token = s
             .tokens
             .values_mut()
-            .find(|t| t.token_hash == token_hash && t.revoked_at.is_none())
+            .find(|t| t.token_hash == token_hash && t.is_live(now))
             .ok_or_else(|| Error::not_found("token not found"))?;
         if token.use_is_due(now) {
             token.last_used_at = Some(now);
@@ -148,12 +151,18 @@ impl TokenStore for MemoryDomainStore {
         Ok(token.clone())
     }
 
-    async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
+    async fn list_tokens(&self, user_id: UserId, page: TokenPage) -> Result<Vec<ApiToken>> {
+        let limit = if page.limit == 0 {
+            usize::MAX
+        } else {
+            page.limit
+        };
         Ok(self
             .lock()
             .tokens
             .values()
-            .filter(|t| t.user_id == user_id)
+            .filter(|t| t.user_id == user_id && page.matches(t))
+            .take(limit)
             .cloned()
             .collect())
     }
@@ -549,5 +558,59 @@ impl ResumeStore for MemoryDomainStore {
             .collect();
         out.sort_by_key(|v| std::cmp::Reverse(v.0));
         Ok(out)
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryDomainStore {
+    async fn acquire(
+        &self,
+        limits: &[ThrottleLimit],
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleDecision> {
+        let mut s = self.lock();
+        let current: Vec<_> = limits
+            .iter()
+            .map(|l| s.throttle.get(&l.key).copied())
+            .collect();
+        match plan_acquire(limits, &current, now) {
+            Ok(next) => {
+                for (limit, counter) in limits.iter().zip(next) {
+                    s.throttle.insert(limit.key.clone(), counter);
+                }
+                Ok(ThrottleDecision::Admitted)
+            }
+            Err(retry_after) => Ok(ThrottleDecision::Blocked { retry_after }),
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        if let Some(counter) = self.lock().throttle.get_mut(key) {
+            counter.hits = counter.hits.saturating_sub(1);
+        }
+        Ok(())
+    }
+
+    async fn reset(&self, keys: &[String], now: DateTime<Utc>) -> Result<()> {
+        let mut s = self.lock();
+        for key in keys {
+            let zero = ThrottleCounter {
+                window_start: now,
+                hits: 0,
+            };
+            s.throttle.insert(key.clone(), zero);
+        }
+        Ok(())
+    }
+
+    async fn counter(&self, key: &str) -> Result<Option<ThrottleCounter>> {
+        Ok(self.lock().throttle.get(key).copied())
+    }
+
+    async fn purge(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut s = self.lock();
+        let count = s.throttle.len();
+        s.throttle.retain(|_, c| c.window_start >= before);
+        Ok((count - s.throttle.len()) as u64)
     }
 }

@@ -41,6 +41,7 @@ fn token_from_row(r: &PgRow) -> Result<ApiToken> {
         created_at: get(r, "created_at")?,
         last_used_at: get(r, "last_used_at")?,
         revoked_at: get(r, "revoked_at")?,
+        expires_at: get(r, "expires_at")?,
     })
 }
 
@@ -207,12 +208,13 @@ impl UserStore for PostgresBackend {
 impl TokenStore for PostgresBackend {
     async fn create_token(&self, new: NewApiToken, now: DateTime<Utc>) -> Result<ApiToken> {
         let row = sqlx::query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
         )
         .bind(new.user_id)
         .bind(&new.name)
         .bind(&new.token_hash)
         .bind(now)
+        .bind(new.expires_at)
         .fetch_one(&self.pool)
         .await
         .map_err(map_sqlx)
@@ -223,8 +225,9 @@ impl TokenStore for PostgresBackend {
     /// A read; a write only when the recorded use is due (see the trait).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken> {
         let row =
-            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)")
                 .bind(token_hash)
+                .bind(now)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_sqlx)?;
@@ -250,12 +253,23 @@ impl TokenStore for PostgresBackend {
             .ok_or_else(|| Error::not_found("token not found"))
     }
 
-    async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+    async fn list_tokens(&self, user_id: UserId, page: TokenPage) -> Result<Vec<ApiToken>> {
+        let mut q: QueryBuilder<Postgres> =
+            QueryBuilder::new("SELECT * FROM api_tokens WHERE user_id = ");
+        q.push_bind(user_id);
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(now) = page.live_at {
+            q.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
+                .push_bind(now)
+                .push(")");
+        }
+        q.push(" ORDER BY id");
+        if page.limit > 0 {
+            q.push(" LIMIT ").push_bind(page.limit as i64);
+        }
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(token_from_row).collect()
     }
 

@@ -23,6 +23,7 @@ mod event_sink;
 mod job_store;
 mod queue;
 mod store_queue;
+mod throttle;
 mod worklogs;
 
 pub use queue::PostgresQueue;

@@ -42,6 +42,7 @@ fn token_from_row(r: &SqliteRow) -> Result<ApiToken> {
         created_at: time(get(r, "created_at")?),
         last_used_at: opt_time(get(r, "last_used_at")?),
         revoked_at: opt_time(get(r, "revoked_at")?),
+        expires_at: opt_time(get(r, "expires_at")?),
     })
 }
 
@@ -204,11 +205,12 @@ impl UserStore for SqliteBackend {
 #[async_trait]
 impl TokenStore for SqliteBackend {
     async fn create_token(&self, new: NewApiToken, now: DateTime<Utc>) -> Result<ApiToken> {
-        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *")
+        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING *")
             .bind(new.user_id)
             .bind(&new.name)
             .bind(&new.token_hash)
             .bind(micros(now))
+            .bind(new.expires_at.map(micros))
             .fetch_one(&self.writer)
             .await
             .map_err(map_sqlx)
@@ -219,8 +221,9 @@ impl TokenStore for SqliteBackend {
     /// A read; a write only when the recorded use is due (see the trait).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken> {
         let row =
-            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)")
                 .bind(token_hash)
+                .bind(micros(now))
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_sqlx)?;
@@ -246,12 +249,23 @@ impl TokenStore for SqliteBackend {
         Ok(token)
     }
 
-    async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+    async fn list_tokens(&self, user_id: UserId, page: TokenPage) -> Result<Vec<ApiToken>> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT * FROM api_tokens WHERE user_id = ");
+        q.push_bind(user_id);
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(now) = page.live_at {
+            q.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
+                .push_bind(micros(now))
+                .push(")");
+        }
+        q.push(" ORDER BY id");
+        if page.limit > 0 {
+            q.push(" LIMIT ").push_bind(page.limit as i64);
+        }
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(token_from_row).collect()
     }
 

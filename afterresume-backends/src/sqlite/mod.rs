@@ -18,6 +18,7 @@ mod event_sink;
 mod job_store;
 mod queue;
 mod store_queue;
+mod throttle;
 mod worklogs;
 mod writer;
 

@@ -11,6 +11,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 pub use super::domain_values::stored_values_round_trip_or_are_refused;
+pub use super::throttle::{
+    throttle_limits_hold_under_concurrency, throttle_windows_release_reset_and_purge,
+};
 use super::{at, t0};
 use crate::ErrorKind;
 use crate::domain::*;
@@ -26,6 +29,7 @@ macro_rules! domain_store_conformance {
             [
                 users_are_unique_by_username,
                 tokens_are_found_by_hash_until_revoked,
+                tokens_expire_and_list_in_pages,
                 worklog_crud_and_patch,
                 worklog_filters_and_keyset_pagination,
                 bulk_worklog_create_is_all_or_nothing,
@@ -35,6 +39,8 @@ macro_rules! domain_store_conformance {
                 reports_list_newest_first_with_cursor,
                 resume_versions_are_gapless_under_concurrency,
                 stored_values_round_trip_or_are_refused,
+                throttle_limits_hold_under_concurrency,
+                throttle_windows_release_reset_and_purge,
             ]
         );
     };
@@ -147,6 +153,7 @@ where
                 user_id: alice.id,
                 name: "laptop".into(),
                 token_hash: "h1".into(),
+                expires_at: None,
             },
             t0(),
         )
@@ -163,7 +170,10 @@ where
     assert_eq!(again.last_used_at, Some(at(5)));
     let later = store.use_token("h1", at(5 + 60)).await.unwrap();
     assert_eq!(later.last_used_at, Some(at(65)));
-    let listed = store.list_tokens(alice.id).await.unwrap();
+    let listed = store
+        .list_tokens(alice.id, TokenPage::default())
+        .await
+        .unwrap();
     assert_eq!(
         listed[0].last_used_at,
         Some(at(65)),
@@ -179,6 +189,7 @@ where
                 user_id: bob.id,
                 name: "x".into(),
                 token_hash: "h1".into(),
+                expires_at: None,
             },
             t0(),
         )
@@ -200,9 +211,62 @@ where
         store.use_token("h1", at(8)).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    let listed = store.list_tokens(alice.id).await.unwrap();
+    let listed = store
+        .list_tokens(alice.id, TokenPage::default())
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].revoked_at, Some(at(6)));
+}
+
+/// A token with an expiry stops authenticating at it; pages of tokens follow ids
+/// and can hold live tokens only.
+pub async fn tokens_expire_and_list_in_pages<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedDomainStore>,
+{
+    let store = make().await;
+    let alice = user(&store, "alice").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let token = NewApiToken {
+            user_id: alice.id,
+            name: "session".into(),
+            token_hash: format!("s{n}"),
+            expires_at: Some(at(100 + n)),
+        };
+        ids.push(store.create_token(token, t0()).await.unwrap().id);
+    }
+    assert_eq!(
+        store.use_token("s0", at(99)).await.unwrap().expires_at,
+        Some(at(100))
+    );
+    assert_eq!(
+        store.use_token("s0", at(100)).await.unwrap_err().kind(),
+        ErrorKind::NotFound,
+        "an expired token authenticated"
+    );
+    store.revoke_token(alice.id, ids[3], at(1)).await.unwrap();
+    let page = |after, limit, live_at| TokenPage {
+        after,
+        limit,
+        live_at,
+    };
+    let listed = |p| {
+        let store = Arc::clone(&store);
+        async move {
+            let tokens = store.list_tokens(alice.id, p).await.unwrap();
+            tokens.into_iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(page(None, 2, None)).await, ids[..2]);
+    assert_eq!(listed(page(Some(ids[1]), 2, None)).await, ids[2..4]);
+    assert_eq!(
+        listed(page(None, 0, Some(at(101)))).await,
+        vec![ids[2], ids[4]],
+        "live tokens: not expired (0, 1) and not revoked (3)"
+    );
 }
 
 /// Worklogs round-trip; patches change only what they name; new content clears analysis.

@@ -23,6 +23,7 @@ pub mod job_store;
 pub mod llm;
 pub mod queue;
 pub mod store_queue;
+mod throttle;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;

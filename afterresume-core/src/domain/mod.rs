@@ -21,7 +21,9 @@ pub use schedule::{NewSchedule, Schedule, ScheduleId};
 pub use skill::{
     EvidenceId, NewSkill, NewSkillEvidence, Skill, SkillCategory, SkillEvidence, SkillId, UserSkill,
 };
-pub use user::{ApiToken, NewApiToken, NewUser, TOKEN_USE_RESOLUTION, TokenId, User, UserId};
+pub use user::{
+    ApiToken, NewApiToken, NewUser, TOKEN_USE_RESOLUTION, TokenId, TokenPage, User, UserId,
+};
 pub use worklog::{MAX_CONTENT_CHARS, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
 
 /// Declares a string-backed enum with `as_str`, `FromStr`, `Display` and serde.

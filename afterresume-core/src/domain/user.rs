@@ -100,6 +100,9 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Set when revoked; revoked tokens never authenticate.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the token stops authenticating (sessions); `None` never expires.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// How precisely a token's `last_used_at` is kept: a use rewrites it only when
@@ -109,6 +112,11 @@ pub struct ApiToken {
 pub const TOKEN_USE_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
 
 impl ApiToken {
+    /// Whether the token authenticates at `now`: not revoked and not expired.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|end| now < end)
+    }
+
     /// Whether a use at `now` must record itself (see [`TOKEN_USE_RESOLUTION`]).
     pub fn use_is_due(&self, now: DateTime<Utc>) -> bool {
         self.last_used_at
@@ -125,4 +133,25 @@ pub struct NewApiToken {
     pub name: String,
     /// Hex SHA-256 of the secret (hashed by the caller).
     pub token_hash: String,
+    /// When it stops authenticating; `None` never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A page of a user's tokens, by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenPage {
+    /// Only tokens with a larger id (keyset cursor).
+    pub after: Option<TokenId>,
+    /// Page size; 0 means no limit.
+    pub limit: usize,
+    /// Only tokens live at this time (neither revoked nor expired).
+    pub live_at: Option<DateTime<Utc>>,
+}
+
+impl TokenPage {
+    /// Whether a token belongs on this page (the limit aside).
+    pub fn matches(&self, token: &ApiToken) -> bool {
+        self.after.is_none_or(|after| token.id > after)
+            && self.live_at.is_none_or(|now| token.is_live(now))
+    }
 }

@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
+use super::ThrottleStore;
 use crate::Result;
 use crate::domain::{
     ApiToken, EvidenceId, NewApiToken, NewReport, NewResume, NewSkill, NewSkillEvidence, NewUser,
-    NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId, TokenId, User,
-    UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+    NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId, TokenId,
+    TokenPage, User, UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
 };
 
 /// Users.
@@ -35,12 +36,13 @@ pub trait UserStore: Send + Sync + Debug + 'static {
 pub trait TokenStore: Send + Sync + Debug + 'static {
     /// Stores a new token (the hash must be unique).
     async fn create_token(&self, token: NewApiToken, now: DateTime<Utc>) -> Result<ApiToken>;
-    /// The unrevoked token with this hash, marking it used at `now` when its last
+    /// The live token (not revoked, not expired at `now`) with this hash, marking
+    /// it used at `now` when its last
     /// recorded use is [`TOKEN_USE_RESOLUTION`](crate::domain::TOKEN_USE_RESOLUTION)
     /// old or more ([`ApiToken::use_is_due`](crate::domain::ApiToken::use_is_due)).
     async fn use_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<ApiToken>;
-    /// A user's tokens, revoked ones included.
-    async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>>;
+    /// A page of a user's tokens, by id ascending.
+    async fn list_tokens(&self, user_id: UserId, page: TokenPage) -> Result<Vec<ApiToken>>;
     /// Revokes a token of a user; revoking twice is fine.
     async fn revoke_token(&self, user_id: UserId, id: TokenId, now: DateTime<Utc>) -> Result<()>;
 }
@@ -154,11 +156,17 @@ pub trait ResumeStore: Send + Sync + Debug + 'static {
 
 /// All domain persistence in one object, as backends usually provide it.
 pub trait DomainStore:
-    UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore
+    UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore + ThrottleStore
 {
 }
 
 impl<T> DomainStore for T where
-    T: UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore
+    T: UserStore
+        + TokenStore
+        + WorkLogStore
+        + SkillStore
+        + ReportStore
+        + ResumeStore
+        + ThrottleStore
 {
 }

@@ -11,6 +11,7 @@ mod event_sink;
 mod job_store;
 mod llm;
 mod queue;
+mod throttle;
 
 pub use artifact_store::{
     Artifact, ArtifactCapabilities, ArtifactKey, ArtifactMeta, ArtifactStore, MAX_KEY_LEN,
@@ -26,6 +27,7 @@ pub use job_store::{
 };
 pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
 pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
+pub use throttle::{ThrottleCounter, ThrottleDecision, ThrottleLimit, ThrottleStore, plan_acquire};
 
 use std::sync::Arc;
 

@@ -9,11 +9,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{Page, PathId};
-use crate::auth::{
-    CSRF_COOKIE, Caller, Credential, SESSION_COOKIE, SESSION_MAX_AGE, SESSION_TOKEN_NAME,
-    client_ip, csrf_token, login_keys,
-};
+use afterresume_core::accounts::{LoginAttempt, SESSION_LIFETIME};
+
+use super::{Page, Params, PathId};
+use crate::auth::{CSRF_COOKIE, Caller, Credential, SESSION_COOKIE, client_ip, csrf_token};
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::state::AppState;
 
@@ -37,56 +36,32 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Checks a username and password under the login rate limit.
-async fn check_credentials(
-    state: &AppState,
-    ip: Option<std::net::IpAddr>,
-    credentials: &Credentials,
-) -> ApiResult<User> {
-    let keys = login_keys(&credentials.username, ip);
-    if let Some(wait) = state.limiter.blocked_for(&keys) {
-        let mut err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many failed logins; try again in {wait} s"),
-        );
-        err.retry_after = Some(wait);
-        return Err(err);
-    }
-    match state
-        .accounts
-        .authenticate(&credentials.username, &credentials.password)
-        .await
-    {
-        Ok(user) => {
-            state.limiter.record_success(&keys[0]);
-            Ok(user)
-        }
-        Err(e) if e.is(ErrorKind::Unauthenticated) => {
-            state.limiter.record_failure(&keys);
-            Err(e.into())
-        }
-        Err(e) => Err(e.into()),
-    }
+/// Reads the credentials and logs in under the core's login limits.
+async fn log_in(state: &AppState, request: Request) -> ApiResult<(User, Credentials)> {
+    let ip = client_ip(
+        request.extensions(),
+        request.headers(),
+        &state.settings.trusted_proxies,
+    );
+    let JsonBody(credentials) = JsonBody::<Credentials>::from_request(request, state).await?;
+    let attempt = LoginAttempt {
+        username: &credentials.username,
+        password: &credentials.password,
+        address: ip,
+    };
+    let user = state.accounts.login(attempt, state.engine.now()).await?;
+    Ok((user, credentials))
 }
 
 #[utoipa::path(post, path = "/api/auth/token/", tag = "auth",
     request_body = Credentials,
-    responses((status = 200, description = "`{token}`: shown once, stored only as a digest"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
+    responses((status = 200, description = "`{token}`: shown once, stored only as a digest"), (status = 400, description = "Bad name"), (status = 409, description = "Too many live API tokens"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
 pub(crate) async fn issue_token(
     State(state): State<AppState>,
     request: Request,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let ip = client_ip(request.extensions());
-    let JsonBody(credentials) = JsonBody::<Credentials>::from_request(request, &state).await?;
-    let user = check_credentials(&state, ip, &credentials).await?;
+    let (user, credentials) = log_in(&state, request).await?;
     let name = credentials.name.as_deref().unwrap_or("api");
-    if name == SESSION_TOKEN_NAME {
-        return Err(ApiError::field(
-            "name",
-            "'session' is reserved for login sessions",
-        ));
-    }
     let issued = state
         .accounts
         .issue_token(user.id, name, state.engine.now())
@@ -100,17 +75,26 @@ pub(crate) async fn issue_token(
 }
 
 #[utoipa::path(get, path = "/api/auth/tokens/", tag = "auth",
-    responses((status = 200, description = "`{results, next}`: the caller's tokens (never their secrets)")),
+    params(
+        ("limit" = Option<usize>, Query, description = "Page size, 1 to 200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "The `next` of the previous page"),
+    ),
+    responses((status = 200, description = "`{results, next}`: the caller's live tokens and sessions, oldest first (never their secrets)")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
+    params: Params,
 ) -> ApiResult<Json<Page<ApiToken>>> {
-    let results = state.domain.list_tokens(caller.user.id).await?;
-    Ok(Json(Page {
-        results,
-        next: None,
-    }))
+    let limit = params.limit()?;
+    let after = params.cursor(|c| c.parse::<i64>().ok())?;
+    let items = state
+        .accounts
+        .list_tokens(caller.user.id, after, limit + 1, state.engine.now())
+        .await?;
+    Ok(Json(Page::from_overfetch(items, limit, |t| {
+        t.id.to_string()
+    })))
 }
 
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}/", tag = "auth",
@@ -122,19 +106,14 @@ pub(crate) async fn revoke_token(
     caller: Caller,
     PathId(id): PathId<i64>,
 ) -> ApiResult<StatusCode> {
-    let owned = state
-        .domain
-        .list_tokens(caller.user.id)
-        .await?
-        .iter()
-        .any(|t| t.id == id);
-    if !owned {
-        return Err(ApiError::not_found(&format!("token {id}")));
-    }
     state
-        .domain
+        .accounts
         .revoke_token(caller.user.id, id, state.engine.now())
-        .await?;
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => ApiError::not_found(&format!("token {id}")),
+            _ => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -159,15 +138,13 @@ fn cookie_header(
     request_body = Credentials,
     responses((status = 200, description = "`{user, csrf_token}`; sets the HttpOnly session cookie. Send `X-CSRFToken: <csrf_token>` on unsafe requests"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
 pub(crate) async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
-    let ip = client_ip(request.extensions());
-    let JsonBody(credentials) = JsonBody::<Credentials>::from_request(request, &state).await?;
-    let user = check_credentials(&state, ip, &credentials).await?;
+    let (user, _) = log_in(&state, request).await?;
     let issued = state
         .accounts
-        .issue_token(user.id, SESSION_TOKEN_NAME, state.engine.now())
+        .start_session(user.id, state.engine.now())
         .await?;
     let csrf = csrf_token(&state.settings.secret_key, &issued.secret);
-    let max_age = SESSION_MAX_AGE.as_secs();
+    let max_age = SESSION_LIFETIME.as_secs();
     let mut response = Json(json!({"user": user, "csrf_token": csrf})).into_response();
     let headers = response.headers_mut();
     headers.append(

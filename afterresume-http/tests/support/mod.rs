@@ -27,7 +27,8 @@ pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdefghijklmnop";
 pub struct App {
     pub router: Router,
     pub state: AppState,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<Arc<tempfile::TempDir>>,
+    pairs: Vec<(String, String)>,
 }
 
 /// A response.
@@ -75,13 +76,32 @@ impl App {
         App {
             router: router(state.clone()),
             state,
-            _dir: None,
+            dir: None,
+            pairs: Vec::new(),
         }
     }
 
     /// Backends opened from settings variables, as the binary opens them.
     pub async fn from_env(pairs: &[(&str, String)], settings: HostSettings) -> App {
-        let dir = tempfile::tempdir().unwrap();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Self::open(Arc::new(tempfile::tempdir().unwrap()), pairs, settings).await
+    }
+
+    /// Another host over the same backends (data directory, database, schema), as
+    /// a second process or a restarted one would open them.
+    pub async fn reopen(&self, settings: HostSettings) -> App {
+        let dir = Arc::clone(self.dir.as_ref().expect("only hosts opened from settings"));
+        Self::open(dir, self.pairs.clone(), settings).await
+    }
+
+    async fn open(
+        dir: Arc<tempfile::TempDir>,
+        pairs: Vec<(String, String)>,
+        settings: HostSettings,
+    ) -> App {
         let data = dir.path().display().to_string();
         let lookup = |name: &str| {
             if name == "AFTERRESUME_DATA_DIR" {
@@ -103,7 +123,8 @@ impl App {
         App {
             router: router(state.clone()),
             state,
-            _dir: Some(dir),
+            dir: Some(dir),
+            pairs,
         }
     }
 
