@@ -216,6 +216,33 @@ impl Error {
         self
     }
 
+    /// What the error may tell the person whose request or job failed: the
+    /// message and context for errors about their input or their objects; for a
+    /// failed backend or a bug, a stable sentence, since the detail (a driver's
+    /// text, a query, a host name) is for operators only.
+    pub fn public_message(&self) -> String {
+        match self.kind {
+            ErrorKind::Backend => {
+                "a backend service failed; operators can see the details".to_owned()
+            }
+            ErrorKind::Unexpected => {
+                "an internal error occurred; operators can see the details".to_owned()
+            }
+            _ => {
+                let mut text = self.message.to_string();
+                if !self.context.is_empty() {
+                    let pairs: Vec<String> = self
+                        .context
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect();
+                    text.push_str(&format!(" ({})", pairs.join(", ")));
+                }
+                text
+            }
+        }
+    }
+
     /// Attaches the underlying error.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));

@@ -142,6 +142,41 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// A caller that may read `/metrics`: staff, or Prometheus with
+/// `Authorization: Bearer <AFTERRESUME_METRICS_TOKEN>`. Per-route counts and job
+/// counts are operational data, not for every user.
+#[derive(Debug, Clone)]
+pub(crate) struct MetricsReader;
+
+impl FromRequestParts<AppState> for MetricsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(expected) = &state.settings.metrics_token {
+            let sent = parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            if sent.is_some_and(|sent| constant_time_eq(sent, expected)) {
+                return Ok(MetricsReader);
+            }
+        }
+        Staff::from_request_parts(parts, state).await?;
+        Ok(MetricsReader)
+    }
+}
+
+/// Compares every byte, so the time taken does not tell how much matched.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -170,14 +205,7 @@ pub(crate) fn csrf_token(secret_key: &str, session_secret: &str) -> String {
 }
 
 fn csrf_matches(secret_key: &str, session_secret: &str, sent: &str) -> bool {
-    let expected = csrf_token(secret_key, session_secret);
-    // Constant time: compare every byte.
-    expected.len() == sent.len()
-        && expected
-            .bytes()
-            .zip(sent.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    constant_time_eq(&csrf_token(secret_key, session_secret), sent)
 }
 
 /// The client's address: the peer of the connection, or, when the peer is a

@@ -289,20 +289,18 @@ async fn serve(
     workers: usize,
     settings: &Settings,
 ) -> Result<()> {
+    let open_files = afterresume_http::server::raise_open_file_limit();
     let running = (workers > 0).then(|| engine.start(WorkerOptions::workers(workers)));
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         Error::config_invalid(format!("--bind: cannot listen on {bind}")).with_source(e)
     })?;
     let bound = listener.local_addr().unwrap_or(bind);
-    tracing::info!(%bound, workers, backends = %settings.describe(), "serving");
+    tracing::info!(%bound, workers, open_files, max_connections = host.max_connections, backends = %settings.describe(), "serving");
+    let connection_settings = host.clone();
     let app = router(AppState::from_system(engine, system, host).with_local_workers(workers));
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| Error::backend("http server failed").with_source(e))?;
+    afterresume_http::server::serve(listener, app, &connection_settings, shutdown_signal())
+        .await
+        .map_err(|e| Error::backend("http server failed").with_source(e))?;
     if let Some(running) = running {
         running.shutdown(Duration::from_secs(10)).await;
     }

@@ -156,7 +156,7 @@ pub(crate) async fn job_events(
     params: Params,
 ) -> ApiResult<Json<Value>> {
     state.engine.get_job(id).await?;
-    event_page(&state, id, &params).await.map(Json)
+    event_page(&state, id, &params, true).await.map(Json)
 }
 
 #[utoipa::path(get, path = "/system/schedules/", tag = "system",

@@ -17,7 +17,9 @@ mod config;
 mod dashboard;
 mod error;
 mod metrics;
+mod protocol_errors;
 mod routes;
+pub mod server;
 mod state;
 
 pub use afterresume_backends::system::{DataDir, DatabaseSetting, Settings, System};

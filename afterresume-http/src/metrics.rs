@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::MetricsReader;
 use crate::state::AppState;
 
 fn render_histogram(out: &mut String, name: &str, labels: &str, h: &DurationHistogram) {
@@ -107,8 +108,8 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     response
 }
 
-/// `GET /metrics`.
-pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: staff, or the `AFTERRESUME_METRICS_TOKEN` bearer.
+pub(crate) async fn metrics(State(state): State<AppState>, _reader: MetricsReader) -> Response {
     let mut out = String::with_capacity(4096);
     state.metrics.render_http(&mut out);
     out.push_str("# HELP afterresume_jobs Jobs in the store by type and status.\n");

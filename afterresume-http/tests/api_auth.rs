@@ -505,4 +505,45 @@ async fn hosts_outside_allowed_hosts_are_refused() {
         .body(axum::body::Body::empty())
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::OK);
+
+    // Ambiguous or malformed hosts are refused too.
+    let ambiguous = [
+        (
+            "/api/healthz/",
+            vec!["localhost", "evil.example"],
+            "bad_host",
+        ),
+        ("/api/healthz/", vec!["[::1].evil.com"], "disallowed_host"),
+        ("/api/healthz/", vec![], "bad_host"),
+        (
+            "http://evil.example/api/healthz/",
+            vec!["localhost"],
+            "bad_host",
+        ),
+        (
+            "http://evil.example/api/healthz/",
+            vec![],
+            "disallowed_host",
+        ),
+    ];
+    for (target, hosts, code) in ambiguous {
+        let mut request = axum::http::Request::get(target);
+        for host in &hosts {
+            request = request.header("host", *host);
+        }
+        let reply = app
+            .send(request.body(axum::body::Body::empty()).unwrap())
+            .await;
+        assert_eq!(
+            (reply.status, reply.json["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{target} {hosts:?}: {}",
+            reply.text
+        );
+    }
+    let http10 = axum::http::Request::get("/api/healthz/")
+        .version(axum::http::Version::HTTP_10)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.send(http10).await.status, StatusCode::OK);
 }

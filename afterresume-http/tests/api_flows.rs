@@ -637,7 +637,16 @@ async fn dashboard_and_metrics_report_real_figures() {
         assert!(health.json["checks"][dep]["latency_ms"].is_number());
     }
 
-    let metrics = app.get("/metrics", &As::Anonymous).await;
+    assert_eq!(
+        app.get("/metrics", &As::Anonymous).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/metrics", &alice).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let metrics = app.get("/metrics", &root).await;
+    assert_eq!(metrics.status, StatusCode::OK);
     assert!(
         metrics.headers["content-type"]
             .to_str()
@@ -658,6 +667,105 @@ async fn dashboard_and_metrics_report_real_figures() {
             metrics.text
         );
     }
+}
+
+#[tokio::test]
+async fn metrics_open_to_the_configured_bearer_token() {
+    let settings = afterresume_http::HostSettings {
+        metrics_token: Some("prometheus-scrape-token".into()),
+        ..afterresume_http::HostSettings::with_secret_key(support::SECRET_KEY)
+    };
+    let app = App::memory_with(settings);
+    let scrape = app
+        .get("/metrics", &As::Bearer("prometheus-scrape-token".into()))
+        .await;
+    assert_eq!(scrape.status, StatusCode::OK);
+    assert!(scrape.text.contains("afterresume_jobs"));
+    let wrong = app
+        .get("/metrics", &As::Bearer("prometheus-scrape-tokeN".into()))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A job that fails in a backend tells its owner a stable sentence; the driver's
+/// text (here a host and port) is for staff only.
+#[tokio::test]
+async fn job_errors_hide_internals_from_users() {
+    use afterresume_backends::memory::{
+        MemoryDomainStore, MemoryEventSink, MemoryJobStore, MemoryQueue,
+    };
+    use afterresume_core::engine::workflow_fn;
+    use afterresume_core::{Engine, EnqueueOptions, Error};
+    use std::sync::Arc;
+
+    let engine = Engine::builder()
+        .with_job_store(Arc::new(MemoryJobStore::new()))
+        .with_queue(Arc::new(MemoryQueue::new()))
+        .with_event_sink(Arc::new(MemoryEventSink::new()))
+        .register(
+            "test.backend",
+            workflow_fn(|_ctx, _payload| async {
+                Err::<serde_json::Value, _>(
+                    Error::backend("postgres: query failed")
+                        .with_source(std::io::Error::other("db-7.internal:5432 refused"))
+                        .permanent(),
+                )
+            }),
+        )
+        .build()
+        .unwrap();
+    let domain = Arc::new(MemoryDomainStore::new());
+    let state = afterresume_http::AppState::new(
+        engine,
+        domain,
+        afterresume_http::HostSettings::with_secret_key(support::SECRET_KEY),
+    );
+    let app = App::from_state(state);
+    let (alice_id, alice) = app.user("alice", false).await;
+    let (_, root) = app.user("root", true).await;
+    let job = app
+        .state
+        .engine
+        .enqueue(
+            "test.backend",
+            json!({}),
+            EnqueueOptions {
+                user_id: Some(alice_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let (alice, root) = (As::Token(alice), As::Token(root));
+    for path in [
+        format!("/api/jobs/{}/", job.id),
+        format!("/api/jobs/{}/events/", job.id),
+        "/api/jobs/".to_owned(),
+    ] {
+        let seen = app.get(&path, &alice).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+        assert!(
+            !seen.text.contains("db-7.internal"),
+            "{path}: {}",
+            seen.text
+        );
+        assert!(!seen.text.contains("postgres"), "{path}: {}", seen.text);
+    }
+    let detail = app.get(&format!("/api/jobs/{}/", job.id), &alice).await;
+    assert_eq!(detail.json["status"], "failed");
+    assert_eq!(
+        detail.json["error"],
+        "a backend service failed; operators can see the details"
+    );
+    let staff = app
+        .get(&format!("/system/jobs/{}/events/", job.id), &root)
+        .await;
+    assert!(
+        staff.text.contains("db-7.internal:5432 refused"),
+        "{}",
+        staff.text
+    );
 }
 
 #[tokio::test]

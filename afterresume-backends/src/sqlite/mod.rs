@@ -93,6 +93,7 @@ impl SqliteBackend {
                     .with_source(e)
             })?;
         }
+        owner_only(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -215,8 +216,64 @@ fn parse_url(url: &str) -> Result<PathBuf> {
         .map_err(|_| Error::config_invalid(format!("sqlite: bad path in '{url}'")))
 }
 
+/// Creates the database file readable by its owner only (it holds password
+/// hashes and token digests), and tightens an existing one and its `-wal` and
+/// `-shm` files. SQLite gives the files it creates beside the database the
+/// database file's mode.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| {
+            Error::config_invalid(format!("sqlite: cannot secure {}", path.display()))
+                .with_source(e)
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn database_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let backend = super::SqliteBackend::open(&path.display().to_string())
+            .await
+            .unwrap();
+        afterresume_core::ports::UserStore::list_users(&backend)
+            .await
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", path.display());
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
+
     use super::*;
 
     /// The writer keeps each standard "job queued" event in its job's row (migration

@@ -174,7 +174,11 @@ impl LlmWorklogAgent {
                     EventLevel::Warning,
                     EventSource::Agent,
                     "LLM output unusable; fell back to the built-in agent",
-                    json!({"error": err.to_string(), "provider": self.provider.name()}),
+                    json!({
+                        "error": err.public_message(),
+                        "detail": err.to_string(),
+                        "provider": self.provider.name(),
+                    }),
                 )
                 .await?;
                 return Ok(local);

@@ -56,7 +56,19 @@ pub struct Event {
     pub trace_id: Uuid,
 }
 
+/// Key of an event's data that only operators see: the full text of an error
+/// (a driver's message, a query, a host), beside the public `error`.
+pub const OPERATOR_DETAIL_KEY: &str = "detail";
+
 impl Event {
+    /// The event as the owner of its job sees it: without operator detail.
+    pub fn for_owner(mut self) -> Event {
+        if let Some(data) = self.data.as_object_mut() {
+            data.remove(OPERATOR_DETAIL_KEY);
+        }
+        self
+    }
+
     /// `event` as stored, under the id its sink gave it.
     pub fn of(id: i64, event: NewEvent) -> Event {
         let NewEvent {

@@ -13,7 +13,7 @@ pub mod storable;
 mod user;
 mod worklog;
 
-pub use event::{Event, EventLevel, EventSource, NewEvent};
+pub use event::{Event, EventLevel, EventSource, NewEvent, OPERATOR_DETAIL_KEY};
 pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
 pub use report::{NewReport, Report, ReportId, ReportKind};
 pub use resume::{NewResume, Resume, ResumeId};

@@ -175,7 +175,8 @@ impl ExecutionContext {
                         json!({
                             "step": name,
                             "duration_ms": duration_ms,
-                            "error": err.to_string(),
+                            "error": err.public_message(),
+                            "detail": err.to_string(),
                             "kind": err.kind().as_str(),
                         }),
                     )

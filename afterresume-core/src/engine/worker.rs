@@ -623,7 +623,8 @@ impl Runner {
             let delay = policy.delay(retry, job.id);
             let run_at = self.engine.now() + to_delta(delay).unwrap_or_default();
             let data = json!({
-                "error": err.to_string(),
+                "error": err.public_message(),
+                "detail": err.to_string(),
                 "kind": err.kind().as_str(),
                 "retry": retry,
                 "max_retries": job.max_retries,
@@ -633,7 +634,7 @@ impl Runner {
             });
             return (
                 JobOutcome::Retry {
-                    error: err.to_string(),
+                    error: err.public_message(),
                     run_at,
                 },
                 EventLevel::Warning,
@@ -643,7 +644,8 @@ impl Runner {
         }
         let err = err.persistent();
         let data = json!({
-            "error": err.to_string(),
+            "error": err.public_message(),
+            "detail": err.to_string(),
             "kind": err.kind().as_str(),
             "status": err.status().as_str(),
             "retry_count": job.retry_count,
@@ -651,7 +653,7 @@ impl Runner {
         });
         (
             JobOutcome::Failed {
-                error: err.to_string(),
+                error: err.public_message(),
             },
             EventLevel::Error,
             "job failed",

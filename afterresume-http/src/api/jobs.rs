@@ -74,7 +74,13 @@ pub(crate) async fn job_page(
 }
 
 /// A job's events, oldest first, paged by `?after_id=` and `?limit=` (≤ 1000).
-pub(crate) async fn event_page(state: &AppState, id: JobId, params: &Params) -> ApiResult<Value> {
+/// Only operators (staff) see the `detail` of errors.
+pub(crate) async fn event_page(
+    state: &AppState,
+    id: JobId,
+    params: &Params,
+    operator: bool,
+) -> ApiResult<Value> {
     let limit = match params.get("limit") {
         None => 1000,
         Some(v) => match v.parse::<usize>() {
@@ -98,6 +104,11 @@ pub(crate) async fn event_page(state: &AppState, id: JobId, params: &Params) -> 
         .engine
         .job_events(id, &ListEventsOptions { after_id, limit })
         .await?;
+    let events: Vec<_> = if operator {
+        events
+    } else {
+        events.into_iter().map(|e| e.for_owner()).collect()
+    };
     let next = (events.len() == limit)
         .then(|| events.last().map(|e| e.id))
         .flatten();
@@ -158,7 +169,9 @@ pub(crate) async fn events(
     params: Params,
 ) -> ApiResult<Json<Value>> {
     owned_job(&state, &caller, id).await?;
-    event_page(&state, id, &params).await.map(Json)
+    event_page(&state, id, &params, caller.user.is_staff)
+        .await
+        .map(Json)
 }
 
 #[utoipa::path(post, path = "/api/jobs/{id}/cancel/", tag = "jobs",

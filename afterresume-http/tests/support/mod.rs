@@ -81,6 +81,16 @@ impl App {
         }
     }
 
+    /// A host over a state built by the test.
+    pub fn from_state(state: AppState) -> App {
+        App {
+            router: router(state.clone()),
+            state,
+            dir: None,
+            pairs: Vec::new(),
+        }
+    }
+
     /// Backends opened from settings variables, as the binary opens them.
     pub async fn from_env(pairs: &[(&str, String)], settings: HostSettings) -> App {
         let pairs: Vec<(String, String)> = pairs
