@@ -28,6 +28,10 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 struct Cluster {
     db: PostgresBackend,
     redis_prefix: Option<String>,
+    /// The Redis workers use (the test server unless a drill starts its own).
+    redis_url: Option<String>,
+    /// Extra query parameters of the workers' `DATABASE_URL`.
+    database_url_params: String,
     logs: tempfile::TempDir,
     workers: Vec<Child>,
     spawned: usize,
@@ -46,6 +50,8 @@ impl Cluster {
         Cluster {
             db,
             redis_prefix: redis.map(|q| q.prefix().to_owned()),
+            redis_url: redis.map(|_| required_env(REDIS_URL_VAR)),
+            database_url_params: String::new(),
             logs: tempfile::tempdir().unwrap(),
             workers: Vec::new(),
             spawned: 0,
@@ -75,8 +81,15 @@ impl Cluster {
         .unwrap();
         self.spawned += 1;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_scale-worker"));
+        let url = required_env(POSTGRES_URL_VAR);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = if self.database_url_params.is_empty() {
+            url
+        } else {
+            format!("{url}{separator}{}", self.database_url_params)
+        };
         cmd.args(args)
-            .env("DATABASE_URL", required_env(POSTGRES_URL_VAR))
+            .env("DATABASE_URL", url)
             .env("AFTERRESUME_POSTGRES_SCHEMA", self.db.schema())
             .env_remove("REDIS_URL")
             .env_remove("MINIO_ENDPOINT")
@@ -85,8 +98,8 @@ impl Cluster {
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true);
-        if let Some(prefix) = &self.redis_prefix {
-            cmd.env("REDIS_URL", required_env(REDIS_URL_VAR))
+        if let (Some(prefix), Some(url)) = (&self.redis_prefix, &self.redis_url) {
+            cmd.env("REDIS_URL", url)
                 .env("AFTERRESUME_REDIS_PREFIX", prefix);
         }
         self.workers.push(cmd.spawn().expect("spawn scale-worker"));
@@ -379,5 +392,179 @@ async fn two_schedulers_enqueue_each_tick_once() {
     );
     assert_eq!(scheduled, SCHEDULES, "a tick enqueued zero or two jobs");
     assert_eq!(distinct_keys, SCHEDULES);
+    cluster.stop().await;
+}
+
+/// Waits until a quarter of `jobs` succeeded.
+async fn wait_quarter(cluster: &Cluster, jobs: u64) {
+    let started = Instant::now();
+    while cluster.count(JobStatus::Success).await < jobs / 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "drain did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every worker process is still running: none gave up on a lost connection.
+fn assert_workers_alive(cluster: &mut Cluster) {
+    for (n, worker) in cluster.workers.iter_mut().enumerate() {
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "worker {n} exited instead of recovering"
+        );
+    }
+}
+
+/// Restart drill: every Postgres connection of the workers is killed three times
+/// in the middle of a drain (as a Postgres restart does). The workers reconnect by
+/// themselves, and every job completes; none is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_killed_mid_drain_workers_recover() {
+    let _serial = SERIAL.lock().await;
+    let mut cluster = Cluster::new(None).await;
+    let application = format!("drill_{}", cluster.db.schema());
+    cluster.database_url_params = format!("application_name={application}");
+    let engine = cluster.engine(Arc::new(cluster.db.queue()));
+    const JOBS: u64 = 3000;
+    enqueue(&engine, JOBS as usize, json!({ "ms": 2 }), 10).await;
+    let args = ["--workers", "4", "--lease-ms", "2000", "--reap-ms", "200"];
+    for _ in 0..3 {
+        cluster.spawn(&args);
+    }
+    wait_quarter(&cluster, JOBS).await;
+    let started = Instant::now();
+    let mut killed = 0;
+    for _ in 0..3 {
+        killed += cluster
+            .scalar(&format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = '{application}'"
+            ))
+            .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    assert!(killed >= 3, "the drill killed {killed} connections");
+    cluster.wait_success(JOBS, Duration::from_secs(240)).await;
+    let distinct = cluster
+        .scalar("SELECT count(DISTINCT job_id) FROM scale_completions")
+        .await;
+    let failed = cluster.count(JobStatus::Failed).await;
+    println!(
+        "postgres restart drill: jobs={JOBS} connections_killed={killed} succeeded={} lost={} failed={failed} \
+         seconds_to_finish_after_first_kill={:.2}",
+        cluster.count(JobStatus::Success).await,
+        JOBS as i64 - distinct,
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(distinct, JOBS as i64, "a job was lost");
+    assert_eq!(failed, 0);
+    assert_workers_alive(&mut cluster);
+    cluster.stop().await;
+}
+
+/// A Redis server of the test's own, on a free port, that the drill can kill and
+/// start again (the shared test server stays untouched).
+struct PrivateRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    async fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = PrivateRedis {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        redis.restart().await;
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server (empty: nothing is saved) and waits until it answers.
+    async fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server is on PATH (Debian's redis-server package)");
+        self.child = Some(child);
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGKILL: everything in it is gone.
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.unwrap();
+        }
+    }
+}
+
+/// Restart drill: the workers' Redis is killed in the middle of a drain and
+/// started again empty a second later. Workers reconnect by themselves, the store
+/// stays the truth, and every job completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_mid_drain_workers_recover() {
+    use afterresume_backends::redis::RedisQueueOptions;
+    let _serial = SERIAL.lock().await;
+    let mut redis = PrivateRedis::start().await;
+    let queue = RedisQueue::connect_with(
+        RedisQueueOptions::new(redis.url()).with_prefix("drill".to_owned()),
+    )
+    .await
+    .unwrap();
+    let mut cluster = Cluster::new(Some(&queue)).await;
+    cluster.redis_url = Some(redis.url());
+    let engine = cluster.engine(Arc::new(queue.clone()));
+    const JOBS: u64 = 3000;
+    enqueue(&engine, JOBS as usize, json!({ "ms": 2 }), 10).await;
+    for _ in 0..3 {
+        cluster.spawn(&["--workers", "4"]);
+    }
+    wait_quarter(&cluster, JOBS).await;
+    let done_at_kill = cluster.count(JobStatus::Success).await;
+    redis.kill().await;
+    let killed_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis.restart().await;
+    cluster.wait_success(JOBS, Duration::from_secs(240)).await;
+    let distinct = cluster
+        .scalar("SELECT count(DISTINCT job_id) FROM scale_completions")
+        .await;
+    println!(
+        "redis restart drill: jobs={JOBS} succeeded_at_kill={done_at_kill} succeeded={} lost={} \
+         seconds_to_finish_after_kill={:.2}",
+        cluster.count(JobStatus::Success).await,
+        JOBS as i64 - distinct,
+        killed_at.elapsed().as_secs_f64()
+    );
+    assert_eq!(distinct, JOBS as i64, "a job was lost");
+    assert_eq!(cluster.count(JobStatus::Queued).await, 0);
+    assert_workers_alive(&mut cluster);
     cluster.stop().await;
 }

@@ -253,8 +253,13 @@ impl PostgresBackend {
         let connect: PgConnectOptions = options.url.parse().map_err(|e| {
             Error::config_invalid(format!("postgres: invalid url '{safe_url}'")).with_source(e)
         })?;
+        // Unless the URL names one, the application name carries the schema, so
+        // operators (and pg_stat_activity queries) tell deployments apart.
+        let application = connect
+            .get_application_name()
+            .map_or_else(|| format!("afterresume {}", options.schema), str::to_owned);
         let connect = connect
-            .application_name("afterresume")
+            .application_name(&application)
             .options([("search_path", options.schema.as_str())]);
         // One direct connection first: it fails fast (a pool would retry until its
         // acquire timeout) and creates the schema, which search_path names but

@@ -251,6 +251,21 @@ where
     (engine, ports)
 }
 
+/// The operator detail of a job's errors, from its events.
+async fn error_details(engine: &Engine, id: uuid::Uuid) -> Vec<String> {
+    engine
+        .job_events(id, &ListEventsOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| {
+            e.data[crate::domain::OPERATOR_DETAIL_KEY]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
 async fn messages(engine: &Engine, id: uuid::Uuid) -> Vec<String> {
     engine
         .job_events(id, &ListEventsOptions::default())
@@ -470,12 +485,17 @@ where
         (after.status, after.retry_count, after.trigger),
         (JobStatus::Queued, 1, Trigger::Retry)
     );
+    // The job's owner sees a stable sentence; operators the detail, in events.
+    assert_eq!(
+        after.error.as_deref(),
+        Some("a backend service failed; operators can see the details")
+    );
+    let details = error_details(&engine, job.id).await;
     assert!(
-        after
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("flaky failure on attempt 1")
+        details
+            .iter()
+            .any(|d| d.contains("flaky failure on attempt 1")),
+        "{details:?}"
     );
     let delay = (after.run_at - t0()).num_milliseconds();
     assert!(
@@ -1066,12 +1086,17 @@ where
         .unwrap();
     let done = engine.run_next().await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Failed);
-    assert!(
-        done.error
-            .as_deref()
-            .unwrap()
-            .contains("index out of bounds in agent"),
+    assert_eq!(
+        done.error.as_deref(),
+        Some("an internal error occurred; operators can see the details"),
         "{done:?}"
+    );
+    let details = error_details(&engine, job.id).await;
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("index out of bounds in agent")),
+        "{details:?}"
     );
     let next = engine
         .enqueue(
