@@ -31,5 +31,8 @@ echo "== tests"
 # duplicates, recovery seconds) even when they pass.
 cargo test --workspace --all-features -- --show-output
 
+echo "== API fuzzing (schemathesis on SQLite and Postgres, fixed seed)"
+scripts/api_fuzz.sh
+
 echo "== python module (maturin develop, pytest, stubtest, quick start)"
 scripts/python.sh

@@ -222,7 +222,7 @@ fn inner_message(text: &str) -> String {
         .to_owned()
 }
 
-/// A JSON body that may be absent: an empty body is `T::default()`; anything else
+/// A JSON body that may be absent: an empty body or JSON `null` is `T::default()`; anything else
 /// is held to the same rules as [`JsonBody`].
 #[derive(Debug, Clone)]
 pub(crate) struct OptionalJsonBody<T>(pub T);
@@ -256,7 +256,7 @@ where
                     ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
                 }
             })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalJsonBody(T::default()));
         }
         if !is_json {

@@ -17,6 +17,7 @@ mod config;
 mod dashboard;
 mod error;
 mod metrics;
+mod openapi;
 mod protocol_errors;
 mod routes;
 pub mod server;

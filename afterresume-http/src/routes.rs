@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -63,8 +63,16 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::health))
 }
 
-/// The OpenAPI 3 document of the host.
-pub fn openapi() -> OpenApi {
+/// The OpenAPI 3.1 document of the host, as served at `/api/openapi.json`: the
+/// routes' shapes, tightened to what the server enforces (see `openapi.rs`).
+pub fn openapi() -> serde_json::Value {
+    let mut document = serde_json::to_value(described()).expect("an OpenAPI document serializes");
+    crate::openapi::tighten(&mut document);
+    document
+}
+
+/// The document as the route macros describe it.
+fn described() -> OpenApi {
     let (_, mut api) = documented().split_for_parts();
     let mut info = Info::new("AfterResume API", env!("CARGO_PKG_VERSION"));
     info.description = Some(
@@ -123,8 +131,34 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), allowed_host))
+        .layer(middleware::from_fn(catch_panic))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// A handler that panics answers 500 with the JSON error shape (the panic is
+/// logged) instead of dropping the connection without a response.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "a request handler panicked");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected",
+                "internal error",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Headers every response carries: no MIME sniffing (a JSON body is never run as

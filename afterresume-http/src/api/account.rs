@@ -160,7 +160,7 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Ap
 
 #[utoipa::path(post, path = "/api/auth/logout/", tag = "auth",
     responses((status = 204, description = "The session is revoked and its cookies cleared")),
-    security(("session" = [])))]
+    security(("session" = []), ("token" = [])))]
 pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Credential::Session(secret) = &caller.credential {
         state

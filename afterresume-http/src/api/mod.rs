@@ -132,7 +132,7 @@ fn invalid_cursor() -> ApiError {
 
 fn decode_cursor(cursor: &str) -> ApiResult<String> {
     let invalid = invalid_cursor;
-    if !cursor.len().is_multiple_of(2) || cursor.len() > 256 {
+    if !cursor.is_ascii() || !cursor.len().is_multiple_of(2) || cursor.len() > 256 {
         return Err(invalid());
     }
     let bytes = (0..cursor.len())
@@ -265,7 +265,7 @@ mod tests {
     fn cursors_round_trip_and_garbage_is_refused() {
         let c = encode_cursor("2026-11-23|42");
         assert_eq!(decode_cursor(&c).unwrap(), "2026-11-23|42");
-        for bad in ["zz", "abc", "ff"] {
+        for bad in ["zz", "abc", "ff", "0\u{80}0", "é0"] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }
     }

@@ -79,7 +79,7 @@ pub(crate) async fn evidence(
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecomputeInput {
     /// Days back from `end` (1 to 3650; default 365).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     window_days: Option<u32>,
     /// Window start, `YYYY-MM-DD` (instead of `window_days`).
     #[serde(default)]
@@ -87,6 +87,23 @@ pub(crate) struct RecomputeInput {
     /// Window end, `YYYY-MM-DD` (default today).
     #[serde(default)]
     end: Option<String>,
+}
+
+/// A whole number, written `349` or `349.0` (JSON has one number type).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {number}")))
 }
 
 #[utoipa::path(post, path = "/api/skills/recompute/", tag = "skills",
