@@ -1,5 +1,8 @@
-//! [`ThrottleStore`] on SQLite: one transaction on the writer connection per
-//! acquire, so concurrent attempts are counted one after the other.
+//! [`ThrottleStore`] on SQLite: one `BEGIN IMMEDIATE` transaction on the writer
+//! connection per acquire, so concurrent attempts are counted one after the
+//! other. Immediate: the write lock is taken before the counters are read, so the
+//! transaction never has to upgrade a read lock while the group writer commits
+//! (which SQLite answers with "busy" instead of waiting).
 
 use afterresume_core::Result;
 use afterresume_core::ports::{
@@ -49,7 +52,11 @@ impl ThrottleStore for SqliteBackend {
         limits: &[ThrottleLimit],
         now: DateTime<Utc>,
     ) -> Result<ThrottleDecision> {
-        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_sqlx)?;
         let mut current = Vec::with_capacity(limits.len());
         for limit in limits {
             current.push(read(&mut tx, &limit.key).await?);
