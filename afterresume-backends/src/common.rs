@@ -96,6 +96,16 @@ impl TimelineRow {
     }
 }
 
+/// What a stored JSON value that cannot be parsed (written before the stores
+/// checked what they accept, or by another program) reads as: its text under
+/// `unreadable_json`, so that one such row cannot fail every list it is in, and
+/// its owner can still see, replace or delete it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn unreadable_json(text: &str) -> serde_json::Value {
+    tracing::warn!("a stored JSON value could not be parsed");
+    serde_json::json!({ "unreadable_json": text })
+}
+
 /// Applies a patch to a worklog; returns whether the content changed (which clears the
 /// analysis, since its offsets no longer fit).
 pub(crate) fn apply_worklog_patch(

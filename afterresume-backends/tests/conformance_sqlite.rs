@@ -124,3 +124,46 @@ async fn a_separate_event_sink_gets_the_events() {
     )
     .await;
 }
+
+/// A row whose stored JSON cannot be parsed (written by another program) reads
+/// as `unreadable_json`; the list it is in still answers.
+#[tokio::test]
+async fn an_unreadable_json_value_does_not_take_down_a_list() {
+    use afterresume_core::domain::{NewUser, NewWorkLog, WorkLogFilter};
+    let db = fresh().await;
+    let now = chrono::Utc::now();
+    let user = db
+        .create_user(
+            NewUser {
+                username: "deep".into(),
+                email: "deep@example.com".into(),
+                full_name: "Deep".into(),
+                password_hash: String::new(),
+                is_staff: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let day = now.date_naive();
+    db.create_worklog(NewWorkLog::new(user.id, day, "fine"), now)
+        .await
+        .unwrap();
+    let poisoned = db
+        .create_worklog(NewWorkLog::new(user.id, day, "poisoned"), now)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE worklogs SET metadata = 'not json {', analysis = '[' WHERE id = ?")
+        .bind(poisoned.id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let filter = WorkLogFilter {
+        user_id: Some(user.id),
+        ..Default::default()
+    };
+    assert_eq!(db.list_worklogs(&filter).await.unwrap().len(), 2);
+    let read = db.get_worklog(poisoned.id).await.unwrap();
+    assert_eq!(read.metadata["unreadable_json"], "not json {");
+    assert_eq!(read.analysis.unwrap()["unreadable_json"], "[");
+}

@@ -472,3 +472,63 @@ async fn a_job_row_inserted_without_a_queued_trigger_keeps_no_event() {
     assert!(timeline.is_empty(), "{timeline:?}");
     assert_eq!(db.delete_for_jobs(&[id]).await.unwrap(), 0);
 }
+
+/// A row whose stored JSON serde_json cannot read (nested past its limit, as a
+/// row written before the store checked depth) reads as `unreadable_json`; the
+/// list it is in still answers and the row can be replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_json_value_does_not_take_down_a_list() {
+    use afterresume_core::domain::{NewUser, NewWorkLog, WorkLogFilter, WorkLogPatch};
+    use afterresume_core::ports::{UserStore, WorkLogStore};
+    let db = postgres().await;
+    let now = chrono::Utc::now();
+    let user = db
+        .create_user(
+            NewUser {
+                username: "deep".into(),
+                email: "deep@example.com".into(),
+                full_name: "Deep".into(),
+                password_hash: String::new(),
+                is_staff: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let day = now.date_naive();
+    let kept = db
+        .create_worklog(NewWorkLog::new(user.id, day, "fine"), now)
+        .await
+        .unwrap();
+    let poisoned = db
+        .create_worklog(NewWorkLog::new(user.id, day, "poisoned"), now)
+        .await
+        .unwrap();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    sqlx::query("UPDATE worklogs SET metadata = $1::jsonb WHERE id = $2")
+        .bind(&deep)
+        .bind(poisoned.id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let filter = WorkLogFilter {
+        user_id: Some(user.id),
+        ..Default::default()
+    };
+    let listed = db.list_worklogs(&filter).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let read = db.get_worklog(poisoned.id).await.unwrap();
+    assert!(
+        read.metadata["unreadable_json"].is_string(),
+        "{:?}",
+        read.metadata
+    );
+    assert_eq!(db.get_worklog(kept.id).await.unwrap().metadata, json!({}));
+    let patch = WorkLogPatch {
+        metadata: Some(json!({"fixed": true})),
+        ..Default::default()
+    };
+    let fixed = db.update_worklog(poisoned.id, patch, now).await.unwrap();
+    assert_eq!(fixed.metadata, json!({"fixed": true}));
+    db.drop_schema().await.unwrap();
+}

@@ -13,7 +13,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::domain_store::get;
 use super::{PostgresBackend, map_sqlx};
-use crate::common::apply_worklog_patch;
+use crate::common::{apply_worklog_patch, unreadable_json};
 
 fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
     Ok(WorkLog {
@@ -32,20 +32,15 @@ fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
     })
 }
 
-/// A JSON column that serde_json cannot parse (a row written before the store
-/// checked what it accepts, or by another program) reads as
-/// `{"unreadable_json": "<the stored text>"}`, so that one such row cannot fail
-/// every list it is in, and its owner can still see, replace or delete it.
+/// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
 fn json_or_raw(row: &PgRow, column: &str) -> Result<Option<Value>> {
     match row.try_get::<Option<Value>, _>(column) {
         Ok(value) => Ok(value),
         Err(sqlx::Error::ColumnDecode { .. }) => {
             let raw: Option<Vec<u8>> = row.try_get_unchecked(column).map_err(map_sqlx)?;
+            // jsonb's binary form is a version byte, then the text.
             Ok(raw.map(|bytes| {
-                // jsonb's binary form is a version byte, then the text.
-                let text = String::from_utf8_lossy(bytes.get(1..).unwrap_or_default());
-                tracing::warn!(column, "a stored JSON value could not be parsed");
-                serde_json::json!({ "unreadable_json": text })
+                unreadable_json(&String::from_utf8_lossy(bytes.get(1..).unwrap_or_default()))
             }))
         }
         Err(e) => Err(map_sqlx(e)),

@@ -12,9 +12,14 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
-use super::convert::{date, date_text, json, list_text, micros, opt_json, string_list, time};
+use super::convert::{date, date_text, list_text, micros, string_list, time};
 use super::error::map_sqlx;
-use crate::common::apply_worklog_patch;
+use crate::common::{apply_worklog_patch, unreadable_json};
+
+/// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
+fn json_or_raw(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| unreadable_json(text))
+}
 
 fn worklog_from_row(row: &SqliteRow) -> Result<WorkLog> {
     let get = |e: sqlx::Error| map_sqlx(e);
@@ -26,8 +31,12 @@ fn worklog_from_row(row: &SqliteRow) -> Result<WorkLog> {
         title: row.try_get("title").map_err(get)?,
         tags: string_list(&row.try_get::<String, _>("tags").map_err(get)?)?,
         source: row.try_get("source").map_err(get)?,
-        metadata: json(&row.try_get::<String, _>("metadata").map_err(get)?)?,
-        analysis: opt_json(row.try_get("analysis").map_err(get)?)?,
+        metadata: json_or_raw(&row.try_get::<String, _>("metadata").map_err(get)?),
+        analysis: row
+            .try_get::<Option<String>, _>("analysis")
+            .map_err(get)?
+            .as_deref()
+            .map(json_or_raw),
         created_at: time(row.try_get("created_at").map_err(get)?),
         updated_at: time(row.try_get("updated_at").map_err(get)?),
     })
