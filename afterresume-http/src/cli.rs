@@ -297,7 +297,9 @@ async fn serve(
     let bound = listener.local_addr().unwrap_or(bind);
     tracing::info!(%bound, workers, open_files, max_connections = host.max_connections, backends = %settings.describe(), "serving");
     let connection_settings = host.clone();
-    let app = router(AppState::from_system(engine, system, host).with_local_workers(workers));
+    let state = AppState::from_system(engine, system, host).with_local_workers(workers);
+    tokio::spawn(purge_login_counters(state.accounts.clone()));
+    let app = router(state);
     afterresume_http::server::serve(listener, app, &connection_settings, shutdown_signal())
         .await
         .map_err(|e| Error::backend("http server failed").with_source(e))?;
@@ -306,6 +308,18 @@ async fn serve(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired login counters once an hour, for as long as the server runs.
+async fn purge_login_counters(accounts: Accounts) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match accounts.purge_login_counters(chrono::Utc::now()).await {
+            Ok(purged) => tracing::debug!(purged, "login counters purged"),
+            Err(err) => tracing::warn!(error = %err, "login counters could not be purged"),
+        }
+    }
 }
 
 async fn resolve_user(system: &System, user: &str) -> Result<UserId> {

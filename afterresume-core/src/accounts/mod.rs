@@ -56,8 +56,9 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
-/// The fields of a new account, with the password in clear (hashed here).
-#[derive(Debug, Clone, Default)]
+/// The fields of a new account, with the password in clear (hashed here; never
+/// printed by `Debug`).
+#[derive(Clone, Default)]
 pub struct NewAccount {
     /// Login name.
     pub username: String,
@@ -69,6 +70,18 @@ pub struct NewAccount {
     pub password: String,
     /// Staff flag.
     pub is_staff: bool,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("full_name", &self.full_name)
+            .field("password", &"<redacted>")
+            .field("is_staff", &self.is_staff)
+            .finish()
+    }
 }
 
 /// A login attempt: credentials and, from a network host, the client's address.
@@ -351,6 +364,22 @@ impl Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_prints_passwords() {
+        let account = NewAccount {
+            password: "hunter2-hunter2".into(),
+            ..Default::default()
+        };
+        let attempt = LoginAttempt {
+            username: "alice",
+            password: "hunter2-hunter2",
+            address: None,
+        };
+        for printed in [format!("{account:?}"), format!("{attempt:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+        }
+    }
 
     #[test]
     fn token_secrets_are_unique_and_stored_by_digest() {
