@@ -16,6 +16,7 @@ mod auth;
 mod config;
 mod dashboard;
 mod error;
+mod guards;
 mod metrics;
 mod openapi;
 mod protocol_errors;
