@@ -115,6 +115,7 @@ pub struct Accounts {
 impl Accounts {
     /// Accounts over a domain store, with the default login limits.
     pub fn new(domain: SharedDomainStore) -> Self {
+        password::prepare_dummy_hash();
         Accounts {
             domain,
             limits: LoginLimits::default(),

@@ -29,6 +29,14 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_password(&secret).expect("a 32-character password hashes")
 });
 
+/// Computes the dummy hash ahead of the first login for an unknown user, so that
+/// login does not pay for it (and stand out by its time).
+pub(super) fn prepare_dummy_hash() {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn_blocking(|| LazyLock::force(&DUMMY_HASH));
+    }
+}
+
 /// Hashes a password into a PHC string (Argon2id, random salt).
 pub fn hash_password(password: &str) -> Result<String> {
     check_password(password)?;
