@@ -1,2 +1,5 @@
 //! AfterResume benchmarks live in `benches/`; they print figures and are never timed
 //! tests. Run with `cargo bench -p afterresume-benches`.
+
+pub mod devset;
+pub mod skillspan;

@@ -1,6 +1,7 @@
 //! Quality of canonical-skill extraction on the labelled development set
 //! (`eval/devset.jsonl`): precision, recall and F1, overall and per area, and
-//! worklogs per second.
+//! worklogs per second; then on SkillSpan TECH dev (`eval/skillspan/`, job-posting
+//! sentences labelled by others): relaxed knowledge recall and precision, strict F1.
 //!
 //! ```text
 //! cargo run --release -p afterresume-benches --bin skill-eval [-- path/to/devset.jsonl] [--errors]
@@ -16,6 +17,8 @@ use std::time::Instant;
 
 use afterresume_backends::memory::*;
 use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
+use afterresume_benches::devset::{self, Counts, Entry};
+use afterresume_benches::skillspan;
 use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent, skill_mentions};
 use afterresume_core::domain::{JobStatus, NewUser, NewWorkLog};
 use afterresume_core::ports::{SharedDomainStore, UserStore, WorkLogStore};
@@ -23,41 +26,6 @@ use afterresume_core::taxonomy::SkillMatcher;
 use afterresume_core::taxonomy::Taxonomy;
 use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{Engine, EnqueueOptions};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-struct Entry {
-    id: u32,
-    area: String,
-    text: String,
-    skills: Vec<String>,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Counts {
-    tp: u32,
-    fp: u32,
-    fn_: u32,
-}
-
-impl Counts {
-    fn add(&mut self, expected: &BTreeSet<String>, got: &BTreeSet<String>) {
-        self.tp += expected.intersection(got).count() as u32;
-        self.fp += got.difference(expected).count() as u32;
-        self.fn_ += expected.difference(got).count() as u32;
-    }
-
-    fn prf(&self) -> (f64, f64, f64) {
-        let p = f64::from(self.tp) / f64::from((self.tp + self.fp).max(1));
-        let r = f64::from(self.tp) / f64::from((self.tp + self.fn_).max(1));
-        let f = if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        };
-        (p, r, f)
-    }
-}
 
 fn report(
     name: &str,
@@ -107,13 +75,8 @@ fn main() {
         .iter()
         .find(|a| !a.starts_with("--"))
         .cloned()
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../eval/devset.jsonl").to_owned());
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let entries: Vec<Entry> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("devset line"))
-        .collect();
+        .unwrap_or_else(devset::default_path);
+    let entries = devset::load(&path);
     let taxonomy = Taxonomy::builtin();
     for entry in &entries {
         for slug in &entry.skills {
@@ -157,6 +120,8 @@ fn main() {
         show_errors,
     );
 
+    skillspan_report(&matcher);
+
     match OpenAiOptions::from_lookup(|k| std::env::var(k).ok()) {
         Ok(Some(options)) => llm_eval(options, &entries, show_errors),
         Ok(None) => println!(
@@ -164,6 +129,25 @@ fn main() {
         ),
         Err(e) => println!("LLM agent: not measured: {e}"),
     }
+}
+
+/// The built-in agent's spans on SkillSpan TECH dev: every mention the matcher
+/// finds is a predicted span.
+fn skillspan_report(matcher: &SkillMatcher) {
+    let sentences = skillspan::load("dev");
+    let score = skillspan::score_matcher(matcher, &sentences);
+    println!(
+        "SkillSpan TECH dev (built-in agent): {} sentences, knowledge recall {:.3} ({}/{}), \
+         precision {:.3} ({}/{}), strict F1 {:.3}",
+        sentences.len(),
+        score.recall(),
+        score.knowledge_found,
+        score.knowledge_total,
+        score.precision(),
+        score.predicted_correct,
+        score.predicted_total,
+        score.strict_f1()
+    );
 }
 
 fn llm_eval(options: OpenAiOptions, entries: &[Entry], show_errors: bool) {
