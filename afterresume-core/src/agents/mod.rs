@@ -8,6 +8,7 @@
 //! it says against the worklog and the taxonomy.
 
 mod llm;
+mod mention_context;
 mod payload;
 mod report;
 mod resume;
@@ -20,6 +21,7 @@ pub use llm::{
     LlmAgentOptions, LlmUsageTotal, LlmWorklogAgent, PROMPT_TEMPLATE_ID, PROMPT_TEMPLATE_VERSION,
     extract_json, strip_think,
 };
+pub use mention_context::{MentionContext, mention_context};
 pub use payload::Payload;
 pub(crate) use report::check_period;
 pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest};
@@ -29,7 +31,8 @@ pub use resume::{
 pub use signals::{Blocker, ImpactSignal, Reference, WorkCategory, classify};
 pub use skills::{STRENGTH_HALF_LIFE_DAYS, SkillAgent, SkillProfile, SkillSummary};
 pub use worklog::{
-    LOCAL_EXTRACTOR, LocalWorklogAgent, SkillMention, WorklogAnalysis, skill_mentions,
+    LOCAL_EXTRACTOR, LocalWorklogAgent, SkillMention, WorklogAnalysis, explain_mentions,
+    skill_mentions,
 };
 
 use std::collections::HashMap;

@@ -3,12 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::mention_context::{MentionContext, context_in_clauses};
 use super::signals::{
     Blocker, ImpactSignal, Reference, WorkCategory, blockers, classify, impact_signals, references,
 };
 use super::text::{CharOffsets, clauses, shorten};
 use crate::domain::{SkillCategory, SkillId, WorkLog};
-use crate::taxonomy::SkillMatcher;
+use crate::taxonomy::{SkillMatch, SkillMatcher};
 
 /// Name and version of the built-in extractor, stored with its evidence.
 pub const LOCAL_EXTRACTOR: &str = "local-agent/1";
@@ -107,14 +108,14 @@ impl LocalWorklogAgent {
     }
 }
 
-/// The first mention of each skill, in text order.
+/// The first mention of each skill that shows the author's work with it (see
+/// [`mention_context`](super::mention_context)), in text order.
 pub fn skill_mentions(content: &str, matcher: &SkillMatcher) -> Vec<SkillMention> {
     let mut seen = std::collections::HashSet::new();
-    matcher
-        .find(content)
+    explain_mentions(content, matcher)
         .into_iter()
-        .filter(|m| seen.insert(m.slug.clone()))
-        .map(|m| SkillMention {
+        .filter(|(m, context)| context.is_work() && seen.insert(m.slug.clone()))
+        .map(|(m, _)| SkillMention {
             skill: m.name,
             skill_id: None,
             slug: m.slug,
@@ -123,6 +124,32 @@ pub fn skill_mentions(content: &str, matcher: &SkillMatcher) -> Vec<SkillMention
             start: m.start,
             end: m.end,
             confidence: m.confidence,
+        })
+        .collect()
+}
+
+/// Every mention the taxonomy finds, each with what its clause says about it:
+/// the decisions behind [`skill_mentions`], for explanations.
+pub fn explain_mentions(
+    content: &str,
+    matcher: &SkillMatcher,
+) -> Vec<(SkillMatch, MentionContext)> {
+    let found = matcher.find(content);
+    if found.is_empty() {
+        return Vec::new();
+    }
+    // Matches count characters; clauses are cut in bytes.
+    let bytes: Vec<usize> = content
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(content.len()))
+        .collect();
+    let cut = clauses(content);
+    found
+        .into_iter()
+        .map(|m| {
+            let context = context_in_clauses(content, &cut, bytes[m.start], bytes[m.end]);
+            (m, context)
         })
         .collect()
 }
@@ -160,6 +187,25 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn rejected_and_planned_technology_is_not_evidence() {
+        let t = Taxonomy::builtin();
+        let m = SkillMatcher::new(&t);
+        let w = worklog(
+            "Chose PostgreSQL instead of MongoDB for the ledger. TODO: add Sentry. \
+             Kafka was ruled out; wired the queue with Redis.",
+        );
+        let a = LocalWorklogAgent.analyze(&w, &m, t.version());
+        let slugs: Vec<&str> = a.skills.iter().map(|s| s.slug.as_str()).collect();
+        assert_eq!(slugs, ["postgresql", "redis"]);
+        // A later mention that shows the work still counts.
+        let later = skill_mentions("Skipped Docker at first; then wrote the Docker image.", &m);
+        assert!(later.iter().any(|s| s.slug == "docker"));
+        let explained = explain_mentions("Didn't use Redux.", &m);
+        assert_eq!(explained.len(), 1);
+        assert!(!explained[0].1.is_work());
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //!
 //! ```text
 //! cargo run --release -p afterresume-benches --bin skill-eval [-- path/to/devset.jsonl] [--errors]
+//! cargo run --release -p afterresume-benches --bin skill-eval -- --explain 42
 //! ```
+//!
+//! `--explain ID` prints every candidate mention of entry ID and why it was kept
+//! or dropped, and nothing else.
 //!
 //! The built-in agent is always measured. With `LLM_PROVIDER` set (and
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
@@ -19,7 +23,9 @@ use afterresume_backends::memory::*;
 use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
 use afterresume_benches::devset::{self, Counts, Entry};
 use afterresume_benches::skillspan;
-use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent, skill_mentions};
+use afterresume_core::agents::{
+    AgentServices, LlmAgentOptions, LlmWorklogAgent, explain_mentions, skill_mentions,
+};
 use afterresume_core::domain::{JobStatus, NewUser, NewWorkLog};
 use afterresume_core::ports::{SharedDomainStore, UserStore, WorkLogStore};
 use afterresume_core::taxonomy::SkillMatcher;
@@ -71,12 +77,21 @@ fn report(
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_errors = args.iter().any(|a| a == "--errors");
+    let explain_id = args.iter().position(|a| a == "--explain").map(|i| {
+        args.get(i + 1)
+            .cloned()
+            .expect("--explain takes an entry number")
+    });
     let path = args
         .iter()
-        .find(|a| !a.starts_with("--"))
+        .find(|a| !a.starts_with("--") && Some(*a) != explain_id.as_ref())
         .cloned()
         .unwrap_or_else(devset::default_path);
     let entries = devset::load(&path);
+    if let Some(id) = explain_id {
+        explain(&entries, &id);
+        return;
+    }
     let taxonomy = Taxonomy::builtin();
     for entry in &entries {
         for slug in &entry.skills {
@@ -128,6 +143,32 @@ fn main() {
             "LLM agent: not measured (set LLM_PROVIDER, LLM_VLLM_ENDPOINT, LLM_MODEL_NAME)"
         ),
         Err(e) => println!("LLM agent: not measured: {e}"),
+    }
+}
+
+/// Prints each candidate mention of one entry and what its clause says about it.
+fn explain(entries: &[Entry], id: &str) {
+    let id: u32 = id
+        .parse()
+        .unwrap_or_else(|_| panic!("--explain: '{id}' is not an entry number"));
+    let entry = entries
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("--explain: no entry #{id}"));
+    let taxonomy = Taxonomy::builtin();
+    let matcher = SkillMatcher::new(&taxonomy);
+    println!("#{id} ({}): {}", entry.area, entry.text);
+    println!("  expected: {:?}", entry.skills);
+    for (m, context) in explain_mentions(&entry.text, &matcher) {
+        let verdict = if context.is_work() { "kept" } else { "dropped" };
+        println!(
+            "  {verdict:<7} {:<22} '{}' at {}..{}: {}",
+            m.slug,
+            m.excerpt,
+            m.start,
+            m.end,
+            context.reason()
+        );
     }
 }
 

@@ -1,0 +1,275 @@
+//! Whether a skill mention shows the author's own work with the technology.
+//!
+//! A worklog names technology it did not use as often as technology it did: "chose
+//! Postgres instead of MongoDB", "Kafka was ruled out", "TODO: add Sentry", "next
+//! week I'll try Bun". Such mentions are not evidence. The model is a small set of
+//! cues read in the mention's clause, each one a class with a reason, so a decision
+//! can be explained (`skill-eval --explain`). It errs towards keeping a mention: a
+//! cue must sit at the start of the clause (plans) or right before or after the
+//! mention (negation and rejection).
+
+use super::text::{Span, clauses};
+
+/// What the clause around a mention says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MentionContext {
+    /// The author's work with the technology: evidence.
+    Work,
+    /// Not used, rejected or replaced: "instead of", "ruled out", "didn't use".
+    Negated(&'static str),
+    /// A plan, a TODO or a wish, not done yet: "TODO", "next week", "I'll".
+    Planned(&'static str),
+}
+
+impl MentionContext {
+    /// Whether the mention counts as evidence.
+    pub fn is_work(self) -> bool {
+        self == MentionContext::Work
+    }
+
+    /// A short reason, for explanations.
+    pub fn reason(self) -> String {
+        match self {
+            MentionContext::Work => "the author's work".to_owned(),
+            MentionContext::Negated(cue) => format!("not used ('{cue}')"),
+            MentionContext::Planned(cue) => format!("planned, not done ('{cue}')"),
+        }
+    }
+}
+
+/// Clause openings that make the whole clause a plan.
+const PLAN_OPENINGS: &[&str] = &[
+    "todo",
+    "to do:",
+    "next week",
+    "next sprint",
+    "next up",
+    "next:",
+    "tomorrow",
+    "later:",
+    "plan:",
+    "plans:",
+    "planned:",
+    "i'll",
+    "i will",
+    "we'll",
+    "we will",
+    "will ",
+    "going to",
+    "gonna",
+    "i plan",
+    "we plan",
+    "plan to",
+    "planning to",
+    "i want to",
+    "we want to",
+    "want to",
+    "i need to",
+    "we need to",
+    "need to",
+    "should ",
+    "maybe ",
+    "might ",
+    "hoping to",
+    "i hope to",
+    "would like to",
+];
+
+/// Cues right before a mention that say it was not used.
+const NEGATION_BEFORE: &[&str] = &[
+    "instead of",
+    "rather than",
+    "in place of",
+    "ruled out",
+    "decided against",
+    "decided not to use",
+    "didn't use",
+    "did not use",
+    "don't use",
+    "do not use",
+    "didn't need",
+    "did not need",
+    "never used",
+    "not using",
+    "without",
+    "avoided",
+    "rejected",
+    "dropped the idea of",
+    "no need for",
+];
+
+/// Cues right after a mention that say it was not used.
+const NEGATION_AFTER: &[&str] = &[
+    "was ruled out",
+    "were ruled out",
+    "got ruled out",
+    "was rejected",
+    "were rejected",
+    "wasn't needed",
+    "was not needed",
+    "weren't needed",
+    "isn't needed",
+    "is not needed",
+    "was overkill",
+    "would be overkill",
+    "didn't make the cut",
+];
+
+/// How many characters a cue may stand from the mention (a short list between them
+/// is allowed: "instead of Kafka or RabbitMQ").
+const CUE_REACH: usize = 40;
+
+/// The context of the mention at bytes `start..end` of `text`.
+pub fn mention_context(text: &str, start: usize, end: usize) -> MentionContext {
+    context_in_clauses(text, &clauses(text), start, end)
+}
+
+/// [`mention_context`] with the text's clauses already cut (one cut per text,
+/// however many mentions it has).
+pub(crate) fn context_in_clauses(
+    text: &str,
+    clauses: &[Span],
+    start: usize,
+    end: usize,
+) -> MentionContext {
+    let Some(clause) = clauses.iter().find(|c| c.start <= start && end <= c.end) else {
+        return MentionContext::Work;
+    };
+    let opening = head(&text[clause.start..clause.end], 24).to_lowercase();
+    if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
+        return MentionContext::Planned(cue);
+    }
+    let before = tail(&text[clause.start..start], CUE_REACH).to_lowercase();
+    if let Some(cue) = NEGATION_BEFORE
+        .iter()
+        .find(|cue| contains_words(&before, cue))
+    {
+        return MentionContext::Negated(cue);
+    }
+    let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_lowercase();
+    if let Some(cue) = NEGATION_AFTER
+        .iter()
+        .find(|cue| contains_words(&after, cue))
+    {
+        return MentionContext::Negated(cue);
+    }
+    MentionContext::Work
+}
+
+/// The last `n` bytes of `s`, cut at a character boundary.
+fn tail(s: &str, n: usize) -> &str {
+    let mut at = s.len().saturating_sub(n);
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    &s[at..]
+}
+
+/// The first `n` bytes of `s`, cut at a character boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut at = n.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    &s[..at]
+}
+
+/// Whether `cue` occurs in `s` as whole words.
+fn contains_words(s: &str, cue: &str) -> bool {
+    s.match_indices(cue).any(|(at, _)| {
+        let before = s[..at].chars().next_back();
+        let after = s[at + cue.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The context of the first occurrence of `mention` in `text`.
+    fn context(text: &str, mention: &str) -> MentionContext {
+        let start = text.find(mention).expect("the mention is in the text");
+        mention_context(text, start, start + mention.len())
+    }
+
+    #[test]
+    fn plans_and_todos_are_not_work() {
+        for (text, mention) in [
+            ("TODO: add Sentry to the checkout service.", "Sentry"),
+            ("Next week: move the cron jobs to Airflow.", "Airflow"),
+            ("Tomorrow I'll try Bun for the build scripts.", "Bun"),
+            ("I'll write the Terraform module on Monday.", "Terraform"),
+            (
+                "Need to upgrade Kubernetes before the freeze.",
+                "Kubernetes",
+            ),
+            ("Shipped the API. Will add GraphQL later.", "GraphQL"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Planned(_)),
+                "{text}"
+            );
+        }
+        // Work described in the past, and a plan in another clause.
+        for (text, mention) in [
+            ("Added Sentry to the checkout service.", "Sentry"),
+            (
+                "Moved cron jobs to Airflow; next week the backfill.",
+                "Airflow",
+            ),
+            (
+                "Fixed the bug where the cache would evict Redis keys.",
+                "Redis",
+            ),
+            (
+                "Reviewed the plan to use Terraform and wrote it.",
+                "Terraform",
+            ),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn negated_and_rejected_mentions_are_not_work() {
+        for (text, mention) in [
+            (
+                "Chose PostgreSQL instead of MongoDB for the ledger.",
+                "MongoDB",
+            ),
+            ("Kafka was ruled out, too heavy for this.", "Kafka"),
+            ("We ruled out Kafka and RabbitMQ.", "RabbitMQ"),
+            ("Built the form without React, plain DOM.", "React"),
+            ("Didn't use Redux in the end.", "Redux"),
+            ("Spark would be overkill for 2 GB of logs.", "Spark"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Negated(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            (
+                "Chose PostgreSQL instead of MongoDB for the ledger.",
+                "PostgreSQL",
+            ),
+            ("Migrated from MySQL to PostgreSQL.", "MySQL"),
+            (
+                "Rewrote the notes without noticing; then tuned Kafka.",
+                "Kafka",
+            ),
+            ("Not much today: patched the nginx config.", "nginx"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn reasons_name_the_cue() {
+        let negated = context("Chose Go instead of Rust.", "Rust");
+        assert_eq!(negated.reason(), "not used ('instead of')");
+        assert!(!negated.is_work());
+        assert!(context("Wrote Rust.", "Rust").is_work());
+    }
+}
