@@ -103,6 +103,18 @@ def test_errors_map_to_the_exception_hierarchy(mem):
         afterresume.Engine.open("mysql://db/app")
 
 
+def test_authenticate_is_under_the_login_limits(mem):
+    mem.create_user("erin", password="erin-password")
+    for _ in range(5):
+        with pytest.raises(afterresume.Unauthenticated):
+            mem.authenticate("erin", "wrong-password")
+    # The sixth attempt is refused before the password is checked, right or wrong.
+    with pytest.raises(afterresume.BackendError, match="too many failed logins"):
+        mem.authenticate("erin", "erin-password")
+    with pytest.raises(afterresume.Unauthenticated):
+        mem.authenticate("erin\x00", "erin-password")
+
+
 def test_jobs_cancel_idempotency_and_schedules(mem):
     uid = mem.create_user("erin", password="erin-password")["id"]
     first = mem.enqueue("resume.refresh", {}, user_id=uid, idempotency_key="k1")

@@ -253,7 +253,12 @@ class Engine:
         )
 
     def authenticate(self, username: str, password: str) -> Record:
-        """The user, or :class:`Unauthenticated`."""
+        """The user, or :class:`Unauthenticated`.
+
+        Under the same login limits as the HTTP host, kept in the store: after 5
+        failures for a username within 15 minutes, :class:`BackendError` ("too many
+        failed logins; try again in N s") until the window ends.
+        """
         return _convert(self._native.authenticate(username, password))
 
     def get_user(self, user_id: int) -> Record:
