@@ -19,6 +19,10 @@ pub enum MentionContext {
     Negated(&'static str),
     /// A plan, a TODO or a wish, not done yet: "TODO", "next week", "I'll".
     Planned(&'static str),
+    /// Someone else's work or knowledge: "a candidate who knows", "the vendor".
+    OthersWork(&'static str),
+    /// A hypothesis or an open question: "if we", "whether", "considering".
+    Hypothetical(&'static str),
 }
 
 impl MentionContext {
@@ -33,6 +37,8 @@ impl MentionContext {
             MentionContext::Work => "the author's work".to_owned(),
             MentionContext::Negated(cue) => format!("not used ('{cue}')"),
             MentionContext::Planned(cue) => format!("planned, not done ('{cue}')"),
+            MentionContext::OthersWork(cue) => format!("someone else's work ('{cue}')"),
+            MentionContext::Hypothetical(cue) => format!("hypothetical ('{cue}')"),
         }
     }
 }
@@ -73,6 +79,43 @@ const PLAN_OPENINGS: &[&str] = &[
     "hoping to",
     "i hope to",
     "would like to",
+];
+
+/// Clause openings whose subject is someone else.
+const OTHERS_OPENINGS: &[&str] = &[
+    "the vendor",
+    "vendor ",
+    "the client",
+    "the customer",
+    "the contractor",
+    "the other team",
+    "another team",
+    "their team",
+];
+
+/// Cues before a mention that attribute it to someone else.
+const OTHERS_BEFORE: &[&str] = &[
+    "candidate who",
+    "candidates who",
+    "who knows",
+    "who know",
+    "who uses",
+    "who used",
+    "interviewed a",
+    "'s team",
+];
+
+/// Clause openings of a hypothesis.
+const HYPOTHESIS_OPENINGS: &[&str] = &["if we", "if i ", "what if", "in case we", "could we"];
+
+/// Cues before a mention that make it an open question.
+const HYPOTHESIS_BEFORE: &[&str] = &[
+    "whether",
+    "considering",
+    "considered",
+    "thinking about",
+    "wondering if",
+    "looked into whether",
 ];
 
 /// Cues right before a mention that say it was not used.
@@ -135,18 +178,45 @@ pub(crate) fn context_in_clauses(
     let Some(clause) = clauses.iter().find(|c| c.start <= start && end <= c.end) else {
         return MentionContext::Work;
     };
-    let opening = head(&text[clause.start..clause.end], 24).to_lowercase();
+    // Cues at an opening apply from the start of the mention's own sub-clause:
+    // in "the vendor recommended Snowflake but we stayed on BigQuery", BigQuery's
+    // sub-clause opens with "we stayed".
+    let prefix = text[clause.start..start].to_ascii_lowercase();
+    let sub_start = clause.start + (prefix.len() - own_subclause(&prefix).len());
+    let opening = head(&text[sub_start..clause.end], 24).to_ascii_lowercase();
     if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
         return MentionContext::Planned(cue);
     }
-    let before = tail(&text[clause.start..start], CUE_REACH).to_lowercase();
+    if let Some(cue) = OTHERS_OPENINGS
+        .iter()
+        .find(|cue| opening.starts_with(**cue))
+    {
+        return MentionContext::OthersWork(cue);
+    }
+    if let Some(cue) = HYPOTHESIS_OPENINGS
+        .iter()
+        .find(|cue| opening.starts_with(**cue))
+    {
+        return MentionContext::Hypothetical(cue);
+    }
+    let before = tail(&prefix, CUE_REACH);
+    let own = own_subclause(before);
+    if let Some(cue) = OTHERS_BEFORE.iter().find(|cue| contains_words(own, cue)) {
+        return MentionContext::OthersWork(cue);
+    }
+    if let Some(cue) = HYPOTHESIS_BEFORE
+        .iter()
+        .find(|cue| contains_words(own, cue))
+    {
+        return MentionContext::Hypothetical(cue);
+    }
     if let Some(cue) = NEGATION_BEFORE
         .iter()
-        .find(|cue| contains_words(&before, cue))
+        .find(|cue| contains_words(before, cue))
     {
         return MentionContext::Negated(cue);
     }
-    let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_lowercase();
+    let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
     if let Some(cue) = NEGATION_AFTER
         .iter()
         .find(|cue| contains_words(&after, cue))
@@ -174,13 +244,26 @@ fn head(s: &str, n: usize) -> &str {
     &s[..at]
 }
 
-/// Whether `cue` occurs in `s` as whole words.
+/// Whether `cue` occurs in `s` as whole words (an edge of the cue that is not a
+/// letter or digit, as in "'s team", needs no boundary).
 fn contains_words(s: &str, cue: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let (first, last) = (cue.chars().next(), cue.chars().next_back());
     s.match_indices(cue).any(|(at, _)| {
         let before = s[..at].chars().next_back();
         let after = s[at + cue.len()..].chars().next();
-        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+        (!word(first) || !word(before)) && (!word(last) || !word(after))
     })
+}
+
+/// The part of a clause's text before a mention that belongs to the mention's own
+/// sub-clause: after the last ", then", " then ", " but " or ", and ".
+fn own_subclause(before: &str) -> &str {
+    [", then ", " then ", " but ", ", and ", ", so "]
+        .iter()
+        .filter_map(|cut| before.rfind(cut).map(|at| at + cut.len()))
+        .max()
+        .map_or(before, |at| &before[at..])
 }
 
 #[cfg(test)]
@@ -205,6 +288,7 @@ mod tests {
                 "Kubernetes",
             ),
             ("Shipped the API. Will add GraphQL later.", "GraphQL"),
+            ("Shipped the API, but will add GraphQL later.", "GraphQL"),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::Planned(_)),
@@ -260,6 +344,69 @@ mod tests {
                 "Kafka",
             ),
             ("Not much today: patched the nginx config.", "nginx"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn other_peoples_work_is_not_the_authors() {
+        for (text, mention) in [
+            (
+                "Interviewed a candidate who knows Elixir and Erlang.",
+                "Elixir",
+            ),
+            (
+                "Interviewed a candidate who knows Elixir and Erlang.",
+                "Erlang",
+            ),
+            (
+                "Anna's team migrated to Kubernetes last month.",
+                "Kubernetes",
+            ),
+            (
+                "The vendor recommended Snowflake but we stayed on BigQuery.",
+                "Snowflake",
+            ),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::OthersWork(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Migrated our team's jobs to Kubernetes.", "Kubernetes"),
+            (
+                "Showed the vendor our Snowflake setup; tuned the warehouse.",
+                "Snowflake",
+            ),
+            ("Wrote the interview exercise in Elixir.", "Elixir"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn hypotheses_are_not_work() {
+        for (text, mention) in [
+            ("Looked into whether Terraform could help.", "Terraform"),
+            ("If we move to Kafka, the consumers need rework.", "Kafka"),
+            ("Considering Rust for the parser.", "Rust"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Hypothetical(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            (
+                "If the Redis cache misses, we fall back to Postgres.",
+                "Redis",
+            ),
+            (
+                "Checked whether the nightly ran, then fixed the Airflow DAG.",
+                "Airflow",
+            ),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
