@@ -23,6 +23,9 @@ pub enum MentionContext {
     OthersWork(&'static str),
     /// A hypothesis or an open question: "if we", "whether", "considering".
     Hypothetical(&'static str),
+    /// A person or a place that shares a technology's name: "lunch with Jenkins
+    /// from finance", "Kafka's cafe".
+    Name(&'static str),
 }
 
 impl MentionContext {
@@ -39,6 +42,7 @@ impl MentionContext {
             MentionContext::Planned(cue) => format!("planned, not done ('{cue}')"),
             MentionContext::OthersWork(cue) => format!("someone else's work ('{cue}')"),
             MentionContext::Hypothetical(cue) => format!("hypothetical ('{cue}')"),
+            MentionContext::Name(cue) => format!("a person or place ('{cue}')"),
         }
     }
 }
@@ -103,6 +107,49 @@ const OTHERS_BEFORE: &[&str] = &[
     "who used",
     "interviewed a",
     "'s team",
+];
+
+/// Social cues right before a capitalized mention that make it a person.
+const PERSON_BEFORE: &[&str] = &[
+    "lunch with",
+    "coffee with",
+    "dinner with",
+    "paired with",
+    "pairing with",
+    "met with",
+    "1:1 with",
+    "one-on-one with",
+    "call with",
+    "chat with",
+    "talked to",
+    "talked with",
+    "mentored",
+    "onboarded",
+    "interviewed",
+];
+
+/// What follows a capitalized mention that makes it a person or a place.
+const PERSON_AFTER: &[&str] = &[
+    "from finance",
+    "from sales",
+    "from hr",
+    "from marketing",
+    "from legal",
+    "from support",
+    "from accounting",
+    "from procurement",
+    "'s birthday",
+    "'s farewell",
+    "'s wedding",
+    "'s cafe",
+    "'s café",
+    "'s restaurant",
+    "'s bakery",
+    "'s kid",
+    "'s dog",
+    "'s desk",
+    "'s office",
+    "the snake",
 ];
 
 /// Clause openings of a hypothesis.
@@ -181,8 +228,8 @@ pub(crate) fn context_in_clauses(
     // Cues at an opening apply from the start of the mention's own sub-clause:
     // in "the vendor recommended Snowflake but we stayed on BigQuery", BigQuery's
     // sub-clause opens with "we stayed".
-    let prefix = text[clause.start..start].to_ascii_lowercase();
-    let sub_start = clause.start + (prefix.len() - own_subclause(&prefix).len());
+    let prefix = &text[clause.start..start];
+    let sub_start = clause.start + (prefix.len() - own_subclause(prefix).len());
     let opening = head(&text[sub_start..clause.end], 24).to_ascii_lowercase();
     if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
         return MentionContext::Planned(cue);
@@ -199,7 +246,8 @@ pub(crate) fn context_in_clauses(
     {
         return MentionContext::Hypothetical(cue);
     }
-    let before = tail(&prefix, CUE_REACH);
+    let before = tail(prefix, CUE_REACH).to_ascii_lowercase();
+    let before = before.as_str();
     let own = own_subclause(before);
     if let Some(cue) = OTHERS_BEFORE.iter().find(|cue| contains_words(own, cue)) {
         return MentionContext::OthersWork(cue);
@@ -217,6 +265,20 @@ pub(crate) fn context_in_clauses(
         return MentionContext::Negated(cue);
     }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
+    let capitalized = text[start..end].starts_with(char::is_uppercase);
+    if capitalized {
+        let next = head(&text[end..clause.end], 24).to_ascii_lowercase();
+        let next = next.strip_prefix(' ').unwrap_or(&next);
+        if let Some(cue) = PERSON_AFTER.iter().find(|cue| next.starts_with(**cue)) {
+            return MentionContext::Name(cue);
+        }
+        if let Some(cue) = PERSON_BEFORE
+            .iter()
+            .find(|cue| before.trim_end().ends_with(**cue))
+        {
+            return MentionContext::Name(cue);
+        }
+    }
     if let Some(cue) = NEGATION_AFTER
         .iter()
         .find(|cue| contains_words(&after, cue))
@@ -381,6 +443,35 @@ mod tests {
                 "Snowflake",
             ),
             ("Wrote the interview exercise in Elixir.", "Elixir"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn people_and_places_named_like_technology_are_not_skills() {
+        for (text, mention) in [
+            (
+                "Lunch with Jenkins from finance, talked about the budget.",
+                "Jenkins",
+            ),
+            (
+                "Went to the gym, then dinner at Kafka's cafe downtown.",
+                "Kafka",
+            ),
+            ("Paired with Ruby on the onboarding doc.", "Ruby"),
+            ("Read a book about Python the snake for my kid.", "Python"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Name(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Moved Jenkins from the old VM to Kubernetes.", "Jenkins"),
+            ("Tuned Kafka's consumer groups.", "Kafka"),
+            ("Paired with Alex on the Ruby gem.", "Ruby"),
+            ("Lunch, then fixed the jenkins job.", "jenkins"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }

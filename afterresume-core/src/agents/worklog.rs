@@ -138,17 +138,22 @@ pub fn explain_mentions(
     if found.is_empty() {
         return Vec::new();
     }
-    // Matches count characters; clauses are cut in bytes.
-    let bytes: Vec<usize> = content
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain(std::iter::once(content.len()))
-        .collect();
+    // Matches count characters; clauses are cut in bytes (the same in ASCII text).
+    let bytes: Vec<usize> = if content.is_ascii() {
+        Vec::new()
+    } else {
+        content
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain(std::iter::once(content.len()))
+            .collect()
+    };
+    let byte = |chars: usize| bytes.get(chars).copied().unwrap_or(chars);
     let cut = clauses(content);
     found
         .into_iter()
         .map(|m| {
-            let context = context_in_clauses(content, &cut, bytes[m.start], bytes[m.end]);
+            let context = context_in_clauses(content, &cut, byte(m.start), byte(m.end));
             (m, context)
         })
         .collect()
