@@ -178,7 +178,7 @@ fn skillspan_report(matcher: &SkillMatcher) {
     let sentences = skillspan::load("dev");
     let score = skillspan::score_matcher(matcher, &sentences);
     println!(
-        "SkillSpan TECH dev (built-in agent): {} sentences, knowledge recall {:.3} ({}/{}), \
+        "SkillSpan TECH dev (built-in matcher; the context model is for first-person worklogs): {} sentences, knowledge recall {:.3} ({}/{}), \
          precision {:.3} ({}/{}), strict F1 {:.3}",
         sentences.len(),
         score.recall(),
