@@ -26,6 +26,8 @@ pub enum MentionContext {
     /// A person or a place that shares a technology's name: "lunch with Jenkins
     /// from finance", "Kafka's cafe".
     Name(&'static str),
+    /// An idiom that contains a technology's name: "go-to-market", "swift response".
+    Idiom(&'static str),
 }
 
 impl MentionContext {
@@ -43,6 +45,7 @@ impl MentionContext {
             MentionContext::OthersWork(cue) => format!("someone else's work ('{cue}')"),
             MentionContext::Hypothetical(cue) => format!("hypothetical ('{cue}')"),
             MentionContext::Name(cue) => format!("a person or place ('{cue}')"),
+            MentionContext::Idiom(cue) => format!("an idiom ('{cue}')"),
         }
     }
 }
@@ -150,6 +153,21 @@ const PERSON_AFTER: &[&str] = &[
     "'s desk",
     "'s office",
     "the snake",
+];
+
+/// Idioms: a mention (lowercased) and what follows it right after.
+const IDIOMS: &[(&str, &str)] = &[
+    ("go", "-to"),
+    ("go", "-live"),
+    ("go", "-getter"),
+    ("go", " live"),
+    ("swift", " response to"),
+    ("swift", " reply to"),
+    ("swift", " turnaround"),
+    ("swift", " decision"),
+    ("oracle", " of "),
+    ("spring", " cleaning"),
+    ("spring", " break"),
 ];
 
 /// Clause openings of a hypothesis.
@@ -265,6 +283,14 @@ pub(crate) fn context_in_clauses(
         return MentionContext::Negated(cue);
     }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
+    let mention = text[start..end].to_ascii_lowercase();
+    let right_after = head(&text[end..clause.end], 16).to_ascii_lowercase();
+    if let Some((_, follow)) = IDIOMS
+        .iter()
+        .find(|(word, follow)| mention == *word && right_after.starts_with(*follow))
+    {
+        return MentionContext::Idiom(follow);
+    }
     let capitalized = text[start..end].starts_with(char::is_uppercase);
     if capitalized {
         let next = head(&text[end..clause.end], 24).to_ascii_lowercase();
@@ -472,6 +498,31 @@ mod tests {
             ("Tuned Kafka's consumer groups.", "Kafka"),
             ("Paired with Alex on the Ruby gem.", "Ruby"),
             ("Lunch, then fixed the jenkins job.", "jenkins"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn idioms_are_not_skills() {
+        for (text, mention) in [
+            ("Our Go-to-market plan is ready.", "Go"),
+            (
+                "Swift response to the incident; wrote the postmortem.",
+                "Swift",
+            ),
+            ("The billing go-live is on Monday.", "go"),
+            ("She is the Oracle of the team for billing.", "Oracle"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Idiom(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Wrote the Go service for the market data feed.", "Go"),
+            ("Fixed the Swift response parser.", "Swift"),
+            ("Tuned Oracle indexes.", "Oracle"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
