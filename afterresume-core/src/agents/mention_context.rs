@@ -8,6 +8,10 @@
 //! cue must sit at the start of the clause (plans) or right before or after the
 //! mention (negation and rejection).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::text::{Span, clauses};
 
 /// What the clause around a mention says about it.
@@ -267,19 +271,13 @@ pub(crate) fn context_in_clauses(
     let before = tail(prefix, CUE_REACH).to_ascii_lowercase();
     let before = before.as_str();
     let own = own_subclause(before);
-    if let Some(cue) = OTHERS_BEFORE.iter().find(|cue| contains_words(own, cue)) {
+    if let Some(cue) = OTHERS_BEFORE_SET.find_words(own) {
         return MentionContext::OthersWork(cue);
     }
-    if let Some(cue) = HYPOTHESIS_BEFORE
-        .iter()
-        .find(|cue| contains_words(own, cue))
-    {
+    if let Some(cue) = HYPOTHESIS_BEFORE_SET.find_words(own) {
         return MentionContext::Hypothetical(cue);
     }
-    if let Some(cue) = NEGATION_BEFORE
-        .iter()
-        .find(|cue| contains_words(before, cue))
-    {
+    if let Some(cue) = NEGATION_BEFORE_SET.find_words(before) {
         return MentionContext::Negated(cue);
     }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
@@ -305,10 +303,7 @@ pub(crate) fn context_in_clauses(
             return MentionContext::Name(cue);
         }
     }
-    if let Some(cue) = NEGATION_AFTER
-        .iter()
-        .find(|cue| contains_words(&after, cue))
-    {
+    if let Some(cue) = NEGATION_AFTER_SET.find_words(&after) {
         return MentionContext::Negated(cue);
     }
     MentionContext::Work
@@ -332,17 +327,37 @@ fn head(s: &str, n: usize) -> &str {
     &s[..at]
 }
 
-/// Whether `cue` occurs in `s` as whole words (an edge of the cue that is not a
-/// letter or digit, as in "'s team", needs no boundary).
-fn contains_words(s: &str, cue: &str) -> bool {
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let (first, last) = (cue.chars().next(), cue.chars().next_back());
-    s.match_indices(cue).any(|(at, _)| {
-        let before = s[..at].chars().next_back();
-        let after = s[at + cue.len()..].chars().next();
-        (!word(first) || !word(before)) && (!word(last) || !word(after))
-    })
+/// A list of cues compiled into one automaton, so a clause is scanned once for all
+/// of them instead of once per cue.
+struct CueSet {
+    cues: &'static [&'static str],
+    automaton: AhoCorasick,
 }
+
+impl CueSet {
+    fn new(cues: &'static [&'static str]) -> CueSet {
+        let automaton = AhoCorasick::new(cues).expect("cue lists compile");
+        CueSet { cues, automaton }
+    }
+
+    /// The first cue that occurs in `s` as whole words (an edge of the cue that is
+    /// not a letter or digit, as in "'s team", needs no boundary).
+    fn find_words(&self, s: &str) -> Option<&'static str> {
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        self.automaton.find_overlapping_iter(s).find_map(|m| {
+            let cue = self.cues[m.pattern().as_usize()];
+            let (first, last) = (cue.chars().next(), cue.chars().next_back());
+            let before = s[..m.start()].chars().next_back();
+            let after = s[m.end()..].chars().next();
+            ((!word(first) || !word(before)) && (!word(last) || !word(after))).then_some(cue)
+        })
+    }
+}
+
+static OTHERS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(OTHERS_BEFORE));
+static HYPOTHESIS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(HYPOTHESIS_BEFORE));
+static NEGATION_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_BEFORE));
+static NEGATION_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_AFTER));
 
 /// The part of a clause's text before a mention that belongs to the mention's own
 /// sub-clause: after the last ", then", " then ", " but " or ", and ".

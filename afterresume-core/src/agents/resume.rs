@@ -209,6 +209,7 @@ fn category_heading(category: SkillCategory) -> &'static str {
         SkillCategory::Database => "Databases",
         SkillCategory::Cloud => "Cloud",
         SkillCategory::Tool => "Tools",
+        SkillCategory::Platform => "Platforms",
         SkillCategory::Practice => "Practices",
         SkillCategory::Domain => "Domains",
     }

@@ -23,6 +23,8 @@ super::string_enum! {
         Cloud => "cloud",
         /// A devops tool or other tool.
         Tool => "tool",
+        /// An operating system, device family or runtime platform (Android, Zephyr, ESP32).
+        Platform => "platform",
         /// An engineering practice (code review, incident response).
         Practice => "practice",
         /// A business or technical domain.

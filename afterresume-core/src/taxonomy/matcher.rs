@@ -153,7 +153,7 @@ impl SkillMatcher {
                     skill: i,
                     rule: alias.rule,
                     text: alias.text.clone(),
-                    strict: alias.provenance == Provenance::Linguist,
+                    strict: matches!(alias.provenance, Provenance::Seeded { .. }),
                 });
             }
         }

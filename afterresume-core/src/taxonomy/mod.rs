@@ -2,9 +2,12 @@
 //! and the matcher that finds them in worklog text.
 //!
 //! The built-in taxonomy is versioned ([`BUILTIN_VERSION`]) and ships in the crate:
-//! `curated.txt` (hand-curated technologies, practices and the mainstream languages,
-//! with case and context rules) plus every programming language of GitHub Linguist,
-//! generated at build time by `build.rs` (curated entries win on conflicts). Applications and users add skills and aliases at runtime with
+//! `curated.txt` (hand-curated technologies, the closed list of engineering practices
+//! and the mainstream languages, with case and context rules) plus `generated.txt`,
+//! written by `scripts/taxonomy/generate.py` from pinned, licensed packages (GitHub
+//! Linguist, Devicon, Simple Icons, Iconify logos, npm's high-impact packages, PyPI's
+//! framework classifiers, ESCO); its header lists sources, licenses and counts, and
+//! curated entries win on conflicts. Applications and users add skills and aliases at runtime with
 //! [`Taxonomy::add_skill`] and [`Taxonomy::add_alias`]; build a new
 //! [`SkillMatcher`] afterwards.
 
@@ -19,10 +22,10 @@ use crate::domain::SkillCategory;
 use crate::{Error, Result};
 
 /// Version of the built-in taxonomy; bump it whenever `curated.txt` changes.
-pub const BUILTIN_VERSION: &str = "2026.11.2";
+pub const BUILTIN_VERSION: &str = "2026.12.1";
 
 const CURATED: &str = include_str!("curated.txt");
-const LINGUIST: &str = include_str!(concat!(env!("OUT_DIR"), "/linguist.txt"));
+const GENERATED: &str = include_str!("generated.txt");
 
 /// How strictly an alias must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +44,12 @@ pub enum AliasRule {
 pub enum Provenance {
     /// The curated list shipped with the crate.
     Curated,
-    /// GitHub Linguist's language data, seeded at build time.
-    Linguist,
+    /// Seeded from published packages by `scripts/taxonomy/generate.py`; names the
+    /// sources ("simple-icons+devicon").
+    Seeded {
+        /// The sources, joined by `+`.
+        sources: String,
+    },
     /// Added at runtime by an application or user.
     Added {
         /// Who or what added it.
@@ -83,38 +90,36 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    /// The built-in taxonomy: the curated list, then Linguist's languages that it
+    /// The built-in taxonomy: the curated list, then the generated skills that it
     /// does not already cover.
     pub fn builtin() -> Taxonomy {
         let mut taxonomy = Taxonomy::parse(CURATED, BUILTIN_VERSION)
             .expect("the built-in taxonomy is checked by tests");
-        let linguist = Taxonomy::parse_with(LINGUIST, "linguist", Provenance::Linguist)
-            .expect("the generated Linguist list is checked by tests");
-        taxonomy.merge_seed(linguist);
+        let seeded = Taxonomy::parse(GENERATED, "generated")
+            .expect("the generated list is checked by tests");
+        taxonomy.merge_seed(seeded);
         taxonomy
     }
 
-    /// Parses the `slug|Name|category|alias,alias` format of `curated.txt`; errors
-    /// name the line.
-    pub fn parse(text: &str, version: &str) -> Result<Taxonomy> {
-        Taxonomy::parse_with(text, version, Provenance::Curated)
-    }
-
-    /// How many skills came from each source: (curated, Linguist, added at runtime),
-    /// counted by the provenance of each skill's first alias.
-    pub fn counts_by_provenance(&self) -> (usize, usize, usize) {
-        let mut counts = (0, 0, 0);
+    /// How many skills each source contributed to ("curated", "added", or a seeded
+    /// source such as "simple-icons"), by the provenance of each skill's first alias;
+    /// a skill that several packages name counts for each of them.
+    pub fn counts_by_source(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
         for skill in &self.skills {
-            match skill.aliases.first().map(|a| &a.provenance) {
-                Some(Provenance::Linguist) => counts.1 += 1,
-                Some(Provenance::Added { .. }) => counts.2 += 1,
-                _ => counts.0 += 1,
+            let sources: Vec<&str> = match skill.aliases.first().map(|a| &a.provenance) {
+                Some(Provenance::Seeded { sources }) => sources.split('+').collect(),
+                Some(Provenance::Added { .. }) => vec!["added"],
+                _ => vec!["curated"],
+            };
+            for source in sources {
+                *counts.entry(source.to_owned()).or_insert(0) += 1;
             }
         }
         counts
     }
 
-    /// Adds the skills of a seed list (Linguist) that the taxonomy lacks. A seed
+    /// Adds the skills of a seed list (the generated one) that the taxonomy lacks. A seed
     /// skill whose slug exists only lends the aliases that nothing else uses; a seed
     /// skill whose name is already some skill's alias is dropped.
     fn merge_seed(&mut self, seed: Taxonomy) {
@@ -145,7 +150,10 @@ impl Taxonomy {
         }
     }
 
-    fn parse_with(text: &str, version: &str, provenance: Provenance) -> Result<Taxonomy> {
+    /// Parses the `slug|Name|category|alias,alias[|sources]` format of `curated.txt`
+    /// and `generated.txt` (a line with sources is [`Provenance::Seeded`], one
+    /// without is [`Provenance::Curated`]); errors name the line.
+    pub fn parse(text: &str, version: &str) -> Result<Taxonomy> {
         let mut taxonomy = Taxonomy {
             version: version.to_owned(),
             skills: Vec::new(),
@@ -157,11 +165,25 @@ impl Taxonomy {
                 continue;
             }
             let fields: Vec<&str> = line.split('|').collect();
-            let [slug, name, category, aliases] = fields[..] else {
-                return Err(Error::invalid_input(format!(
-                    "taxonomy line {}: expected slug|Name|category|aliases",
-                    n + 1
-                )));
+            let (slug, name, category, aliases, provenance) = match fields[..] {
+                [slug, name, category, aliases] => {
+                    (slug, name, category, aliases, Provenance::Curated)
+                }
+                [slug, name, category, aliases, sources] if !sources.is_empty() => (
+                    slug,
+                    name,
+                    category,
+                    aliases,
+                    Provenance::Seeded {
+                        sources: sources.to_owned(),
+                    },
+                ),
+                _ => {
+                    return Err(Error::invalid_input(format!(
+                        "taxonomy line {}: expected slug|Name|category|aliases[|sources]",
+                        n + 1
+                    )));
+                }
             };
             let category: SkillCategory = category
                 .parse()
@@ -363,18 +385,20 @@ mod tests {
     }
 
     #[test]
-    fn languages_are_seeded_from_linguist_and_curation_wins() {
+    fn the_generated_skills_are_seeded_and_curation_wins() {
         let t = Taxonomy::builtin();
-        let (curated, linguist, added) = t.counts_by_provenance();
-        let curated_non_languages = t
-            .skills()
-            .iter()
-            .filter(|s| s.category != SkillCategory::Language)
-            .count();
-        assert!(curated_non_languages >= 400, "{curated_non_languages}");
-        assert!(linguist >= 300, "{linguist} Linguist languages");
-        assert_eq!(added, 0);
-        assert!(curated >= 440);
+        assert!(t.skills().len() >= 5_000, "{}", t.skills().len());
+        let counts = t.counts_by_source();
+        for source in [
+            "curated",
+            "linguist",
+            "simple-icons",
+            "devicon",
+            "npm-high-impact",
+        ] {
+            assert!(counts.get(source).copied().unwrap_or(0) >= 50, "{counts:?}");
+        }
+        assert!(!counts.contains_key("added"));
         for slug in [
             "gleam",
             "crystal",
@@ -385,9 +409,12 @@ mod tests {
         ] {
             let skill = t.get(slug).unwrap_or_else(|| panic!("{slug} missing"));
             assert_eq!(skill.category, SkillCategory::Language);
-            assert_eq!(skill.aliases[0].provenance, Provenance::Linguist, "{slug}");
+            assert!(
+                matches!(&skill.aliases[0].provenance, Provenance::Seeded { sources } if sources.contains("linguist")),
+                "{slug}"
+            );
         }
-        // Curated Go keeps its context rule; Linguist lends "golang" only if unused.
+        // Curated Go keeps its context rule; no seed takes "golang" from it.
         let go = t.get("go").unwrap();
         assert_eq!(go.aliases[0].provenance, Provenance::Curated);
         assert_eq!(go.aliases[0].rule, AliasRule::NeedsContext);
