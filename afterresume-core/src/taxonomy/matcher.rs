@@ -2,8 +2,9 @@
 //! (case-insensitive, leftmost-longest, so "spring boot" beats "spring" and "C++"
 //! beats "C"), then word boundaries, case rules and context checks per match.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
+use super::practice_cues::find_practices;
 use super::{AliasRule, Provenance, Taxonomy};
 use crate::domain::SkillCategory;
 
@@ -131,6 +132,7 @@ pub struct SkillMatcher {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
     skills: Vec<(String, String, SkillCategory)>,
+    skill_index: std::collections::HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for SkillMatcher {
@@ -160,12 +162,37 @@ impl SkillMatcher {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
             .build(patterns.iter().map(|p| p.text.as_str()))
             .expect("alias patterns compile");
+        let skill_index = skills
+            .iter()
+            .enumerate()
+            .map(|(i, (slug, _, _))| (slug.clone(), i))
+            .collect();
         SkillMatcher {
             automaton,
             patterns,
             skills,
+            skill_index,
+        }
+    }
+
+    /// Whether an automaton match may stand: `None` when its boundaries or case rule
+    /// refuse it, else whether it is accepted now (an ambiguous alias without its
+    /// context is kept as a candidate: a list can still make it technical).
+    fn judge(&self, text: &str, m: aho_corasick::Match) -> Option<bool> {
+        let pattern = &self.patterns[m.pattern().as_usize()];
+        let (start, end) = (m.start(), m.end());
+        if !at_word_boundaries(text, start, end) {
+            return None;
+        }
+        let written = &text[start..end];
+        match pattern.rule {
+            AliasRule::AnyCase => Some(true),
+            AliasRule::ExactCase => (written == pattern.text).then_some(true),
+            AliasRule::NeedsContext => (written == pattern.text)
+                .then(|| technical_context(text, start, end, pattern.strict)),
         }
     }
 
@@ -178,32 +205,47 @@ impl SkillMatcher {
             accepted: bool,
         }
         let mut candidates: Vec<Candidate> = Vec::new();
-        for m in self.automaton.find_iter(text) {
-            let pattern = &self.patterns[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
-            if !at_word_boundaries(text, start, end) {
-                continue;
-            }
-            let written = &text[start..end];
-            let accepted = match pattern.rule {
-                AliasRule::AnyCase => true,
-                AliasRule::ExactCase => written == pattern.text,
-                AliasRule::NeedsContext => {
-                    if written != pattern.text {
-                        continue;
-                    }
-                    technical_context(text, start, end, pattern.strict)
+        let mut from = 0;
+        while let Some(longest) = self.automaton.find(Input::new(text).span(from..text.len())) {
+            // The longest alias at this position may be refused ("React Table" must be
+            // written so; "React table" is React): then try the shorter ones there.
+            let mut tried = Some(longest);
+            let mut found = None;
+            while let Some(m) = tried {
+                if let Some(accepted) = self.judge(text, m) {
+                    found = Some((m, accepted));
+                    break;
                 }
-            };
-            if pattern.rule == AliasRule::ExactCase && !accepted {
-                continue;
+                tried = (m.len() > 1)
+                    .then(|| {
+                        let shorter = Input::new(text)
+                            .span(m.start()..m.end() - 1)
+                            .anchored(Anchored::Yes);
+                        self.automaton.find(shorter)
+                    })
+                    .flatten();
             }
-            candidates.push(Candidate {
-                pattern: m.pattern().as_usize(),
-                start,
-                end,
-                accepted,
-            });
+            match found {
+                Some((m, accepted)) => {
+                    candidates.push(Candidate {
+                        pattern: m.pattern().as_usize(),
+                        start: m.start(),
+                        end: m.end(),
+                        accepted,
+                    });
+                    from = m.end();
+                }
+                None => {
+                    from = longest.start()
+                        + text[longest.start()..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
+                }
+            }
+            if from >= text.len() {
+                break;
+            }
         }
         // An ambiguous mention listed next to an accepted one ("Go, Rust and Python")
         // is technical too. Two passes let acceptance spread along a list.
@@ -223,27 +265,47 @@ impl SkillMatcher {
                 }
             }
         }
+        // (byte start, byte end, skill index, confidence), in text order.
+        let mut spans: Vec<(usize, usize, usize, f64)> = candidates
+            .into_iter()
+            .filter(|c| c.accepted)
+            .map(|c| {
+                let pattern = &self.patterns[c.pattern];
+                let confidence = match pattern.rule {
+                    AliasRule::AnyCase => 0.95,
+                    AliasRule::ExactCase => 0.9,
+                    AliasRule::NeedsContext => 0.8,
+                };
+                (c.start, c.end, pattern.skill, confidence)
+            })
+            .collect();
+        for hit in find_practices(text) {
+            let Some(&skill) = self.skill_index.get(hit.slug) else {
+                continue;
+            };
+            let named = spans.iter().any(|s| s.2 == skill);
+            let overlaps = spans.iter().any(|s| s.0 < hit.end && hit.start < s.1);
+            if !named && !overlaps {
+                spans.push((hit.start, hit.end, skill, 0.7));
+            }
+        }
+        spans.sort_by_key(|s| s.0);
         let mut matches = Vec::new();
         let mut chars_before = 0;
         let mut last_byte = 0;
-        for c in candidates.into_iter().filter(|c| c.accepted) {
-            chars_before += text[last_byte..c.start].chars().count();
-            let len = text[c.start..c.end].chars().count();
-            last_byte = c.end;
-            let pattern = &self.patterns[c.pattern];
-            let (slug, name, category) = &self.skills[pattern.skill];
+        for (start, end, skill, confidence) in spans {
+            chars_before += text[last_byte..start].chars().count();
+            let len = text[start..end].chars().count();
+            last_byte = end;
+            let (slug, name, category) = &self.skills[skill];
             matches.push(SkillMatch {
                 slug: slug.clone(),
                 name: name.clone(),
                 category: *category,
-                excerpt: text[c.start..c.end].to_owned(),
+                excerpt: text[start..end].to_owned(),
                 start: chars_before,
                 end: chars_before + len,
-                confidence: match pattern.rule {
-                    AliasRule::AnyCase => 0.95,
-                    AliasRule::ExactCase => 0.9,
-                    AliasRule::NeedsContext => 0.8,
-                },
+                confidence,
             });
             chars_before += len;
         }
@@ -294,6 +356,8 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
     let rest = &text[end..];
     let mut words_after = rest
         .split(|c: char| !c.is_alphanumeric() && c != '.')
+        // A period inside a word is a version ("3.12"); at its end, a sentence's end.
+        .map(|w| w.trim_end_matches('.'))
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase);
     let after = words_after.next();
@@ -351,6 +415,11 @@ mod tests {
         );
         assert_eq!(slugs("Rewrote the parser in Rust"), vec!["rust"]);
         assert_eq!(slugs("the Go service leaked goroutines"), vec!["go"]);
+        assert_eq!(slugs("fixed a crash in the Swift SDK."), vec!["swift"]);
+        assert_eq!(
+            slugs("Streamed updates into the React table"),
+            vec!["react"]
+        );
         assert_eq!(
             slugs("Spring cleaning of the backlog"),
             Vec::<String>::new()

@@ -12,6 +12,7 @@
 //! [`SkillMatcher`] afterwards.
 
 mod matcher;
+mod practice_cues;
 
 pub use matcher::{SkillMatch, SkillMatcher};
 

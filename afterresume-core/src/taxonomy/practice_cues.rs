@@ -1,0 +1,157 @@
+//! Practices written as what was done rather than named: "reviewed three PRs" is
+//! code review, "made the pipeline deploy on merge" is CI/CD. Each cue is a verb and
+//! an object a few words after it, within one sentence; the matcher turns a hit into
+//! a mention of the practice spanning verb to object, which the context model then
+//! judges like any other mention ("TODO: review the PRs" stays a plan).
+
+/// A verb, the objects that may follow it, and how many words may sit between.
+pub(super) struct PracticeCue {
+    pub slug: &'static str,
+    verbs: &'static [&'static str],
+    objects: &'static [&'static str],
+    gap: usize,
+}
+
+/// The cues, for practices of the closed list only.
+pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
+    PracticeCue {
+        slug: "code-review",
+        verbs: &["reviewed", "reviewing", "review", "reviews"],
+        objects: &[
+            "pr",
+            "prs",
+            "pull",
+            "mr",
+            "mrs",
+            "diff",
+            "diffs",
+            "patch",
+            "patches",
+            "changeset",
+            "changesets",
+            "changelists",
+        ],
+        gap: 3,
+    },
+    PracticeCue {
+        slug: "ci-cd",
+        verbs: &[
+            "deploy",
+            "deploys",
+            "deployed",
+            "release",
+            "releases",
+            "publish",
+            "publishes",
+        ],
+        objects: &["merge", "merges", "push", "tag", "tags", "automatically"],
+        gap: 3,
+    },
+    PracticeCue {
+        slug: "on-call",
+        verbs: &["paged", "pager"],
+        objects: &[],
+        gap: 0,
+    },
+];
+
+/// A practice found by a cue: byte offsets of verb start and object end.
+pub(super) struct CueHit {
+    pub slug: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Every cue hit in `text`, in text order, at most one per cue and sentence.
+pub(super) fn find_practices(text: &str) -> Vec<CueHit> {
+    let words = words_with_offsets(text);
+    let mut hits = Vec::new();
+    for cue in PRACTICE_CUES {
+        for (i, &(start, end, ref word)) in words.iter().enumerate() {
+            if !cue.verbs.contains(&word.as_str()) {
+                continue;
+            }
+            if cue.objects.is_empty() {
+                hits.push(CueHit {
+                    slug: cue.slug,
+                    start,
+                    end,
+                });
+                break;
+            }
+            let object = words[i + 1..]
+                .iter()
+                .take(cue.gap + 1)
+                .take_while(|(s, _, _)| !crosses_sentence(&text[end..*s]))
+                .find(|(_, _, w)| cue.objects.contains(&w.as_str()));
+            if let Some(&(_, object_end, _)) = object {
+                hits.push(CueHit {
+                    slug: cue.slug,
+                    start,
+                    end: object_end,
+                });
+                break;
+            }
+        }
+    }
+    hits.sort_by_key(|h| h.start);
+    hits
+}
+
+fn crosses_sentence(gap: &str) -> bool {
+    gap.contains(['.', ';', '!', '?', '\n'])
+}
+
+/// Lowercase words (letters and digits) with their byte offsets.
+fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(at),
+            (false, Some(s)) => {
+                words.push((s, at, text[s..at].to_lowercase()));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slugs(text: &str) -> Vec<&'static str> {
+        find_practices(text).into_iter().map(|h| h.slug).collect()
+    }
+
+    #[test]
+    fn verbs_with_their_objects_are_practices() {
+        assert_eq!(
+            slugs("Reviewed three PRs before lunch"),
+            vec!["code-review"]
+        );
+        assert_eq!(slugs("made the pipeline deploy on merge"), vec!["ci-cd"]);
+        assert_eq!(
+            slugs("got paged at 3am for the disk alert"),
+            vec!["on-call"]
+        );
+        let hit = &find_practices("I reviewed two PRs")[0];
+        assert_eq!(
+            &"I reviewed two PRs"[hit.start..hit.end],
+            "reviewed two PRs"
+        );
+    }
+
+    #[test]
+    fn verbs_without_their_objects_are_not() {
+        assert!(slugs("reviewed the quarterly budget with Anna").is_empty());
+        assert!(slugs("deploy went fine. Merge conflicts later").is_empty());
+        assert!(slugs("reviewed the roadmap, then some PRs later").is_empty());
+    }
+}
