@@ -12,6 +12,13 @@ pub struct Entry {
     pub id: u32,
     /// Area of work (`backend`, `frontend`, ...).
     pub area: String,
+    /// How it is written (`terse`, `paragraph`, `bullets`, ...); the test set only.
+    #[serde(default)]
+    pub style: String,
+    /// `work`, `trap` (built around an idiom, a name or a negation) or `notech`
+    /// (names no technology); the test set only.
+    #[serde(default)]
+    pub kind: String,
     /// The worklog.
     pub text: String,
     /// The expected skill slugs.
@@ -30,6 +37,12 @@ pub fn load(path: &str) -> Vec<Entry> {
 /// The development set in the repository.
 pub fn default_path() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../eval/devset.jsonl").to_owned()
+}
+
+/// The held-out test set in the repository (`eval/LABELLING.md`): measure on it,
+/// never tune on it.
+pub fn testset_path() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../eval/testset.jsonl").to_owned()
 }
 
 /// True and false positives and negatives over sets of slugs.

@@ -1,5 +1,6 @@
 //! AfterResume benchmarks live in `benches/`; they print figures and are never timed
 //! tests. Run with `cargo bench -p afterresume-benches`.
 
+pub mod breakdown;
 pub mod devset;
 pub mod skillspan;

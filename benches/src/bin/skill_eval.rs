@@ -1,7 +1,11 @@
-//! Quality of canonical-skill extraction on the labelled development set
-//! (`eval/devset.jsonl`): precision, recall and F1, overall and per area, and
-//! worklogs per second; then on SkillSpan TECH dev (`eval/skillspan/`, job-posting
-//! sentences labelled by others): relaxed knowledge recall and precision, strict F1.
+//! Quality of canonical-skill extraction on (a) the labelled development set
+//! (`eval/devset.jsonl`) and (b) the held-out test set (`eval/testset.jsonl`, see
+//! `eval/LABELLING.md`): precision, recall and F1, overall and per area, category
+//! and style, trap and no-technology entries, the test set's ten most frequent
+//! errors, and worklogs per second; then on (c) SkillSpan TECH dev
+//! (`eval/skillspan/`, job-posting sentences labelled by others): relaxed knowledge
+//! recall and precision, strict F1. `--errors` prints the dev set's wrong entries
+//! (never the test set's).
 //!
 //! ```text
 //! cargo run --release -p afterresume-benches --bin skill-eval [-- path/to/devset.jsonl] [--errors]
@@ -15,13 +19,14 @@
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
 //! measured too, through the real `worklog.analyze` workflow on in-memory backends.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 use afterresume_backends::memory::*;
 use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
-use afterresume_benches::devset::{self, Counts, Entry};
+use afterresume_benches::breakdown::{Breakdown, top_errors};
+use afterresume_benches::devset::{self, Entry};
 use afterresume_benches::skillspan;
 use afterresume_core::agents::{
     AgentServices, LlmAgentOptions, LlmWorklogAgent, explain_mentions, skill_mentions,
@@ -33,20 +38,31 @@ use afterresume_core::taxonomy::Taxonomy;
 use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{Engine, EnqueueOptions};
 
-fn report(
-    name: &str,
-    entries: &[Entry],
-    predictions: &[BTreeSet<String>],
-    seconds: f64,
-    show_errors: bool,
-) {
-    let mut total = Counts::default();
-    let mut by_area: BTreeMap<&str, Counts> = BTreeMap::new();
+/// The built-in agent's slugs for every entry, and the seconds one pass took
+/// (the set is repeated until about a second has passed, on one core).
+fn run_builtin(entries: &[Entry], matcher: &SkillMatcher) -> (Vec<BTreeSet<String>>, f64) {
+    let mut predictions = Vec::new();
+    let started = Instant::now();
+    let mut rounds = 0;
+    while rounds == 0 || started.elapsed().as_secs_f64() < 1.0 {
+        predictions = entries
+            .iter()
+            .map(|e| {
+                skill_mentions(&e.text, matcher)
+                    .into_iter()
+                    .map(|m| m.slug)
+                    .collect()
+            })
+            .collect();
+        rounds += 1;
+    }
+    (predictions, started.elapsed().as_secs_f64() / f64::from(rounds))
+}
+
+fn print_entry_errors(entries: &[Entry], predictions: &[BTreeSet<String>]) {
     for (entry, got) in entries.iter().zip(predictions) {
         let expected: BTreeSet<String> = entry.skills.iter().cloned().collect();
-        total.add(&expected, got);
-        by_area.entry(&entry.area).or_default().add(&expected, got);
-        if show_errors && &expected != got {
+        if &expected != got {
             let missed: Vec<_> = expected.difference(got).collect();
             let extra: Vec<_> = got.difference(&expected).collect();
             println!(
@@ -55,23 +71,6 @@ fn report(
             );
         }
     }
-    let (p, r, f) = total.prf();
-    println!(
-        "{name}: {} worklogs, precision {p:.3}, recall {r:.3}, F1 {f:.3} (tp {}, fp {}, fn {})",
-        entries.len(),
-        total.tp,
-        total.fp,
-        total.fn_
-    );
-    for (area, c) in by_area {
-        let (p, r, f) = c.prf();
-        println!("  {area:<9} precision {p:.3} recall {r:.3} F1 {f:.3}");
-    }
-    println!(
-        "  throughput: {:.0} worklogs/s ({:.3} ms a pass over the set)",
-        entries.len() as f64 / seconds,
-        seconds * 1000.0
-    );
 }
 
 fn main() {
@@ -88,6 +87,7 @@ fn main() {
         .cloned()
         .unwrap_or_else(devset::default_path);
     let entries = devset::load(&path);
+    let test_entries = devset::load(&devset::testset_path());
     if let Some(id) = explain_id {
         explain(&entries, &id);
         return;
@@ -110,35 +110,53 @@ fn main() {
         taxonomy.skills().len()
     );
 
-    // Built-in agent: repeat the set until ~1 s has passed, on one core.
-    let mut predictions = Vec::new();
-    let started = Instant::now();
-    let mut rounds = 0;
-    while rounds == 0 || started.elapsed().as_secs_f64() < 1.0 {
-        predictions = entries
-            .iter()
-            .map(|e| {
-                skill_mentions(&e.text, &matcher)
-                    .into_iter()
-                    .map(|m| m.slug)
-                    .collect()
-            })
-            .collect();
-        rounds += 1;
+    let (predictions, seconds) = run_builtin(&entries, &matcher);
+    if show_errors {
+        print_entry_errors(&entries, &predictions);
     }
-    let per_round = started.elapsed().as_secs_f64() / f64::from(rounds);
-    report(
-        "built-in agent (local-agent/1, 1 core)",
-        &entries,
-        &predictions,
-        per_round,
-        show_errors,
+    Breakdown::new(&entries, &predictions, &taxonomy)
+        .print("(a) dev set, built-in agent", entries.len());
+    println!(
+        "  throughput: {:.0} worklogs/s on one core ({:.3} ms a pass over the set)",
+        entries.len() as f64 / seconds,
+        seconds * 1000.0
     );
+
+    // The test set is only measured: its entries are not printed, so nobody tunes
+    // on them (eval/LABELLING.md).
+    let (test_predictions, _) = run_builtin(&test_entries, &matcher);
+    let unknown: BTreeSet<&str> = test_entries
+        .iter()
+        .flat_map(|e| e.skills.iter())
+        .filter(|s| taxonomy.get(s).is_none())
+        .map(String::as_str)
+        .collect();
+    println!(
+        "test set: {} entries, {} gold skills, {} of them not in the taxonomy",
+        test_entries.len(),
+        test_entries
+            .iter()
+            .flat_map(|e| e.skills.iter())
+            .collect::<BTreeSet<_>>()
+            .len(),
+        unknown.len()
+    );
+    Breakdown::new(&test_entries, &test_predictions, &taxonomy)
+        .print("(b) test set, built-in agent", test_entries.len());
+    println!("  ten most frequent errors:");
+    for (count, class, slug) in
+        top_errors(&test_entries, &test_predictions, &taxonomy, &matcher, 10)
+    {
+        println!("    {count:>3}  {class}: {slug}");
+    }
 
     skillspan_report(&matcher);
 
     match OpenAiOptions::from_lookup(|k| std::env::var(k).ok()) {
-        Ok(Some(options)) => llm_eval(options, &entries, show_errors),
+        Ok(Some(options)) => {
+            llm_eval(&options, "(a) dev set", &entries, &taxonomy);
+            llm_eval(&options, "(b) test set", &test_entries, &taxonomy);
+        }
         Ok(None) => println!(
             "LLM agent: not measured (set LLM_PROVIDER, LLM_VLLM_ENDPOINT, LLM_MODEL_NAME)"
         ),
@@ -191,14 +209,14 @@ fn skillspan_report(matcher: &SkillMatcher) {
     );
 }
 
-fn llm_eval(options: OpenAiOptions, entries: &[Entry], show_errors: bool) {
+fn llm_eval(options: &OpenAiOptions, set: &str, entries: &[Entry], taxonomy: &Taxonomy) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let label = format!("LLM agent ({} {})", options.provider, options.model);
-        let provider = Arc::new(OpenAiProvider::new(options).expect("provider"));
+        let label = format!("{set}, LLM agent ({} {})", options.provider, options.model);
+        let provider = Arc::new(OpenAiProvider::new(options.clone()).expect("provider"));
         let domain = Arc::new(MemoryDomainStore::new());
         let services = AgentServices {
             llm: Some(LlmWorklogAgent::new(provider, LlmAgentOptions::default())),
@@ -274,7 +292,7 @@ fn llm_eval(options: OpenAiOptions, entries: &[Entry], show_errors: bool) {
             predictions.push(slugs);
         }
         let seconds = started.elapsed().as_secs_f64();
-        report(&label, entries, &predictions, seconds, show_errors);
+        Breakdown::new(entries, &predictions, taxonomy).print(&label, entries.len());
         println!(
             "  failed jobs: {failed}; mean latency per worklog {:.0} ms",
             seconds * 1000.0 / entries.len() as f64
