@@ -40,9 +40,15 @@ impl Breakdown {
         for (entry, got) in entries.iter().zip(predictions) {
             let expected: BTreeSet<String> = entry.skills.iter().cloned().collect();
             b.total.add(&expected, got);
-            b.by_area.entry(entry.area.clone()).or_default().add(&expected, got);
+            b.by_area
+                .entry(entry.area.clone())
+                .or_default()
+                .add(&expected, got);
             if !entry.style.is_empty() {
-                b.by_style.entry(entry.style.clone()).or_default().add(&expected, got);
+                b.by_style
+                    .entry(entry.style.clone())
+                    .or_default()
+                    .add(&expected, got);
             }
             for slug in expected.union(got) {
                 let one = |set: &BTreeSet<String>| -> BTreeSet<String> {

@@ -123,6 +123,46 @@ pub fn score_matcher(matcher: &SkillMatcher, sentences: &[Sentence]) -> SpanScor
     score
 }
 
+/// The most frequent errors of the matcher on `sentences`: predicted spans that
+/// overlap no gold span (as `slug 'surface'`) and gold knowledge spans no
+/// prediction overlaps, each with its count, most frequent first.
+pub fn frequent_errors(
+    matcher: &SkillMatcher,
+    sentences: &[Sentence],
+    n: usize,
+) -> (Vec<(usize, String)>, Vec<(usize, String)>) {
+    let mut false_spans = std::collections::HashMap::<String, usize>::new();
+    let mut missed = std::collections::HashMap::<String, usize>::new();
+    for sentence in sentences {
+        let found = matcher.find(&sentence.text);
+        let gold: Vec<Span> = sentence
+            .knowledge_spans
+            .iter()
+            .chain(&sentence.skill_spans)
+            .map(|(s, e, _)| (*s, *e))
+            .collect();
+        for m in &found {
+            if !gold.iter().any(|g| overlaps(*g, (m.start, m.end))) {
+                *false_spans
+                    .entry(format!("{} '{}'", m.slug, m.excerpt.to_lowercase()))
+                    .or_default() += 1;
+            }
+        }
+        for (s, e, surface) in &sentence.knowledge_spans {
+            if !found.iter().any(|m| overlaps((*s, *e), (m.start, m.end))) {
+                *missed.entry(surface.to_lowercase()).or_default() += 1;
+            }
+        }
+    }
+    let top = |map: std::collections::HashMap<String, usize>| {
+        let mut v: Vec<(usize, String)> = map.into_iter().map(|(k, c)| (c, k)).collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        v.truncate(n);
+        v
+    };
+    (top(false_spans), top(missed))
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     a as f64 / b.max(1) as f64
 }

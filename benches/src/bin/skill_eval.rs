@@ -4,7 +4,8 @@
 //! and style, trap and no-technology entries, the test set's ten most frequent
 //! errors, and worklogs per second; then on (c) SkillSpan TECH dev
 //! (`eval/skillspan/`, job-posting sentences labelled by others): relaxed knowledge
-//! recall and precision, strict F1. `--errors` prints the dev set's wrong entries
+//! recall and precision, strict F1. `--skillspan-errors` prints the matcher's most
+//! frequent errors on SkillSpan dev and train. `--errors` prints the dev set's wrong entries
 //! (never the test set's).
 //!
 //! ```text
@@ -56,7 +57,10 @@ fn run_builtin(entries: &[Entry], matcher: &SkillMatcher) -> (Vec<BTreeSet<Strin
             .collect();
         rounds += 1;
     }
-    (predictions, started.elapsed().as_secs_f64() / f64::from(rounds))
+    (
+        predictions,
+        started.elapsed().as_secs_f64() / f64::from(rounds),
+    )
 }
 
 fn print_entry_errors(entries: &[Entry], predictions: &[BTreeSet<String>]) {
@@ -86,6 +90,10 @@ fn main() {
         .find(|a| !a.starts_with("--") && Some(*a) != explain_id.as_ref())
         .cloned()
         .unwrap_or_else(devset::default_path);
+    if args.iter().any(|a| a == "--skillspan-errors") {
+        skillspan_errors();
+        return;
+    }
     let entries = devset::load(&path);
     let test_entries = devset::load(&devset::testset_path());
     if let Some(id) = explain_id {
@@ -161,6 +169,24 @@ fn main() {
             "LLM agent: not measured (set LLM_PROVIDER, LLM_VLLM_ENDPOINT, LLM_MODEL_NAME)"
         ),
         Err(e) => println!("LLM agent: not measured: {e}"),
+    }
+}
+
+/// The matcher's most frequent false spans and missed knowledge spans on SkillSpan
+/// TECH dev and train (development data: look here, not at the test set).
+fn skillspan_errors() {
+    let taxonomy = Taxonomy::builtin();
+    let matcher = SkillMatcher::new(&taxonomy);
+    let mut sentences = skillspan::load("dev");
+    sentences.extend(skillspan::load("train"));
+    let (false_spans, missed) = skillspan::frequent_errors(&matcher, &sentences, 60);
+    println!("false spans (SkillSpan TECH dev + train):");
+    for (count, what) in false_spans {
+        println!("  {count:>4}  {what}");
+    }
+    println!("missed knowledge spans:");
+    for (count, what) in missed {
+        println!("  {count:>4}  {what}");
     }
 }
 
