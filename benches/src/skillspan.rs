@@ -123,6 +123,9 @@ pub fn score_matcher(matcher: &SkillMatcher, sentences: &[Sentence]) -> SpanScor
     score
 }
 
+/// A count and what was counted.
+pub type Counted = (usize, String);
+
 /// The most frequent errors of the matcher on `sentences`: predicted spans that
 /// overlap no gold span (as `slug 'surface'`) and gold knowledge spans no
 /// prediction overlaps, each with its count, most frequent first.
@@ -130,7 +133,7 @@ pub fn frequent_errors(
     matcher: &SkillMatcher,
     sentences: &[Sentence],
     n: usize,
-) -> (Vec<(usize, String)>, Vec<(usize, String)>) {
+) -> (Vec<Counted>, Vec<Counted>) {
     let mut false_spans = std::collections::HashMap::<String, usize>::new();
     let mut missed = std::collections::HashMap::<String, usize>::new();
     for sentence in sentences {
@@ -155,7 +158,7 @@ pub fn frequent_errors(
         }
     }
     let top = |map: std::collections::HashMap<String, usize>| {
-        let mut v: Vec<(usize, String)> = map.into_iter().map(|(k, c)| (c, k)).collect();
+        let mut v: Vec<Counted> = map.into_iter().map(|(k, c)| (c, k)).collect();
         v.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         v.truncate(n);
         v
