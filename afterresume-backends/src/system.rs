@@ -16,6 +16,7 @@
 //! | `LLM_PROVIDER` | `local` (built-in agents, default), `vllm`, `openai` or `ollama` |
 //! | `LLM_VLLM_ENDPOINT` (or `LLM_ENDPOINT`), `LLM_MODEL_NAME`, `LLM_API_KEY` | the OpenAI-compatible server, model and key |
 //! | `LLM_TIMEOUT_SECS`, `LLM_MAX_CONCURRENCY`, `LLM_MAX_RETRIES`, `LLM_FALLBACK_LOCAL` | LLM call limits; fall back to the built-in agent on invalid output |
+//! | `LLM_MODE` | `hybrid` (default: the taxonomy proposes, the model confirms, rejects and adds) or `extract` (the model lists skills alone) |
 //! | `WORKFLOW_AUTO_CHAIN` | `true`: `worklog.analyze` enqueues `skills.extract`, then `report.generate` |
 //!
 //! A value that is malformed, or a service that does not answer, stops startup with
@@ -30,7 +31,7 @@ use crate::postgres::{PostgresBackend, PostgresOptions};
 use crate::redis::{RedisQueue, RedisQueueOptions};
 use crate::s3::{S3ArtifactStore, S3Options};
 use crate::sqlite::SqliteBackend;
-use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmWorklogAgent};
+use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent};
 use afterresume_core::ports::{
     SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedQueue,
 };
@@ -83,6 +84,8 @@ pub struct Settings {
     /// `LLM_FALLBACK_LOCAL`: when the model's answer stays invalid, use the built-in
     /// agent (recorded as an event) instead of failing the job.
     pub llm_fallback: bool,
+    /// `LLM_MODE`: hybrid (default) or extract.
+    pub llm_mode: LlmMode,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report.
     pub auto_chain: bool,
 }
@@ -153,6 +156,12 @@ impl Settings {
             s3,
             llm,
             llm_fallback: flag("LLM_FALLBACK_LOCAL")?,
+            llm_mode: match set("LLM_MODE") {
+                Some(mode) => mode.parse().map_err(|e: Error| {
+                    Error::config_invalid(format!("LLM_MODE: {}", e.message()))
+                })?,
+                None => LlmMode::default(),
+            },
             auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
         })
     }
@@ -261,6 +270,7 @@ impl System {
                     OpenAiProvider::new(options.clone()).map_err(|e| named("LLM_PROVIDER", e))?;
                 let agent_options = LlmAgentOptions {
                     fallback_to_local: settings.llm_fallback,
+                    mode: settings.llm_mode,
                     ..LlmAgentOptions::default()
                 };
                 Some(LlmWorklogAgent::new(Arc::new(provider), agent_options))
@@ -396,6 +406,11 @@ mod tests {
         assert_eq!(s.llm.as_ref().unwrap().model, "qwen2.5-coder-0.5b");
         assert!(s.auto_chain && s.llm_fallback);
         assert!(!s.describe().contains("sk-very-secret"));
+        assert_eq!(s.llm_mode, LlmMode::Hybrid);
+        let s = settings(&[("LLM_MODE", "extract")]).unwrap();
+        assert_eq!(s.llm_mode, LlmMode::Extract);
+        let err = settings(&[("LLM_MODE", "guess")]).unwrap_err();
+        assert!(err.to_string().starts_with("LLM_MODE:"), "{err}");
         let err = settings(&[("WORKFLOW_AUTO_CHAIN", "sometimes")]).unwrap_err();
         assert!(err.to_string().starts_with("WORKFLOW_AUTO_CHAIN:"), "{err}");
         let err = settings(&[("LLM_PROVIDER", "bard")]).unwrap_err();

@@ -105,7 +105,7 @@ async fn the_four_workflows_run_through_a_real_local_model() {
             .collect();
         assert!(!calls.is_empty(), "every analysis asks the model");
         for call in &calls {
-            assert_eq!(call.data["template"], "worklog.skills@3");
+            assert_eq!(call.data["template"], "worklog.skills.hybrid@1");
             assert!(call.data["model"].as_str().is_some_and(|m| !m.is_empty()));
             assert!(call.data["prompt_tokens"].as_u64().unwrap() > 0);
             assert!(call.data["completion_tokens"].as_u64().unwrap() > 0);
@@ -128,6 +128,9 @@ async fn the_four_workflows_run_through_a_real_local_model() {
                 s["excerpt"].as_str().unwrap(),
                 "the excerpt is a literal span of the entry"
             );
+            if s["new"] == true {
+                continue; // a skill the taxonomy lacks: flagged, no stored skill
+            }
             let skill = h
                 .domain
                 .get_skill(s["skill_id"].as_i64().unwrap())

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use afterresume_backends::memory::*;
-use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent, validate_json_resume};
+use afterresume_core::agents::{LlmAgentOptions, LlmMode, LlmWorklogAgent, validate_json_resume};
 use afterresume_core::domain::{EventSource, JobStatus, ReportKind, UserId, WorkLog};
 use afterresume_core::ports::{
     ArtifactKey, ArtifactStore, JobFilter, ListEventsOptions, SkillStore, WorkLogStore,
@@ -475,6 +475,14 @@ async fn llm_setup(options: LlmAgentOptions) -> (Harness, Arc<ScriptedLlm>, User
     (h, script, alice, w)
 }
 
+/// The model lists skills on its own (the hybrid path has tests of its own below).
+fn extract() -> LlmAgentOptions {
+    LlmAgentOptions {
+        mode: LlmMode::Extract,
+        ..LlmAgentOptions::default()
+    }
+}
+
 fn good_answer() -> Value {
     json!({"skills": [
         {"name": "postgres", "quote": "postgres 15"},
@@ -485,7 +493,7 @@ fn good_answer() -> Value {
 
 #[tokio::test]
 async fn llm_answers_are_normalized_traced_and_cached() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(extract()).await;
     script.push_text(&format!(
         "<think>the user wants JSON</think>Here you go:\n```json\n{}\n```",
         good_answer()
@@ -555,7 +563,7 @@ async fn llm_answers_are_normalized_traced_and_cached() {
 
 #[tokio::test]
 async fn invalid_quotes_are_re_asked_with_the_error() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(extract()).await;
     script
         .push_json(json!({"skills": [{"name": "PostgreSQL", "quote": "migrated to PostgreSQL"}]}));
     script.push_json(good_answer());
@@ -575,7 +583,7 @@ async fn invalid_quotes_are_re_asked_with_the_error() {
 
 #[tokio::test]
 async fn truncated_answers_are_re_asked_with_a_bigger_budget_up_to_the_cap() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(extract()).await;
     script.push_truncated("{\"skills\": [{\"name\": \"Post");
     script.push_truncated("{\"skills\": [{\"name\": \"PostgreSQL\", \"quote\": \"Post");
     script.push_json(good_answer());
@@ -591,7 +599,7 @@ async fn truncated_answers_are_re_asked_with_a_bigger_budget_up_to_the_cap() {
 
 #[tokio::test]
 async fn answers_beyond_the_schema_bounds_are_rejected() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(extract()).await;
     let looping: Vec<Value> = (0..17)
         .map(|_| json!({"name": "PostgreSQL", "quote": "PostgreSQL"}))
         .collect();
@@ -610,6 +618,82 @@ async fn answers_beyond_the_schema_bounds_are_rejected() {
     );
     let schema = requests[0].json_schema.as_ref().unwrap();
     assert_eq!(schema["properties"]["skills"]["maxItems"], 16);
+}
+
+#[tokio::test]
+async fn hybrid_answers_confirm_reject_add_and_flag_new_skills() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    // Candidates of BILLING: 1 PostgreSQL ("postgres"), 2 Kubernetes ("k8s").
+    script.push_json(json!({
+        "decisions": [{"id": 1, "keep": true}, {"id": 2, "keep": false}],
+        "added": [{"name": "Replica lag tuning kit", "quote": "replica", "category": "tool"}],
+        "summary": "Moved billing to PostgreSQL.", "category": "infra"
+    }));
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let prompt = &script.requests()[0].prompt;
+    assert!(
+        prompt.contains("1. PostgreSQL (\"postgres\"): kept"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("2. Kubernetes (\"k8s\"): kept"), "{prompt}");
+    let analysis = h.domain.get_worklog(w.id).await.unwrap().analysis.unwrap();
+    let skills = analysis["skills"].as_array().unwrap();
+    let slugs: Vec<&str> = skills.iter().map(|s| s["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["postgresql", "replica-lag-tuning-kit"]);
+    assert_eq!(skills[1]["new"], true);
+    assert!(skills[0].get("new").is_none());
+    for s in skills {
+        let (start, end) = (s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap());
+        assert_eq!(
+            char_slice(&w.content, start, end),
+            s["excerpt"].as_str().unwrap()
+        );
+    }
+    // A new skill gets no evidence until the taxonomy has it.
+    let evidence = h
+        .domain
+        .list_user_evidence(alice, None, None)
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 1);
+    let events = h
+        .engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    let call = events.iter().find(|e| e.message == "llm call").unwrap();
+    assert_eq!(call.data["template"], "worklog.skills.hybrid@1");
+}
+
+#[tokio::test]
+async fn hybrid_garbage_bad_ids_and_invented_quotes_are_re_asked() {
+    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    script.push_text("Sure! The skills are Postgres and k8s.");
+    script.push_json(json!({"decisions": [{"id": 9, "keep": true}], "added": []}));
+    script
+        .push_json(json!({"decisions": [], "added": [{"name": "Redis", "quote": "Redis cache"}]}));
+    let job = h
+        .run("worklog.analyze", alice, json!({"worklog_id": w.id}))
+        .await;
+    assert_eq!(job.status, JobStatus::Failed);
+    let requests = script.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[1].prompt.contains("holds no JSON"),
+        "{}",
+        requests[1].prompt
+    );
+    assert!(
+        requests[2].prompt.contains("ids are 1 to 2"),
+        "{}",
+        requests[2].prompt
+    );
+    let schema = requests[0].json_schema.as_ref().unwrap();
+    assert_eq!(schema["properties"]["decisions"]["maxItems"], 2);
+    assert!(h.domain.get_worklog(w.id).await.unwrap().analysis.is_none());
 }
 
 #[tokio::test]

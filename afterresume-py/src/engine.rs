@@ -215,6 +215,7 @@ impl NativeEngine {
             let provider = PyLlm::new(py, provider)?;
             let options = LlmAgentOptions {
                 fallback_to_local: settings.llm_fallback,
+                mode: settings.llm_mode,
                 ..Default::default()
             };
             system.llm = Some(LlmWorklogAgent::new(Arc::new(provider), options));

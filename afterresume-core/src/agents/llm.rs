@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::hybrid::{self, HYBRID_TEMPLATE_ID, HYBRID_TEMPLATE_VERSION};
 use super::signals::WorkCategory;
 use super::text::CharOffsets;
 use super::{LocalWorklogAgent, SkillMention, WorklogAnalysis};
@@ -48,9 +49,36 @@ Example answer: {\"skills\": [{\"name\": \"Jest\", \"quote\": \"Jest\"}, \
 {\"name\": \"GitHub Actions\", \"quote\": \"GitHub Actions\"}], \"summary\": \
 \"Fixed flaky Jest tests and moved CI to GitHub Actions.\", \"category\": \"bugfix\"}";
 
+/// How the model is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LlmMode {
+    /// The taxonomy and context model propose candidates; the model confirms,
+    /// rejects and adds (`agents::hybrid`).
+    #[default]
+    Hybrid,
+    /// The model lists skills on its own; the taxonomy only normalizes its names.
+    Extract,
+}
+
+impl std::str::FromStr for LlmMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hybrid" => Ok(LlmMode::Hybrid),
+            "extract" => Ok(LlmMode::Extract),
+            other => Err(Error::invalid_input(format!(
+                "LLM mode '{other}': use hybrid or extract"
+            ))),
+        }
+    }
+}
+
 /// Tuning of the LLM-backed agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmAgentOptions {
+    /// Hybrid (the default) or extract.
+    pub mode: LlmMode,
     /// Re-asks after an invalid answer (the issue's contract: at most 2).
     pub max_reasks: u32,
     /// Token budget of the first ask. After a truncated answer it doubles once,
@@ -69,6 +97,7 @@ pub struct LlmAgentOptions {
 impl Default for LlmAgentOptions {
     fn default() -> Self {
         LlmAgentOptions {
+            mode: LlmMode::Hybrid,
             max_reasks: 2,
             max_tokens: 512,
             max_tokens_cap: 1024,
@@ -148,7 +177,23 @@ impl LlmWorklogAgent {
     ) -> Result<WorklogAnalysis> {
         let local =
             LocalWorklogAgent.analyze(worklog, &taxonomy.matcher, taxonomy.taxonomy.version());
-        let base_request = self.request(worklog);
+        let candidates = match self.options.mode {
+            LlmMode::Hybrid => hybrid::candidates(&worklog.content, taxonomy),
+            LlmMode::Extract => Vec::new(),
+        };
+        let check = |raw: &Value| match self.options.mode {
+            LlmMode::Hybrid => hybrid::validate(raw, worklog, taxonomy, &candidates),
+            LlmMode::Extract => self.validate(raw, worklog, taxonomy),
+        };
+        let base_request = match self.options.mode {
+            LlmMode::Hybrid => hybrid::request(
+                worklog,
+                &candidates,
+                self.options.max_tokens,
+                self.options.temperature,
+            ),
+            LlmMode::Extract => self.request(worklog),
+        };
         let key = self.cache_key(&base_request);
         let answer = match self.cached(&key, artifacts).await {
             Some(answer) => {
@@ -157,15 +202,12 @@ impl LlmWorklogAgent {
                     EventLevel::Info,
                     EventSource::Llm,
                     "llm answer served from cache",
-                    json!({"cache_key": key, "template": template_ref()}),
+                    json!({"cache_key": key, "template": self.template_ref()}),
                 )
                 .await?;
-                self.validate(&answer, worklog, taxonomy).map(|v| (v, None))
+                check(&answer).map(|v| (v, None))
             }
-            None => {
-                self.ask_until_valid(ctx, worklog, taxonomy, base_request, usage)
-                    .await
-            }
+            None => self.ask_until_valid(ctx, &check, base_request, usage).await,
         };
         let (validated, raw) = match answer {
             Ok(answer) => answer,
@@ -220,7 +262,7 @@ impl LlmWorklogAgent {
         for part in [
             self.provider.name(),
             self.provider.model(),
-            &template_ref(),
+            &self.template_ref(),
             request.system.as_deref().unwrap_or(""),
             &request.prompt,
             &format!("{:?}/{:?}", request.max_tokens, request.temperature),
@@ -279,8 +321,7 @@ impl LlmWorklogAgent {
     async fn ask_until_valid(
         &self,
         ctx: &ExecutionContext,
-        worklog: &WorkLog,
-        taxonomy: &CompiledTaxonomy,
+        check: &(dyn Fn(&Value) -> Result<Validated> + Sync),
         mut request: LlmRequest,
         usage: &mut LlmUsageTotal,
     ) -> Result<(Validated, Option<Value>)> {
@@ -303,7 +344,7 @@ impl LlmWorklogAgent {
                 json!({
                     "provider": self.provider.name(),
                     "model": response.model,
-                    "template": template_ref(),
+                    "template": self.template_ref(),
                     "attempt": attempt + 1,
                     "latency_ms": latency_ms,
                     "prompt_tokens": response.usage.prompt_tokens,
@@ -313,7 +354,7 @@ impl LlmWorklogAgent {
             )
             .await?;
             let outcome = parse_answer(&response).and_then(|raw| {
-                let validated = self.validate(&raw, worklog, taxonomy)?;
+                let validated = check(&raw)?;
                 Ok((validated, raw))
             });
             match outcome {
@@ -393,6 +434,7 @@ impl LlmWorklogAgent {
                 None => (byte_start, quote.to_owned()),
             };
             mentions.push(SkillMention {
+                new_skill: false,
                 skill: canonical.name.clone(),
                 skill_id: None,
                 slug: canonical.slug.clone(),
@@ -418,9 +460,7 @@ impl LlmWorklogAgent {
             .summary
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty() && s.chars().count() <= 300);
-        let category = answer.category.and_then(|c| {
-            serde_json::from_value::<WorkCategory>(Value::String(c.to_lowercase())).ok()
-        });
+        let category = answer.category.and_then(work_category);
         Ok(Validated {
             mentions,
             summary,
@@ -429,15 +469,27 @@ impl LlmWorklogAgent {
     }
 }
 
+/// A checked answer: the mentions, and the summary and category if usable.
 #[derive(Debug)]
-struct Validated {
-    mentions: Vec<SkillMention>,
-    summary: Option<String>,
-    category: Option<WorkCategory>,
+pub(crate) struct Validated {
+    pub(crate) mentions: Vec<SkillMention>,
+    pub(crate) summary: Option<String>,
+    pub(crate) category: Option<WorkCategory>,
 }
 
-fn template_ref() -> String {
-    format!("{PROMPT_TEMPLATE_ID}@{PROMPT_TEMPLATE_VERSION}")
+/// A model's work category, if it is one.
+pub(crate) fn work_category(name: String) -> Option<WorkCategory> {
+    serde_json::from_value::<WorkCategory>(Value::String(name.to_lowercase())).ok()
+}
+
+impl LlmWorklogAgent {
+    /// `id@version` of the prompt template the mode uses.
+    fn template_ref(&self) -> String {
+        match self.options.mode {
+            LlmMode::Hybrid => format!("{HYBRID_TEMPLATE_ID}@{HYBRID_TEMPLATE_VERSION}"),
+            LlmMode::Extract => format!("{PROMPT_TEMPLATE_ID}@{PROMPT_TEMPLATE_VERSION}"),
+        }
+    }
 }
 
 fn cache_artifact(key: &str) -> Result<ArtifactKey> {
@@ -452,7 +504,7 @@ fn record_usage(total: &mut LlmUsageTotal, usage: TokenUsage, latency_ms: u64) {
 }
 
 /// The most skills one answer may list.
-const MAX_SKILLS_PER_ANSWER: usize = 16;
+pub(crate) const MAX_SKILLS_PER_ANSWER: usize = 16;
 
 /// The JSON the model must answer with.
 ///
@@ -502,7 +554,7 @@ fn parse_answer(response: &LlmResponse) -> Result<Value> {
 
 /// The canonical skill a model's skill name means: an alias of the taxonomy
 /// (case-insensitive), or the one skill the matcher finds covering the whole name.
-fn normalize<'t>(
+pub(crate) fn normalize<'t>(
     name: &str,
     taxonomy: &'t CompiledTaxonomy,
 ) -> Option<&'t crate::taxonomy::CanonicalSkill> {

@@ -7,6 +7,7 @@
 //! LLM-backed worklog agent ([`LlmWorklogAgent`]) asks a model and validates what
 //! it says against the worklog and the taxonomy.
 
+mod hybrid;
 mod llm;
 mod mention_context;
 mod payload;
@@ -17,9 +18,10 @@ mod skills;
 mod text;
 mod worklog;
 
+pub use hybrid::{HYBRID_TEMPLATE_ID, HYBRID_TEMPLATE_VERSION};
 pub use llm::{
-    LlmAgentOptions, LlmUsageTotal, LlmWorklogAgent, PROMPT_TEMPLATE_ID, PROMPT_TEMPLATE_VERSION,
-    extract_json, strip_think,
+    LlmAgentOptions, LlmMode, LlmUsageTotal, LlmWorklogAgent, PROMPT_TEMPLATE_ID,
+    PROMPT_TEMPLATE_VERSION, extract_json, strip_think,
 };
 pub use mention_context::{MentionContext, mention_context};
 pub use payload::Payload;
@@ -156,7 +158,8 @@ pub(crate) async fn store_analysis(
     now: DateTime<Utc>,
 ) -> Result<WorklogAnalysis> {
     let taxonomy = services.taxonomy.current();
-    for mention in &mut analysis.skills {
+    // A skill the taxonomy lacks stays in the analysis, flagged, without evidence.
+    for mention in analysis.skills.iter_mut().filter(|m| !m.new_skill) {
         mention.skill_id = Some(
             resolver
                 .resolve(&services.domain, &taxonomy, &mention.slug)

@@ -33,6 +33,27 @@ pub struct SkillMention {
     pub end: usize,
     /// Confidence in 0..=1.
     pub confidence: f64,
+    /// A skill the model named that the taxonomy lacks (hybrid path): listed in the
+    /// analysis as `"new": true`, given no evidence until the taxonomy has it.
+    #[serde(default, rename = "new", skip_serializing_if = "std::ops::Not::not")]
+    pub new_skill: bool,
+}
+
+impl SkillMention {
+    /// The mention a taxonomy match makes.
+    pub fn from_match(m: SkillMatch) -> SkillMention {
+        SkillMention {
+            skill: m.name,
+            skill_id: None,
+            slug: m.slug,
+            category: m.category,
+            excerpt: m.excerpt,
+            start: m.start,
+            end: m.end,
+            confidence: m.confidence,
+            new_skill: false,
+        }
+    }
 }
 
 /// The stored analysis of a worklog (`WorkLog::analysis`).
@@ -115,16 +136,7 @@ pub fn skill_mentions(content: &str, matcher: &SkillMatcher) -> Vec<SkillMention
     explain_mentions(content, matcher)
         .into_iter()
         .filter(|(m, context)| context.is_work() && seen.insert(m.slug.clone()))
-        .map(|(m, _)| SkillMention {
-            skill: m.name,
-            skill_id: None,
-            slug: m.slug,
-            category: m.category,
-            excerpt: m.excerpt,
-            start: m.start,
-            end: m.end,
-            confidence: m.confidence,
-        })
+        .map(|(m, _)| SkillMention::from_match(m))
         .collect()
 }
 
@@ -172,26 +184,31 @@ fn summarize(worklog: &WorkLog) -> String {
     shorten(first, 160)
 }
 
+/// A worklog of user 1 on 2026-11-23, for tests.
+#[cfg(test)]
+pub(crate) fn test_worklog(content: &str) -> WorkLog {
+    WorkLog {
+        id: 7,
+        user_id: 1,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date"),
+        content: content.to_owned(),
+        title: None,
+        tags: vec![],
+        source: "manual".into(),
+        metadata: serde_json::json!({}),
+        analysis: None,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::taxonomy::Taxonomy;
-    use chrono::{NaiveDate, Utc};
 
     fn worklog(content: &str) -> WorkLog {
-        WorkLog {
-            id: 7,
-            user_id: 1,
-            date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            content: content.to_owned(),
-            title: None,
-            tags: vec![],
-            source: "manual".into(),
-            metadata: serde_json::json!({}),
-            analysis: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+        test_worklog(content)
     }
 
     #[test]
