@@ -74,6 +74,21 @@ async fn analyze_stores_wire_shaped_skills_with_spans_and_evidence() {
             .iter()
             .all(|e| e.worklog_id == w.id && e.extractor == "local-agent/1")
     );
+    // Each piece of evidence keeps the sentence that shows the work, with the
+    // mention at its offsets inside it.
+    for e in &evidence {
+        assert_eq!(
+            e.sentence,
+            "Moved billing to postgres 15 on k8s — reduced p99 from 800 to 120 ms (BILL-7)."
+        );
+        let inside = char_slice(
+            &e.sentence,
+            u64::from(e.start - e.sentence_start),
+            u64::from(e.end - e.sentence_start),
+        );
+        assert_eq!(inside, e.excerpt);
+    }
+    assert_eq!(skills[0]["sentence"], evidence[0].sentence.as_str());
     let sources = h.sources(&job).await;
     assert!(sources.contains(&EventSource::Workflow) && sources.contains(&EventSource::Agent));
     assert_eq!(job.result.unwrap()["skills"].as_array().unwrap().len(), 2);

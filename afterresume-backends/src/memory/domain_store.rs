@@ -376,6 +376,8 @@ impl SkillStore for MemoryDomainStore {
             excerpt: new.excerpt,
             start: new.start,
             end: new.end,
+            sentence: new.sentence,
+            sentence_start: new.sentence_start,
             confidence: new.confidence,
             extractor: new.extractor,
             created_at: now,

@@ -65,6 +65,8 @@ fn evidence_from_row(r: &PgRow) -> Result<SkillEvidence> {
         excerpt: get(r, "excerpt")?,
         start: get::<i32>(r, "start_offset")? as u32,
         end: get::<i32>(r, "end_offset")? as u32,
+        sentence: get(r, "sentence")?,
+        sentence_start: get::<i32>(r, "sentence_start")? as u32,
         confidence: get(r, "confidence")?,
         extractor: get(r, "extractor")?,
         created_at: get(r, "created_at")?,
@@ -345,8 +347,8 @@ impl SkillStore for PostgresBackend {
         // existing row with the same natural key.
         let row = sqlx::query(
             "WITH ins AS (INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
-               start_offset, end_offset, confidence, extractor, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+               start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING RETURNING *) \
              SELECT * FROM ins UNION ALL SELECT * FROM skill_evidence WHERE user_id = $1 AND skill_id = $2 \
                AND worklog_id = $3 AND start_offset = $6 AND end_offset = $7 AND NOT EXISTS (SELECT 1 FROM ins)",
@@ -361,6 +363,8 @@ impl SkillStore for PostgresBackend {
         .bind(new.confidence)
         .bind(&new.extractor)
         .bind(now)
+        .bind(&new.sentence)
+        .bind(new.sentence_start as i32)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)

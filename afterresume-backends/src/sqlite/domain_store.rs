@@ -66,6 +66,8 @@ fn evidence_from_row(r: &SqliteRow) -> Result<SkillEvidence> {
         excerpt: get(r, "excerpt")?,
         start: get::<i64>(r, "start_offset")? as u32,
         end: get::<i64>(r, "end_offset")? as u32,
+        sentence: get(r, "sentence")?,
+        sentence_start: get::<i64>(r, "sentence_start")? as u32,
         confidence: get(r, "confidence")?,
         extractor: get(r, "extractor")?,
         created_at: time(get(r, "created_at")?),
@@ -339,7 +341,7 @@ impl SkillStore for SqliteBackend {
     ) -> Result<SkillEvidence> {
         sqlx::query(
             "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, end_offset, \
-             confidence, extractor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             sentence, sentence_start, confidence, extractor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
         )
         .bind(new.user_id)
@@ -349,6 +351,8 @@ impl SkillStore for SqliteBackend {
         .bind(&new.excerpt)
         .bind(new.start as i64)
         .bind(new.end as i64)
+        .bind(&new.sentence)
+        .bind(i64::from(new.sentence_start))
         .bind(new.confidence)
         .bind(&new.extractor)
         .bind(micros(now))

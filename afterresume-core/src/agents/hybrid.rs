@@ -262,6 +262,8 @@ pub(crate) fn validate(
                     end,
                     confidence: 0.75,
                     new_skill: false,
+                    sentence: String::new(),
+                    sentence_start: 0,
                 }
             }
             None => {
@@ -283,6 +285,8 @@ pub(crate) fn validate(
                     end,
                     confidence: 0.6,
                     new_skill: true,
+                    sentence: String::new(),
+                    sentence_start: 0,
                 }
             }
         };

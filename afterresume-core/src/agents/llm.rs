@@ -435,6 +435,8 @@ impl LlmWorklogAgent {
             };
             mentions.push(SkillMention {
                 new_skill: false,
+                sentence: String::new(),
+                sentence_start: 0,
                 skill: canonical.name.clone(),
                 skill_id: None,
                 slug: canonical.slug.clone(),

@@ -158,6 +158,11 @@ pub(crate) async fn store_analysis(
     now: DateTime<Utc>,
 ) -> Result<WorklogAnalysis> {
     let taxonomy = services.taxonomy.current();
+    for mention in &mut analysis.skills {
+        let (sentence, from) = text::sentence_around(&worklog.content, mention.start, mention.end);
+        mention.sentence = sentence;
+        mention.sentence_start = from;
+    }
     // A skill the taxonomy lacks stays in the analysis, flagged, without evidence.
     for mention in analysis.skills.iter_mut().filter(|m| !m.new_skill) {
         mention.skill_id = Some(
@@ -200,6 +205,8 @@ pub(crate) async fn record_evidence(
             excerpt: mention.excerpt.clone(),
             start: mention.start as u32,
             end: mention.end as u32,
+            sentence: mention.sentence.clone(),
+            sentence_start: mention.sentence_start as u32,
             confidence: mention.confidence,
             extractor: analysis.extractor.clone(),
         };

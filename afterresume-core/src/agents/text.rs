@@ -82,6 +82,41 @@ fn push_trimmed(text: &str, start: usize, end: usize, spans: &mut Vec<Span>) {
     }
 }
 
+/// The most characters an evidence sentence keeps; a longer clause is cut to a
+/// window around the mention, at word boundaries.
+pub(crate) const MAX_SENTENCE_CHARS: usize = 300;
+
+/// The clause of `text` around the mention at characters `start..end`, and where
+/// it starts (in characters). A clause longer than [`MAX_SENTENCE_CHARS`] is cut
+/// to a window around the mention; a mention across clauses gets the mention alone.
+pub(crate) fn sentence_around(text: &str, start: usize, end: usize) -> (String, usize) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let byte = |c: usize| chars.get(c).map_or(text.len(), |&(b, _)| b);
+    let (start_byte, end_byte) = (byte(start), byte(end));
+    let Some(clause) = clauses(text)
+        .into_iter()
+        .find(|c| c.start <= start_byte && end_byte <= c.end)
+    else {
+        return (text[start_byte..end_byte].to_owned(), start);
+    };
+    let first = text[..clause.start].chars().count();
+    let last = first + text[clause.start..clause.end].chars().count();
+    let (mut from, mut to) = (first, last);
+    if last - first > MAX_SENTENCE_CHARS {
+        let room = MAX_SENTENCE_CHARS.saturating_sub(end - start) / 2;
+        from = start.saturating_sub(room).max(first);
+        to = (end + room).min(last);
+        // Whole words only: move inwards to the nearest space.
+        while from > first && from < start && chars[from - 1].1 != ' ' {
+            from += 1;
+        }
+        while to < last && to > end && chars[to].1 != ' ' {
+            to -= 1;
+        }
+    }
+    (text[byte(from)..byte(to)].to_owned(), from)
+}
+
 /// The text cut to at most `max` characters at a word boundary, with an ellipsis.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     let text = text.trim();
@@ -124,6 +159,37 @@ mod tests {
                 "wrote docs",
                 "reviewed PR"
             ]
+        );
+    }
+
+    #[test]
+    fn the_sentence_around_a_mention_holds_it_at_its_offsets() {
+        let text = "Standup. Moved billing to Postgres 15 on k8s; then lunch.\n- wrote tests";
+        let at = text.find("Postgres").unwrap();
+        let (sentence, from) = sentence_around(text, at, at + 8);
+        assert_eq!(sentence, "Moved billing to Postgres 15 on k8s");
+        assert_eq!(&sentence[at - from..at - from + 8], "Postgres");
+        let at = text.find("tests").unwrap();
+        assert_eq!(sentence_around(text, at, at + 5).0, "wrote tests");
+        // Offsets are characters, not bytes.
+        let text = "Déployé sur k8s — migré vers PostgreSQL aujourd'hui";
+        let at = text.chars().count() - "PostgreSQL aujourd'hui".chars().count();
+        let (sentence, from) = sentence_around(text, at, at + 10);
+        let inside: String = sentence.chars().skip(at - from).take(10).collect();
+        assert_eq!(inside, "PostgreSQL");
+        // A long clause is cut to a window of whole words around the mention.
+        let long = format!("{} Kafka {}", "word ".repeat(100), "more ".repeat(100));
+        let at = long.find("Kafka").unwrap();
+        let (sentence, from) = sentence_around(&long, at, at + 5);
+        assert!(
+            sentence.chars().count() <= MAX_SENTENCE_CHARS,
+            "{}",
+            sentence.len()
+        );
+        assert_eq!(&sentence[at - from..at - from + 5], "Kafka");
+        assert!(
+            sentence.starts_with("word") && sentence.ends_with("more"),
+            "{sentence}"
         );
     }
 

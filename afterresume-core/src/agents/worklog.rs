@@ -37,6 +37,13 @@ pub struct SkillMention {
     /// analysis as `"new": true`, given no evidence until the taxonomy has it.
     #[serde(default, rename = "new", skip_serializing_if = "std::ops::Not::not")]
     pub new_skill: bool,
+    /// The sentence (or clause) that shows the work; the mention sits at
+    /// `start - sentence_start` inside it. Filled in when the analysis is stored.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sentence: String,
+    /// Where `sentence` starts in the content, in characters.
+    #[serde(default)]
+    pub sentence_start: usize,
 }
 
 impl SkillMention {
@@ -52,6 +59,8 @@ impl SkillMention {
             end: m.end,
             confidence: m.confidence,
             new_skill: false,
+            sentence: String::new(),
+            sentence_start: 0,
         }
     }
 }

@@ -84,6 +84,8 @@ fn evidence(user: UserId, skill: SkillId, worklog: &WorkLog, start: u32) -> NewS
         excerpt: "Postgres".into(),
         start,
         end: start + 8,
+        sentence: "Postgres on k8s".into(),
+        sentence_start: start,
         confidence: 0.9,
         extractor: "test".into(),
     }
@@ -558,6 +560,11 @@ where
         vec![w2.id, w1.id]
     );
     assert_eq!(ev[1].excerpt, "Postgres");
+    assert_eq!(ev[1].sentence, "Postgres on k8s");
+    assert_eq!(
+        ev[1].sentence_start, ev[1].start,
+        "the mention's place in the sentence"
+    );
     assert_eq!((ev[1].start, ev[1].end, ev[1].confidence), (0, 8, 0.9));
     assert_eq!(store.get_evidence(ev[0].id).await.unwrap(), ev[0]);
     let window = store

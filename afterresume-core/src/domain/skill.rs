@@ -96,12 +96,18 @@ pub struct SkillEvidence {
     pub worklog_id: WorkLogId,
     /// The worklog's date (denormalized for first/last seen).
     pub worklog_date: NaiveDate,
-    /// The exact excerpt of the worklog content.
+    /// The exact excerpt of the worklog content: the mention as written.
     pub excerpt: String,
     /// Start offset of the excerpt, in characters.
     pub start: u32,
     /// End offset (exclusive), in characters.
     pub end: u32,
+    /// The sentence (or clause) of the worklog that shows the work, for display;
+    /// empty for evidence recorded before sentences were kept.
+    pub sentence: String,
+    /// Where `sentence` starts in the content, in characters: the mention sits at
+    /// `start - sentence_start .. end - sentence_start` inside it.
+    pub sentence_start: u32,
     /// Confidence in 0..=1.
     pub confidence: f64,
     /// What extracted it ("local-agent/1", "llm:qwen2.5").
@@ -122,12 +128,18 @@ pub struct NewSkillEvidence {
     pub worklog_id: WorkLogId,
     /// The worklog's date.
     pub worklog_date: NaiveDate,
-    /// Excerpt.
+    /// Excerpt: the mention as written.
     pub excerpt: String,
     /// Start offset in characters.
     pub start: u32,
     /// End offset in characters, exclusive.
     pub end: u32,
+    /// The sentence (or clause) of the worklog that shows the work, for display;
+    /// empty for evidence recorded before sentences were kept.
+    pub sentence: String,
+    /// Where `sentence` starts in the content, in characters: the mention sits at
+    /// `start - sentence_start .. end - sentence_start` inside it.
+    pub sentence_start: u32,
     /// Confidence in 0..=1.
     pub confidence: f64,
     /// Extractor name.
@@ -139,6 +151,13 @@ impl NewSkillEvidence {
     pub fn validate(&self) -> crate::Result<()> {
         if self.end <= self.start {
             return Err(crate::Error::invalid_input("end: must be after start"));
+        }
+        let inside = self.sentence_start <= self.start
+            && (self.end - self.sentence_start) as usize <= self.sentence.chars().count();
+        if !self.sentence.is_empty() && !inside {
+            return Err(crate::Error::invalid_input(
+                "sentence: must contain the mention at start..end",
+            ));
         }
         if !(0.0..=1.0).contains(&self.confidence) {
             return Err(crate::Error::invalid_input(
@@ -160,4 +179,42 @@ pub struct UserSkill {
     pub first_seen: NaiveDate,
     /// Date of the latest evidence.
     pub last_seen: NaiveDate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(sentence: &str, sentence_start: u32) -> NewSkillEvidence {
+        NewSkillEvidence {
+            user_id: 1,
+            skill_id: 1,
+            worklog_id: 1,
+            worklog_date: NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"),
+            excerpt: "Postgres".into(),
+            start: 10,
+            end: 18,
+            sentence: sentence.into(),
+            sentence_start,
+            confidence: 0.9,
+            extractor: "test".into(),
+        }
+    }
+
+    #[test]
+    fn the_sentence_must_hold_the_mention() {
+        assert!(
+            evidence("", 0).validate().is_ok(),
+            "no sentence: older evidence"
+        );
+        assert!(evidence("moved to Postgres", 1).validate().is_ok());
+        assert!(
+            evidence("to Postgres", 11).validate().is_err(),
+            "starts after the mention"
+        );
+        assert!(
+            evidence("moved to Post", 1).validate().is_err(),
+            "ends inside it"
+        );
+    }
 }

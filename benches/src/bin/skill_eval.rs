@@ -18,7 +18,8 @@
 //!
 //! The built-in agent is always measured. With `LLM_PROVIDER` set (and
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
-//! measured too, through the real `worklog.analyze` workflow on in-memory backends.
+//! measured too, in extract and hybrid mode, through the real `worklog.analyze`
+//! workflow on in-memory backends (`--llm-limit N`: the first N entries of each set).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -30,7 +31,7 @@ use afterresume_benches::breakdown::{Breakdown, top_errors};
 use afterresume_benches::devset::{self, Entry};
 use afterresume_benches::skillspan;
 use afterresume_core::agents::{
-    AgentServices, LlmAgentOptions, LlmWorklogAgent, explain_mentions, skill_mentions,
+    AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent, explain_mentions, skill_mentions,
 };
 use afterresume_core::domain::{JobStatus, NewUser, NewWorkLog};
 use afterresume_core::ports::{SharedDomainStore, UserStore, WorkLogStore};
@@ -85,10 +86,15 @@ fn main() {
             .cloned()
             .expect("--explain takes an entry number")
     });
+    // The dev-set path is the one argument that is neither a flag nor a flag's value.
     let path = args
         .iter()
-        .find(|a| !a.starts_with("--") && Some(*a) != explain_id.as_ref())
-        .cloned()
+        .enumerate()
+        .find(|(i, a)| {
+            let after = |flag: &str| *i > 0 && args[i - 1] == flag;
+            !a.starts_with("--") && !after("--explain") && !after("--llm-limit")
+        })
+        .map(|(_, a)| a.clone())
         .unwrap_or_else(devset::default_path);
     if args.iter().any(|a| a == "--skillspan-errors") {
         skillspan_errors();
@@ -162,8 +168,21 @@ fn main() {
 
     match OpenAiOptions::from_lookup(|k| std::env::var(k).ok()) {
         Ok(Some(options)) => {
-            llm_eval(&options, "(a) dev set", &entries, &taxonomy);
-            llm_eval(&options, "(b) test set", &test_entries, &taxonomy);
+            let limit = args
+                .iter()
+                .position(|a| a == "--llm-limit")
+                .map(|i| {
+                    args.get(i + 1)
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .expect("--llm-limit takes a number of entries")
+                })
+                .unwrap_or(usize::MAX);
+            let dev = &entries[..entries.len().min(limit)];
+            let test = &test_entries[..test_entries.len().min(limit)];
+            for mode in [LlmMode::Extract, LlmMode::Hybrid] {
+                llm_eval(&options, mode, "(a) dev set", dev, &taxonomy);
+                llm_eval(&options, mode, "(b) test set", test, &taxonomy);
+            }
         }
         Ok(None) => println!(
             "LLM agent: not measured (set LLM_PROVIDER, LLM_VLLM_ENDPOINT, LLM_MODEL_NAME)"
@@ -235,17 +254,32 @@ fn skillspan_report(matcher: &SkillMatcher) {
     );
 }
 
-fn llm_eval(options: &OpenAiOptions, set: &str, entries: &[Entry], taxonomy: &Taxonomy) {
+fn llm_eval(
+    options: &OpenAiOptions,
+    mode: LlmMode,
+    set: &str,
+    entries: &[Entry],
+    taxonomy: &Taxonomy,
+) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let label = format!("{set}, LLM agent ({} {})", options.provider, options.model);
+        let label = format!(
+            "{set}, LLM agent, {mode:?} ({} {})",
+            options.provider, options.model
+        );
         let provider = Arc::new(OpenAiProvider::new(options.clone()).expect("provider"));
         let domain = Arc::new(MemoryDomainStore::new());
         let services = AgentServices {
-            llm: Some(LlmWorklogAgent::new(provider, LlmAgentOptions::default())),
+            llm: Some(LlmWorklogAgent::new(
+                provider,
+                LlmAgentOptions {
+                    mode,
+                    ..LlmAgentOptions::default()
+                },
+            )),
             ..AgentServices::new(Arc::clone(&domain) as SharedDomainStore)
         };
         let builder = Engine::builder()
