@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::llm::{MAX_SKILLS_PER_ANSWER, Validated, normalize, work_category};
+use super::llm::{MAX_SKILLS_PER_ANSWER, Validated, normalize, quotes_not_found, work_category};
 use super::text::CharOffsets;
 use super::{SkillMention, explain_mentions};
 use crate::domain::{SkillCategory, WorkLog};
@@ -295,14 +295,7 @@ pub(crate) fn validate(
         }
     }
     if !missing.is_empty() {
-        return Err(Error::invalid_input(format!(
-            "these quotes do not occur literally in the entry: {}",
-            missing
-                .iter()
-                .map(|q| format!("{q:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(quotes_not_found(&missing));
     }
     if mentions.len() > MAX_SKILLS_PER_ANSWER + MAX_ADDED {
         mentions.truncate(MAX_SKILLS_PER_ANSWER + MAX_ADDED);

@@ -448,14 +448,7 @@ impl LlmWorklogAgent {
             });
         }
         if !missing.is_empty() {
-            return Err(Error::invalid_input(format!(
-                "these quotes do not occur literally in the entry: {}",
-                missing
-                    .iter()
-                    .map(|q| format!("{q:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(quotes_not_found(&missing));
         }
         mentions.sort_by_key(|m| m.start);
         let summary = answer
@@ -477,6 +470,18 @@ pub(crate) struct Validated {
     pub(crate) mentions: Vec<SkillMention>,
     pub(crate) summary: Option<String>,
     pub(crate) category: Option<WorkCategory>,
+}
+
+/// The error that sends quotes the entry does not hold back to the model.
+pub(crate) fn quotes_not_found(missing: &[String]) -> Error {
+    Error::invalid_input(format!(
+        "these quotes do not occur literally in the entry: {}",
+        missing
+            .iter()
+            .map(|q| format!("{q:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// A model's work category, if it is one.

@@ -323,6 +323,9 @@ fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     if before.is_some_and(|c| glued(c) || c == '.' || c == '@' || c == '#') {
         return false;
     }
+    if after.is_some_and(|c| c.is_ascii_digit()) && version_glued(text, start, end) {
+        return true;
+    }
     if after.is_some_and(|c| glued(c) || c == '+' || c == '#') {
         return false;
     }
@@ -335,6 +338,23 @@ fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     true
+}
+
+/// Whether the digits right after `text[start..end]` are a version glued to a name
+/// ("python3", "vue3", "angular17"): a name of three or more letters ending in a
+/// letter, then digits (and dots between digits) up to the end of the word.
+fn version_glued(text: &str, start: usize, end: usize) -> bool {
+    let name = &text[start..end];
+    let rest = &text[end..];
+    let digits = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || (c == '.' && rest[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    let word_ends = !rest[digits..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
+    name.chars().count() >= 3 && name.ends_with(|c: char| c.is_ascii_alphabetic()) && word_ends
 }
 
 /// Words before a seeded ambiguous name that make it a language ("written in Gleam").
@@ -437,6 +457,18 @@ mod tests {
         assert!(slugs("a Crystal clear plan; Crystal 3 is out").is_empty());
         assert!(slugs("added an RPC endpoint, Just shipped").is_empty());
         assert_eq!(slugs("the CoffeeScript leftovers"), vec!["coffeescript"]);
+    }
+
+    #[test]
+    fn versions_glued_to_a_name_still_match() {
+        assert_eq!(
+            slugs("ported the app to vue3 and python3.12"),
+            vec!["vue", "python"]
+        );
+        assert!(
+            slugs("the vue3x branch").is_empty(),
+            "letters after the version"
+        );
     }
 
     #[test]
