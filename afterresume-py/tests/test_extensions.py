@@ -76,7 +76,9 @@ def test_the_gil_is_released_while_rust_waits(mem):
 
 
 class KeywordLlm:
-    """A Python LLM provider: answers with the skills it recognises."""
+    """A Python LLM provider in the default (hybrid) mode: it gets the built-in
+    candidates numbered in the prompt, rejects Kubernetes, keeps the rest and
+    adds a tool the taxonomy does not know."""
 
     name = "pytest-llm"
     model = "keywords-1"
@@ -86,21 +88,29 @@ class KeywordLlm:
 
     def complete(self, request):
         self.requests.append(request)
-        prompt = request["prompt"]
-        skills = [{"name": n, "quote": n} for n in ("Terraform", "Kubernetes") if n in prompt]
-        return {"skills": skills, "summary": "Infra work.", "category": "infra"}
+        listed = request["prompt"].split("Candidates:\n", 1)[1]
+        decisions = []
+        for line in listed.splitlines():
+            number, _, rest = line.partition(". ")
+            if number.isdigit():
+                decisions.append({"id": int(number), "keep": not rest.startswith("Kubernetes")})
+        added = [{"name": "Flumox", "quote": "Flumox", "category": "tool"}]
+        return {"decisions": decisions, "added": added, "summary": "Infra work.", "category": "infra"}
 
 
 def test_a_python_llm_provider_backs_the_worklog_agent():
     llm = KeywordLlm()
     with afterresume.Engine.in_memory(llm=llm) as eng:
         uid = eng.create_user("fay", password="fay-password")["id"]
-        wl = eng.create_worklog(uid, "Wrote Terraform for the Kubernetes cluster.")
+        wl = eng.create_worklog(uid, "Wrote Terraform for the Kubernetes cluster, deployed by Flumox.")
         job = eng.analyze_worklog(wl["id"])
-        assert job.wait(timeout=10)["status"] == "success"
+        done = job.wait(timeout=10)
+        assert done["status"] == "success", done
         analysis = eng.get_worklog(wl["id"])["analysis"]
         assert analysis["extractor"] == "llm:pytest-llm/keywords-1"
-        assert [s["skill"] for s in analysis["skills"]] == ["Terraform", "Kubernetes"]
+        assert [s["skill"] for s in analysis["skills"]] == ["Terraform", "Flumox"]
+        assert "1. Terraform" in llm.requests[0]["prompt"]
+        assert "2. Kubernetes" in llm.requests[0]["prompt"]
         assert llm.requests and llm.requests[0]["json_schema"]["type"] == "object"
         calls = [e for e in job.events() if e["source"] == "llm" and e["message"] == "llm call"]
         assert calls and calls[0]["data"]["model"] == "keywords-1"

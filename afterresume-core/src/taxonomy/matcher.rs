@@ -148,15 +148,27 @@ impl SkillMatcher {
     pub fn new(taxonomy: &Taxonomy) -> SkillMatcher {
         let mut patterns = Vec::new();
         let mut skills = Vec::new();
+        let written: std::collections::HashSet<String> = taxonomy
+            .skills()
+            .iter()
+            .flat_map(|s| s.aliases.iter().map(|a| a.text.to_lowercase()))
+            .collect();
         for (i, skill) in taxonomy.skills().iter().enumerate() {
             skills.push((skill.slug.clone(), skill.name.clone(), skill.category));
             for alias in &skill.aliases {
-                patterns.push(Pattern {
-                    skill: i,
-                    rule: alias.rule,
-                    text: alias.text.clone(),
-                    strict: matches!(alias.provenance, Provenance::Seeded { .. }),
-                });
+                let strict = matches!(alias.provenance, Provenance::Seeded { .. });
+                // "infrastructure as code" is also written "infrastructure-as-code".
+                // A spelling that is some skill's own alias stays that skill's.
+                let hyphenated = Some(alias.text.replace(' ', "-"))
+                    .filter(|h| *h != alias.text && !written.contains(&h.to_lowercase()));
+                for text in std::iter::once(alias.text.clone()).chain(hyphenated) {
+                    patterns.push(Pattern {
+                        skill: i,
+                        rule: alias.rule,
+                        text,
+                        strict,
+                    });
+                }
             }
         }
         let automaton = AhoCorasickBuilder::new()
@@ -457,6 +469,16 @@ mod tests {
         assert!(slugs("a Crystal clear plan; Crystal 3 is out").is_empty());
         assert!(slugs("added an RPC endpoint, Just shipped").is_empty());
         assert_eq!(slugs("the CoffeeScript leftovers"), vec!["coffeescript"]);
+    }
+
+    #[test]
+    fn multi_word_aliases_match_when_hyphenated() {
+        assert_eq!(
+            slugs("our infrastructure-as-code repo"),
+            vec!["infrastructure-as-code"]
+        );
+        // "on call" is incident response, but "on-call" is its own practice.
+        assert_eq!(slugs("before the on-call handover"), vec!["on-call"]);
     }
 
     #[test]
