@@ -81,8 +81,8 @@ pub struct Settings {
     /// The LLM provider (`LLM_PROVIDER` other than `local`); `None` runs the
     /// built-in agents.
     pub llm: Option<OpenAiOptions>,
-    /// `LLM_FALLBACK_LOCAL`: when the model's answer stays invalid, use the built-in
-    /// agent (recorded as an event) instead of failing the job.
+    /// `LLM_FALLBACK_LOCAL` (default on): when the model's answer stays invalid, use
+    /// the built-in agent (recorded as an event) instead of failing the job.
     pub llm_fallback: bool,
     /// `LLM_MODE`: hybrid (default) or extract.
     pub llm_mode: LlmMode,
@@ -104,9 +104,9 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("afterresume-data")),
         );
-        let flag = |name: &str| -> Result<bool> {
+        let flag_or = |name: &str, default: bool| -> Result<bool> {
             match set(name).map(|v| v.to_ascii_lowercase()) {
-                None => Ok(false),
+                None => Ok(default),
                 Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
                 Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
                 Some(v) => Err(Error::config_invalid(format!(
@@ -114,6 +114,7 @@ impl Settings {
                 ))),
             }
         };
+        let flag = |name: &str| flag_or(name, false);
         let database = match set("DATABASE_URL") {
             None => DatabaseSetting::Sqlite(format!(
                 "sqlite://{}",
@@ -155,7 +156,7 @@ impl Settings {
             redis,
             s3,
             llm,
-            llm_fallback: flag("LLM_FALLBACK_LOCAL")?,
+            llm_fallback: flag_or("LLM_FALLBACK_LOCAL", true)?,
             llm_mode: match set("LLM_MODE") {
                 Some(mode) => mode.parse().map_err(|e: Error| {
                     Error::config_invalid(format!("LLM_MODE: {}", e.message()))
@@ -392,7 +393,7 @@ mod tests {
     #[test]
     fn llm_and_chaining_settings() {
         let s = settings(&[]).unwrap();
-        assert!(s.llm.is_none() && !s.auto_chain && !s.llm_fallback);
+        assert!(s.llm.is_none() && !s.auto_chain && s.llm_fallback);
         assert!(s.describe().contains("llm: built-in local agents"));
         let s = settings(&[
             ("LLM_PROVIDER", "vllm"),
@@ -400,11 +401,11 @@ mod tests {
             ("LLM_MODEL_NAME", "qwen2.5-coder-0.5b"),
             ("LLM_API_KEY", "sk-very-secret"),
             ("WORKFLOW_AUTO_CHAIN", "true"),
-            ("LLM_FALLBACK_LOCAL", "1"),
+            ("LLM_FALLBACK_LOCAL", "0"),
         ])
         .unwrap();
         assert_eq!(s.llm.as_ref().unwrap().model, "qwen2.5-coder-0.5b");
-        assert!(s.auto_chain && s.llm_fallback);
+        assert!(s.auto_chain && !s.llm_fallback);
         assert!(!s.describe().contains("sk-very-secret"));
         assert_eq!(s.llm_mode, LlmMode::Hybrid);
         let s = settings(&[("LLM_MODE", "extract")]).unwrap();

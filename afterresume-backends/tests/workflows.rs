@@ -490,11 +490,20 @@ async fn llm_setup(options: LlmAgentOptions) -> (Harness, Arc<ScriptedLlm>, User
     (h, script, alice, w)
 }
 
+/// Hybrid, failing the job when the answers stay invalid (no built-in fallback),
+/// so a test sees what the model's answers did.
+fn strict() -> LlmAgentOptions {
+    LlmAgentOptions {
+        fallback_to_local: false,
+        ..LlmAgentOptions::default()
+    }
+}
+
 /// The model lists skills on its own (the hybrid path has tests of its own below).
 fn extract() -> LlmAgentOptions {
     LlmAgentOptions {
         mode: LlmMode::Extract,
-        ..LlmAgentOptions::default()
+        ..strict()
     }
 }
 
@@ -685,7 +694,7 @@ async fn hybrid_answers_confirm_reject_add_and_flag_new_skills() {
 
 #[tokio::test]
 async fn hybrid_garbage_bad_ids_and_invented_quotes_are_re_asked() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(strict()).await;
     script.push_text("Sure! The skills are Postgres and k8s.");
     script.push_json(json!({"decisions": [{"id": 9, "keep": true}], "added": []}));
     script
@@ -713,7 +722,7 @@ async fn hybrid_garbage_bad_ids_and_invented_quotes_are_re_asked() {
 
 #[tokio::test]
 async fn three_bad_answers_fail_the_job_clearly_and_store_nothing() {
-    let (h, script, alice, w) = llm_setup(LlmAgentOptions::default()).await;
+    let (h, script, alice, w) = llm_setup(strict()).await;
     script.push_text("I cannot help with that.");
     script.push_text("<think>hmm</think>");
     script.push_json(json!({"skills": "PostgreSQL"}));
@@ -738,9 +747,8 @@ async fn three_bad_answers_fail_the_job_clearly_and_store_nothing() {
 }
 
 #[tokio::test]
-async fn fallback_to_the_built_in_agent_is_recorded() {
+async fn fallback_to_the_built_in_agent_is_the_default_and_recorded() {
     let options = LlmAgentOptions {
-        fallback_to_local: true,
         max_reasks: 0,
         ..Default::default()
     };

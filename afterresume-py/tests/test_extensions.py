@@ -114,3 +114,27 @@ def test_a_python_llm_provider_backs_the_worklog_agent():
         assert llm.requests and llm.requests[0]["json_schema"]["type"] == "object"
         calls = [e for e in job.events() if e["source"] == "llm" and e["message"] == "llm call"]
         assert calls and calls[0]["data"]["model"] == "keywords-1"
+
+
+class ChattyLlm:
+    """A provider that never answers in JSON."""
+
+    name = "chatty"
+    model = "chatty-1"
+
+    def complete(self, request):
+        return "Sure! The skills are Terraform and Kubernetes."
+
+
+def test_answers_that_stay_invalid_fall_back_to_the_built_in_agent():
+    with afterresume.Engine.in_memory(llm=ChattyLlm()) as eng:
+        uid = eng.create_user("gus", password="gus-password")["id"]
+        wl = eng.create_worklog(uid, "Wrote Terraform for the Kubernetes cluster.")
+        job = eng.analyze_worklog(wl["id"])
+        done = job.wait(timeout=10)
+        assert done["status"] == "success", done
+        analysis = eng.get_worklog(wl["id"])["analysis"]
+        assert not analysis["extractor"].startswith("llm:")
+        assert [s["skill"] for s in analysis["skills"]] == ["Terraform", "Kubernetes"]
+        warnings = [e for e in job.events() if "fell back" in e["message"]]
+        assert warnings and warnings[0]["level"] == "warning"

@@ -90,7 +90,9 @@ pub struct LlmAgentOptions {
     pub max_tokens_cap: u32,
     /// Sampling temperature.
     pub temperature: f32,
-    /// After the last failed re-ask, use the built-in agent instead of failing.
+    /// After the last failed re-ask, use the built-in agent (recorded as a warning
+    /// event) instead of failing the job. On by default: a person gets skills from
+    /// every entry even when a small model cannot keep to the schema.
     pub fallback_to_local: bool,
 }
 
@@ -102,7 +104,7 @@ impl Default for LlmAgentOptions {
             max_tokens: 512,
             max_tokens_cap: 1024,
             temperature: 0.0,
-            fallback_to_local: false,
+            fallback_to_local: true,
         }
     }
 }
@@ -207,8 +209,13 @@ impl LlmWorklogAgent {
                 .await?;
                 check(&answer).map(|v| (v, None))
             }
-            None => self.ask_until_valid(ctx, &check, base_request, usage).await,
+            None => {
+                self.ask_until_valid(ctx, &check, base_request, usage)
+                    .await?
+            }
         };
+        // Only an answer that stayed invalid falls back: a provider error (429,
+        // timeout) or a cancellation propagates so the engine retries or stops it.
         let (validated, raw) = match answer {
             Ok(answer) => answer,
             Err(err) if self.options.fallback_to_local => {
@@ -316,15 +323,16 @@ impl LlmWorklogAgent {
         }
     }
 
-    /// Asks, validates, re-asks with the error; returns the validated answer and the
-    /// raw JSON to cache.
+    /// Asks, validates, re-asks with the error. The outer error is the provider's
+    /// or a cancellation; the inner result is the validated answer with the raw
+    /// JSON to cache, or why the answers stayed invalid.
     async fn ask_until_valid(
         &self,
         ctx: &ExecutionContext,
         check: &(dyn Fn(&Value) -> Result<Validated> + Sync),
         mut request: LlmRequest,
         usage: &mut LlmUsageTotal,
-    ) -> Result<(Validated, Option<Value>)> {
+    ) -> Result<Result<(Validated, Option<Value>)>> {
         let base_prompt = request.prompt.clone();
         let mut last_error = String::new();
         for attempt in 0..=self.options.max_reasks {
@@ -358,7 +366,7 @@ impl LlmWorklogAgent {
                 Ok((validated, raw))
             });
             match outcome {
-                Ok((validated, raw)) => return Ok((validated, Some(raw))),
+                Ok((validated, raw)) => return Ok(Ok((validated, Some(raw)))),
                 Err(err) => {
                     last_error = err.message().to_owned();
                     ctx.event(
@@ -382,11 +390,11 @@ impl LlmWorklogAgent {
                 }
             }
         }
-        Err(Error::invalid_input(format!(
+        Ok(Err(Error::invalid_input(format!(
             "LLM output invalid after {} attempts: {last_error}",
             self.options.max_reasks + 1
         ))
-        .with_context("provider", self.provider.name()))
+        .with_context("provider", self.provider.name())))
     }
 
     fn validate(

@@ -163,7 +163,7 @@ class Engine:
         s3: Optional[Mapping[str, str]] = None,
         llm: Any = None,
         auto_chain: bool = False,
-        llm_fallback: bool = False,
+        llm_fallback: bool = True,
     ) -> "Engine":
         """Opens an engine on ``sqlite:///path`` or ``postgres://...``.
 
@@ -171,7 +171,9 @@ class Engine:
         settings (``MINIO_ENDPOINT``, ``MINIO_ACCESS_KEY``, ...) and moves artifacts
         to S3 (else they go to ``data_dir``, by default ``afterresume-data`` next to
         a SQLite file); ``llm`` is a dict of ``LLM_*`` settings (an
-        OpenAI-compatible server) or an object with ``complete(request)``.
+        OpenAI-compatible server) or an object with ``complete(request)``;
+        ``llm_fallback`` uses the built-in agent when the model's answers stay
+        invalid after its re-asks (a warning event on the job says so).
         """
         options: Dict[str, str] = {}
         if redis_url:

@@ -304,6 +304,7 @@ fn llm_eval(
         let started = Instant::now();
         let mut predictions = Vec::new();
         let mut failed = 0;
+        let mut fell_back = 0;
         for entry in entries {
             let today = chrono::Utc::now().date_naive();
             let w = domain
@@ -335,6 +336,12 @@ fn llm_eval(
                         .expect("worklog")
                         .analysis
                         .unwrap_or_default();
+                    if !analysis["extractor"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("llm:"))
+                    {
+                        fell_back += 1;
+                    }
                     analysis["skills"]
                         .as_array()
                         .map(|s| {
@@ -354,7 +361,8 @@ fn llm_eval(
         let seconds = started.elapsed().as_secs_f64();
         Breakdown::new(entries, &predictions, taxonomy).print(&label, entries.len());
         println!(
-            "  failed jobs: {failed}; mean latency per worklog {:.0} ms",
+            "  answers that stayed invalid and fell back to the built-in agent: {fell_back}; \
+             failed jobs: {failed}; mean latency per worklog {:.0} ms",
             seconds * 1000.0 / entries.len() as f64
         );
     });
