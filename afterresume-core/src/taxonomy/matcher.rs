@@ -118,6 +118,17 @@ pub struct SkillMatch {
     pub confidence: f64,
 }
 
+/// What the alias rules say about one match before lists are looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Accepted,
+    /// An ambiguous name without its context: accepted when listed next to an
+    /// accepted mention.
+    IfListed,
+    /// A case-ruled name written in lower case: accepted only in a tight list.
+    IfTightlyListed,
+}
+
 struct Pattern {
     skill: usize,
     rule: AliasRule,
@@ -193,18 +204,34 @@ impl SkillMatcher {
     /// Whether an automaton match may stand: `None` when its boundaries or case rule
     /// refuse it, else whether it is accepted now (an ambiguous alias without its
     /// context is kept as a candidate: a list can still make it technical).
-    fn judge(&self, text: &str, m: aho_corasick::Match) -> Option<bool> {
+    fn judge(&self, text: &str, m: aho_corasick::Match) -> Option<Verdict> {
         let pattern = &self.patterns[m.pattern().as_usize()];
         let (start, end) = (m.start(), m.end());
         if !at_word_boundaries(text, start, end) {
             return None;
         }
         let written = &text[start..end];
+        let verdict = |accepted: bool| {
+            if accepted {
+                Verdict::Accepted
+            } else {
+                Verdict::IfListed
+            }
+        };
         match pattern.rule {
-            AliasRule::AnyCase => Some(true),
-            AliasRule::ExactCase => (written == pattern.text).then_some(true),
-            AliasRule::NeedsContext => (written == pattern.text)
-                .then(|| technical_context(text, start, end, pattern.strict)),
+            AliasRule::AnyCase => Some(Verdict::Accepted),
+            _ if written != pattern.text => {
+                // Tag lines write every name in lower case ("node.js react go"): a
+                // curated name written so counts only inside such a list.
+                let lower_case_tag = !pattern.strict
+                    && !written.chars().any(char::is_uppercase)
+                    && written.chars().any(char::is_alphabetic);
+                lower_case_tag.then_some(Verdict::IfTightlyListed)
+            }
+            AliasRule::ExactCase => Some(Verdict::Accepted),
+            AliasRule::NeedsContext => {
+                Some(verdict(technical_context(text, start, end, pattern.strict)))
+            }
         }
     }
 
@@ -214,7 +241,7 @@ impl SkillMatcher {
             pattern: usize,
             start: usize,
             end: usize,
-            accepted: bool,
+            verdict: Verdict,
         }
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut from = 0;
@@ -224,8 +251,8 @@ impl SkillMatcher {
             let mut tried = Some(longest);
             let mut found = None;
             while let Some(m) = tried {
-                if let Some(accepted) = self.judge(text, m) {
-                    found = Some((m, accepted));
+                if let Some(verdict) = self.judge(text, m) {
+                    found = Some((m, verdict));
                     break;
                 }
                 tried = (m.len() > 1)
@@ -238,12 +265,12 @@ impl SkillMatcher {
                     .flatten();
             }
             match found {
-                Some((m, accepted)) => {
+                Some((m, verdict)) => {
                     candidates.push(Candidate {
                         pattern: m.pattern().as_usize(),
                         start: m.start(),
                         end: m.end(),
-                        accepted,
+                        verdict,
                     });
                     from = m.end();
                 }
@@ -263,24 +290,31 @@ impl SkillMatcher {
         // is technical too. Two passes let acceptance spread along a list.
         for _ in 0..2 {
             for i in 0..candidates.len() {
-                if candidates[i].accepted {
-                    continue;
-                }
+                let tight = match candidates[i].verdict {
+                    Verdict::Accepted => continue,
+                    Verdict::IfListed => false,
+                    Verdict::IfTightlyListed => true,
+                };
                 let listed = |j: usize| {
                     let (a, b) = if j < i { (j, i) } else { (i, j) };
-                    candidates[j].accepted
-                        && is_list_gap(&text[candidates[a].end..candidates[b].start])
+                    let gap = &text[candidates[a].end..candidates[b].start];
+                    candidates[j].verdict == Verdict::Accepted
+                        && if tight {
+                            is_tight_list_gap(gap)
+                        } else {
+                            is_list_gap(gap)
+                        }
                 };
                 let near = (i > 0 && listed(i - 1)) || (i + 1 < candidates.len() && listed(i + 1));
                 if near {
-                    candidates[i].accepted = true;
+                    candidates[i].verdict = Verdict::Accepted;
                 }
             }
         }
         // (byte start, byte end, skill index, confidence), in text order.
         let mut spans: Vec<(usize, usize, usize, f64)> = candidates
             .into_iter()
-            .filter(|c| c.accepted)
+            .filter(|c| c.verdict == Verdict::Accepted)
             .map(|c| {
                 let pattern = &self.patterns[c.pattern];
                 let confidence = match pattern.rule {
@@ -408,6 +442,12 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
             }) || second_after.is_some_and(|w| CONTEXT_AFTER.contains(&w.as_str()))))
 }
 
+/// Whether two mentions are separated only by a space, a comma or a slash, as in
+/// a tag line ("react, go / rust").
+fn is_tight_list_gap(gap: &str) -> bool {
+    gap.len() <= 3 && gap.chars().all(|c| matches!(c, ' ' | ',' | '/'))
+}
+
 /// Whether the text between two mentions is only list punctuation.
 fn is_list_gap(gap: &str) -> bool {
     let rest = gap
@@ -479,6 +519,31 @@ mod tests {
         );
         // "on call" is incident response, but "on-call" is its own practice.
         assert_eq!(slugs("before the on-call handover"), vec!["on-call"]);
+    }
+
+    #[test]
+    fn lower_case_names_count_only_inside_a_tight_tag_list() {
+        assert_eq!(
+            slugs("typescript javascript node.js react go"),
+            vec!["typescript", "javascript", "nodejs", "react", "go"]
+        );
+        assert_eq!(
+            slugs("stack: docker, rust, go / react"),
+            vec!["docker", "rust", "go", "react"]
+        );
+        // Without one unambiguous name the list proves nothing.
+        assert!(slugs("rust, go / react").is_empty());
+        assert_eq!(slugs("go to docker and rust off"), vec!["docker"]);
+        assert!(slugs("did not react to the alert").is_empty());
+        assert!(slugs("time to go home").is_empty());
+    }
+
+    #[test]
+    fn perf_is_the_profiler_only_with_its_subcommands() {
+        assert!(slugs("perf work on the API: p99 down").is_empty());
+        assert!(slugs("big perf win in the renderer").is_empty());
+        assert_eq!(slugs("ran perf record on the hot loop"), vec!["perf"]);
+        assert_eq!(slugs("sampled it with Linux perf"), vec!["perf"]);
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! cargo run --release -p afterresume-benches --bin skill-eval -- --explain 42
 //! ```
 //!
-//! `--explain ID` prints every candidate mention of entry ID and why it was kept
-//! or dropped, and nothing else.
+//! `--explain ID` prints every candidate mention of dev-set entry ID and why it was
+//! kept or dropped, and nothing else; `--explain "any text"` does the same for the
+//! text given.
 //!
 //! The built-in agent is always measured. With `LLM_PROVIDER` set (and
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
@@ -84,7 +85,7 @@ fn main() {
     let explain_id = args.iter().position(|a| a == "--explain").map(|i| {
         args.get(i + 1)
             .cloned()
-            .expect("--explain takes an entry number")
+            .expect("--explain takes a dev-set entry number or a text")
     });
     // The dev-set path is the one argument that is neither a flag nor a flag's value.
     let path = args
@@ -209,20 +210,27 @@ fn skillspan_errors() {
     }
 }
 
-/// Prints each candidate mention of one entry and what its clause says about it.
-fn explain(entries: &[Entry], id: &str) {
-    let id: u32 = id
-        .parse()
-        .unwrap_or_else(|_| panic!("--explain: '{id}' is not an entry number"));
-    let entry = entries
-        .iter()
-        .find(|e| e.id == id)
-        .unwrap_or_else(|| panic!("--explain: no entry #{id}"));
+/// Prints each candidate mention of one dev-set entry (or of the text given, when
+/// the argument is not a number) and what its clause says about it.
+fn explain(entries: &[Entry], id_or_text: &str) {
+    let text = match id_or_text.parse::<u32>() {
+        Ok(id) => {
+            let entry = entries
+                .iter()
+                .find(|e| e.id == id)
+                .unwrap_or_else(|| panic!("--explain: no entry #{id}"));
+            println!("#{id} ({}): {}", entry.area, entry.text);
+            println!("  expected: {:?}", entry.skills);
+            entry.text.as_str()
+        }
+        Err(_) => {
+            println!("{id_or_text}");
+            id_or_text
+        }
+    };
     let taxonomy = Taxonomy::builtin();
     let matcher = SkillMatcher::new(&taxonomy);
-    println!("#{id} ({}): {}", entry.area, entry.text);
-    println!("  expected: {:?}", entry.skills);
-    for (m, context) in explain_mentions(&entry.text, &matcher) {
+    for (m, context) in explain_mentions(text, &matcher) {
         let verdict = if context.is_work() { "kept" } else { "dropped" };
         println!(
             "  {verdict:<7} {:<22} '{}' at {}..{}: {}",
