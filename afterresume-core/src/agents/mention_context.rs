@@ -32,6 +32,8 @@ pub enum MentionContext {
     Name(&'static str),
     /// An idiom that contains a technology's name: "go-to-market", "swift response".
     Idiom(&'static str),
+    /// Read or heard about, not worked with: "an article about WebAssembly".
+    ReadAbout(&'static str),
 }
 
 impl MentionContext {
@@ -50,6 +52,7 @@ impl MentionContext {
             MentionContext::Hypothetical(cue) => format!("hypothetical ('{cue}')"),
             MentionContext::Name(cue) => format!("a person or place ('{cue}')"),
             MentionContext::Idiom(cue) => format!("an idiom ('{cue}')"),
+            MentionContext::ReadAbout(cue) => format!("read about, not used ('{cue}')"),
         }
     }
 }
@@ -92,8 +95,16 @@ const PLAN_OPENINGS: &[&str] = &[
     "would like to",
 ];
 
-/// Clause openings whose subject is someone else.
+/// Clause openings whose subject is someone else (a clause opening with "the ...
+/// team" counts too, see [`opens_with_another_team`]).
 const OTHERS_OPENINGS: &[&str] = &[
+    "he ",
+    "she ",
+    "our competitor",
+    "a competitor",
+    "the competitor",
+    "competitors",
+    "interviewed",
     "the vendor",
     "vendor ",
     "the client",
@@ -116,8 +127,23 @@ const OTHERS_BEFORE: &[&str] = &[
     "'s team",
 ];
 
-/// Social cues right before a capitalized mention that make it a person.
+/// Social and travel cues right before a capitalized mention that make it a
+/// person or a place.
 const PERSON_BEFORE: &[&str] = &[
+    "flew to",
+    "flight to",
+    "trip to",
+    "travelled to",
+    "traveled to",
+    "drove to",
+    "office in",
+    "offsite in",
+    "conference in",
+    "morning in",
+    "afternoon in",
+    "evening in",
+    "day in",
+    "week in",
     "lunch with",
     "coffee with",
     "dinner with",
@@ -185,6 +211,29 @@ const HYPOTHESIS_BEFORE: &[&str] = &[
     "thinking about",
     "wondering if",
     "looked into whether",
+    "would have used",
+    "would've used",
+    "could have used",
+    "could've used",
+    "should have used",
+    "wish we had",
+    "if only we had",
+];
+
+/// Cues before a mention that say it was read or heard about, not used.
+const READ_ABOUT_BEFORE: &[&str] = &[
+    "read about",
+    "reading about",
+    "read up on",
+    "read an article",
+    "read a post",
+    "read a blog",
+    "watched a talk",
+    "watched a video",
+    "watched the talk",
+    "listened to a podcast",
+    "attended a talk",
+    "attended a webinar",
 ];
 
 /// Cues right before a mention that say it was not used.
@@ -208,6 +257,13 @@ const NEGATION_BEFORE: &[&str] = &[
     "rejected",
     "dropped the idea of",
     "no need for",
+    "didn't get to",
+    "did not get to",
+    "never got to",
+    "couldn't get to",
+    "no time for",
+    "postponed",
+    "put off",
 ];
 
 /// Cues right after a mention that say it was not used.
@@ -253,6 +309,14 @@ pub(crate) fn context_in_clauses(
     let prefix = &text[clause.start..start];
     let sub_start = clause.start + (prefix.len() - own_subclause(prefix).len());
     let opening = head(&text[sub_start..clause.end], 24).to_ascii_lowercase();
+    let mention = text[start..end].to_ascii_lowercase();
+    let right_after = head(&text[end..clause.end], 16).to_ascii_lowercase();
+    if let Some((_, follow)) = IDIOMS
+        .iter()
+        .find(|(word, follow)| mention == *word && right_after.starts_with(*follow))
+    {
+        return MentionContext::Idiom(follow);
+    }
     if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
         return MentionContext::Planned(cue);
     }
@@ -261,6 +325,9 @@ pub(crate) fn context_in_clauses(
         .find(|cue| opening.starts_with(**cue))
     {
         return MentionContext::OthersWork(cue);
+    }
+    if opens_with_another_team(&opening) {
+        return MentionContext::OthersWork("the ... team");
     }
     if let Some(cue) = HYPOTHESIS_OPENINGS
         .iter()
@@ -277,18 +344,13 @@ pub(crate) fn context_in_clauses(
     if let Some(cue) = HYPOTHESIS_BEFORE_SET.find_words(own) {
         return MentionContext::Hypothetical(cue);
     }
+    if let Some(cue) = READ_ABOUT_BEFORE_SET.find_words(own) {
+        return MentionContext::ReadAbout(cue);
+    }
     if let Some(cue) = NEGATION_BEFORE_SET.find_words(before) {
         return MentionContext::Negated(cue);
     }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
-    let mention = text[start..end].to_ascii_lowercase();
-    let right_after = head(&text[end..clause.end], 16).to_ascii_lowercase();
-    if let Some((_, follow)) = IDIOMS
-        .iter()
-        .find(|(word, follow)| mention == *word && right_after.starts_with(*follow))
-    {
-        return MentionContext::Idiom(follow);
-    }
     let capitalized = text[start..end].starts_with(char::is_uppercase);
     if capitalized {
         let next = head(&text[end..clause.end], 24).to_ascii_lowercase();
@@ -356,13 +418,24 @@ impl CueSet {
 
 static OTHERS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(OTHERS_BEFORE));
 static HYPOTHESIS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(HYPOTHESIS_BEFORE));
+static READ_ABOUT_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(READ_ABOUT_BEFORE));
 static NEGATION_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_BEFORE));
 static NEGATION_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_AFTER));
 
+/// Whether a clause opens with another team as its subject ("the ops team is
+/// rolling out ..."); "the team" alone is the author's own.
+fn opens_with_another_team(opening: &str) -> bool {
+    let mut words = opening.split_whitespace();
+    words.next() == Some("the")
+        && words.next().is_some_and(|w| w != "team")
+        && words.next().is_some_and(|w| w == "team" || w == "teams")
+}
+
 /// The part of a clause's text before a mention that belongs to the mention's own
-/// sub-clause: after the last ", then", " then ", " but " or ", and ".
+/// sub-clause: after the last ", then", " then ", " but ", ", and ", ", so " or
+/// " while ".
 fn own_subclause(before: &str) -> &str {
-    [", then ", " then ", " but ", ", and ", ", so "]
+    [", then ", " then ", " but ", ", and ", ", so ", " while "]
         .iter()
         .filter_map(|cut| before.rfind(cut).map(|at| at + cut.len()))
         .max()
@@ -430,6 +503,7 @@ mod tests {
             ("Built the form without React, plain DOM.", "React"),
             ("Didn't use Redux in the end.", "Redux"),
             ("Spark would be overkill for 2 GB of logs.", "Spark"),
+            ("Didn't get to the Terraform refactor today.", "Terraform"),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::Negated(_)),
@@ -447,6 +521,7 @@ mod tests {
                 "Kafka",
             ),
             ("Not much today: patched the nginx config.", "nginx"),
+            ("Got to the Terraform refactor at last.", "Terraform"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
@@ -471,6 +546,15 @@ mod tests {
                 "The vendor recommended Snowflake but we stayed on BigQuery.",
                 "Snowflake",
             ),
+            (
+                "The ops team is rolling out Datadog next quarter.",
+                "Datadog",
+            ),
+            (
+                "Paired with Dan while he set up Kubernetes on his laptop.",
+                "Kubernetes",
+            ),
+            ("Our competitor ships on Flutter.", "Flutter"),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::OthersWork(_)),
@@ -484,6 +568,11 @@ mod tests {
                 "Snowflake",
             ),
             ("Wrote the interview exercise in Elixir.", "Elixir"),
+            (
+                "The team moved to Datadog and I wrote the monitors.",
+                "Datadog",
+            ),
+            ("Paired with Dan while we set up Kubernetes.", "Kubernetes"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
@@ -502,6 +591,10 @@ mod tests {
             ),
             ("Paired with Ruby on the onboarding doc.", "Ruby"),
             ("Read a book about Python the snake for my kid.", "Python"),
+            (
+                "Spent the afternoon in Phoenix at the customer site.",
+                "Phoenix",
+            ),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::Name(_)),
@@ -513,6 +606,7 @@ mod tests {
             ("Tuned Kafka's consumer groups.", "Kafka"),
             ("Paired with Alex on the Ruby gem.", "Ruby"),
             ("Lunch, then fixed the jenkins job.", "jenkins"),
+            ("Spent the afternoon on Phoenix controllers.", "Phoenix"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
@@ -549,6 +643,7 @@ mod tests {
             ("Looked into whether Terraform could help.", "Terraform"),
             ("If we move to Kafka, the consumers need rework.", "Kafka"),
             ("Considering Rust for the parser.", "Rust"),
+            ("Would have used Spark but the data fit in memory.", "Spark"),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::Hypothetical(_)),
@@ -563,6 +658,31 @@ mod tests {
             (
                 "Checked whether the nightly ran, then fixed the Airflow DAG.",
                 "Airflow",
+            ),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn reading_about_a_technology_is_not_work() {
+        for (text, mention) in [
+            (
+                "Read an article about WebAssembly on the train.",
+                "WebAssembly",
+            ),
+            ("Watched a talk on Kubernetes operators.", "Kubernetes"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::ReadAbout(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Wrote an article about our Kafka setup.", "Kafka"),
+            (
+                "Read the Kubernetes events and fixed the probe.",
+                "Kubernetes",
             ),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");

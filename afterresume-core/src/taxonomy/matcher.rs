@@ -223,10 +223,18 @@ impl SkillMatcher {
             _ if written != pattern.text => {
                 // Tag lines write every name in lower case ("node.js react go"): a
                 // curated name written so counts only inside such a list.
+                // Terse notes do too ("wrote it in go", "react component"): the
+                // strict context words accept it on their own.
                 let lower_case_tag = !pattern.strict
                     && !written.chars().any(char::is_uppercase)
                     && written.chars().any(char::is_alphabetic);
-                lower_case_tag.then_some(Verdict::IfTightlyListed)
+                lower_case_tag.then(|| {
+                    if technical_context(text, start, end, true) {
+                        Verdict::Accepted
+                    } else {
+                        Verdict::IfTightlyListed
+                    }
+                })
             }
             AliasRule::ExactCase => Some(Verdict::Accepted),
             AliasRule::NeedsContext => {
@@ -536,6 +544,10 @@ mod tests {
         assert_eq!(slugs("go to docker and rust off"), vec!["docker"]);
         assert!(slugs("did not react to the alert").is_empty());
         assert!(slugs("time to go home").is_empty());
+        // A strict context word accepts one on its own.
+        assert_eq!(slugs("rewrote the parser in rust"), vec!["rust"]);
+        assert_eq!(slugs("fixed the react component"), vec!["react"]);
+        assert!(slugs("the bike chain is covered with rust").is_empty());
     }
 
     #[test]
