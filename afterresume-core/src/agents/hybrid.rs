@@ -8,8 +8,10 @@
 //! server's constrained decoding did: ids must name a candidate, once; quotes must
 //! occur literally; lengths are bounded; an added skill maps to the taxonomy or is
 //! flagged as new (listed in the analysis, but given no evidence until the
-//! taxonomy has it). A candidate the model leaves undecided keeps the built-in
-//! verdict.
+//! taxonomy has it). An addition must be named in its own quote: a small model
+//! otherwise reads a practice into any sentence ("Testing" from "fixed the
+//! form"), and practices written as verbs are the built-in cues' job. A candidate
+//! the model leaves undecided keeps the built-in verdict.
 
 use std::collections::HashSet;
 
@@ -27,7 +29,7 @@ use crate::{Error, Result};
 /// Id of the hybrid prompt template, recorded with every call and in cache keys.
 pub const HYBRID_TEMPLATE_ID: &str = "worklog.skills.hybrid";
 /// Version of the hybrid prompt; bump it when the prompt or schema changes.
-pub const HYBRID_TEMPLATE_VERSION: u32 = 1;
+pub const HYBRID_TEMPLATE_VERSION: u32 = 2;
 
 /// The most candidates one prompt lists (a longer entry keeps the first ones).
 const MAX_CANDIDATES: usize = 32;
@@ -40,13 +42,14 @@ TODO, not something rejected or not used, not someone else's work, not a person,
 idiom. Generic activities (meetings, mentoring, debugging, documentation) are not skills. \
 You get numbered candidates with the built-in verdict; answer with one JSON object only: a \
 decision for every candidate id (keep true or false), and under \"added\" any technology, \
-tool, language, platform or engineering practice the list missed, each with a quote copied \
-character for character from the entry.\n\nExample entry: Moved the queue to RabbitMQ; Kafka \
-was ruled out. Reviewed two PRs.\nCandidates:\n1. RabbitMQ (\"RabbitMQ\"): kept\n2. Kafka \
-(\"Kafka\"): dropped: not used\nExample answer: {\"decisions\": [{\"id\": 1, \"keep\": true}, \
-{\"id\": 2, \"keep\": false}], \"added\": [{\"name\": \"Code Review\", \"quote\": \"Reviewed \
-two PRs\", \"category\": \"practice\"}], \"summary\": \"Moved the queue to RabbitMQ and \
-reviewed two PRs.\", \"category\": \"infra\"}";
+tool, language or platform the list missed, each with a quote copied \
+character for character from the entry that contains its name. Add nothing the entry does not \
+name.\n\nExample entry: Moved the queue to RabbitMQ; Kafka was ruled out. Wired Flumox into \
+the consumer.\nCandidates:\n1. RabbitMQ (\"RabbitMQ\"): kept\n2. Kafka (\"Kafka\"): dropped: \
+not used\nExample answer: {\"decisions\": [{\"id\": 1, \"keep\": true}, {\"id\": 2, \"keep\": \
+false}], \"added\": [{\"name\": \"Flumox\", \"quote\": \"Wired Flumox into the consumer\", \
+\"category\": \"tool\"}], \"summary\": \"Moved the queue to RabbitMQ and wired in Flumox.\", \
+\"category\": \"infra\"}";
 
 /// One proposed skill: the first mention of its slug, and the built-in verdict.
 pub(crate) struct Candidate {
@@ -244,6 +247,8 @@ pub(crate) fn validate(
         };
         let (start, end) = (offsets.at(byte_start), offsets.at(byte_start + quote.len()));
         let mention = match normalize(name, taxonomy) {
+            Some(canonical) if !canonical_named_in(quote, canonical, taxonomy) => continue,
+            None if !first_word_named_in(quote, name) => continue,
             Some(canonical) => {
                 let rejected = candidates
                     .iter()
@@ -308,6 +313,43 @@ pub(crate) fn validate(
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty() && s.chars().count() <= 300),
         category: answer.category.and_then(work_category),
+    })
+}
+
+/// Whether a quote names a taxonomy skill: its name or an alias as whole words,
+/// or a mention the matcher finds.
+fn canonical_named_in(
+    quote: &str,
+    skill: &crate::taxonomy::CanonicalSkill,
+    taxonomy: &CompiledTaxonomy,
+) -> bool {
+    contains_words(quote, &skill.name)
+        || skill.aliases.iter().any(|a| contains_words(quote, &a.text))
+        || taxonomy
+            .matcher
+            .find(quote)
+            .iter()
+            .any(|m| m.slug == skill.slug)
+}
+
+/// Whether a quote names a new skill: the first word of its name, as a word.
+fn first_word_named_in(quote: &str, name: &str) -> bool {
+    name.split_whitespace()
+        .next()
+        .is_some_and(|first| contains_words(quote, first))
+}
+
+/// Case-insensitive containment at word edges ("Go" is in "wrote Go code", not in
+/// "good").
+fn contains_words(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.to_lowercase(), needle.to_lowercase());
+    if needle.is_empty() {
+        return false;
+    }
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    haystack.match_indices(&needle).any(|(at, _)| {
+        !word(haystack[..at].chars().next_back())
+            && !word(haystack[at + needle.len()..].chars().next())
     })
 }
 
@@ -418,6 +460,19 @@ mod tests {
                 .iter()
                 .any(|m| m.slug == "rabbitmq" && m.new_skill)
         );
+    }
+
+    #[test]
+    fn an_addition_must_be_named_in_its_quote() {
+        let answer = json!({"decisions": [], "added": [
+            {"name": "Code Review", "quote": "Moved the queue", "category": "practice"},
+            {"name": "Stream Processing", "quote": "Wired Flurbix into it", "category": "practice"},
+            {"name": "Flurbix", "quote": "Wired Flurbix into it", "category": "tool"}
+        ]});
+        let v = check(answer).unwrap();
+        assert_eq!(slugs(&v), vec!["rabbitmq", "flurbix"]);
+        assert!(contains_words("wrote Go code", "go"));
+        assert!(!contains_words("good code", "go"));
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! The built-in agent is always measured. With `LLM_PROVIDER` set (and
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
 //! measured too, in extract and hybrid mode, through the real `worklog.analyze`
-//! workflow on in-memory backends (`--llm-limit N`: the first N entries of each set).
+//! workflow on in-memory backends (`--llm-limit N`: the first N entries of each set;
+//! `LLM_MODE=hybrid` or `extract`: that mode only).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -180,7 +181,12 @@ fn main() {
                 .unwrap_or(usize::MAX);
             let dev = &entries[..entries.len().min(limit)];
             let test = &test_entries[..test_entries.len().min(limit)];
-            for mode in [LlmMode::Extract, LlmMode::Hybrid] {
+            // `LLM_MODE` set measures that mode only; unset, both.
+            let modes = match std::env::var("LLM_MODE") {
+                Ok(mode) => vec![mode.parse::<LlmMode>().unwrap_or_else(|e| panic!("{e}"))],
+                Err(_) => vec![LlmMode::Extract, LlmMode::Hybrid],
+            };
+            for mode in modes {
                 llm_eval(&options, mode, "(a) dev set", dev, &taxonomy);
                 llm_eval(&options, mode, "(b) test set", test, &taxonomy);
             }
