@@ -100,8 +100,8 @@ const MAX_BLOCK: Duration = Duration::from_secs(1);
 /// mean what `BLMPOP` says with a nil reply: nothing came.
 const BLOCK_GRACE: Duration = Duration::from_secs(2);
 
-/// How to open a [`RedisQueue`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to open a [`RedisQueue`]. `Debug` prints the URL without its password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedisQueueOptions {
     /// A `redis://` or `rediss://` URL (as in `REDIS_URL`).
     pub url: String,
@@ -109,6 +109,16 @@ pub struct RedisQueueOptions {
     pub prefix: String,
     /// Longest a waiting pop blocks before it looks for delayed messages that came due.
     pub poll_interval: Duration,
+}
+
+impl std::fmt::Debug for RedisQueueOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisQueueOptions")
+            .field("url", &redact_url(&self.url))
+            .field("prefix", &self.prefix)
+            .field("poll_interval", &self.poll_interval)
+            .finish()
+    }
 }
 
 impl RedisQueueOptions {

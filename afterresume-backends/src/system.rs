@@ -25,6 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::common::redact_url;
 use crate::local::LocalArtifactStore;
 use crate::openai::{OpenAiOptions, OpenAiProvider};
 use crate::postgres::{PostgresBackend, PostgresOptions};
@@ -50,8 +51,9 @@ impl DataDir {
     }
 }
 
-/// Which database holds the jobs and the domain data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which database holds the jobs and the domain data. `Debug` prints URLs
+/// without their passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseSetting {
     /// A SQLite file (`sqlite://...`, or the embedded default's file).
     Sqlite(String),
@@ -67,8 +69,27 @@ pub enum DatabaseSetting {
     },
 }
 
-/// The backends to open, read from the environment.
-#[derive(Debug, Clone, PartialEq)]
+impl std::fmt::Debug for DatabaseSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseSetting::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            DatabaseSetting::Postgres {
+                url,
+                schema,
+                durable_claims,
+            } => f
+                .debug_struct("Postgres")
+                .field("url", &redact_url(url))
+                .field("schema", schema)
+                .field("durable_claims", durable_claims)
+                .finish(),
+        }
+    }
+}
+
+/// The backends to open, read from the environment. `Debug` prints no password,
+/// secret key or API key.
+#[derive(Clone, PartialEq)]
 pub struct Settings {
     /// The data directory (SQLite file and artifact folder of the embedded default).
     pub data_dir: DataDir,
@@ -88,6 +109,25 @@ pub struct Settings {
     pub llm_mode: LlmMode,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report.
     pub auto_chain: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redis = self
+            .redis
+            .as_ref()
+            .map(|(url, prefix)| (redact_url(url), prefix));
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database)
+            .field("redis", &redis)
+            .field("s3", &self.s3)
+            .field("llm", &self.llm)
+            .field("llm_fallback", &self.llm_fallback)
+            .field("llm_mode", &self.llm_mode)
+            .field("auto_chain", &self.auto_chain)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -416,6 +456,54 @@ mod tests {
         assert!(err.to_string().starts_with("WORKFLOW_AUTO_CHAIN:"), "{err}");
         let err = settings(&[("LLM_PROVIDER", "bard")]).unwrap_err();
         assert!(err.to_string().starts_with("LLM_PROVIDER:"), "{err}");
+    }
+
+    #[test]
+    fn debug_prints_no_secret() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:pg-secret@db/app"),
+            ("REDIS_URL", "redis://:redis-secret@cache:6379/0"),
+            ("MINIO_ENDPOINT", "127.0.0.1:9000"),
+            ("MINIO_ACCESS_KEY", "access"),
+            ("MINIO_SECRET_KEY", "s3-secret"),
+            ("MINIO_BUCKET", "bucket"),
+            ("LLM_PROVIDER", "vllm"),
+            (
+                "LLM_VLLM_ENDPOINT",
+                "http://u:llm-url-secret@127.0.0.1:8080/v1",
+            ),
+            ("LLM_MODEL_NAME", "m"),
+            ("LLM_API_KEY", "sk-api-secret"),
+        ])
+        .unwrap();
+        let printed = [
+            format!("{s:?}"),
+            format!("{s:#?}"),
+            format!("{:?}", s.database),
+            format!(
+                "{:?}",
+                PostgresOptions::new("postgres://u:pg-secret@db/app")
+            ),
+            format!(
+                "{:?}",
+                RedisQueueOptions::new("redis://:redis-secret@cache:6379/0")
+            ),
+        ];
+        for text in printed {
+            for secret in [
+                "pg-secret",
+                "redis-secret",
+                "s3-secret",
+                "llm-url-secret",
+                "sk-api-secret",
+            ] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+            assert!(
+                text.contains("***") || text.contains("<redacted>"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -29,13 +29,22 @@ pub(crate) const CSRF_COOKIE: &str = "csrftoken";
 /// Header carrying the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrftoken";
 
-/// How the caller authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the caller authenticated. `Debug` never prints the session secret.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Credential {
     /// An API token in the `Authorization` header.
     Token,
     /// The session cookie, with the session's secret (for logout).
     Session(String),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Token => f.write_str("Token"),
+            Credential::Session(_) => f.write_str("Session(<redacted>)"),
+        }
+    }
 }
 
 /// An authenticated caller.
@@ -242,6 +251,12 @@ pub(crate) fn client_ip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_credential_prints_no_secret() {
+        let printed = format!("{:?}", Credential::Session("ses-secret-value".into()));
+        assert!(!printed.contains("ses-secret-value"), "{printed}");
+    }
 
     #[test]
     fn csrf_tokens_bind_the_session_and_the_key() {

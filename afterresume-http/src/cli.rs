@@ -15,6 +15,25 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 /// AfterResume: work logs in, evidenced skills, reports and a resume out.
+/// A password from the command line or the environment: `Debug` (and so any
+/// printed `Cli`) shows it redacted.
+#[derive(Clone)]
+struct Password(String);
+
+impl std::str::FromStr for Password {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Password(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub(crate) struct Cli {
@@ -53,7 +72,7 @@ enum Command {
     SeedDemo {
         /// The demo user's password.
         #[arg(long, env = "DEMO_PASSWORD", default_value = "demo-password")]
-        password: String,
+        password: Password,
     },
     /// Enqueue a job (operators).
     Enqueue {
@@ -87,7 +106,7 @@ struct UserArgs {
     email: String,
     /// Password (at least 8 characters).
     #[arg(long)]
-    password: String,
+    password: Password,
     /// Display name.
     #[arg(long, default_value = "")]
     full_name: String,
@@ -106,7 +125,7 @@ struct AdminArgs {
     email: String,
     /// Password (at least 8 characters).
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
-    password: String,
+    password: Password,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,7 +196,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                         username: args.username,
                         email: args.email,
                         full_name: args.full_name,
-                        password: args.password,
+                        password: args.password.0,
                         is_staff: args.staff,
                     },
                     now,
@@ -196,7 +215,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                         username: args.username,
                         email: args.email,
                         full_name: String::new(),
-                        password: args.password,
+                        password: args.password.0,
                         is_staff: true,
                     },
                     now,
@@ -205,7 +224,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("created admin {} (id {})", user.username, user.id);
             Ok(())
         }
-        Command::SeedDemo { password } => seed_demo(&engine, &system, &accounts, password).await,
+        Command::SeedDemo { password } => seed_demo(&engine, &system, &accounts, password.0).await,
         Command::Enqueue {
             job_type,
             payload,
@@ -502,5 +521,38 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_arguments_show_no_password() {
+        for argv in [
+            vec![
+                "afterresume",
+                "create-user",
+                "--username",
+                "a",
+                "--password",
+                "hunter2-secret",
+            ],
+            vec![
+                "afterresume",
+                "create-admin",
+                "--username",
+                "a",
+                "--password",
+                "hunter2-secret",
+            ],
+            vec!["afterresume", "seed-demo", "--password", "hunter2-secret"],
+        ] {
+            let cli = Cli::try_parse_from(&argv).unwrap();
+            let printed = format!("{cli:?}");
+            assert!(!printed.contains("hunter2-secret"), "{printed}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+        }
     }
 }

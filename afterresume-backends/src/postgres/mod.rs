@@ -46,8 +46,8 @@ use crate::sql_error::map_sqlx_from;
 /// The schema used when none is given.
 pub const DEFAULT_SCHEMA: &str = "afterresume";
 
-/// How to open a [`PostgresBackend`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to open a [`PostgresBackend`]. `Debug` prints the URL without its password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostgresOptions {
     /// A `postgres://` URL (as in `DATABASE_URL`).
     pub url: String,
@@ -82,6 +82,19 @@ pub struct PostgresOptions {
 /// [`PostgresOptions::durable_claims`], and wakeups), besides
 /// [`PostgresOptions::max_connections`].
 pub const CLAIM_CONNECTIONS: u32 = 4;
+
+impl std::fmt::Debug for PostgresOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresOptions")
+            .field("url", &redact_url(&self.url))
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .field("notify", &self.notify)
+            .field("poll_interval", &self.poll_interval)
+            .field("durable_claims", &self.durable_claims)
+            .finish()
+    }
+}
 
 impl PostgresOptions {
     /// Options for a URL with the default schema and settings.

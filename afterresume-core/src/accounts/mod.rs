@@ -47,13 +47,23 @@ pub fn token_digest(secret: &str) -> String {
     format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
-/// A token just issued: the record and the secret, which is never stored.
-#[derive(Debug, Clone)]
+/// A token just issued: the record and the secret, which is never stored (nor
+/// printed by `Debug`).
+#[derive(Clone)]
 pub struct IssuedToken {
     /// The stored record.
     pub token: ApiToken,
     /// The secret to hand to the client, once.
     pub secret: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &self.token)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The fields of a new account, with the password in clear (hashed here; never
@@ -380,6 +390,27 @@ mod tests {
         for printed in [format!("{account:?}"), format!("{attempt:?}")] {
             assert!(!printed.contains("hunter2"), "{printed}");
         }
+    }
+
+    #[test]
+    fn an_issued_token_prints_no_secret() {
+        let secret = new_token_secret();
+        let issued = IssuedToken {
+            token: ApiToken {
+                id: 1,
+                user_id: 1,
+                name: "laptop".into(),
+                token_hash: token_digest(&secret),
+                created_at: chrono::Utc::now(),
+                last_used_at: None,
+                revoked_at: None,
+                expires_at: None,
+            },
+            secret: secret.clone(),
+        };
+        let printed = format!("{issued:?}");
+        assert!(!printed.contains(&secret), "{printed}");
+        assert!(printed.contains("laptop"));
     }
 
     #[test]
