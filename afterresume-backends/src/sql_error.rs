@@ -1,5 +1,6 @@
 //! The one place sqlx errors become core errors, for every SQL backend.
 
+use afterresume_core::domain::NewSkillEvidence;
 use afterresume_core::{Error, ErrorKind};
 
 /// Maps a sqlx error from the named backend: missing rows are NotFound, unique
@@ -55,4 +56,13 @@ fn is_contention(db: &dyn sqlx::error::DatabaseError) -> bool {
             code.as_deref(),
             Some("40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03")
         )
+}
+
+/// A foreign-key failure of an evidence row names the skill it pointed at.
+pub(crate) fn unknown_skill(e: Error, row: &NewSkillEvidence) -> Error {
+    if e.kind() == ErrorKind::NotFound {
+        Error::not_found(format!("skill {} not found", row.skill_id))
+    } else {
+        e
+    }
 }

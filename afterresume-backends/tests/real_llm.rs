@@ -105,7 +105,7 @@ async fn the_four_workflows_run_through_a_real_local_model() {
             .collect();
         assert!(!calls.is_empty(), "every analysis asks the model");
         for call in &calls {
-            assert_eq!(call.data["template"], "worklog.skills.hybrid@1");
+            assert_eq!(call.data["template"], "worklog.skills.hybrid@2");
             assert!(call.data["model"].as_str().is_some_and(|m| !m.is_empty()));
             assert!(call.data["prompt_tokens"].as_u64().unwrap() > 0);
             assert!(call.data["completion_tokens"].as_u64().unwrap() > 0);

@@ -689,7 +689,7 @@ async fn hybrid_answers_confirm_reject_add_and_flag_new_skills() {
         .await
         .unwrap();
     let call = events.iter().find(|e| e.message == "llm call").unwrap();
-    assert_eq!(call.data["template"], "worklog.skills.hybrid@1");
+    assert_eq!(call.data["template"], "worklog.skills.hybrid@2");
 }
 
 #[tokio::test]

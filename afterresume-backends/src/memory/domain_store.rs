@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use afterresume_core::domain::*;
 use afterresume_core::ports::{
     ReportStore, ResumeStore, SkillStore, ThrottleCounter, ThrottleDecision, ThrottleLimit,
-    ThrottleStore, TokenStore, UserStore, WorkLogStore, plan_acquire,
+    ThrottleStore, TokenStore, UserStore, WorkLogStore, check_analysis_evidence, plan_acquire,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -36,6 +36,40 @@ struct State {
 }
 
 impl State {
+    /// Stores one evidence row, or returns the stored one with the same natural key
+    /// (user, skill, worklog, span). The caller checked skill and worklog.
+    fn put_evidence(&mut self, new: &NewSkillEvidence, now: DateTime<Utc>) -> SkillEvidence {
+        if let Some(existing) = self.evidence.values().find(|e| {
+            (e.user_id, e.skill_id, e.worklog_id, e.start, e.end)
+                == (
+                    new.user_id,
+                    new.skill_id,
+                    new.worklog_id,
+                    new.start,
+                    new.end,
+                )
+        }) {
+            return existing.clone();
+        }
+        let evidence = SkillEvidence {
+            id: self.next_id("evidence"),
+            user_id: new.user_id,
+            skill_id: new.skill_id,
+            worklog_id: new.worklog_id,
+            worklog_date: new.worklog_date,
+            excerpt: new.excerpt.clone(),
+            start: new.start,
+            end: new.end,
+            sentence: new.sentence.clone(),
+            sentence_start: new.sentence_start,
+            confidence: new.confidence,
+            extractor: new.extractor.clone(),
+            created_at: now,
+        };
+        self.evidence.insert(evidence.id, evidence.clone());
+        evidence
+    }
+
     fn next_id(&mut self, table: &'static str) -> i64 {
         let id = self.ids.entry(table).or_insert(0);
         *id += 1;
@@ -283,18 +317,33 @@ impl WorkLogStore for MemoryDomainStore {
         Ok(())
     }
 
-    async fn set_worklog_analysis(
+    async fn replace_worklog_analysis(
         &self,
         id: WorkLogId,
         analysis: Value,
+        evidence: &[NewSkillEvidence],
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
         storable::check_json("analysis", &analysis)?;
+        // Every check before the first change: one lock makes the rest atomic.
         let mut s = self.lock();
-        let worklog = s
+        let owner = s
             .worklogs
-            .get_mut(&id)
-            .ok_or_else(|| missing("worklog", id))?;
+            .get(&id)
+            .ok_or_else(|| missing("worklog", id))?
+            .user_id;
+        check_analysis_evidence(id, owner, evidence)?;
+        if let Some(row) = evidence
+            .iter()
+            .find(|e| !s.skills.contains_key(&e.skill_id))
+        {
+            return Err(missing("skill", row.skill_id));
+        }
+        s.evidence.retain(|_, e| e.worklog_id != id);
+        for row in evidence {
+            s.put_evidence(row, now);
+        }
+        let worklog = s.worklogs.get_mut(&id).expect("checked above");
         worklog.analysis = Some(analysis);
         worklog.updated_at = now;
         Ok(worklog.clone())
@@ -355,35 +404,7 @@ impl SkillStore for MemoryDomainStore {
         if !s.worklogs.contains_key(&new.worklog_id) {
             return Err(missing("worklog", new.worklog_id));
         }
-        if let Some(existing) = s.evidence.values().find(|e| {
-            (e.user_id, e.skill_id, e.worklog_id, e.start, e.end)
-                == (
-                    new.user_id,
-                    new.skill_id,
-                    new.worklog_id,
-                    new.start,
-                    new.end,
-                )
-        }) {
-            return Ok(existing.clone());
-        }
-        let evidence = SkillEvidence {
-            id: s.next_id("evidence"),
-            user_id: new.user_id,
-            skill_id: new.skill_id,
-            worklog_id: new.worklog_id,
-            worklog_date: new.worklog_date,
-            excerpt: new.excerpt,
-            start: new.start,
-            end: new.end,
-            sentence: new.sentence,
-            sentence_start: new.sentence_start,
-            confidence: new.confidence,
-            extractor: new.extractor,
-            created_at: now,
-        };
-        s.evidence.insert(evidence.id, evidence.clone());
-        Ok(evidence)
+        Ok(s.put_evidence(&new, now))
     }
 
     async fn delete_evidence_for_worklog(&self, worklog_id: WorkLogId) -> Result<u64> {

@@ -1,9 +1,9 @@
 //! [`WorkLogStore`] on Postgres.
 
 use afterresume_core::domain::{
-    NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
+    NewSkillEvidence, NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
 };
-use afterresume_core::ports::WorkLogStore;
+use afterresume_core::ports::{WorkLogStore, check_analysis_evidence};
 use afterresume_core::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use super::domain_store::get;
 use super::{PostgresBackend, map_sqlx};
 use crate::common::{apply_worklog_patch, unreadable_json};
+use crate::sql_error::unknown_skill;
 
 fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
     Ok(WorkLog {
@@ -212,25 +213,61 @@ impl WorkLogStore for PostgresBackend {
         Ok(())
     }
 
-    async fn set_worklog_analysis(
+    async fn replace_worklog_analysis(
         &self,
         id: WorkLogId,
         analysis: Value,
+        evidence: &[NewSkillEvidence],
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
         storable::check_json("analysis", &analysis)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
         let row = sqlx::query(
             "UPDATE worklogs SET analysis = $1, updated_at = $2 WHERE id = $3 RETURNING *",
         )
         .bind(&analysis)
         .bind(now)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        row.as_ref()
+        let worklog = row
+            .as_ref()
             .map(worklog_from_row)
             .transpose()?
-            .ok_or_else(|| not_found(id))
+            .ok_or_else(|| not_found(id))?;
+        // Dropping `tx` on an error below rolls the update back.
+        check_analysis_evidence(id, worklog.user_id, evidence)?;
+        sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        for row in evidence {
+            sqlx::query(
+                "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
+                 start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
+            )
+            .bind(row.user_id)
+            .bind(row.skill_id)
+            .bind(row.worklog_id)
+            .bind(row.worklog_date)
+            .bind(&row.excerpt)
+            .bind(row.start as i32)
+            .bind(row.end as i32)
+            .bind(row.confidence)
+            .bind(&row.extractor)
+            .bind(now)
+            .bind(&row.sentence)
+            .bind(row.sentence_start as i32)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)
+            .map_err(|e| unknown_skill(e, row))?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(worklog)
     }
 }

@@ -1,9 +1,9 @@
 //! [`WorkLogStore`] on SQLite.
 
 use afterresume_core::domain::{
-    NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
+    NewSkillEvidence, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
 };
-use afterresume_core::ports::WorkLogStore;
+use afterresume_core::ports::{WorkLogStore, check_analysis_evidence};
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,6 +15,7 @@ use super::SqliteBackend;
 use super::convert::{date, date_text, list_text, micros, string_list, time};
 use super::error::map_sqlx;
 use crate::common::{apply_worklog_patch, unreadable_json};
+use crate::sql_error::unknown_skill;
 
 /// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
 fn json_or_raw(text: &str) -> Value {
@@ -187,25 +188,61 @@ impl WorkLogStore for SqliteBackend {
         Ok(())
     }
 
-    async fn set_worklog_analysis(
+    async fn replace_worklog_analysis(
         &self,
         id: WorkLogId,
         analysis: Value,
+        evidence: &[NewSkillEvidence],
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
         storable::check_json("analysis", &analysis)?;
+        let mut tx = self.writer.begin().await.map_err(map_sqlx)?;
         let row = sqlx::query(
             "UPDATE worklogs SET analysis = ?, updated_at = ? WHERE id = ? RETURNING *",
         )
         .bind(analysis.to_string())
         .bind(micros(now))
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        row.as_ref()
+        let worklog = row
+            .as_ref()
             .map(worklog_from_row)
             .transpose()?
-            .ok_or_else(|| not_found(id))
+            .ok_or_else(|| not_found(id))?;
+        // Dropping `tx` on an error below rolls the update back.
+        check_analysis_evidence(id, worklog.user_id, evidence)?;
+        sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        for row in evidence {
+            sqlx::query(
+                "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, \
+                 end_offset, sentence, sentence_start, confidence, extractor, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
+            )
+            .bind(row.user_id)
+            .bind(row.skill_id)
+            .bind(row.worklog_id)
+            .bind(date_text(row.worklog_date))
+            .bind(&row.excerpt)
+            .bind(row.start as i64)
+            .bind(row.end as i64)
+            .bind(&row.sentence)
+            .bind(i64::from(row.sentence_start))
+            .bind(row.confidence)
+            .bind(&row.extractor)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)
+            .map_err(|e| unknown_skill(e, row))?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(worklog)
     }
 }

@@ -174,15 +174,11 @@ pub(crate) async fn store_analysis(
     }
     let value = serde_json::to_value(&analysis)
         .map_err(|e| crate::Error::unexpected(format!("analysis to JSON: {e}")))?;
+    let evidence = evidence_rows(worklog, &analysis);
     services
         .domain
-        .set_worklog_analysis(worklog.id, value, now)
+        .replace_worklog_analysis(worklog.id, value, &evidence, now)
         .await?;
-    services
-        .domain
-        .delete_evidence_for_worklog(worklog.id)
-        .await?;
-    record_evidence(services, worklog, &analysis, now).await?;
     Ok(analysis)
 }
 
@@ -193,11 +189,21 @@ pub(crate) async fn record_evidence(
     analysis: &WorklogAnalysis,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    for evidence in evidence_rows(worklog, analysis) {
+        evidence.validate()?;
+        services.domain.add_evidence(evidence, now).await?;
+    }
+    Ok(())
+}
+
+/// The evidence rows of an analysis: one per mention of a skill the store knows.
+fn evidence_rows(worklog: &WorkLog, analysis: &WorklogAnalysis) -> Vec<NewSkillEvidence> {
+    let mut rows = Vec::new();
     for mention in &analysis.skills {
         let Some(skill_id) = mention.skill_id else {
             continue;
         };
-        let evidence = NewSkillEvidence {
+        rows.push(NewSkillEvidence {
             user_id: worklog.user_id,
             skill_id,
             worklog_id: worklog.id,
@@ -209,9 +215,7 @@ pub(crate) async fn record_evidence(
             sentence_start: mention.sentence_start as u32,
             confidence: mention.confidence,
             extractor: analysis.extractor.clone(),
-        };
-        evidence.validate()?;
-        services.domain.add_evidence(evidence, now).await?;
+        });
     }
-    Ok(())
+    rows
 }

@@ -36,6 +36,7 @@ macro_rules! domain_store_conformance {
                 skills_upsert_by_slug,
                 evidence_is_idempotent_and_summarized,
                 changing_or_deleting_worklog_drops_its_evidence,
+                replacing_an_analysis_is_all_or_nothing,
                 reports_list_newest_first_with_cursor,
                 resume_versions_are_gapless_under_concurrency,
                 stored_values_round_trip_or_are_refused,
@@ -89,6 +90,102 @@ fn evidence(user: UserId, skill: SkillId, worklog: &WorkLog, start: u32) -> NewS
         confidence: 0.9,
         extractor: "test".into(),
     }
+}
+
+/// An analysis and its evidence are replaced together: a write that fails midway
+/// (its second evidence row names no skill) leaves the old analysis with its old
+/// evidence; rows for another worklog or user are refused before anything changes.
+pub async fn replacing_an_analysis_is_all_or_nothing<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedDomainStore>,
+{
+    let store = make().await;
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let pg = store
+        .upsert_skill(skill("postgresql", SkillCategory::Database))
+        .await
+        .unwrap();
+    let k8s = store
+        .upsert_skill(skill("kubernetes", SkillCategory::Platform))
+        .await
+        .unwrap();
+    let w = store
+        .create_worklog(NewWorkLog::new(alice.id, day(2), "Postgres on k8s"), t0())
+        .await
+        .unwrap();
+    let first = json!({ "skills": ["postgresql"] });
+    let stored = store
+        .replace_worklog_analysis(
+            w.id,
+            first.clone(),
+            &[evidence(alice.id, pg.id, &w, 0)],
+            at(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.analysis, Some(first.clone()));
+    let evidence_of = |skill: SkillId| {
+        let store = Arc::clone(&store);
+        async move { store.list_evidence(alice.id, skill).await.unwrap().len() }
+    };
+    assert_eq!(
+        (evidence_of(pg.id).await, evidence_of(k8s.id).await),
+        (1, 0)
+    );
+
+    let broken = [
+        evidence(alice.id, k8s.id, &w, 3),
+        evidence(alice.id, SkillId::MAX, &w, 5),
+    ];
+    let err = store
+        .replace_worklog_analysis(w.id, json!({ "skills": ["kubernetes"] }), &broken, at(2))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    let after = store.get_worklog(w.id).await.unwrap();
+    assert_eq!(
+        (after.analysis, after.updated_at),
+        (Some(first.clone()), at(1))
+    );
+    assert_eq!(
+        (evidence_of(pg.id).await, evidence_of(k8s.id).await),
+        (1, 0)
+    );
+
+    for foreign in [
+        evidence(bob.id, k8s.id, &w, 3),
+        NewSkillEvidence {
+            worklog_id: w.id + 1,
+            ..evidence(alice.id, k8s.id, &w, 3)
+        },
+    ] {
+        let err = store
+            .replace_worklog_analysis(w.id, json!({}), &[foreign], at(3))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert_eq!(
+            store.get_worklog(w.id).await.unwrap().analysis,
+            Some(first.clone())
+        );
+    }
+
+    let replaced = [evidence(alice.id, k8s.id, &w, 3)];
+    store
+        .replace_worklog_analysis(w.id, json!({ "skills": ["kubernetes"] }), &replaced, at(4))
+        .await
+        .unwrap();
+    assert_eq!(
+        (evidence_of(pg.id).await, evidence_of(k8s.id).await),
+        (0, 1)
+    );
+    let missing = store
+        .replace_worklog_analysis(WorkLogId::MAX, json!({}), &[], at(5))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
 
 /// Usernames are unique ignoring case; users are found by id and username.
@@ -287,7 +384,7 @@ where
     assert_eq!(w.analysis, None);
     assert_eq!(store.get_worklog(w.id).await.unwrap(), w);
     let analyzed = store
-        .set_worklog_analysis(w.id, json!({ "skills": [] }), at(1))
+        .replace_worklog_analysis(w.id, json!({ "skills": [] }), &[], at(1))
         .await
         .unwrap();
     assert_eq!(analyzed.analysis, Some(json!({ "skills": [] })));

@@ -247,7 +247,7 @@ where
         let current = store.get_worklog(created.id).await.unwrap();
         let analysis = json!({ "skills": [rng.json(3)], "summary": rng.string(20) });
         let analyzed = store
-            .set_worklog_analysis(created.id, analysis.clone(), t0())
+            .replace_worklog_analysis(created.id, analysis.clone(), &[], t0())
             .await;
         match &analyzed {
             Ok(w) => assert!(same_json(

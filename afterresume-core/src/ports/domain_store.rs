@@ -71,13 +71,36 @@ pub trait WorkLogStore: Send + Sync + Debug + 'static {
     ) -> Result<WorkLog>;
     /// Deletes a worklog and its skill evidence.
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()>;
-    /// Stores the analysis of a worklog.
-    async fn set_worklog_analysis(
+    /// Replaces a worklog's analysis and the evidence it provides, in one
+    /// transaction: a reader, or a crash, sees the old analysis with its evidence
+    /// or the new one with its evidence, never a mix. Every evidence row must name
+    /// this worklog and its owner ([`check_analysis_evidence`]); a row naming an
+    /// unknown skill fails the call, which then changes nothing.
+    async fn replace_worklog_analysis(
         &self,
         id: WorkLogId,
         analysis: Value,
+        evidence: &[NewSkillEvidence],
         now: DateTime<Utc>,
     ) -> Result<WorkLog>;
+}
+
+/// What [`WorkLogStore::replace_worklog_analysis`] checks before it writes: each
+/// row is valid and belongs to the worklog `id` of user `owner`.
+pub fn check_analysis_evidence(
+    id: WorkLogId,
+    owner: UserId,
+    evidence: &[NewSkillEvidence],
+) -> Result<()> {
+    for row in evidence {
+        row.validate()?;
+        if row.worklog_id != id || row.user_id != owner {
+            return Err(crate::Error::invalid_input(format!(
+                "evidence: every row must name worklog {id} and its owner {owner}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Canonical skills and the evidence that users have them.

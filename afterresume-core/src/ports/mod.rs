@@ -19,6 +19,7 @@ pub use artifact_store::{
 };
 pub use domain_store::{
     DomainStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
+    check_analysis_evidence,
 };
 pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_store::{
