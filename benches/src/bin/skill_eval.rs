@@ -21,7 +21,8 @@
 //! `LLM_VLLM_ENDPOINT`, `LLM_MODEL_NAME` as for the host), the LLM-backed agent is
 //! measured too, in extract and hybrid mode, through the real `worklog.analyze`
 //! workflow on in-memory backends (`--llm-limit N`: the first N entries of each set;
-//! `LLM_MODE=hybrid` or `extract`: that mode only).
+//! `LLM_MODE=hybrid` or `extract`: that mode only; `--llm-set dev` or `test`: that
+//! set only).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -94,7 +95,10 @@ fn main() {
         .enumerate()
         .find(|(i, a)| {
             let after = |flag: &str| *i > 0 && args[i - 1] == flag;
-            !a.starts_with("--") && !after("--explain") && !after("--llm-limit")
+            !a.starts_with("--")
+                && !after("--explain")
+                && !after("--llm-limit")
+                && !after("--llm-set")
         })
         .map(|(_, a)| a.clone())
         .unwrap_or_else(devset::default_path);
@@ -186,9 +190,19 @@ fn main() {
                 Ok(mode) => vec![mode.parse::<LlmMode>().unwrap_or_else(|e| panic!("{e}"))],
                 Err(_) => vec![LlmMode::Extract, LlmMode::Hybrid],
             };
+            // `--llm-set dev` or `--llm-set test` measures the model on one set only.
+            let only = args
+                .iter()
+                .position(|a| a == "--llm-set")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str);
             for mode in modes {
-                llm_eval(&options, mode, "(a) dev set", dev, &taxonomy);
-                llm_eval(&options, mode, "(b) test set", test, &taxonomy);
+                if only != Some("test") {
+                    llm_eval(&options, mode, "(a) dev set", dev, &taxonomy);
+                }
+                if only != Some("dev") {
+                    llm_eval(&options, mode, "(b) test set", test, &taxonomy);
+                }
             }
         }
         Ok(None) => println!(
