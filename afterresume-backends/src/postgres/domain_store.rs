@@ -345,26 +345,18 @@ impl SkillStore for PostgresBackend {
     ) -> Result<SkillEvidence> {
         // Insert or find in one statement: the CTE's row when it inserted, else the
         // existing row with the same natural key.
-        let row = sqlx::query(
-            "WITH ins AS (INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
-               start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-               ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING RETURNING *) \
-             SELECT * FROM ins UNION ALL SELECT * FROM skill_evidence WHERE user_id = $1 AND skill_id = $2 \
-               AND worklog_id = $3 AND start_offset = $6 AND end_offset = $7 AND NOT EXISTS (SELECT 1 FROM ins)",
+        let row = bind_evidence(
+            sqlx::query(
+                "WITH ins AS (INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
+                   start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                   ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING RETURNING *) \
+                 SELECT * FROM ins UNION ALL SELECT * FROM skill_evidence WHERE user_id = $1 AND skill_id = $2 \
+                   AND worklog_id = $3 AND start_offset = $6 AND end_offset = $7 AND NOT EXISTS (SELECT 1 FROM ins)",
+            ),
+            &new,
+            now,
         )
-        .bind(new.user_id)
-        .bind(new.skill_id)
-        .bind(new.worklog_id)
-        .bind(new.worklog_date)
-        .bind(&new.excerpt)
-        .bind(new.start as i32)
-        .bind(new.end as i32)
-        .bind(new.confidence)
-        .bind(&new.extractor)
-        .bind(now)
-        .bind(&new.sentence)
-        .bind(new.sentence_start as i32)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)
@@ -579,4 +571,27 @@ impl ResumeStore for PostgresBackend {
             .map(|r| Ok((get::<i32>(r, "version")? as u32, get(r, "created_at")?)))
             .collect()
     }
+}
+
+/// Binds an evidence row as `$1`..`$12` in the column order of `skill_evidence`'s
+/// inserts: user, skill, worklog, date, excerpt, start, end, confidence, extractor,
+/// created at, sentence, sentence start.
+pub(super) fn bind_evidence<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    row: &'q NewSkillEvidence,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(row.user_id)
+        .bind(row.skill_id)
+        .bind(row.worklog_id)
+        .bind(row.worklog_date)
+        .bind(row.excerpt.as_str())
+        .bind(row.start as i32)
+        .bind(row.end as i32)
+        .bind(row.confidence)
+        .bind(row.extractor.as_str())
+        .bind(now)
+        .bind(row.sentence.as_str())
+        .bind(row.sentence_start as i32)
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use super::domain_store::get;
+use super::domain_store::{bind_evidence, get};
 use super::{PostgresBackend, map_sqlx};
 use crate::common::{apply_worklog_patch, unreadable_json};
 use crate::sql_error::unknown_skill;
@@ -244,24 +244,16 @@ impl WorkLogStore for PostgresBackend {
             .await
             .map_err(map_sqlx)?;
         for row in evidence {
-            sqlx::query(
-                "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
-                 start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
+            bind_evidence(
+                sqlx::query(
+                    "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, \
+                     start_offset, end_offset, confidence, extractor, created_at, sentence, sentence_start) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
+                ),
+                row,
+                now,
             )
-            .bind(row.user_id)
-            .bind(row.skill_id)
-            .bind(row.worklog_id)
-            .bind(row.worklog_date)
-            .bind(&row.excerpt)
-            .bind(row.start as i32)
-            .bind(row.end as i32)
-            .bind(row.confidence)
-            .bind(&row.extractor)
-            .bind(now)
-            .bind(&row.sentence)
-            .bind(row.sentence_start as i32)
             .execute(&mut *tx)
             .await
             .map_err(map_sqlx)

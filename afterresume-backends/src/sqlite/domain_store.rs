@@ -339,27 +339,17 @@ impl SkillStore for SqliteBackend {
         new: NewSkillEvidence,
         now: DateTime<Utc>,
     ) -> Result<SkillEvidence> {
-        sqlx::query(
-            "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, end_offset, \
-             sentence, sentence_start, confidence, extractor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
-        )
-        .bind(new.user_id)
-        .bind(new.skill_id)
-        .bind(new.worklog_id)
-        .bind(date_text(new.worklog_date))
-        .bind(&new.excerpt)
-        .bind(new.start as i64)
-        .bind(new.end as i64)
-        .bind(&new.sentence)
-        .bind(i64::from(new.sentence_start))
-        .bind(new.confidence)
-        .bind(&new.extractor)
-        .bind(micros(now))
-        .execute(&self.writer)
-        .await
-        .map_err(map_sqlx)
-        .map_err(|e| if e.kind() == ErrorKind::NotFound { Error::not_found("skill, worklog or user not found") } else { e })?;
+        insert_evidence(&new, now)
+            .execute(&self.writer)
+            .await
+            .map_err(map_sqlx)
+            .map_err(|e| {
+                if e.kind() == ErrorKind::NotFound {
+                    Error::not_found("skill, worklog or user not found")
+                } else {
+                    e
+                }
+            })?;
         let row = sqlx::query(
             "SELECT * FROM skill_evidence WHERE user_id = ? AND skill_id = ? AND worklog_id = ? AND start_offset = ? AND end_offset = ?",
         )
@@ -549,4 +539,28 @@ impl ResumeStore for SqliteBackend {
             })
             .collect()
     }
+}
+
+/// The insert of one evidence row; a repeat of its natural key changes nothing.
+pub(super) fn insert_evidence(
+    row: &NewSkillEvidence,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, end_offset, \
+         sentence, sentence_start, confidence, extractor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
+    )
+    .bind(row.user_id)
+    .bind(row.skill_id)
+    .bind(row.worklog_id)
+    .bind(date_text(row.worklog_date))
+    .bind(row.excerpt.as_str())
+    .bind(row.start as i64)
+    .bind(row.end as i64)
+    .bind(row.sentence.as_str())
+    .bind(i64::from(row.sentence_start))
+    .bind(row.confidence)
+    .bind(row.extractor.as_str())
+    .bind(micros(now))
 }

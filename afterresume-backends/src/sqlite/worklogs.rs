@@ -13,6 +13,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteBackend;
 use super::convert::{date, date_text, list_text, micros, string_list, time};
+use super::domain_store::insert_evidence;
 use super::error::map_sqlx;
 use crate::common::{apply_worklog_patch, unreadable_json};
 use crate::sql_error::unknown_skill;
@@ -219,28 +220,11 @@ impl WorkLogStore for SqliteBackend {
             .await
             .map_err(map_sqlx)?;
         for row in evidence {
-            sqlx::query(
-                "INSERT INTO skill_evidence (user_id, skill_id, worklog_id, worklog_date, excerpt, start_offset, \
-                 end_offset, sentence, sentence_start, confidence, extractor, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (user_id, skill_id, worklog_id, start_offset, end_offset) DO NOTHING",
-            )
-            .bind(row.user_id)
-            .bind(row.skill_id)
-            .bind(row.worklog_id)
-            .bind(date_text(row.worklog_date))
-            .bind(&row.excerpt)
-            .bind(row.start as i64)
-            .bind(row.end as i64)
-            .bind(&row.sentence)
-            .bind(i64::from(row.sentence_start))
-            .bind(row.confidence)
-            .bind(&row.extractor)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)
-            .map_err(|e| unknown_skill(e, row))?;
+            insert_evidence(row, now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)
+                .map_err(|e| unknown_skill(e, row))?;
         }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(worklog)
