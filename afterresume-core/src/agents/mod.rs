@@ -10,6 +10,7 @@
 mod hybrid;
 mod llm;
 mod mention_context;
+mod mention_cues;
 mod payload;
 mod report;
 mod resume;
