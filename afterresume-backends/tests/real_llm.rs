@@ -97,7 +97,7 @@ async fn the_four_workflows_run_through_a_real_local_model() {
         );
         assert!(
             !events.iter().any(|e| e.message.contains("fell back")),
-            "no fallback to the built-in agent"
+            "no fallback to the built-in agent: {content}; events: {events:#?}"
         );
         let calls: Vec<_> = events
             .iter()

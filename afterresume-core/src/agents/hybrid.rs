@@ -18,7 +18,9 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::llm::{MAX_SKILLS_PER_ANSWER, Validated, normalize, quotes_not_found, work_category};
+use super::llm::{
+    MAX_SKILLS_PER_ANSWER, Validated, locate_quote, normalize, quotes_not_found, work_category,
+};
 use super::text::CharOffsets;
 use super::{SkillMention, explain_mentions};
 use crate::domain::{SkillCategory, WorkLog};
@@ -241,7 +243,7 @@ pub(crate) fn validate(
                 "an added skill needs a name of 1 to 60 characters and a quote of at most 120",
             ));
         }
-        let Some(byte_start) = (!quote.is_empty()).then(|| content.find(quote)).flatten() else {
+        let Some((byte_start, quote)) = locate_quote(content, quote) else {
             missing.push(added.quote.clone());
             continue;
         };

@@ -416,9 +416,7 @@ impl LlmWorklogAgent {
         let mut missing = Vec::new();
         let mut mentions: Vec<SkillMention> = Vec::new();
         for skill in &answer.skills {
-            let quote = skill.quote.trim();
-            let Some(byte_start) = (!quote.is_empty()).then(|| content.find(quote)).flatten()
-            else {
+            let Some((byte_start, quote)) = locate_quote(content, &skill.quote) else {
                 missing.push(skill.quote.clone());
                 continue;
             };
@@ -481,6 +479,26 @@ pub(crate) struct Validated {
 }
 
 /// The error that sends quotes the entry does not hold back to the model.
+/// Where a model's quote sits in the entry: its byte offset and the entry's own
+/// text there. A quote matches literally or up to ASCII case and a trailing
+/// sentence mark ("The Docker image is now 40% smaller." quotes "...; the Docker
+/// image is now 40% smaller"), since small models capitalise what they copy.
+pub(crate) fn locate_quote<'c>(content: &'c str, quote: &str) -> Option<(usize, &'c str)> {
+    let quote = quote
+        .trim()
+        .trim_end_matches(['.', '!', '?', ',', ';', ':']);
+    if quote.trim().is_empty() {
+        return None;
+    }
+    let start = content.find(quote).or_else(|| {
+        // ASCII lowercasing keeps every byte offset.
+        content
+            .to_ascii_lowercase()
+            .find(&quote.to_ascii_lowercase())
+    })?;
+    Some((start, &content[start..start + quote.len()]))
+}
+
 pub(crate) fn quotes_not_found(missing: &[String]) -> Error {
     Error::invalid_input(format!(
         "these quotes do not occur literally in the entry: {}",
@@ -661,5 +679,16 @@ mod tests {
         assert_eq!(v["skills"][0]["quote"], "a } b");
         assert!(extract_json("no json {here").is_none());
         assert_eq!(strip_think("a<think>unclosed"), "a");
+    }
+
+    #[test]
+    fn quotes_are_found_up_to_case_and_a_final_mark() {
+        let entry = "Fixed a race; the Docker image is now 40% smaller. Café next.";
+        let (at, text) = locate_quote(entry, "The Docker image is now 40% smaller.").unwrap();
+        assert_eq!(text, "the Docker image is now 40% smaller");
+        assert_eq!(&entry[at..at + text.len()], text);
+        assert_eq!(locate_quote(entry, "café NEXT").unwrap().1, "Café next");
+        assert!(locate_quote(entry, "the Podman image").is_none());
+        assert!(locate_quote(entry, " . ").is_none());
     }
 }
