@@ -6,7 +6,7 @@
 //! answers with a decision per candidate id and a short list of additions, each
 //! with a quote copied from the entry. Everything is checked here whatever the
 //! server's constrained decoding did: ids must name a candidate, once; quotes must
-//! occur literally; lengths are bounded; an added skill maps to the taxonomy or is
+//! occur in the entry (up to case and a final mark); lengths are bounded; an added skill maps to the taxonomy or is
 //! flagged as new (listed in the analysis, but given no evidence until the
 //! taxonomy has it). An addition must be named in its own quote: a small model
 //! otherwise reads a practice into any sentence ("Testing" from "fixed the
