@@ -1,6 +1,5 @@
 //! The one place sqlx errors become core errors, for every SQL backend.
 
-use afterresume_core::domain::NewSkillEvidence;
 use afterresume_core::{Error, ErrorKind};
 
 /// Maps a sqlx error from the named backend: missing rows are NotFound, unique
@@ -58,10 +57,11 @@ fn is_contention(db: &dyn sqlx::error::DatabaseError) -> bool {
         )
 }
 
-/// A foreign-key failure of an evidence row names the skill it pointed at.
-pub(crate) fn unknown_skill(e: Error, row: &NewSkillEvidence) -> Error {
+/// A NotFound from a write (a foreign key that points nowhere) restated as what
+/// the caller was missing; other errors pass through.
+pub(crate) fn not_found_as(e: Error, message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     if e.kind() == ErrorKind::NotFound {
-        Error::not_found(format!("skill {} not found", row.skill_id))
+        Error::not_found(message)
     } else {
         e
     }

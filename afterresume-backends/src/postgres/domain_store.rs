@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
 use crate::common::user_skills_of;
+use crate::sql_error::not_found_as;
 
 /// One typed column of a row.
 pub(super) fn get<T>(row: &PgRow, column: &str) -> Result<T>
@@ -360,13 +361,7 @@ impl SkillStore for PostgresBackend {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)
-        .map_err(|e| {
-            if e.kind() == ErrorKind::NotFound {
-                Error::not_found("skill, worklog or user not found")
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| not_found_as(e, "skill, worklog or user not found"))?;
         match row {
             Some(row) => evidence_from_row(&row),
             // A concurrent insert of the same evidence committed between the two

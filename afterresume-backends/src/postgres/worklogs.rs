@@ -14,7 +14,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use super::domain_store::{bind_evidence, get};
 use super::{PostgresBackend, map_sqlx};
 use crate::common::{apply_worklog_patch, unreadable_json};
-use crate::sql_error::unknown_skill;
+use crate::sql_error::not_found_as;
 
 fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
     Ok(WorkLog {
@@ -257,7 +257,7 @@ impl WorkLogStore for PostgresBackend {
             .execute(&mut *tx)
             .await
             .map_err(map_sqlx)
-            .map_err(|e| unknown_skill(e, row))?;
+            .map_err(|e| not_found_as(e, format!("skill {} not found", row.skill_id)))?;
         }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(worklog)

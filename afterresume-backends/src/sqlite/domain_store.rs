@@ -12,6 +12,7 @@ use super::SqliteBackend;
 use super::convert::{date, date_text, json, list_text, micros, opt_time, string_list, time};
 use super::error::map_sqlx;
 use crate::common::user_skills_of;
+use crate::sql_error::not_found_as;
 
 fn get<T>(row: &SqliteRow, column: &str) -> Result<T>
 where
@@ -343,13 +344,7 @@ impl SkillStore for SqliteBackend {
             .execute(&self.writer)
             .await
             .map_err(map_sqlx)
-            .map_err(|e| {
-                if e.kind() == ErrorKind::NotFound {
-                    Error::not_found("skill, worklog or user not found")
-                } else {
-                    e
-                }
-            })?;
+            .map_err(|e| not_found_as(e, "skill, worklog or user not found"))?;
         let row = sqlx::query(
             "SELECT * FROM skill_evidence WHERE user_id = ? AND skill_id = ? AND worklog_id = ? AND start_offset = ? AND end_offset = ?",
         )

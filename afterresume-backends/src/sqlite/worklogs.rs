@@ -16,7 +16,7 @@ use super::convert::{date, date_text, list_text, micros, string_list, time};
 use super::domain_store::insert_evidence;
 use super::error::map_sqlx;
 use crate::common::{apply_worklog_patch, unreadable_json};
-use crate::sql_error::unknown_skill;
+use crate::sql_error::not_found_as;
 
 /// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
 fn json_or_raw(text: &str) -> Value {
@@ -224,7 +224,7 @@ impl WorkLogStore for SqliteBackend {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_sqlx)
-                .map_err(|e| unknown_skill(e, row))?;
+                .map_err(|e| not_found_as(e, format!("skill {} not found", row.skill_id)))?;
         }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(worklog)
