@@ -5,7 +5,8 @@
 //! workflows.
 //!
 //! ## Architecture
-//! Hosts (HTTP, Python, your application) call the [`Engine`]. The engine talks to the
+//! Hosts (HTTP, Python, your application) call the use cases of [`service::App`],
+//! which hold every rule, over the [`Engine`]. The engine talks to the
 //! outside world only through ports: [`JobStore`] (the truth about jobs and schedules),
 //! [`Queue`] (delivery of runnable job ids), [`EventSink`] (the per-job timeline),
 //! [`ArtifactStore`] (bytes), [`LlmProvider`] (completions) and the domain stores
@@ -33,6 +34,7 @@ pub mod domain;
 pub mod engine;
 mod error;
 pub mod ports;
+pub mod service;
 pub mod taxonomy;
 pub mod workflows;
 

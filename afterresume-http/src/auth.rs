@@ -13,6 +13,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use afterresume_core::domain::User;
+use afterresume_core::service::Actor;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -57,20 +58,9 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// Whether the caller may see `owner`'s objects: their own, or anyone's for staff.
-    pub(crate) fn may_see(&self, owner: Option<i64>) -> bool {
-        self.user.is_staff || owner == Some(self.user.id)
-    }
-
-    /// The user a staff member asks to act for (`?user_id=`), else the caller.
-    pub(crate) fn acting_for(&self, requested: Option<i64>) -> Result<i64, ApiError> {
-        match requested {
-            None => Ok(self.user.id),
-            Some(id) if id == self.user.id || self.user.is_staff => Ok(id),
-            Some(_) => Err(ApiError::forbidden(
-                "user_id: only staff may act for another user",
-            )),
-        }
+    /// The caller as the core's use cases know them.
+    pub(crate) fn actor(&self) -> Actor {
+        Actor::user(&self.user)
     }
 }
 
@@ -81,7 +71,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let now = state.engine.now();
+        let now = state.app.now();
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value
                 .to_str()
@@ -94,7 +84,11 @@ impl FromRequestParts<AppState> for Caller {
                         "Authorization must be 'Token <token>' or 'Bearer <token>'",
                     )
                 })?;
-            let (user, _) = state.accounts.user_for_token(secret.trim(), now).await?;
+            let (user, _) = state
+                .app
+                .accounts()
+                .user_for_token(secret.trim(), now)
+                .await?;
             let caller = Caller {
                 user,
                 credential: Credential::Token,
@@ -107,7 +101,7 @@ impl FromRequestParts<AppState> for Caller {
                 "authentication required: send 'Authorization: Token <token>' or log in",
             ));
         };
-        let (user, token) = state.accounts.user_for_token(&secret, now).await?;
+        let (user, token) = state.app.accounts().user_for_token(&secret, now).await?;
         if token.name != afterresume_core::accounts::SESSION_TOKEN_NAME {
             return Err(ApiError::unauthenticated("invalid session"));
         }
@@ -136,18 +130,15 @@ impl FromRequestParts<AppState> for Caller {
 
 /// A caller that must be staff.
 #[derive(Debug, Clone)]
-pub(crate) struct Staff;
+pub(crate) struct Staff(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
-        if caller.user.is_staff {
-            Ok(Staff)
-        } else {
-            Err(ApiError::forbidden("staff only"))
-        }
+        caller.actor().require_operator()?;
+        Ok(Staff(caller))
     }
 }
 

@@ -4,13 +4,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use afterresume_core::accounts::{Accounts, NewAccount};
-use afterresume_core::domain::{JobId, JobStatus, NewWorkLog, UserId};
-use afterresume_core::ports::JobFilter;
-use afterresume_core::{
-    Engine, EngineConfig, EnqueueOptions, Error, ErrorKind, Result, WorkerOptions,
-};
+use afterresume_core::domain::{JobId, JobStatus, UserId};
+use afterresume_core::service::{Actor, App, EventQuery, JobQuery, PageRequest};
+use afterresume_core::{Engine, EngineConfig, EnqueueOptions, Error, Result, WorkerOptions};
 use afterresume_http::{AppState, HostSettings, Settings, System, router};
-use chrono::{Datelike, Days, Weekday};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
@@ -159,7 +156,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::from_env()?;
     let system = System::open(&settings).await?;
     let engine = system.engine_builder(EngineConfig::default()).build()?;
-    let accounts = Accounts::new(std::sync::Arc::clone(&system.domain));
+    let app = App::new(engine.clone(), std::sync::Arc::clone(&system.domain));
+    let accounts = app.accounts();
+    let operator = Actor::system();
     let now = engine.now();
     match cli.command {
         Command::Migrate => {
@@ -224,7 +223,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("created admin {} (id {})", user.username, user.id);
             Ok(())
         }
-        Command::SeedDemo { password } => seed_demo(&engine, &system, &accounts, password.0).await,
+        Command::SeedDemo { password } => seed_demo(&app, password.0).await,
         Command::Enqueue {
             job_type,
             payload,
@@ -261,13 +260,15 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             job_type,
             limit,
         }) => {
-            let filter = JobFilter {
-                status: status.map(|s| s.parse::<JobStatus>()).transpose()?,
+            let query = JobQuery {
+                status: status
+                    .map(|s| JobStatus::parse_field("status", &s))
+                    .transpose()?,
                 job_type,
-                limit,
+                page: PageRequest::first(limit),
                 ..Default::default()
             };
-            for job in engine.list_jobs(&filter).await? {
+            for job in app.list_all_jobs(&operator, query).await?.results {
                 println!(
                     "{}  {:<9}  {:<18}  user {:<6}  {}",
                     job.id,
@@ -280,9 +281,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Jobs(JobsCommand::Show { id }) => {
-            let job = engine.get_job(id).await?;
-            let events = engine.job_events(id, &Default::default()).await?;
-            let shown = json!({"job": job, "events": events});
+            let job = app.job(&operator, id).await?;
+            let events = app.job_events(&operator, id, EventQuery::default()).await?;
+            let shown = json!({"job": job, "events": events.results});
             println!(
                 "{}",
                 serde_json::to_string_pretty(&shown).unwrap_or_default()
@@ -290,7 +291,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Jobs(JobsCommand::Cancel { id }) => {
-            let job = engine.cancel(id).await?;
+            let job = app.cancel_job(&operator, id).await?;
             println!(
                 "{} {} (cancel requested: {})",
                 job.id, job.status, job.cancel_requested
@@ -317,7 +318,7 @@ async fn serve(
     tracing::info!(%bound, workers, open_files, max_connections = host.max_connections, backends = %settings.describe(), "serving");
     let connection_settings = host.clone();
     let state = AppState::from_system(engine, system, host).with_local_workers(workers);
-    tokio::spawn(purge_login_counters(state.accounts.clone()));
+    tokio::spawn(purge_login_counters(state.app.accounts().clone()));
     let app = router(state);
     afterresume_http::server::serve(listener, app, &connection_settings, shutdown_signal())
         .await
@@ -348,158 +349,15 @@ async fn resolve_user(system: &System, user: &str) -> Result<UserId> {
     }
 }
 
-/// Three weeks of a backend engineer's work, weekdays only.
-const DEMO_WORKLOGS: &[(&str, &str)] = &[
-    (
-        "billing",
-        "Moved the billing service from MySQL to PostgreSQL 15; wrote the migration with zero downtime (BILL-101).",
-    ),
-    (
-        "billing",
-        "Reviewed three pull requests on the invoice exporter and paired on its Rust parser.",
-    ),
-    (
-        "platform",
-        "Wrote Terraform for the new RDS instance and the VPC peering to the k8s cluster.",
-    ),
-    (
-        "platform",
-        "Deployed the billing API to Kubernetes with Helm; reduced p99 latency from 800 to 120 ms.",
-    ),
-    (
-        "billing",
-        "Fixed a race condition in the payment retry worker (BILL-117); added property tests.",
-    ),
-    (
-        "platform",
-        "Moved CI from Jenkins to GitHub Actions; builds now take 6 minutes instead of 19.",
-    ),
-    (
-        "search",
-        "Prototyped the search API in Python with FastAPI and Elasticsearch.",
-    ),
-    (
-        "search",
-        "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
-    ),
-    (
-        "platform",
-        "Incident response: the Kafka consumer lagged after a broker restart; wrote the postmortem.",
-    ),
-    (
-        "search",
-        "Built the search page in React with TypeScript; wrote Playwright tests.",
-    ),
-    (
-        "billing",
-        "Mentored a new engineer on our Rust codebase and code review practices.",
-    ),
-    (
-        "platform",
-        "Set up Prometheus alerts and Grafana dashboards for the billing SLOs.",
-    ),
-    (
-        "search",
-        "Tuned PostgreSQL indexes for the search fallback; query time down 60%.",
-    ),
-    (
-        "billing",
-        "Documented the billing architecture and the on-call runbook.",
-    ),
-    (
-        "platform",
-        "Upgraded the cluster to Kubernetes 1.31 and rotated the Docker base images.",
-    ),
-];
-
-async fn seed_demo(
-    engine: &Engine,
-    system: &System,
-    accounts: &Accounts,
-    password: String,
-) -> Result<()> {
-    let now = engine.now();
-    let user = match system.domain.get_user_by_username("demo").await {
-        Ok(_) => {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                "the demo user exists already; nothing changed",
-            ));
-        }
-        Err(e) if e.is(ErrorKind::NotFound) => {
-            accounts
-                .create_user(
-                    NewAccount {
-                        username: "demo".into(),
-                        email: "demo@example.com".into(),
-                        full_name: "Dana Demo".into(),
-                        password,
-                        is_staff: false,
-                    },
-                    now,
-                )
-                .await?
-        }
-        Err(e) => return Err(e),
-    };
-    let mut day = now.date_naive();
-    let mut dates = Vec::new();
-    while dates.len() < DEMO_WORKLOGS.len() {
-        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-            dates.push(day);
-        }
-        day = day - Days::new(1);
-    }
-    dates.reverse();
-    let running = engine.start(WorkerOptions::workers(2));
-    let mut jobs = Vec::new();
-    for ((tag, content), date) in DEMO_WORKLOGS.iter().zip(dates) {
-        let mut new = NewWorkLog::new(user.id, date, *content);
-        new.tags = vec![(*tag).to_owned()];
-        let worklog = system.domain.create_worklog(new, now).await?;
-        let job = engine
-            .enqueue(
-                "worklog.analyze",
-                json!({"worklog_id": worklog.id}),
-                EnqueueOptions::default().with_user(user.id),
-            )
-            .await?;
-        jobs.push(job.id);
-    }
-    let wait = Duration::from_secs(120);
-    for id in jobs {
-        engine.wait_for(id, wait).await?;
-    }
-    for (job_type, payload) in [
-        ("skills.extract", json!({})),
-        ("report.generate", json!({"kind": "status"})),
-        ("report.generate", json!({"kind": "standup"})),
-        ("resume.refresh", json!({})),
-    ] {
-        let job = engine
-            .enqueue(
-                job_type,
-                payload,
-                EnqueueOptions::default().with_user(user.id),
-            )
-            .await?;
-        let done = engine.wait_for(job.id, wait).await?;
-        if done.status != JobStatus::Success {
-            running.shutdown(Duration::from_secs(5)).await;
-            return Err(Error::unexpected(format!(
-                "{job_type} ended {}: {}",
-                done.status,
-                done.error.unwrap_or_default()
-            )));
-        }
-    }
+/// Seeds the demo account with workers running in this process.
+async fn seed_demo(app: &App, password: String) -> Result<()> {
+    let running = app.engine().start(WorkerOptions::workers(2));
+    let seeded = app.seed_demo(&Actor::system(), password).await;
     running.shutdown(Duration::from_secs(5)).await;
-    let skills = system.domain.list_user_skills(user.id).await?;
+    let seeded = seeded?;
     println!(
-        "seeded user demo (id {}): {} worklogs, {} skills, 2 reports, 1 resume",
-        user.id,
-        DEMO_WORKLOGS.len(),
-        skills.len()
+        "seeded user {} (id {}): {} worklogs, {} skills, {} reports, 1 resume",
+        seeded.user.username, seeded.user.id, seeded.worklogs, seeded.skills, seeded.reports
     );
     Ok(())
 }

@@ -3,25 +3,31 @@
 //! as the reference design allows for local development; with
 //! `SYSTEM_DASHBOARD_ENABLED=false` it does not exist (404).
 
-use std::collections::BTreeMap;
-
-use afterresume_core::domain::{JobId, JobStatus};
+use afterresume_core::domain::{JobId, Schedule};
+use afterresume_core::service::overview::Overview;
+use afterresume_core::service::{Actor, EventPage, Page};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::Json;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::api::health::dependency_checks;
-use crate::api::jobs::{event_page, job_page};
-use crate::api::{Page, Params, PathId, job_json};
+use crate::api::jobs::{event_query, job_page_json, job_query};
+use crate::api::{Params, PathId, job_json};
 use crate::auth::{Staff, client_ip};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Permission to see the dashboard.
+/// Permission to see the dashboard: a staff caller, or (in local development) a
+/// loopback client, who acts as the system.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct DashboardAccess;
+pub(crate) struct DashboardAccess(Actor);
+
+impl DashboardAccess {
+    fn actor(&self) -> Actor {
+        self.0
+    }
+}
 
 impl FromRequestParts<AppState> for DashboardAccess {
     type Rejection = ApiError;
@@ -37,10 +43,10 @@ impl FromRequestParts<AppState> for DashboardAccess {
         )
         .is_some_and(|ip| ip.is_loopback());
         if state.settings.debug && loopback {
-            return Ok(DashboardAccess);
+            return Ok(DashboardAccess(Actor::system()));
         }
-        Staff::from_request_parts(parts, state).await?;
-        Ok(DashboardAccess)
+        let Staff(caller) = Staff::from_request_parts(parts, state).await?;
+        Ok(DashboardAccess(caller.actor()))
     }
 }
 
@@ -49,66 +55,13 @@ impl FromRequestParts<AppState> for DashboardAccess {
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn overview(
     State(state): State<AppState>,
-    _: DashboardAccess,
-) -> ApiResult<Json<Value>> {
-    let engine = &state.engine;
-    let counts = engine.store().job_counts().await?;
-    let mut by_status: BTreeMap<&str, u64> =
-        JobStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut by_type: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
-    for c in &counts {
-        *by_status.entry(c.status.as_str()).or_default() += c.count;
-        *by_type
-            .entry(c.job_type.as_str())
-            .or_default()
-            .entry(c.status.as_str())
-            .or_default() += c.count;
-    }
-    let (success, failed) = (by_status["success"], by_status["failed"]);
-    let failure_rate = if success + failed == 0 {
-        0.0
-    } else {
-        failed as f64 / (success + failed) as f64
-    };
-    let depth = engine.queue().depth().await?;
-    let schedules = engine.list_schedules().await?;
-    let now = engine.now();
-    let oldest = engine
-        .store()
-        .queued_due(now + chrono::Duration::days(36500), 1)
+    access: DashboardAccess,
+) -> ApiResult<Json<Overview>> {
+    let overview = state
+        .app
+        .overview(&access.actor(), state.local_workers)
         .await?;
-    let oldest_queued_age_seconds = match oldest.first() {
-        Some(message) => {
-            let job = engine.get_job(message.job_id).await?;
-            Some((now - job.created_at).num_milliseconds().max(0) as f64 / 1000.0)
-        }
-        None => None,
-    };
-    let running = engine
-        .list_jobs(&afterresume_core::ports::JobFilter {
-            status: Some(JobStatus::Running),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?;
-    let workers_busy: std::collections::BTreeSet<&str> = running
-        .iter()
-        .filter(|j| j.lease_expires_at.is_some_and(|t| t > now))
-        .filter_map(|j| j.worker_id.as_deref())
-        .collect();
-    Ok(Json(json!({
-        "jobs": {"by_status": by_status, "by_type": by_type, "total": counts.iter().map(|c| c.count).sum::<u64>()},
-        "queue": {"ready": depth.ready, "delayed": depth.delayed},
-        "schedules": {"total": schedules.len(), "enabled": schedules.iter().filter(|s| s.enabled).count()},
-        "workers": {
-            "this_process": state.local_workers,
-            "this_process_busy": engine.running_jobs(),
-            "busy_with_live_lease": workers_busy.len(),
-        },
-        "oldest_queued_age_seconds": oldest_queued_age_seconds,
-        "failure_rate": failure_rate,
-        "generated_at": Utc::now(),
-    })))
+    Ok(Json(overview))
 }
 
 #[utoipa::path(get, path = "/system/jobs/", tag = "system",
@@ -125,10 +78,14 @@ pub(crate) async fn overview(
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn jobs(
     State(state): State<AppState>,
-    _: DashboardAccess,
+    access: DashboardAccess,
     params: Params,
 ) -> ApiResult<Json<Page<Value>>> {
-    job_page(&state, &params, None).await.map(Json)
+    let page = state
+        .app
+        .list_all_jobs(&access.actor(), job_query(&params)?)
+        .await?;
+    Ok(Json(job_page_json(page)))
 }
 
 #[utoipa::path(get, path = "/system/jobs/{id}/", tag = "system",
@@ -137,10 +94,10 @@ pub(crate) async fn jobs(
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn job(
     State(state): State<AppState>,
-    _: DashboardAccess,
+    access: DashboardAccess,
     PathId(id): PathId<JobId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(job_json(&state.engine.get_job(id).await?)))
+    Ok(Json(job_json(&state.app.job(&access.actor(), id).await?)))
 }
 
 #[utoipa::path(get, path = "/system/jobs/{id}/events/", tag = "system",
@@ -151,12 +108,14 @@ pub(crate) async fn job(
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn job_events(
     State(state): State<AppState>,
-    _: DashboardAccess,
+    access: DashboardAccess,
     PathId(id): PathId<JobId>,
     params: Params,
-) -> ApiResult<Json<Value>> {
-    state.engine.get_job(id).await?;
-    event_page(&state, id, &params, true).await.map(Json)
+) -> ApiResult<Json<EventPage>> {
+    let query = event_query(&params)?;
+    Ok(Json(
+        state.app.job_events(&access.actor(), id, query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/system/schedules/", tag = "system",
@@ -164,10 +123,10 @@ pub(crate) async fn job_events(
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn schedules(
     State(state): State<AppState>,
-    _: DashboardAccess,
-) -> ApiResult<Json<Value>> {
-    let schedules = state.engine.list_schedules().await?;
-    Ok(Json(json!({"results": schedules, "next": null})))
+    access: DashboardAccess,
+) -> ApiResult<Json<Page<Schedule>>> {
+    let schedules = state.app.list_schedules(&access.actor()).await?;
+    Ok(Json(Page::whole(schedules)))
 }
 
 #[utoipa::path(get, path = "/system/health/", tag = "system",

@@ -114,7 +114,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, _reader: MetricsReade
     state.metrics.render_http(&mut out);
     out.push_str("# HELP afterresume_jobs Jobs in the store by type and status.\n");
     out.push_str("# TYPE afterresume_jobs gauge\n");
-    match state.engine.store().job_counts().await {
+    match state.app.engine().store().job_counts().await {
         Ok(counts) => {
             for c in counts {
                 let _ = writeln!(
@@ -128,7 +128,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, _reader: MetricsReade
         }
         Err(err) => tracing::warn!(error = %err, "metrics: job counts unavailable"),
     }
-    if let Ok(depth) = state.engine.queue().depth().await {
+    if let Ok(depth) = state.app.engine().queue().depth().await {
         out.push_str(
             "# HELP afterresume_queue_depth Messages in the queue, ready now or delayed.\n",
         );
@@ -144,7 +144,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, _reader: MetricsReade
             depth.delayed
         );
     }
-    render_engine(&mut out, &state.engine.metrics());
+    render_engine(&mut out, &state.app.engine().metrics());
     (
         StatusCode::OK,
         [(

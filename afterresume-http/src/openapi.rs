@@ -13,7 +13,7 @@ use afterresume_core::agents::MAX_REPORT_DAYS;
 use afterresume_core::domain::{MAX_CONTENT_CHARS, storable::MAX_JSON_DEPTH};
 use serde_json::{Value, json};
 
-use crate::api::MAX_PAGE;
+use afterresume_core::service::MAX_PAGE;
 
 /// Text without the NUL character, which no store accepts.
 const NO_NUL: &str = "^[^\\u0000]*$";

@@ -3,22 +3,19 @@
 use std::sync::Arc;
 
 use afterresume_core::Engine;
-use afterresume_core::accounts::Accounts;
 use afterresume_core::ports::{SharedArtifactStore, SharedDomainStore, SharedLlmProvider};
+use afterresume_core::service::App;
 
 use crate::config::HostSettings;
 use crate::metrics::Metrics;
 use afterresume_backends::system::System;
 
-/// The host's shared state: the engine, the domain store and the host's settings.
+/// The host's shared state: the application (engine, domain store, accounts)
+/// and the host's own settings.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The engine (jobs, events, schedules).
-    pub engine: Engine,
-    /// Users, worklogs, skills, reports, resumes.
-    pub domain: SharedDomainStore,
-    /// Passwords and tokens.
-    pub accounts: Accounts,
+    /// The use cases every route calls.
+    pub app: App,
     /// Artifacts, checked by readiness.
     pub artifacts: Option<SharedArtifactStore>,
     /// The LLM provider, checked by readiness when one is configured.
@@ -35,9 +32,7 @@ impl AppState {
     /// State over an engine and a domain store.
     pub fn new(engine: Engine, domain: SharedDomainStore, settings: HostSettings) -> Self {
         AppState {
-            engine,
-            accounts: Accounts::new(Arc::clone(&domain)),
-            domain,
+            app: App::new(engine, domain),
             artifacts: None,
             llm: None,
             settings: Arc::new(settings),
@@ -62,5 +57,10 @@ impl AppState {
     pub fn with_local_workers(mut self, workers: usize) -> Self {
         self.local_workers = workers;
         self
+    }
+
+    /// The job engine.
+    pub fn engine(&self) -> &Engine {
+        self.app.engine()
     }
 }

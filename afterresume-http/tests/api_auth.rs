@@ -136,7 +136,8 @@ async fn tokens_are_issued_used_listed_and_revoked() {
     // Stored as a digest: the domain store never sees the secret.
     let stored = app
         .state
-        .domain
+        .app
+        .domain()
         .list_tokens(1, Default::default())
         .await
         .unwrap();
@@ -257,7 +258,8 @@ async fn sessions_use_secure_cookies_and_csrf_and_logout_revokes_them() {
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     assert!(
         app.state
-            .domain
+            .app
+            .domain()
             .list_worklogs(&Default::default())
             .await
             .unwrap()
@@ -326,7 +328,8 @@ async fn users_never_see_or_touch_each_others_objects() {
         .unwrap();
     let token_id = app
         .state
-        .domain
+        .app
+        .domain()
         .list_tokens(alice_id, Default::default())
         .await
         .unwrap()[0]

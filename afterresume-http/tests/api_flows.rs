@@ -495,7 +495,8 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
     }
     assert!(
         app.state
-            .domain
+            .app
+            .domain()
             .list_worklogs(&Default::default())
             .await
             .unwrap()
@@ -503,7 +504,8 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
     );
     let jobs = app
         .state
-        .engine
+        .app
+        .engine()
         .list_jobs(&Default::default())
         .await
         .unwrap();
@@ -542,7 +544,8 @@ async fn idempotency_keys_return_the_same_job_and_refuse_reuse() {
     );
     assert_eq!(
         app.state
-            .engine
+            .app
+            .engine()
             .list_jobs(&Default::default())
             .await
             .unwrap()
@@ -725,7 +728,8 @@ async fn job_errors_hide_internals_from_users() {
     let (_, root) = app.user("root", true).await;
     let job = app
         .state
-        .engine
+        .app
+        .engine()
         .enqueue(
             "test.backend",
             json!({}),

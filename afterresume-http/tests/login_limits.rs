@@ -311,8 +311,9 @@ async fn tokens_are_paged_capped_and_sessions_expire() {
     }
     let live = app
         .state
-        .accounts
-        .list_tokens(alice, None, 0, app.state.engine.now())
+        .app
+        .accounts()
+        .list_tokens(alice, None, 0, app.state.app.now())
         .await
         .unwrap();
     let sessions: Vec<_> = live.iter().filter(|t| t.name == "session").collect();

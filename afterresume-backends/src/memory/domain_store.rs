@@ -14,8 +14,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use crate::common::{apply_worklog_patch, summarize_user_skills};
-
 /// Every domain store in memory.
 #[derive(Debug, Default)]
 pub struct MemoryDomainStore {
@@ -295,7 +293,7 @@ impl WorkLogStore for MemoryDomainStore {
             .worklogs
             .get_mut(&id)
             .ok_or_else(|| missing("worklog", id))?;
-        let content_changed = apply_worklog_patch(worklog, patch, now);
+        let content_changed = patch.apply_to(worklog, now);
         let updated = worklog.clone();
         if content_changed {
             // Offsets of old evidence no longer point at the right text.
@@ -458,7 +456,7 @@ impl SkillStore for MemoryDomainStore {
             .values()
             .filter(|e| e.user_id == user_id)
             .collect();
-        Ok(summarize_user_skills(evidence, |id| {
+        Ok(UserSkill::summarize(evidence, |id| {
             s.skills.get(&id).cloned()
         }))
     }

@@ -13,7 +13,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::domain_store::{bind_evidence, get};
 use super::{PostgresBackend, map_sqlx};
-use crate::common::{apply_worklog_patch, unreadable_json};
+use crate::common::unreadable_json;
 use crate::sql_error::not_found_as;
 
 fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
@@ -164,7 +164,7 @@ impl WorkLogStore for PostgresBackend {
             .map(worklog_from_row)
             .transpose()?
             .ok_or_else(|| not_found(id))?;
-        let content_changed = apply_worklog_patch(&mut worklog, patch, now);
+        let content_changed = patch.apply_to(&mut worklog, now);
         let row = sqlx::query(
             "UPDATE worklogs SET date = $1, content = $2, title = $3, tags = $4, source = $5, metadata = $6, \
              analysis = $7, updated_at = $8 WHERE id = $9 RETURNING *",

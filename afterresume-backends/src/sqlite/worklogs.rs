@@ -15,7 +15,7 @@ use super::SqliteBackend;
 use super::convert::{date, date_text, list_text, micros, string_list, time};
 use super::domain_store::insert_evidence;
 use super::error::map_sqlx;
-use crate::common::{apply_worklog_patch, unreadable_json};
+use crate::common::unreadable_json;
 use crate::sql_error::not_found_as;
 
 /// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
@@ -140,7 +140,7 @@ impl WorkLogStore for SqliteBackend {
             .map(worklog_from_row)
             .transpose()?
             .ok_or_else(|| not_found(id))?;
-        let content_changed = apply_worklog_patch(&mut worklog, patch, now);
+        let content_changed = patch.apply_to(&mut worklog, now);
         sqlx::query(
             "UPDATE worklogs SET date = ?, content = ?, title = ?, tags = ?, source = ?, metadata = ?, analysis = ?, \
              updated_at = ? WHERE id = ?",

@@ -24,7 +24,9 @@ pub use skill::{
 pub use user::{
     ApiToken, NewApiToken, NewUser, TOKEN_USE_RESOLUTION, TokenId, TokenPage, User, UserId,
 };
-pub use worklog::{MAX_CONTENT_CHARS, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch};
+pub use worklog::{
+    DEFAULT_SOURCE, MAX_CONTENT_CHARS, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+};
 
 /// Declares a string-backed enum with `as_str`, `FromStr`, `Display` and serde.
 macro_rules! string_enum {
@@ -45,6 +47,19 @@ macro_rules! string_enum {
             /// The wire name.
             pub fn as_str(self) -> &'static str {
                 match self { $( $name::$variant => $text, )+ }
+            }
+
+            /// Parses the value of a request field: the error names the field
+            /// and lists what it accepts.
+            pub fn parse_field(field: &str, text: &str) -> $crate::Result<Self> {
+                text.parse().map_err(|_| {
+                    let shown: String = text.chars().take(40).collect();
+                    $crate::Error::invalid_input(format!(
+                        "{field}: '{}' is not one of {}",
+                        shown.escape_default(),
+                        [$($text),+].join(", ")
+                    ))
+                })
             }
         }
 

@@ -181,6 +181,48 @@ pub struct UserSkill {
     pub last_seen: NaiveDate,
 }
 
+impl UserSkill {
+    /// The order skills are shown in everywhere (lists, reports, the resume):
+    /// most evidenced first, then by name, so equal counts never reorder between
+    /// calls or stores.
+    pub fn by_evidence(a: &UserSkill, b: &UserSkill) -> std::cmp::Ordering {
+        b.evidence_count
+            .cmp(&a.evidence_count)
+            .then_with(|| a.skill.name.cmp(&b.skill.name))
+    }
+
+    /// Groups a user's evidence by skill (count, first and last seen), in
+    /// [`UserSkill::by_evidence`] order. Evidence whose skill `skill` cannot find
+    /// is left out.
+    pub fn summarize<'a>(
+        evidence: impl IntoIterator<Item = &'a SkillEvidence>,
+        skill: impl Fn(SkillId) -> Option<Skill>,
+    ) -> Vec<UserSkill> {
+        let mut by_skill: std::collections::BTreeMap<SkillId, UserSkill> =
+            std::collections::BTreeMap::new();
+        for e in evidence {
+            if let Some(entry) = by_skill.get_mut(&e.skill_id) {
+                entry.evidence_count += 1;
+                entry.first_seen = entry.first_seen.min(e.worklog_date);
+                entry.last_seen = entry.last_seen.max(e.worklog_date);
+            } else if let Some(skill) = skill(e.skill_id) {
+                by_skill.insert(
+                    e.skill_id,
+                    UserSkill {
+                        skill,
+                        evidence_count: 1,
+                        first_seen: e.worklog_date,
+                        last_seen: e.worklog_date,
+                    },
+                );
+            }
+        }
+        let mut out: Vec<UserSkill> = by_skill.into_values().collect();
+        out.sort_by(UserSkill::by_evidence);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

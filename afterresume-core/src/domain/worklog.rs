@@ -10,6 +10,9 @@ pub type WorkLogId = i64;
 /// Longest accepted worklog content, in characters.
 pub const MAX_CONTENT_CHARS: usize = 100_000;
 
+/// Where an entry came from when nobody says: typed in by its author.
+pub const DEFAULT_SOURCE: &str = "manual";
+
 /// One work-log entry: what a user did on a day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkLog {
@@ -65,7 +68,7 @@ impl NewWorkLog {
             content: content.into(),
             title: None,
             tags: Vec::new(),
-            source: "manual".to_owned(),
+            source: DEFAULT_SOURCE.to_owned(),
             metadata: Value::Object(Default::default()),
         }
     }
@@ -123,6 +126,37 @@ impl WorkLogPatch {
             validate_title(title)?;
         }
         Ok(())
+    }
+
+    /// Applies the patch to `worklog` and stamps `updated_at`. Returns whether the
+    /// content changed: that clears the analysis, whose offsets no longer fit, and
+    /// the store then drops the worklog's evidence.
+    pub fn apply_to(self, worklog: &mut WorkLog, now: DateTime<Utc>) -> bool {
+        let mut content_changed = false;
+        if let Some(date) = self.date {
+            worklog.date = date;
+        }
+        if let Some(content) = self.content
+            && content != worklog.content
+        {
+            worklog.content = content;
+            worklog.analysis = None;
+            content_changed = true;
+        }
+        if let Some(title) = self.title {
+            worklog.title = title;
+        }
+        if let Some(tags) = self.tags {
+            worklog.tags = tags;
+        }
+        if let Some(source) = self.source {
+            worklog.source = source;
+        }
+        if let Some(metadata) = self.metadata {
+            worklog.metadata = metadata;
+        }
+        worklog.updated_at = now;
+        content_changed
     }
 }
 

@@ -1,6 +1,5 @@
 //! `/api/auth/`: tokens (issue, list, revoke), sessions (login, logout), and `me/`.
 
-use afterresume_core::ErrorKind;
 use afterresume_core::domain::{ApiToken, User};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,9 +10,11 @@ use utoipa::ToSchema;
 
 use afterresume_core::accounts::{LoginAttempt, SESSION_LIFETIME};
 
-use super::{Page, Params, PathId};
+use afterresume_core::service::Page;
+
+use super::{Params, PathId};
 use crate::auth::{CSRF_COOKIE, Caller, Credential, SESSION_COOKIE, client_ip, csrf_token};
-use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody};
 use crate::state::AppState;
 
 /// Username and password.
@@ -49,7 +50,7 @@ async fn log_in(state: &AppState, request: Request) -> ApiResult<(User, Credenti
         password: &credentials.password,
         address: ip,
     };
-    let user = state.accounts.login(attempt, state.engine.now()).await?;
+    let user = state.app.accounts().login(attempt, state.app.now()).await?;
     Ok((user, credentials))
 }
 
@@ -63,8 +64,9 @@ pub(crate) async fn issue_token(
     let (user, credentials) = log_in(&state, request).await?;
     let name = credentials.name.as_deref().unwrap_or("api");
     let issued = state
-        .accounts
-        .issue_token(user.id, name, state.engine.now())
+        .app
+        .accounts()
+        .issue_token(user.id, name, state.app.now())
         .await?;
     Ok(Json(json!({
         "token": issued.secret,
@@ -86,15 +88,11 @@ pub(crate) async fn list_tokens(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Page<ApiToken>>> {
-    let limit = params.limit()?;
-    let after = params.cursor(|c| c.parse::<i64>().ok())?;
-    let items = state
-        .accounts
-        .list_tokens(caller.user.id, after, limit + 1, state.engine.now())
+    let tokens = state
+        .app
+        .list_tokens(&caller.actor(), params.page()?)
         .await?;
-    Ok(Json(Page::from_overfetch(items, limit, |t| {
-        t.id.to_string()
-    })))
+    Ok(Json(tokens))
 }
 
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}/", tag = "auth",
@@ -106,14 +104,7 @@ pub(crate) async fn revoke_token(
     caller: Caller,
     PathId(id): PathId<i64>,
 ) -> ApiResult<StatusCode> {
-    state
-        .accounts
-        .revoke_token(caller.user.id, id, state.engine.now())
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => ApiError::not_found(&format!("token {id}")),
-            _ => e.into(),
-        })?;
+    state.app.revoke_token(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,8 +131,9 @@ fn cookie_header(
 pub(crate) async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
     let (user, _) = log_in(&state, request).await?;
     let issued = state
-        .accounts
-        .start_session(user.id, state.engine.now())
+        .app
+        .accounts()
+        .start_session(user.id, state.app.now())
         .await?;
     let csrf = csrf_token(&state.settings.secret_key, &issued.secret);
     let max_age = SESSION_LIFETIME.as_secs();
@@ -164,8 +156,9 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Ap
 pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Credential::Session(secret) = &caller.credential {
         state
-            .accounts
-            .revoke_secret(secret, state.engine.now())
+            .app
+            .accounts()
+            .revoke_secret(secret, state.app.now())
             .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

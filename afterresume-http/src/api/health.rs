@@ -50,16 +50,16 @@ where
 pub(crate) async fn dependency_checks(state: &AppState) -> Vec<Check> {
     let mut checks = vec![
         timed("job_store", async {
-            state.engine.store().job_counts().await.map(drop)
+            state.app.engine().store().job_counts().await.map(drop)
         })
         .await,
         timed("queue", async {
-            state.engine.queue().depth().await.map(drop)
+            state.app.engine().queue().depth().await.map(drop)
         })
         .await,
         timed("domain_store", async {
             // A lookup that finds nothing still proves the database answers.
-            match state.domain.get_user(0).await {
+            match state.app.domain().get_user(0).await {
                 Err(e) if !e.is(ErrorKind::NotFound) => Err(e),
                 _ => Ok(()),
             }

@@ -1,38 +1,22 @@
 //! `/api/jobs/`: the caller's jobs (list, detail, event timeline, cancel). The
-//! system dashboard's job views reuse the listing and the timeline with no owner
-//! restriction.
+//! system dashboard's job views parse their filters the same way.
 
-use afterresume_core::domain::{Job, JobId, JobStatus, UserId};
-use afterresume_core::ports::{JobFilter, ListEventsOptions};
+use afterresume_core::domain::{Job, JobId, JobStatus};
+use afterresume_core::service::jobs::MAX_EVENT_PAGE;
+use afterresume_core::service::{EventPage, EventQuery, JobQuery, Page};
 use axum::extract::State;
 use axum::response::Json;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Page, Params, PathId, job_json};
+use super::{Params, PathId, job_json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// A page of jobs, newest first, filtered by `?status=`, `?type=`, `?created_from=`,
-/// `?created_to=` (RFC 3339) and, when `owner` is `None`, `?user_id=`.
-pub(crate) async fn job_page(
-    state: &AppState,
-    params: &Params,
-    owner: Option<UserId>,
-) -> ApiResult<Page<Value>> {
-    let limit = params.limit()?;
-    let status = params
-        .get("status")
-        .map(|s| {
-            s.parse::<JobStatus>().map_err(|_| {
-                ApiError::field(
-                    "status",
-                    format!("'{s}' is not one of queued, running, success, failed, cancelled"),
-                )
-            })
-        })
-        .transpose()?;
+/// The filters of a job list: `?status=`, `?type=`, `?created_from=`,
+/// `?created_to=` (RFC 3339), `?user_id=`, and the page.
+pub(crate) fn job_query(params: &Params) -> ApiResult<JobQuery> {
     let time = |name: &str| -> ApiResult<Option<DateTime<Utc>>> {
         params
             .get(name)
@@ -43,56 +27,18 @@ pub(crate) async fn job_page(
             })
             .transpose()
     };
-    let after = params.cursor(|c| {
-        let (t, id) = c.split_once('|')?;
-        Some((
-            DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc),
-            id.parse::<JobId>().ok()?,
-        ))
-    })?;
-    let filter = JobFilter {
-        status,
+    Ok(JobQuery {
+        status: params.parsed("status", JobStatus::parse_field)?,
         job_type: params.get("type").map(str::to_owned),
-        user_id: match owner {
-            Some(user) => Some(user),
-            None => params.id("user_id")?,
-        },
-        parent_job_id: None,
+        user_id: params.id("user_id")?,
         created_from: time("created_from")?,
         created_to: time("created_to")?,
-        after,
-        limit: limit + 1,
-    };
-    let jobs = state.engine.list_jobs(&filter).await?;
-    let page = Page::from_overfetch(jobs, limit, |j: &Job| {
-        format!("{}|{}", j.created_at.to_rfc3339(), j.id)
-    });
-    Ok(Page {
-        results: page.results.iter().map(job_json).collect(),
-        next: page.next,
+        page: params.page()?,
     })
 }
 
-/// A job's events, oldest first, paged by `?after_id=` and `?limit=` (≤ 1000).
-/// Only operators (staff) see the `detail` of errors.
-pub(crate) async fn event_page(
-    state: &AppState,
-    id: JobId,
-    params: &Params,
-    operator: bool,
-) -> ApiResult<Value> {
-    let limit = match params.get("limit") {
-        None => 1000,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
-            _ => {
-                return Err(ApiError::field(
-                    "limit",
-                    format!("must be an integer from 1 to 1000, got '{v}'"),
-                ));
-            }
-        },
-    };
+/// `?after_id=` and `?limit=` of a timeline.
+pub(crate) fn event_query(params: &Params) -> ApiResult<EventQuery> {
     let after_id = params
         .get("after_id")
         .map(|v| {
@@ -100,27 +46,23 @@ pub(crate) async fn event_page(
                 .map_err(|_| ApiError::field("after_id", format!("'{v}' is not an integer")))
         })
         .transpose()?;
-    let events = state
-        .engine
-        .job_events(id, &ListEventsOptions { after_id, limit })
-        .await?;
-    let events: Vec<_> = if operator {
-        events
-    } else {
-        events.into_iter().map(|e| e.for_owner()).collect()
-    };
-    let next = (events.len() == limit)
-        .then(|| events.last().map(|e| e.id))
-        .flatten();
-    Ok(json!({"job_id": id, "results": events, "next_after_id": next}))
+    let limit = params
+        .get("limit")
+        .map(|v| {
+            v.parse::<usize>().map_err(|_| {
+                ApiError::field(
+                    "limit",
+                    format!("must be an integer from 1 to {MAX_EVENT_PAGE}, got '{v}'"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(EventQuery { after_id, limit })
 }
 
-async fn owned_job(state: &AppState, caller: &Caller, id: JobId) -> ApiResult<Job> {
-    match state.engine.get_job(id).await {
-        Ok(job) if caller.may_see(job.user_id) => Ok(job),
-        Ok(_) => Err(ApiError::not_found(&format!("job {id}"))),
-        Err(e) => Err(e.into()),
-    }
+/// A page of jobs as the API shows them.
+pub(crate) fn job_page_json(page: Page<Job>) -> Page<Value> {
+    page.map(|job| job_json(&job))
 }
 
 #[utoipa::path(get, path = "/api/jobs/", tag = "jobs",
@@ -140,8 +82,11 @@ pub(crate) async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Page<Value>>> {
-    let owner = caller.acting_for(params.id("user_id")?)?;
-    job_page(&state, &params, Some(owner)).await.map(Json)
+    let page = state
+        .app
+        .list_jobs(&caller.actor(), job_query(&params)?)
+        .await?;
+    Ok(Json(job_page_json(page)))
 }
 
 #[utoipa::path(get, path = "/api/jobs/{id}/", tag = "jobs",
@@ -153,7 +98,7 @@ pub(crate) async fn detail(
     caller: Caller,
     PathId(id): PathId<JobId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(job_json(&owned_job(&state, &caller, id).await?)))
+    Ok(Json(job_json(&state.app.job(&caller.actor(), id).await?)))
 }
 
 #[utoipa::path(get, path = "/api/jobs/{id}/events/", tag = "jobs",
@@ -167,11 +112,11 @@ pub(crate) async fn events(
     caller: Caller,
     PathId(id): PathId<JobId>,
     params: Params,
-) -> ApiResult<Json<Value>> {
-    owned_job(&state, &caller, id).await?;
-    event_page(&state, id, &params, caller.user.is_staff)
-        .await
-        .map(Json)
+) -> ApiResult<Json<EventPage>> {
+    let query = event_query(&params)?;
+    Ok(Json(
+        state.app.job_events(&caller.actor(), id, query).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/jobs/{id}/cancel/", tag = "jobs",
@@ -183,6 +128,7 @@ pub(crate) async fn cancel(
     caller: Caller,
     PathId(id): PathId<JobId>,
 ) -> ApiResult<Json<Value>> {
-    owned_job(&state, &caller, id).await?;
-    Ok(Json(job_json(&state.engine.cancel(id).await?)))
+    Ok(Json(job_json(
+        &state.app.cancel_job(&caller.actor(), id).await?,
+    )))
 }

@@ -1,5 +1,6 @@
-//! The public API under `/api`: request parsing shared by the resource modules,
-//! list pages with keyset cursors, and the 202 answer of every enqueueing route.
+//! The public API under `/api`: request parsing shared by the resource modules
+//! and the 202 answer of every enqueueing route. Every rule is the core's
+//! ([`afterresume_core::service`]); a route parses, calls and renders.
 
 pub(crate) mod account;
 pub(crate) mod health;
@@ -10,19 +11,16 @@ pub(crate) mod worklogs;
 
 use std::collections::HashMap;
 
-use afterresume_core::EnqueueOptions;
 use afterresume_core::domain::{Job, storable};
+use afterresume_core::service::{Enqueued, PageRequest, invalid_limit};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use chrono::NaiveDate;
-use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 /// Query-string parameters, parsed one by one so every error names its parameter.
 #[derive(Debug, Clone, Default)]
@@ -69,25 +67,25 @@ impl Params {
             .transpose()
     }
 
-    /// `?limit=` within 1..=200 (default 50).
-    pub(crate) fn limit(&self) -> ApiResult<usize> {
-        match self.get("limit") {
-            None => Ok(DEFAULT_PAGE),
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-                _ => Err(ApiError::field(
-                    "limit",
-                    format!("must be an integer from 1 to {MAX_PAGE}, got '{v}'"),
-                )),
-            },
-        }
+    /// `?limit=` and `?cursor=`: the page asked for (the core checks the size).
+    pub(crate) fn page(&self) -> ApiResult<PageRequest> {
+        let limit = self
+            .get("limit")
+            .map(|v| v.parse::<usize>().map_err(|_| invalid_limit(v)))
+            .transpose()?;
+        Ok(PageRequest {
+            limit,
+            cursor: self.get("cursor").map(str::to_owned),
+        })
     }
 
-    /// `?cursor=`, decoded and parsed into a list position by `parse`.
-    pub(crate) fn cursor<T>(&self, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
-        self.get("cursor")
-            .map(|c| parse(&decode_cursor(c)?).ok_or_else(invalid_cursor))
-            .transpose()
+    /// A parameter that names one value of a string enum (`JobStatus`, ...).
+    pub(crate) fn parsed<T>(
+        &self,
+        name: &str,
+        parse: impl Fn(&str, &str) -> afterresume_core::Result<T>,
+    ) -> ApiResult<Option<T>> {
+        Ok(self.get(name).map(|v| parse(name, v)).transpose()?)
     }
 }
 
@@ -111,124 +109,32 @@ where
     }
 }
 
-/// Default page size.
-pub(crate) const DEFAULT_PAGE: usize = 50;
-/// Largest page size.
-pub(crate) const MAX_PAGE: usize = 200;
-
 /// A strict `YYYY-MM-DD` date (years 0001 to 9999), as the core parses it.
 pub(crate) fn parse_date(field: &str, value: &str) -> ApiResult<NaiveDate> {
     Ok(storable::parse_date(field, value)?)
 }
 
-/// Cursors are opaque to clients: the position, hex-encoded.
-pub(crate) fn encode_cursor(position: &str) -> String {
-    position.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn invalid_cursor() -> ApiError {
-    ApiError::field("cursor", "invalid cursor; use the 'next' value of a page")
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<String> {
-    let invalid = invalid_cursor;
-    if !cursor.is_ascii() || !cursor.len().is_multiple_of(2) || cursor.len() > 256 {
-        return Err(invalid());
-    }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    String::from_utf8(bytes).map_err(|_| invalid())
-}
-
-/// A list page: `{"results": [...], "next": cursor-or-null}`.
-#[derive(Debug, Serialize)]
-pub(crate) struct Page<T> {
-    pub(crate) results: Vec<T>,
-    pub(crate) next: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A page of `limit` from `items` fetched with `limit + 1`: the extra item
-    /// only says that there is more.
-    pub(crate) fn from_overfetch(
-        mut items: Vec<T>,
-        limit: usize,
-        position: impl Fn(&T) -> String,
-    ) -> Self {
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|last| encode_cursor(&position(last)))
-        } else {
-            None
-        };
-        Page {
-            results: items,
-            next,
-        }
-    }
-}
-
-/// Enqueues a job for the caller and answers 202 `{"job_id","status","message"}`.
-///
-/// An `Idempotency-Key` header makes retries safe: the key is scoped to the user,
-/// the same key returns the same job, and reusing a key for a different request is
-/// 409.
-pub(crate) async fn enqueue(
-    state: &AppState,
-    caller: &Caller,
-    for_user: i64,
-    headers: &HeaderMap,
-    job_type: &str,
-    payload: Value,
-) -> ApiResult<Response> {
-    let mut options = EnqueueOptions {
-        user_id: Some(for_user),
-        ..Default::default()
-    };
-    if let Some(key) = headers.get("idempotency-key") {
-        let key = key
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= 200)
-            .ok_or_else(|| {
+/// The `Idempotency-Key` header, if sent (the core checks and scopes it).
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map_err(|_| {
                 ApiError::field(
                     "Idempotency-Key",
                     "must be 1 to 200 visible ASCII characters",
                 )
-            })?;
-        options.idempotency_key = Some(format!("user:{}:{key}", caller.user.id));
-    }
-    let inserted = state
-        .engine
-        .enqueue_detailed(job_type, payload.clone(), options)
-        .await?;
-    let job = inserted.job;
-    if !inserted.created && (job.job_type != job_type || job.payload != payload) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_key_reused",
-            format!(
-                "Idempotency-Key was already used for a different request (job {})",
-                job.id
-            ),
-        ));
-    }
-    Ok(accepted(&job, inserted.created))
+            })
+        })
+        .transpose()
 }
 
-fn accepted(job: &Job, created: bool) -> Response {
-    let message = if created {
-        "Job enqueued"
-    } else {
-        "Job already enqueued with this Idempotency-Key"
-    };
+/// The 202 answer of an enqueueing route: `{"job_id","status","message"}`.
+pub(crate) fn accepted(enqueued: &Enqueued) -> Response {
+    let job = &enqueued.job;
     (
         StatusCode::ACCEPTED,
-        Json(json!({"job_id": job.id, "status": job.status, "message": message})),
+        Json(json!({"job_id": job.id, "status": job.status, "message": enqueued.message()})),
     )
         .into_response()
 }
@@ -255,18 +161,4 @@ pub(crate) fn job_json(job: &Job) -> Value {
         "run_at": job.run_at,
         "cancel_requested": job.cancel_requested,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let c = encode_cursor("2026-11-23|42");
-        assert_eq!(decode_cursor(&c).unwrap(), "2026-11-23|42");
-        for bad in ["zz", "abc", "ff", "0\u{80}0", "é0"] {
-            assert!(decode_cursor(bad).is_err(), "{bad}");
-        }
-    }
 }

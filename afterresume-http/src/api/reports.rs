@@ -1,29 +1,19 @@
 //! `/api/reports/` (list, detail, `generate/`) and `/api/resume/` (read, `refresh/`).
 
-use afterresume_core::ErrorKind;
-use afterresume_core::agents::ReportRequest;
 use afterresume_core::domain::{Report, ReportKind};
-use afterresume_core::workflows::{REPORT_GENERATE, RESUME_REFRESH};
+use afterresume_core::service::Page;
+use afterresume_core::service::reports::{GenerateReport, ReportQuery};
+use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{Page, Params, PathId, enqueue, parse_date};
+use super::{Params, PathId, accepted, idempotency_key, parse_date};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, JsonBody, OptionalJsonBody};
 use crate::state::AppState;
-
-fn parse_kind(value: &str) -> ApiResult<ReportKind> {
-    value.parse().map_err(|_| {
-        ApiError::field(
-            "kind",
-            format!("'{value}' is not one of status, standup, summary"),
-        )
-    })
-}
 
 #[utoipa::path(get, path = "/api/reports/", tag = "reports",
     params(
@@ -39,17 +29,12 @@ pub(crate) async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Page<Report>>> {
-    let user = caller.acting_for(params.id("user_id")?)?;
-    let kind = params.get("kind").map(parse_kind).transpose()?;
-    let limit = params.limit()?;
-    let before = params.cursor(|c| c.parse::<i64>().ok())?;
-    let items = state
-        .domain
-        .list_reports(user, kind, before, limit + 1)
-        .await?;
-    Ok(Json(Page::from_overfetch(items, limit, |r| {
-        r.id.to_string()
-    })))
+    let query = ReportQuery {
+        user_id: params.id("user_id")?,
+        kind: params.parsed("kind", ReportKind::parse_field)?,
+        page: params.page()?,
+    };
+    Ok(Json(state.app.list_reports(&caller.actor(), query).await?))
 }
 
 #[utoipa::path(get, path = "/api/reports/{id}/", tag = "reports",
@@ -61,11 +46,7 @@ pub(crate) async fn detail(
     caller: Caller,
     PathId(id): PathId<i64>,
 ) -> ApiResult<Json<Report>> {
-    match state.domain.get_report(id).await {
-        Ok(r) if caller.may_see(Some(r.user_id)) => Ok(Json(r)),
-        Ok(_) => Err(ApiError::not_found(&format!("report {id}"))),
-        Err(e) => Err(e.into()),
-    }
+    Ok(Json(state.app.report(&caller.actor(), id).await?))
 }
 
 /// What report to generate.
@@ -93,32 +74,18 @@ pub(crate) async fn generate(
     headers: HeaderMap,
     JsonBody(input): JsonBody<GenerateInput>,
 ) -> ApiResult<Response> {
-    let kind = parse_kind(&input.kind)?;
-    let date = |field, value: &Option<String>| value.as_deref().map(|v| parse_date(field, v));
-    let request = ReportRequest {
-        user_id: caller.user.id,
-        kind,
-        start: date("start", &input.start).transpose()?,
-        end: date("end", &input.end).transpose()?,
-        today: state.engine.now().date_naive(),
+    let date = |field, value: Option<String>| value.map(|v| parse_date(field, &v)).transpose();
+    let request = GenerateReport {
+        kind: ReportKind::parse_field("kind", &input.kind)?,
+        start: date("start", input.start)?,
+        end: date("end", input.end)?,
     };
-    // The period is checked now, with its defaults, so a bad one enqueues nothing.
-    request.period()?;
-    let mut payload = json!({"kind": kind});
-    for (field, value) in [("start", request.start), ("end", request.end)] {
-        if let Some(v) = value {
-            payload[field] = json!(v);
-        }
-    }
-    let user = caller.user.id;
-    enqueue(&state, &caller, user, &headers, REPORT_GENERATE, payload).await
-}
-
-/// The renders of a resume.
-enum ResumeFormat {
-    Json,
-    Markdown,
-    Html,
+    let key = idempotency_key(&headers)?;
+    let enqueued = state
+        .app
+        .generate_report(&caller.actor(), None, request, key)
+        .await?;
+    Ok(accepted(&enqueued))
 }
 
 #[utoipa::path(get, path = "/api/resume/", tag = "resume",
@@ -134,49 +101,25 @@ pub(crate) async fn resume(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Response> {
-    let user = caller.acting_for(params.id("user_id")?)?;
-    let version = params.id("version")?;
-    let format = match params.get("format").unwrap_or("json") {
-        "json" => ResumeFormat::Json,
-        "markdown" | "md" => ResumeFormat::Markdown,
-        "html" => ResumeFormat::Html,
-        other => {
-            return Err(ApiError::field(
-                "format",
-                format!("'{other}' is not one of json, markdown, html"),
-            ));
-        }
-    };
-    let found = match version {
-        Some(v) => {
-            let v = u32::try_from(v).map_err(|_| ApiError::field("version", "too large"))?;
-            state.domain.get_resume_version(user, v).await
-        }
-        None => state.domain.latest_resume(user).await,
-    };
-    let resume = found.map_err(|e| {
-        if e.is(ErrorKind::NotFound) {
-            ApiError::not_found(if version.is_some() {
-                "resume version"
-            } else {
-                "resume (none yet: POST /api/resume/refresh/)"
-            })
-        } else {
-            e.into()
-        }
-    })?;
-    Ok(match format {
-        ResumeFormat::Json => Json(resume.document).into_response(),
-        ResumeFormat::Markdown => (
+    let version = params
+        .id("version")?
+        .map(|v| u32::try_from(v).map_err(|_| ApiError::field("version", "too large")))
+        .transpose()?;
+    let format = ResumeFormat::parse(params.get("format").unwrap_or("json"))?;
+    let rendered = state
+        .app
+        .render_resume(&caller.actor(), params.id("user_id")?, version, format)
+        .await?;
+    Ok(match rendered {
+        RenderedResume::Json(document) => Json(document).into_response(),
+        RenderedResume::Markdown(text) => (
             [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-            resume.markdown,
+            text,
         )
             .into_response(),
-        ResumeFormat::Html => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            resume.html,
-        )
-            .into_response(),
+        RenderedResume::Html(page) => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+        }
     })
 }
 
@@ -195,6 +138,7 @@ pub(crate) async fn refresh(
     headers: HeaderMap,
     OptionalJsonBody(RefreshInput {}): OptionalJsonBody<RefreshInput>,
 ) -> ApiResult<Response> {
-    let user = caller.user.id;
-    enqueue(&state, &caller, user, &headers, RESUME_REFRESH, json!({})).await
+    let key = idempotency_key(&headers)?;
+    let enqueued = state.app.refresh_resume(&caller.actor(), None, key).await?;
+    Ok(accepted(&enqueued))
 }

@@ -1,32 +1,19 @@
 //! `/api/skills/`: the caller's evidenced skills, the evidence behind one, and
 //! `recompute/` (202).
 
-use afterresume_core::domain::{SkillEvidence, UserSkill};
-use afterresume_core::workflows::SKILLS_EXTRACT;
+use afterresume_core::domain::SkillEvidence;
+use afterresume_core::service::Page;
+use afterresume_core::service::skills::{SkillSummary, SkillsWindow};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Json, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{Page, Params, PathId, enqueue};
+use super::{Params, PathId, accepted, idempotency_key, parse_date};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, OptionalJsonBody};
+use crate::error::{ApiResult, OptionalJsonBody};
 use crate::state::AppState;
-
-fn skill_json(s: &UserSkill) -> Value {
-    json!({
-        "id": s.skill.id,
-        "name": s.skill.name,
-        "slug": s.skill.slug,
-        "category": s.skill.category,
-        "aliases": s.skill.aliases,
-        "evidence_count": s.evidence_count,
-        "first_seen": s.first_seen,
-        "last_seen": s.last_seen,
-    })
-}
 
 #[utoipa::path(get, path = "/api/skills/", tag = "skills",
     params(("user_id" = Option<i64>, Query, description = "Staff only: another user's skills")),
@@ -36,18 +23,12 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> ApiResult<Json<Page<Value>>> {
-    let user = caller.acting_for(params.id("user_id")?)?;
-    let mut skills = state.domain.list_user_skills(user).await?;
-    skills.sort_by(|a, b| {
-        b.evidence_count
-            .cmp(&a.evidence_count)
-            .then_with(|| a.skill.name.cmp(&b.skill.name))
-    });
-    Ok(Json(Page {
-        results: skills.iter().map(skill_json).collect(),
-        next: None,
-    }))
+) -> ApiResult<Json<Page<SkillSummary>>> {
+    let skills = state
+        .app
+        .list_skills(&caller.actor(), params.id("user_id")?)
+        .await?;
+    Ok(Json(Page::whole(skills)))
 }
 
 #[utoipa::path(get, path = "/api/skills/{id}/evidence/", tag = "skills",
@@ -61,17 +42,11 @@ pub(crate) async fn evidence(
     PathId(id): PathId<i64>,
     params: Params,
 ) -> ApiResult<Json<Page<SkillEvidence>>> {
-    let user = caller.acting_for(params.id("user_id")?)?;
-    state
-        .domain
-        .get_skill(id)
-        .await
-        .map_err(|_| ApiError::not_found(&format!("skill {id}")))?;
-    let results = state.domain.list_evidence(user, id).await?;
-    Ok(Json(Page {
-        results,
-        next: None,
-    }))
+    let evidence = state
+        .app
+        .skill_evidence(&caller.actor(), params.id("user_id")?, id)
+        .await?;
+    Ok(Json(Page::whole(evidence)))
 }
 
 /// Options of a recompute; all optional.
@@ -117,16 +92,16 @@ pub(crate) async fn recompute(
     headers: HeaderMap,
     OptionalJsonBody(input): OptionalJsonBody<RecomputeInput>,
 ) -> ApiResult<Response> {
-    let mut payload = json!({});
-    if let Some(days) = input.window_days {
-        payload["window_days"] = json!(days);
-    }
-    if let Some(start) = input.start {
-        payload["start"] = json!(start);
-    }
-    if let Some(end) = input.end {
-        payload["end"] = json!(end);
-    }
-    let user = caller.user.id;
-    enqueue(&state, &caller, user, &headers, SKILLS_EXTRACT, payload).await
+    let date = |field, value: Option<String>| value.map(|v| parse_date(field, &v)).transpose();
+    let window = SkillsWindow {
+        window_days: input.window_days,
+        start: date("start", input.start)?,
+        end: date("end", input.end)?,
+    };
+    let key = idempotency_key(&headers)?;
+    let enqueued = state
+        .app
+        .recompute_skills(&caller.actor(), None, window, key)
+        .await?;
+    Ok(accepted(&enqueued))
 }

@@ -1,19 +1,19 @@
 //! `/api/worklogs/`: create, list (date range, tag, keyset pages), detail, update,
 //! delete, and `analyze/` (202).
 
-use afterresume_core::domain::{NewWorkLog, WorkLog, WorkLogFilter, WorkLogPatch};
-use afterresume_core::workflows::WORKLOG_ANALYZE;
+use afterresume_core::domain::{WorkLog, WorkLogPatch};
+use afterresume_core::service::worklogs::WorkLogQuery;
+use afterresume_core::service::{Page, worklogs};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{Page, Params, PathId, enqueue, parse_date};
+use super::{Params, PathId, accepted, idempotency_key, parse_date};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody};
 use crate::state::AppState;
 
 /// A new worklog (`POST`), or a whole replacement (`PUT`).
@@ -66,18 +66,20 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-async fn owned_worklog(state: &AppState, caller: &Caller, id: i64) -> ApiResult<WorkLog> {
-    match state.domain.get_worklog(id).await {
-        Ok(w) if caller.may_see(Some(w.user_id)) => Ok(w),
-        Ok(_) => Err(ApiError::not_found(&format!("worklog {id}"))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn date_or_today(state: &AppState, date: Option<&str>) -> ApiResult<NaiveDate> {
-    match date {
-        Some(d) => parse_date("date", d),
-        None => Ok(state.engine.now().date_naive()),
+impl WorkLogInput {
+    fn parse(self) -> ApiResult<worklogs::WorkLogInput> {
+        Ok(worklogs::WorkLogInput {
+            content: self.content,
+            date: self
+                .date
+                .as_deref()
+                .map(|d| parse_date("date", d))
+                .transpose()?,
+            title: self.title,
+            tags: self.tags,
+            source: self.source,
+            metadata: self.metadata,
+        })
     }
 }
 
@@ -90,18 +92,10 @@ pub(crate) async fn create(
     caller: Caller,
     JsonBody(input): JsonBody<WorkLogInput>,
 ) -> ApiResult<Response> {
-    let date = date_or_today(&state, input.date.as_deref())?;
-    let mut new = NewWorkLog::new(caller.user.id, date, input.content);
-    new.title = input.title;
-    new.tags = input.tags;
-    if let Some(source) = input.source {
-        new.source = source;
-    }
-    if let Some(metadata) = input.metadata {
-        new.metadata = metadata;
-    }
-    new.validate()?;
-    let created = state.domain.create_worklog(new, state.engine.now()).await?;
+    let created = state
+        .app
+        .create_worklog(&caller.actor(), None, input.parse()?)
+        .await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -121,35 +115,14 @@ pub(crate) async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<Page<WorkLog>>> {
-    let limit = params.limit()?;
-    let after = params.cursor(|c| {
-        let (d, id) = c.split_once('|')?;
-        Some((
-            NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
-            id.parse().ok()?,
-        ))
-    })?;
-    let (date_from, date_to) = (params.date("date_from")?, params.date("date_to")?);
-    if let (Some(from), Some(to)) = (date_from, date_to)
-        && to < from
-    {
-        return Err(ApiError::field(
-            "date_to",
-            format!("{to} is before date_from {from}"),
-        ));
-    }
-    let filter = WorkLogFilter {
-        user_id: Some(caller.acting_for(params.id("user_id")?)?),
-        date_from,
-        date_to,
+    let query = WorkLogQuery {
+        user_id: params.id("user_id")?,
+        date_from: params.date("date_from")?,
+        date_to: params.date("date_to")?,
         tag: params.get("tag").map(str::to_owned),
-        after,
-        limit: limit + 1,
+        page: params.page()?,
     };
-    let items = state.domain.list_worklogs(&filter).await?;
-    Ok(Json(Page::from_overfetch(items, limit, |w| {
-        format!("{}|{}", w.date, w.id)
-    })))
+    Ok(Json(state.app.list_worklogs(&caller.actor(), query).await?))
 }
 
 #[utoipa::path(get, path = "/api/worklogs/{id}/", tag = "worklogs",
@@ -161,7 +134,7 @@ pub(crate) async fn detail(
     caller: Caller,
     PathId(id): PathId<i64>,
 ) -> ApiResult<Json<WorkLog>> {
-    owned_worklog(&state, &caller, id).await.map(Json)
+    Ok(Json(state.app.worklog(&caller.actor(), id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/worklogs/{id}/", tag = "worklogs",
@@ -187,22 +160,7 @@ pub(crate) async fn patch(
         source: input.source,
         metadata: input.metadata,
     };
-    apply(&state, &caller, id, patch).await
-}
-
-/// Checks ownership and the patch, then applies it.
-async fn apply(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    patch: WorkLogPatch,
-) -> ApiResult<Json<WorkLog>> {
-    owned_worklog(state, caller, id).await?;
-    patch.validate()?;
-    let updated = state
-        .domain
-        .update_worklog(id, patch, state.engine.now())
-        .await?;
+    let updated = state.app.update_worklog(&caller.actor(), id, patch).await?;
     Ok(Json(updated))
 }
 
@@ -217,15 +175,11 @@ pub(crate) async fn replace(
     PathId(id): PathId<i64>,
     JsonBody(input): JsonBody<WorkLogInput>,
 ) -> ApiResult<Json<WorkLog>> {
-    let patch = WorkLogPatch {
-        date: Some(date_or_today(&state, input.date.as_deref())?),
-        content: Some(input.content),
-        title: Some(input.title),
-        tags: Some(input.tags),
-        source: Some(input.source.unwrap_or_else(|| "manual".to_owned())),
-        metadata: Some(input.metadata.unwrap_or_else(|| json!({}))),
-    };
-    apply(&state, &caller, id, patch).await
+    let replaced = state
+        .app
+        .replace_worklog(&caller.actor(), id, input.parse()?)
+        .await?;
+    Ok(Json(replaced))
 }
 
 #[utoipa::path(delete, path = "/api/worklogs/{id}/", tag = "worklogs",
@@ -237,8 +191,7 @@ pub(crate) async fn delete(
     caller: Caller,
     PathId(id): PathId<i64>,
 ) -> ApiResult<StatusCode> {
-    owned_worklog(&state, &caller, id).await?;
-    state.domain.delete_worklog(id).await?;
+    state.app.delete_worklog(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -253,15 +206,7 @@ pub(crate) async fn analyze(
     headers: HeaderMap,
     PathId(id): PathId<i64>,
 ) -> ApiResult<Response> {
-    let worklog = owned_worklog(&state, &caller, id).await?;
-    let payload = json!({"worklog_id": id});
-    enqueue(
-        &state,
-        &caller,
-        worklog.user_id,
-        &headers,
-        WORKLOG_ANALYZE,
-        payload,
-    )
-    .await
+    let key = idempotency_key(&headers)?;
+    let enqueued = state.app.analyze_worklog(&caller.actor(), id, key).await?;
+    Ok(accepted(&enqueued))
 }

@@ -159,7 +159,7 @@ impl App {
 
     /// Creates a user and returns (id, token secret).
     pub async fn user(&self, name: &str, staff: bool) -> (i64, String) {
-        let accounts = Accounts::new(Arc::clone(&self.state.domain));
+        let accounts = Accounts::new(Arc::clone(self.state.app.domain()));
         let user = accounts
             .create_user(
                 NewAccount {
@@ -182,7 +182,7 @@ impl App {
 
     /// Runs every due job to the end.
     pub async fn run_jobs(&self) {
-        while self.state.engine.run_next().await.unwrap().is_some() {}
+        while self.state.app.engine().run_next().await.unwrap().is_some() {}
     }
 
     pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {

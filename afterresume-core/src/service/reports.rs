@@ -1,0 +1,81 @@
+//! Reports: list, read, and generate (standup, status, summary).
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::{Actor, App, Enqueued, Page, PageRequest, visible};
+use crate::Result;
+use crate::agents::ReportRequest;
+use crate::domain::{Report, ReportId, ReportKind, UserId};
+use crate::workflows::REPORT_GENERATE;
+
+/// Which reports to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportQuery {
+    /// Whose: the caller's own when absent; staff may name anyone.
+    pub user_id: Option<UserId>,
+    /// Only this kind.
+    pub kind: Option<ReportKind>,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// A report to generate; the period defaults per kind (see [`ReportRequest`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenerateReport {
+    /// Which report.
+    pub kind: ReportKind,
+    /// First day.
+    pub start: Option<NaiveDate>,
+    /// Last day.
+    pub end: Option<NaiveDate>,
+}
+
+impl App {
+    /// A page of reports, newest first.
+    pub async fn list_reports(&self, actor: &Actor, query: ReportQuery) -> Result<Page<Report>> {
+        let user = actor.acting_for(query.user_id)?;
+        let limit = query.page.size()?;
+        let before = query.page.position(|c| c.parse::<ReportId>().ok())?;
+        let items = self
+            .domain
+            .list_reports(user, query.kind, before, limit + 1)
+            .await?;
+        Ok(Page::from_overfetch(items, limit, |r| r.id.to_string()))
+    }
+
+    /// A report the actor may see: Markdown and the structured items with the
+    /// worklogs behind each.
+    pub async fn report(&self, actor: &Actor, id: ReportId) -> Result<Report> {
+        let found = self.domain.get_report(id).await;
+        visible(actor, found, |r| Some(r.user_id), "report", id)
+    }
+
+    /// Enqueues a report. The period is checked now, with its defaults, so a bad
+    /// one enqueues nothing.
+    pub async fn generate_report(
+        &self,
+        actor: &Actor,
+        user_id: Option<UserId>,
+        request: GenerateReport,
+        idempotency_key: Option<&str>,
+    ) -> Result<Enqueued> {
+        let user = self.subject(actor, user_id).await?;
+        ReportRequest {
+            user_id: user,
+            kind: request.kind,
+            start: request.start,
+            end: request.end,
+            today: self.today(),
+        }
+        .period()?;
+        let mut payload = json!({"kind": request.kind});
+        for (field, value) in [("start", request.start), ("end", request.end)] {
+            if let Some(v) = value {
+                payload[field] = json!(v);
+            }
+        }
+        self.enqueue_for(actor, user, REPORT_GENERATE, payload, idempotency_key)
+            .await
+    }
+}
