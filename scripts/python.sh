@@ -14,6 +14,9 @@ fi
 "$venv/bin/pip" install -q --disable-pip-version-check maturin==1.16.0 pytest==9.2.0 mypy==2.4.1
 export VIRTUAL_ENV="$venv"
 export PATH="$venv/bin:$PATH"
+# The parity tests serve the API with the binary and compare it with Python.
+cargo build -q -p afterresume-http --bin afterresume
+export AFTERRESUME_BIN="$root/target/debug/afterresume"
 cd "$root/afterresume-py"
 maturin develop -q
 cd "$root"

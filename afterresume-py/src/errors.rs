@@ -50,6 +50,12 @@ create_exception!(
 );
 create_exception!(
     afterresume,
+    PermissionDenied,
+    AfterResumeError,
+    "The caller may not do this (another user's data, or staff only)."
+);
+create_exception!(
+    afterresume,
     Timeout,
     AfterResumeError,
     "A wait ran out of time."
@@ -72,9 +78,8 @@ pub(crate) fn to_py(err: Error) -> PyErr {
         }
         ErrorKind::Backend | ErrorKind::RateLimited => BackendError::new_err(message),
         ErrorKind::ConfigInvalid | ErrorKind::Unsupported => ConfigError::new_err(message),
-        ErrorKind::Unauthenticated | ErrorKind::PermissionDenied => {
-            Unauthenticated::new_err(message)
-        }
+        ErrorKind::Unauthenticated => Unauthenticated::new_err(message),
+        ErrorKind::PermissionDenied => PermissionDenied::new_err(message),
         _ => AfterResumeError::new_err(message),
     }
 }

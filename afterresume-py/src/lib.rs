@@ -5,9 +5,12 @@
 //! `Engine` with job handles, `datetime` values and decorators. Every rule lives
 //! in the core.
 
+mod convert;
 mod engine;
 mod errors;
 mod extensions;
+mod shared;
+mod use_cases;
 
 use pyo3::prelude::*;
 
@@ -31,6 +34,7 @@ fn _afterresume(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(cron_next, m)?)?;
     m.add_class::<engine::NativeEngine>()?;
+    m.add_class::<use_cases::NativeUseCases>()?;
     m.add("Error", py.get_type::<errors::AfterResumeError>())?;
     m.add("NotFound", py.get_type::<errors::NotFound>())?;
     m.add("InvalidInput", py.get_type::<errors::InvalidInput>())?;
@@ -38,6 +42,10 @@ fn _afterresume(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BackendError", py.get_type::<errors::BackendError>())?;
     m.add("ConfigError", py.get_type::<errors::ConfigError>())?;
     m.add("Unauthenticated", py.get_type::<errors::Unauthenticated>())?;
+    m.add(
+        "PermissionDenied",
+        py.get_type::<errors::PermissionDenied>(),
+    )?;
     m.add("Timeout", py.get_type::<errors::Timeout>())?;
     m.add("TemporaryError", py.get_type::<errors::TemporaryError>())?;
     Ok(())

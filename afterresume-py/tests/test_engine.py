@@ -89,7 +89,7 @@ def test_errors_map_to_the_exception_hierarchy(mem):
     assert mem.authenticate("carol", "carol-password")["username"] == "carol"
     with pytest.raises(afterresume.InvalidInput, match="unknown job type"):
         mem.enqueue("no.such-type", {})
-    with pytest.raises(afterresume.InvalidInput, match="payload.kind"):
+    with pytest.raises(afterresume.InvalidInput, match="kind: 'weekly' is not one of status, standup, summary"):
         mem.generate_report(1, kind="weekly")
     with pytest.raises(afterresume.NotFound):
         mem.get_job("01a230b8-f410-741a-9570-e26c5e0e3090")

@@ -27,6 +27,7 @@ from ._afterresume import (
     Error,
     InvalidInput,
     NotFound,
+    PermissionDenied,
     TemporaryError,
     Timeout,
     Unauthenticated,
@@ -43,6 +44,9 @@ __all__ = [
     "InvalidInput",
     "Job",
     "NotFound",
+    "Page",
+    "PermissionDenied",
+    "Session",
     "TemporaryError",
     "Timeout",
     "Unauthenticated",
@@ -92,11 +96,21 @@ def _iso(value: Any) -> Optional[str]:
     return str(value)
 
 
+class Page(list):  # type: ignore[type-arg]
+    """One page of a list: the records, and ``next``, the cursor of the next
+    page (``None`` on the last). Pass it back as ``cursor=``."""
+
+    def __init__(self, page: Record) -> None:
+        super().__init__(_convert(page["results"]))
+        self.next: Optional[str] = page.get("next")
+
+
 class Job:
     """A handle on an enqueued job."""
 
-    def __init__(self, engine: "Engine", record: Record) -> None:
+    def __init__(self, engine: "Engine", record: Record, as_user: Optional[int] = None) -> None:
         self._engine = engine
+        self._as_user = as_user
         self.id: str = str(record["id"])
         self.type: str = str(record["type"])
         self.record: Record = _convert(record)
@@ -114,7 +128,7 @@ class Job:
         native = self._engine._native
         if not self._engine.workers_running:
             native.run_pending()
-        self.record = _convert(native.wait_job(self.id, timeout))
+        self.record = _convert(native.wait_job(self.id, timeout, as_user=self._as_user))
         return self.record
 
     def status(self) -> str:
@@ -123,16 +137,17 @@ class Job:
 
     def refresh(self) -> Record:
         """Reloads and returns the job."""
-        self.record = _convert(self._engine._native.get_job(self.id))
+        self.record = _convert(self._engine._cases.get_job(self.id, as_user=self._as_user))
         return self.record
 
     def events(self) -> List[Record]:
         """The job's event timeline, oldest first."""
-        return self._engine.job_events(self.id)
+        page = self._engine._cases.job_events(self.id, as_user=self._as_user)
+        return _convert(page["results"])
 
     def cancel(self) -> Record:
         """Cancels the job (at once when queued, cooperatively when running)."""
-        self.record = _convert(self._engine._native.cancel_job(self.id))
+        self.record = _convert(self._engine._cases.cancel_job(self.id, as_user=self._as_user))
         return self.record
 
     @property
@@ -147,6 +162,7 @@ class Engine:
 
     def __init__(self, native: "_afterresume.NativeEngine") -> None:
         self._native = native
+        self._cases = native.use_cases()
         self.workers_running = False
 
     # ---- opening ----
@@ -264,7 +280,14 @@ class Engine:
         return _convert(self._native.authenticate(username, password))
 
     def get_user(self, user_id: int) -> Record:
-        return _convert(self._native.get_user(user_id))
+        return _convert(self._cases.get_user(user_id))
+
+    def as_user(self, user_id: int) -> "Session":
+        """Calls made as this user, under the rules of the HTTP API: their own
+        data only (staff may name another user with ``user_id=``), the same page
+        limits, the same idempotency keys, the same errors."""
+        self.get_user(user_id)
+        return Session(self, user_id)
 
     # ---- worklogs ----
 
@@ -280,31 +303,16 @@ class Engine:
         metadata: Optional[Mapping[str, Any]] = None,
     ) -> Record:
         """Logs a worklog; ``date`` is a ``date`` or ``YYYY-MM-DD`` (default today)."""
-        return _convert(
-            self._native.create_worklog(
-                user_id,
-                content,
-                date=_iso(date),
-                title=title,
-                tags=list(tags) if tags is not None else None,
-                source=source,
-                metadata=dict(metadata) if metadata is not None else None,
-            )
-        )
+        fields = _worklog_fields(date, title, tags, source, metadata)
+        return _convert(self._cases.create_worklog(user_id, content, **fields))
 
     def import_worklogs(self, user_id: int, entries: Iterable[Mapping[str, Any]]) -> List[Record]:
         """Creates many worklogs at once: all of them, or none when one is invalid."""
-        prepared = []
-        for entry in entries:
-            item = dict(entry)
-            if "date" in item:
-                item["date"] = _iso(item["date"])
-            prepared.append(item)
-        return _convert(self._native.import_worklogs(user_id, prepared))
+        return _convert(self._cases.import_worklogs(user_id, _entries(entries)))
 
     def get_worklog(self, worklog_id: int) -> Record:
         """One worklog, with ``analysis`` once analyzed (the HTTP API's shape)."""
-        return _convert(self._native.get_worklog(worklog_id))
+        return _convert(self._cases.get_worklog(worklog_id))
 
     def list_worklogs(
         self,
@@ -313,12 +321,18 @@ class Engine:
         date_from: Any = None,
         date_to: Any = None,
         tag: Optional[str] = None,
-        limit: int = 50,
-    ) -> List[Record]:
-        """A user's worklogs, newest first."""
-        return _convert(
-            self._native.list_worklogs(
-                user_id, date_from=_iso(date_from), date_to=_iso(date_to), tag=tag, limit=limit
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page:
+        """A page of a user's worklogs, newest first (``limit`` 1 to 200, default 50)."""
+        return Page(
+            self._cases.list_worklogs(
+                user_id,
+                date_from=_iso(date_from),
+                date_to=_iso(date_to),
+                tag=tag,
+                limit=limit,
+                cursor=cursor,
             )
         )
 
@@ -327,10 +341,10 @@ class Engine:
         content clears the analysis."""
         if "date" in fields:
             fields["date"] = _iso(fields["date"])
-        return _convert(self._native.update_worklog(worklog_id, **fields))
+        return _convert(self._cases.update_worklog(worklog_id, **fields))
 
     def delete_worklog(self, worklog_id: int) -> None:
-        self._native.delete_worklog(worklog_id)
+        self._cases.delete_worklog(worklog_id)
 
     # ---- jobs ----
 
@@ -342,14 +356,15 @@ class Engine:
         user_id: Optional[int] = None,
         idempotency_key: Optional[str] = None,
     ) -> Job:
-        """Enqueues any registered job type."""
+        """Enqueues any registered job type (the key is used as given)."""
         record = self._native.enqueue(
             job_type, dict(payload or {}), user_id=user_id, idempotency_key=idempotency_key
         )
         return Job(self, record)
 
-    def analyze_worklog(self, worklog_id: int) -> Job:
-        return Job(self, self._native.analyze_worklog(worklog_id))
+    def analyze_worklog(self, worklog_id: int, *, idempotency_key: Optional[str] = None) -> Job:
+        record = self._cases.analyze_worklog(worklog_id, idempotency_key=idempotency_key)
+        return Job(self, record)
 
     def extract_skills(
         self,
@@ -358,31 +373,41 @@ class Engine:
         window_days: Optional[int] = None,
         start: Any = None,
         end: Any = None,
+        idempotency_key: Optional[str] = None,
     ) -> Job:
-        return Job(
-            self,
-            self._native.extract_skills(
-                user_id, window_days=window_days, start=_iso(start), end=_iso(end)
-            ),
+        record = self._cases.extract_skills(
+            user_id,
+            window_days=window_days,
+            start=_iso(start),
+            end=_iso(end),
+            idempotency_key=idempotency_key,
         )
+        return Job(self, record)
 
     def generate_report(
-        self, user_id: int, kind: str = "status", *, start: Any = None, end: Any = None
+        self,
+        user_id: int,
+        kind: str = "status",
+        *,
+        start: Any = None,
+        end: Any = None,
+        idempotency_key: Optional[str] = None,
     ) -> Job:
         """``kind`` is ``status``, ``standup`` or ``summary``."""
-        return Job(
-            self, self._native.generate_report(user_id, kind, start=_iso(start), end=_iso(end))
+        record = self._cases.generate_report(
+            user_id, kind, start=_iso(start), end=_iso(end), idempotency_key=idempotency_key
         )
+        return Job(self, record)
 
-    def refresh_resume(self, user_id: int) -> Job:
-        return Job(self, self._native.refresh_resume(user_id))
+    def refresh_resume(self, user_id: int, *, idempotency_key: Optional[str] = None) -> Job:
+        return Job(self, self._cases.refresh_resume(user_id, idempotency_key=idempotency_key))
 
     def job(self, job_id: str) -> Job:
         """A handle on an existing job."""
-        return Job(self, self._native.get_job(str(job_id)))
+        return Job(self, self._cases.get_job(str(job_id)))
 
     def get_job(self, job_id: str) -> Record:
-        return _convert(self._native.get_job(str(job_id)))
+        return _convert(self._cases.get_job(str(job_id)))
 
     def list_jobs(
         self,
@@ -390,42 +415,53 @@ class Engine:
         status: Optional[str] = None,
         job_type: Optional[str] = None,
         user_id: Optional[int] = None,
-        limit: int = 50,
-    ) -> List[Record]:
-        return _convert(
-            self._native.list_jobs(status=status, job_type=job_type, user_id=user_id, limit=limit)
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page:
+        """A page of every user's jobs (``user_id`` narrows it), newest first."""
+        return Page(
+            self._cases.list_jobs(
+                status=status, job_type=job_type, user_id=user_id, limit=limit, cursor=cursor
+            )
         )
 
     def cancel_job(self, job_id: str) -> Record:
-        return _convert(self._native.cancel_job(str(job_id)))
+        return _convert(self._cases.cancel_job(str(job_id)))
 
     def job_events(self, job_id: str) -> List[Record]:
         """The event timeline of a job, oldest first."""
-        return _convert(self._native.job_events(str(job_id)))
+        return _convert(self._cases.job_events(str(job_id))["results"])
 
     # ---- skills, reports, resume ----
 
     def list_skills(self, user_id: int) -> List[Record]:
-        """Evidenced skills with ``evidence_count``, ``first_seen``, ``last_seen``."""
-        return _convert(self._native.list_skills(user_id))
+        """Evidenced skills with ``evidence_count``, ``first_seen``, ``last_seen``;
+        most evidenced first."""
+        return _convert(self._cases.list_skills(user_id))
 
     def skill_evidence(self, user_id: int, skill_id: int) -> List[Record]:
         """The worklog excerpts that prove a skill."""
-        return _convert(self._native.skill_evidence(user_id, skill_id))
+        return _convert(self._cases.skill_evidence(user_id, skill_id))
 
     def list_reports(
-        self, user_id: int, *, kind: Optional[str] = None, limit: int = 50
-    ) -> List[Record]:
-        return _convert(self._native.list_reports(user_id, kind=kind, limit=limit))
+        self,
+        user_id: int,
+        *,
+        kind: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page:
+        """A page of a user's reports, newest first."""
+        return Page(self._cases.list_reports(user_id, kind=kind, limit=limit, cursor=cursor))
 
     def get_report(self, report_id: int) -> Record:
-        return _convert(self._native.get_report(report_id))
+        return _convert(self._cases.get_report(report_id))
 
     def get_resume(
         self, user_id: int, *, format: str = "json", version: Optional[int] = None
     ) -> Any:
         """The JSON Resume dict (``format="json"``), or the ``markdown``/``html`` text."""
-        return self._native.get_resume(user_id, format=format, version=version)
+        return self._cases.get_resume(user_id, format=format, version=version)
 
     # ---- schedules ----
 
@@ -488,3 +524,254 @@ class Engine:
 
     def job_types(self) -> List[str]:
         return list(self._native.job_types())
+
+
+def _worklog_fields(
+    date: Any,
+    title: Optional[str],
+    tags: Optional[Iterable[str]],
+    source: Optional[str],
+    metadata: Optional[Mapping[str, Any]],
+) -> Dict[str, Any]:
+    return {
+        "date": _iso(date),
+        "title": title,
+        "tags": list(tags) if tags is not None else None,
+        "source": source,
+        "metadata": dict(metadata) if metadata is not None else None,
+    }
+
+
+def _entries(entries: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    prepared = []
+    for entry in entries:
+        item = dict(entry)
+        if "date" in item:
+            item["date"] = _iso(item["date"])
+        prepared.append(item)
+    return prepared
+
+
+class Session:
+    """Calls made as one user (:meth:`Engine.as_user`), under the same rules as
+    the HTTP API: another user's objects are :class:`NotFound`, acting for
+    another user is :class:`PermissionDenied` unless the user is staff, page
+    sizes are 1 to 200, and an ``idempotency_key`` is scoped to the user, so
+    a retry returns the same job and a reused key for another request is
+    :class:`Conflict`."""
+
+    def __init__(self, engine: Engine, user_id: int) -> None:
+        self._engine = engine
+        self._cases = engine._cases
+        self.user_id = user_id
+
+    def __repr__(self) -> str:
+        return f"Session(user_id={self.user_id!r})"
+
+    def _job(self, record: Record) -> Job:
+        return Job(self._engine, record, as_user=self.user_id)
+
+    def me(self) -> Record:
+        return _convert(self._cases.get_user(self.user_id, as_user=self.user_id))
+
+    # ---- worklogs ----
+
+    def create_worklog(
+        self,
+        content: str,
+        *,
+        date: Any = None,
+        title: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None,
+        source: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        user_id: Optional[int] = None,
+    ) -> Record:
+        fields = _worklog_fields(date, title, tags, source, metadata)
+        return _convert(
+            self._cases.create_worklog(user_id, content, as_user=self.user_id, **fields)
+        )
+
+    def import_worklogs(
+        self, entries: Iterable[Mapping[str, Any]], *, user_id: Optional[int] = None
+    ) -> List[Record]:
+        return _convert(
+            self._cases.import_worklogs(user_id, _entries(entries), as_user=self.user_id)
+        )
+
+    def get_worklog(self, worklog_id: int) -> Record:
+        return _convert(self._cases.get_worklog(worklog_id, as_user=self.user_id))
+
+    def list_worklogs(
+        self,
+        *,
+        date_from: Any = None,
+        date_to: Any = None,
+        tag: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        user_id: Optional[int] = None,
+    ) -> Page:
+        return Page(
+            self._cases.list_worklogs(
+                user_id,
+                date_from=_iso(date_from),
+                date_to=_iso(date_to),
+                tag=tag,
+                limit=limit,
+                cursor=cursor,
+                as_user=self.user_id,
+            )
+        )
+
+    def update_worklog(self, worklog_id: int, **fields: Any) -> Record:
+        if "date" in fields:
+            fields["date"] = _iso(fields["date"])
+        return _convert(self._cases.update_worklog(worklog_id, as_user=self.user_id, **fields))
+
+    def replace_worklog(
+        self,
+        worklog_id: int,
+        content: str,
+        *,
+        date: Any = None,
+        title: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None,
+        source: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+    ) -> Record:
+        """Replaces every field; absent ones get their defaults."""
+        fields = _worklog_fields(date, title, tags, source, metadata)
+        return _convert(
+            self._cases.replace_worklog(worklog_id, content, as_user=self.user_id, **fields)
+        )
+
+    def delete_worklog(self, worklog_id: int) -> None:
+        self._cases.delete_worklog(worklog_id, as_user=self.user_id)
+
+    # ---- jobs ----
+
+    def analyze_worklog(self, worklog_id: int, *, idempotency_key: Optional[str] = None) -> Job:
+        return self._job(
+            self._cases.analyze_worklog(
+                worklog_id, idempotency_key=idempotency_key, as_user=self.user_id
+            )
+        )
+
+    def extract_skills(
+        self,
+        *,
+        window_days: Optional[int] = None,
+        start: Any = None,
+        end: Any = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Job:
+        return self._job(
+            self._cases.extract_skills(
+                None,
+                window_days=window_days,
+                start=_iso(start),
+                end=_iso(end),
+                idempotency_key=idempotency_key,
+                as_user=self.user_id,
+            )
+        )
+
+    def generate_report(
+        self,
+        kind: str = "status",
+        *,
+        start: Any = None,
+        end: Any = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Job:
+        return self._job(
+            self._cases.generate_report(
+                None,
+                kind,
+                start=_iso(start),
+                end=_iso(end),
+                idempotency_key=idempotency_key,
+                as_user=self.user_id,
+            )
+        )
+
+    def refresh_resume(self, *, idempotency_key: Optional[str] = None) -> Job:
+        return self._job(
+            self._cases.refresh_resume(
+                None, idempotency_key=idempotency_key, as_user=self.user_id
+            )
+        )
+
+    def job(self, job_id: str) -> Job:
+        return self._job(self._cases.get_job(str(job_id), as_user=self.user_id))
+
+    def get_job(self, job_id: str) -> Record:
+        return _convert(self._cases.get_job(str(job_id), as_user=self.user_id))
+
+    def list_jobs(
+        self,
+        *,
+        status: Optional[str] = None,
+        job_type: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        user_id: Optional[int] = None,
+    ) -> Page:
+        return Page(
+            self._cases.list_jobs(
+                status=status,
+                job_type=job_type,
+                user_id=user_id,
+                limit=limit,
+                cursor=cursor,
+                as_user=self.user_id,
+            )
+        )
+
+    def cancel_job(self, job_id: str) -> Record:
+        return _convert(self._cases.cancel_job(str(job_id), as_user=self.user_id))
+
+    def job_events(
+        self, job_id: str, *, after_id: Optional[int] = None, limit: Optional[int] = None
+    ) -> List[Record]:
+        page = self._cases.job_events(
+            str(job_id), after_id=after_id, limit=limit, as_user=self.user_id
+        )
+        return _convert(page["results"])
+
+    # ---- skills, reports, resume ----
+
+    def list_skills(self, *, user_id: Optional[int] = None) -> List[Record]:
+        return _convert(self._cases.list_skills(user_id, as_user=self.user_id))
+
+    def skill_evidence(self, skill_id: int, *, user_id: Optional[int] = None) -> List[Record]:
+        return _convert(self._cases.skill_evidence(user_id, skill_id, as_user=self.user_id))
+
+    def list_reports(
+        self,
+        *,
+        kind: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        user_id: Optional[int] = None,
+    ) -> Page:
+        return Page(
+            self._cases.list_reports(
+                user_id, kind=kind, limit=limit, cursor=cursor, as_user=self.user_id
+            )
+        )
+
+    def get_report(self, report_id: int) -> Record:
+        return _convert(self._cases.get_report(report_id, as_user=self.user_id))
+
+    def get_resume(
+        self,
+        *,
+        format: str = "json",
+        version: Optional[int] = None,
+        user_id: Optional[int] = None,
+    ) -> Any:
+        return self._cases.get_resume(
+            user_id, format=format, version=version, as_user=self.user_id
+        )

@@ -1,6 +1,6 @@
 """Type stubs of the native module (checked by mypy.stubtest in scripts/python.sh)."""
 
-from typing import Any, Dict, List, Optional, Tuple, final
+from typing import Any, Dict, List, Optional, final
 
 __version__: str
 
@@ -13,6 +13,7 @@ class Conflict(Error): ...
 class BackendError(Error): ...
 class ConfigError(Error): ...
 class Unauthenticated(Error): ...
+class PermissionDenied(Error): ...
 class Timeout(Error): ...
 class TemporaryError(Error): ...
 
@@ -38,32 +39,7 @@ class NativeEngine:
         staff: bool = False,
     ) -> Dict[str, Any]: ...
     def authenticate(self, username: str, password: str) -> Dict[str, Any]: ...
-    def get_user(self, user_id: int) -> Dict[str, Any]: ...
-    def create_worklog(
-        self,
-        user_id: int,
-        content: str,
-        *,
-        date: Optional[str] = None,
-        title: Optional[str] = None,
-        tags: Optional[List[str]] = None,
-        source: Optional[str] = None,
-        metadata: Optional[Any] = None,
-    ) -> Dict[str, Any]: ...
-    def import_worklogs(self, user_id: int, entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]: ...
-    def get_worklog(self, worklog_id: int) -> Dict[str, Any]: ...
-    def list_worklogs(
-        self,
-        user_id: int,
-        *,
-        date_from: Optional[str] = None,
-        date_to: Optional[str] = None,
-        tag: Optional[str] = None,
-        limit: int = 50,
-        before: Optional[Tuple[str, int]] = None,
-    ) -> List[Dict[str, Any]]: ...
-    def update_worklog(self, worklog_id: int, **fields: Any) -> Dict[str, Any]: ...
-    def delete_worklog(self, worklog_id: int) -> None: ...
+    def use_cases(self) -> NativeUseCases: ...
     def enqueue(
         self,
         job_type: str,
@@ -72,45 +48,9 @@ class NativeEngine:
         user_id: Optional[int] = None,
         idempotency_key: Optional[str] = None,
     ) -> Dict[str, Any]: ...
-    def analyze_worklog(self, worklog_id: int) -> Dict[str, Any]: ...
-    def extract_skills(
-        self,
-        user_id: int,
-        *,
-        window_days: Optional[int] = None,
-        start: Optional[str] = None,
-        end: Optional[str] = None,
+    def wait_job(
+        self, job_id: str, timeout: float = 30.0, *, as_user: Optional[int] = None
     ) -> Dict[str, Any]: ...
-    def generate_report(
-        self,
-        user_id: int,
-        kind: str = "status",
-        *,
-        start: Optional[str] = None,
-        end: Optional[str] = None,
-    ) -> Dict[str, Any]: ...
-    def refresh_resume(self, user_id: int) -> Dict[str, Any]: ...
-    def get_job(self, job_id: str) -> Dict[str, Any]: ...
-    def list_jobs(
-        self,
-        *,
-        status: Optional[str] = None,
-        job_type: Optional[str] = None,
-        user_id: Optional[int] = None,
-        limit: int = 50,
-    ) -> List[Dict[str, Any]]: ...
-    def cancel_job(self, job_id: str) -> Dict[str, Any]: ...
-    def job_events(self, job_id: str) -> List[Dict[str, Any]]: ...
-    def wait_job(self, job_id: str, timeout: float = 30.0) -> Dict[str, Any]: ...
-    def list_skills(self, user_id: int) -> List[Dict[str, Any]]: ...
-    def skill_evidence(self, user_id: int, skill_id: int) -> List[Dict[str, Any]]: ...
-    def list_reports(
-        self, user_id: int, *, kind: Optional[str] = None, limit: int = 50
-    ) -> List[Dict[str, Any]]: ...
-    def get_report(self, report_id: int) -> Dict[str, Any]: ...
-    def get_resume(
-        self, user_id: int, *, format: str = "json", version: Optional[int] = None
-    ) -> Any: ...
     def put_schedule(
         self,
         name: str,
@@ -120,8 +60,138 @@ class NativeEngine:
         *,
         user_id: Optional[int] = None,
         enabled: bool = True,
+        as_user: Optional[int] = None,
     ) -> Dict[str, Any]: ...
-    def list_schedules(self) -> List[Dict[str, Any]]: ...
-    def delete_schedule(self, schedule_id: int) -> None: ...
+    def list_schedules(self, *, as_user: Optional[int] = None) -> List[Dict[str, Any]]: ...
+    def delete_schedule(self, schedule_id: int, *, as_user: Optional[int] = None) -> None: ...
     def register_workflow(self, job_type: str, func: Any, *, max_retries: int = 3) -> None: ...
     def job_types(self) -> List[str]: ...
+
+@final
+class NativeUseCases:
+    def get_user(self, user_id: int, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def create_worklog(
+        self,
+        user_id: Optional[int],
+        content: str,
+        *,
+        date: Optional[str] = None,
+        title: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+        source: Optional[str] = None,
+        metadata: Optional[Any] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def import_worklogs(
+        self,
+        user_id: Optional[int],
+        entries: List[Dict[str, Any]],
+        *,
+        as_user: Optional[int] = None,
+    ) -> List[Dict[str, Any]]: ...
+    def get_worklog(self, worklog_id: int, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def list_worklogs(
+        self,
+        user_id: Optional[int],
+        *,
+        date_from: Optional[str] = None,
+        date_to: Optional[str] = None,
+        tag: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def update_worklog(
+        self, worklog_id: int, *, as_user: Optional[int] = None, **fields: Any
+    ) -> Dict[str, Any]: ...
+    def replace_worklog(
+        self,
+        worklog_id: int,
+        content: str,
+        *,
+        date: Optional[str] = None,
+        title: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+        source: Optional[str] = None,
+        metadata: Optional[Any] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def delete_worklog(self, worklog_id: int, *, as_user: Optional[int] = None) -> None: ...
+    def analyze_worklog(
+        self,
+        worklog_id: int,
+        *,
+        idempotency_key: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def extract_skills(
+        self,
+        user_id: Optional[int],
+        *,
+        window_days: Optional[int] = None,
+        start: Optional[str] = None,
+        end: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def generate_report(
+        self,
+        user_id: Optional[int],
+        kind: str = "status",
+        *,
+        start: Optional[str] = None,
+        end: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def refresh_resume(
+        self,
+        user_id: Optional[int],
+        *,
+        idempotency_key: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def get_job(self, job_id: str, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def list_jobs(
+        self,
+        *,
+        status: Optional[str] = None,
+        job_type: Optional[str] = None,
+        user_id: Optional[int] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def cancel_job(self, job_id: str, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def job_events(
+        self,
+        job_id: str,
+        *,
+        after_id: Optional[int] = None,
+        limit: Optional[int] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def list_skills(
+        self, user_id: Optional[int], *, as_user: Optional[int] = None
+    ) -> List[Dict[str, Any]]: ...
+    def skill_evidence(
+        self, user_id: Optional[int], skill_id: int, *, as_user: Optional[int] = None
+    ) -> List[Dict[str, Any]]: ...
+    def list_reports(
+        self,
+        user_id: Optional[int],
+        *,
+        kind: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def get_report(self, report_id: int, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def get_resume(
+        self,
+        user_id: Optional[int],
+        *,
+        format: str = "json",
+        version: Optional[int] = None,
+        as_user: Optional[int] = None,
+    ) -> Any: ...

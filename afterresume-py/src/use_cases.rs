@@ -1,0 +1,456 @@
+//! `NativeUseCases`: the use cases of `afterresume.Engine` and its `as_user`
+//! sessions — worklogs, skills, reports, the resume, the caller's jobs. Each
+//! method reads its arguments, calls the core's use case as the caller and
+//! returns the result as Python values.
+
+use std::sync::Arc;
+
+use afterresume_core::domain::{JobStatus, ReportKind};
+use afterresume_core::service::reports::{GenerateReport, ReportQuery};
+use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
+use afterresume_core::service::skills::SkillsWindow;
+use afterresume_core::service::worklogs::WorkLogQuery;
+use afterresume_core::service::{EventQuery, JobQuery, PageRequest};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{WorkLogFields, date, import_entry, parse_job_id, to_python, worklog_patch};
+use crate::errors::to_py;
+use crate::shared::Core;
+
+/// The use cases behind `afterresume.Engine`. `as_user` on every method makes
+/// the call a signed-in user's, under the same rules as the HTTP API; without
+/// it the embedding program acts, trusted like staff.
+#[pyclass(module = "afterresume._afterresume", frozen)]
+pub(crate) struct NativeUseCases {
+    pub(crate) core: Arc<Core>,
+}
+
+#[pymethods]
+impl NativeUseCases {
+    #[pyo3(signature = (user_id, *, as_user=None))]
+    fn get_user(&self, py: Python<'_>, user_id: i64, as_user: Option<i64>) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let user = self.core.block(py, self.core.app.user(&actor, user_id))?;
+        to_python(py, &user)
+    }
+
+    // ---- worklogs ----
+
+    #[pyo3(signature = (user_id, content, *, date=None, title=None, tags=None, source=None, metadata=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_worklog(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        content: String,
+        date: Option<String>,
+        title: Option<String>,
+        tags: Option<Vec<String>>,
+        source: Option<String>,
+        metadata: Option<Bound<'_, PyAny>>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let fields = WorkLogFields {
+            content,
+            date,
+            title,
+            tags,
+            source,
+            metadata,
+        };
+        let input = fields.into_input()?;
+        let created = self
+            .core
+            .block(py, self.core.app.create_worklog(&actor, user_id, input))?;
+        to_python(py, &created)
+    }
+
+    /// Creates many worklogs: every entry is checked first, and one bad entry
+    /// stores none of them.
+    #[pyo3(signature = (user_id, entries, *, as_user=None))]
+    fn import_worklogs(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        entries: Vec<Bound<'_, PyDict>>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let inputs = entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| import_entry(i, entry))
+            .collect::<PyResult<Vec<_>>>()?;
+        let created = self
+            .core
+            .block(py, self.core.app.import_worklogs(&actor, user_id, inputs))?;
+        to_python(py, &created)
+    }
+
+    #[pyo3(signature = (worklog_id, *, as_user=None))]
+    fn get_worklog(
+        &self,
+        py: Python<'_>,
+        worklog_id: i64,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let w = self
+            .core
+            .block(py, self.core.app.worklog(&actor, worklog_id))?;
+        to_python(py, &w)
+    }
+
+    /// A page of worklogs: `{"results": [...], "next": cursor-or-None}`.
+    #[pyo3(signature = (user_id, *, date_from=None, date_to=None, tag=None, limit=None, cursor=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_worklogs(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        date_from: Option<&str>,
+        date_to: Option<&str>,
+        tag: Option<String>,
+        limit: Option<usize>,
+        cursor: Option<String>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let query = WorkLogQuery {
+            user_id,
+            date_from: date("date_from", date_from)?,
+            date_to: date("date_to", date_to)?,
+            tag,
+            page: PageRequest { limit, cursor },
+        };
+        let page = self
+            .core
+            .block(py, self.core.app.list_worklogs(&actor, query))?;
+        to_python(py, &page)
+    }
+
+    #[pyo3(signature = (worklog_id, *, as_user=None, **fields))]
+    fn update_worklog(
+        &self,
+        py: Python<'_>,
+        worklog_id: i64,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let patch = worklog_patch(fields.as_ref())?;
+        let w = self
+            .core
+            .block(py, self.core.app.update_worklog(&actor, worklog_id, patch))?;
+        to_python(py, &w)
+    }
+
+    #[pyo3(signature = (worklog_id, content, *, date=None, title=None, tags=None, source=None, metadata=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn replace_worklog(
+        &self,
+        py: Python<'_>,
+        worklog_id: i64,
+        content: String,
+        date: Option<String>,
+        title: Option<String>,
+        tags: Option<Vec<String>>,
+        source: Option<String>,
+        metadata: Option<Bound<'_, PyAny>>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let fields = WorkLogFields {
+            content,
+            date,
+            title,
+            tags,
+            source,
+            metadata,
+        };
+        let input = fields.into_input()?;
+        let w = self
+            .core
+            .block(py, self.core.app.replace_worklog(&actor, worklog_id, input))?;
+        to_python(py, &w)
+    }
+
+    #[pyo3(signature = (worklog_id, *, as_user=None))]
+    fn delete_worklog(
+        &self,
+        py: Python<'_>,
+        worklog_id: i64,
+        as_user: Option<i64>,
+    ) -> PyResult<()> {
+        let actor = self.core.actor(py, as_user)?;
+        self.core
+            .block(py, self.core.app.delete_worklog(&actor, worklog_id))
+    }
+
+    // ---- jobs ----
+
+    #[pyo3(signature = (worklog_id, *, idempotency_key=None, as_user=None))]
+    fn analyze_worklog(
+        &self,
+        py: Python<'_>,
+        worklog_id: i64,
+        idempotency_key: Option<&str>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let enqueued = self.core.block(
+            py,
+            self.core
+                .app
+                .analyze_worklog(&actor, worklog_id, idempotency_key),
+        )?;
+        to_python(py, &enqueued.job)
+    }
+
+    #[pyo3(signature = (user_id, *, window_days=None, start=None, end=None, idempotency_key=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn extract_skills(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        window_days: Option<u32>,
+        start: Option<&str>,
+        end: Option<&str>,
+        idempotency_key: Option<&str>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let window = SkillsWindow {
+            window_days,
+            start: date("start", start)?,
+            end: date("end", end)?,
+        };
+        let enqueued = self.core.block(
+            py,
+            self.core
+                .app
+                .recompute_skills(&actor, user_id, window, idempotency_key),
+        )?;
+        to_python(py, &enqueued.job)
+    }
+
+    #[pyo3(signature = (user_id, kind="status", *, start=None, end=None, idempotency_key=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn generate_report(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        kind: &str,
+        start: Option<&str>,
+        end: Option<&str>,
+        idempotency_key: Option<&str>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let request = GenerateReport {
+            kind: ReportKind::parse_field("kind", kind).map_err(to_py)?,
+            start: date("start", start)?,
+            end: date("end", end)?,
+        };
+        let enqueued = self.core.block(
+            py,
+            self.core
+                .app
+                .generate_report(&actor, user_id, request, idempotency_key),
+        )?;
+        to_python(py, &enqueued.job)
+    }
+
+    #[pyo3(signature = (user_id, *, idempotency_key=None, as_user=None))]
+    fn refresh_resume(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        idempotency_key: Option<&str>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let enqueued = self.core.block(
+            py,
+            self.core
+                .app
+                .refresh_resume(&actor, user_id, idempotency_key),
+        )?;
+        to_python(py, &enqueued.job)
+    }
+
+    #[pyo3(signature = (job_id, *, as_user=None))]
+    fn get_job(&self, py: Python<'_>, job_id: &str, as_user: Option<i64>) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let job = self
+            .core
+            .block(py, self.core.app.job(&actor, parse_job_id(job_id)?))?;
+        to_python(py, &job)
+    }
+
+    /// A page of jobs, newest first. A session lists its user's jobs; the
+    /// program itself lists everyone's (`user_id` narrows it).
+    #[pyo3(signature = (*, status=None, job_type=None, user_id=None, limit=None, cursor=None, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_jobs(
+        &self,
+        py: Python<'_>,
+        status: Option<&str>,
+        job_type: Option<String>,
+        user_id: Option<i64>,
+        limit: Option<usize>,
+        cursor: Option<String>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let query = JobQuery {
+            status: status
+                .map(|s| JobStatus::parse_field("status", s))
+                .transpose()
+                .map_err(to_py)?,
+            job_type,
+            user_id,
+            page: PageRequest { limit, cursor },
+            ..Default::default()
+        };
+        let page = match as_user {
+            Some(_) => self
+                .core
+                .block(py, self.core.app.list_jobs(&actor, query))?,
+            None => self
+                .core
+                .block(py, self.core.app.list_all_jobs(&actor, query))?,
+        };
+        to_python(py, &page)
+    }
+
+    #[pyo3(signature = (job_id, *, as_user=None))]
+    fn cancel_job(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let job = self
+            .core
+            .block(py, self.core.app.cancel_job(&actor, parse_job_id(job_id)?))?;
+        to_python(py, &job)
+    }
+
+    /// A page of a job's timeline: `{"job_id", "results", "next_after_id"}`.
+    #[pyo3(signature = (job_id, *, after_id=None, limit=None, as_user=None))]
+    fn job_events(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        after_id: Option<i64>,
+        limit: Option<usize>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let id = parse_job_id(job_id)?;
+        let query = EventQuery { after_id, limit };
+        let page = self
+            .core
+            .block(py, self.core.app.job_events(&actor, id, query))?;
+        to_python(py, &page)
+    }
+
+    // ---- skills, reports, resume ----
+
+    #[pyo3(signature = (user_id, *, as_user=None))]
+    fn list_skills(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let skills = self
+            .core
+            .block(py, self.core.app.list_skills(&actor, user_id))?;
+        to_python(py, &skills)
+    }
+
+    #[pyo3(signature = (user_id, skill_id, *, as_user=None))]
+    fn skill_evidence(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        skill_id: i64,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let rows = self
+            .core
+            .block(py, self.core.app.skill_evidence(&actor, user_id, skill_id))?;
+        to_python(py, &rows)
+    }
+
+    /// A page of reports, newest first.
+    #[pyo3(signature = (user_id, *, kind=None, limit=None, cursor=None, as_user=None))]
+    fn list_reports(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        kind: Option<&str>,
+        limit: Option<usize>,
+        cursor: Option<String>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let query = ReportQuery {
+            user_id,
+            kind: kind
+                .map(|k| ReportKind::parse_field("kind", k))
+                .transpose()
+                .map_err(to_py)?,
+            page: PageRequest { limit, cursor },
+        };
+        let page = self
+            .core
+            .block(py, self.core.app.list_reports(&actor, query))?;
+        to_python(py, &page)
+    }
+
+    #[pyo3(signature = (report_id, *, as_user=None))]
+    fn get_report(
+        &self,
+        py: Python<'_>,
+        report_id: i64,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let report = self
+            .core
+            .block(py, self.core.app.report(&actor, report_id))?;
+        to_python(py, &report)
+    }
+
+    /// The latest (or a given) resume version: the JSON Resume document, or a render.
+    #[pyo3(signature = (user_id, *, format="json", version=None, as_user=None))]
+    fn get_resume(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        format: &str,
+        version: Option<u32>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let format = ResumeFormat::parse(format).map_err(to_py)?;
+        let rendered = self.core.block(
+            py,
+            self.core
+                .app
+                .render_resume(&actor, user_id, version, format),
+        )?;
+        match rendered {
+            RenderedResume::Json(document) => to_python(py, &document),
+            RenderedResume::Markdown(text) | RenderedResume::Html(text) => to_python(py, &text),
+        }
+    }
+}
