@@ -15,6 +15,13 @@ mod job_store {
     });
 }
 
+mod schedule_store {
+    use super::*;
+    afterresume_core::schedule_store_conformance!(|| async {
+        Arc::new(MemoryJobStore::new()) as SharedScheduleStore
+    });
+}
+
 mod queue {
     use super::*;
     afterresume_core::queue_conformance!(|clock: SharedClock| async move {

@@ -16,6 +16,13 @@ mod job_store {
     });
 }
 
+mod schedule_store {
+    use super::*;
+    afterresume_core::schedule_store_conformance!(|| async {
+        Arc::new(postgres().await) as SharedScheduleStore
+    });
+}
+
 mod queue {
     use super::*;
     afterresume_core::queue_conformance!(|clock: SharedClock| async move {

@@ -22,6 +22,13 @@ mod job_store {
     });
 }
 
+mod schedule_store {
+    use super::*;
+    afterresume_core::schedule_store_conformance!(|| async {
+        Arc::new(fresh().await) as SharedScheduleStore
+    });
+}
+
 mod queue {
     use super::*;
     afterresume_core::queue_conformance!(|clock: SharedClock| async move {

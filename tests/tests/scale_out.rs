@@ -16,7 +16,7 @@ use afterresume_backends::testing::{
 };
 use afterresume_core::domain::NewSchedule;
 use afterresume_core::ports::Queue;
-use afterresume_core::ports::{JobFilter, JobStore, SharedQueue};
+use afterresume_core::ports::{JobFilter, JobStore, ScheduleStore, SharedQueue};
 use afterresume_core::{Engine, EnqueueOptions, EnqueueRequest, JobStatus, Trigger, workflow_fn};
 use fred::prelude::ClientLike;
 use serde_json::json;

@@ -9,7 +9,7 @@ use afterresume_core::domain::{
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage,
+    JobStoreCapabilities, Lease, QueueMessage, ScheduleStore,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -370,7 +370,10 @@ impl JobStore for MemoryJobStore {
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl ScheduleStore for MemoryJobStore {
     async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
         let mut state = self.lock();
         let existing = state

@@ -9,8 +9,8 @@ use afterresume_core::domain::{
     ScheduleId,
 };
 use afterresume_core::ports::{
-    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage, STARTED_MESSAGE,
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
+    JobStore, JobStoreCapabilities, Lease, QueueMessage, STARTED_MESSAGE, ScheduleStore,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -508,11 +508,11 @@ fn one_schedule(row: Option<PgRow>, id: ScheduleId) -> Result<Schedule> {
 #[async_trait]
 impl JobStore for PostgresBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
-        JobStoreCapabilities::new(true).with_event_writes()
+        JobStoreCapabilities::new(true)
     }
 
-    fn event_timeline(&self) -> Option<String> {
-        Some(self.timeline_name())
+    fn event_writer(&self) -> Option<&dyn JobEventWriter> {
+        Some(self)
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
@@ -522,19 +522,6 @@ impl JobStore for PostgresBackend {
 
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         self.insert_batch(jobs, FirstEvents::None).await
-    }
-
-    async fn insert_jobs_with_events(
-        &self,
-        jobs: Vec<(NewJob, NewEvent)>,
-    ) -> Result<Vec<InsertedJob>> {
-        let (jobs, events): (Vec<NewJob>, Vec<NewEvent>) = jobs.into_iter().unzip();
-        self.insert_batch(jobs, FirstEvents::Given(events)).await
-    }
-
-    /// Every job keeps its "job queued" event in its row: no event is built.
-    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        self.insert_batch(jobs, FirstEvents::KeptInRows).await
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -559,16 +546,6 @@ impl JobStore for PostgresBackend {
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
         self.claim_limit(limit, opts, &CLAIM_DUE).await
-    }
-
-    /// One statement claims the jobs and appends their started events.
-    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
-        self.claim_ids(ids, opts, &CLAIM_IDS_WITH_EVENTS).await
-    }
-
-    /// One statement claims the jobs and appends their started events.
-    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-        self.claim_limit(limit, opts, &CLAIM_DUE_WITH_EVENTS).await
     }
 
     async fn queued_due(
@@ -633,17 +610,6 @@ impl JobStore for PostgresBackend {
         let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
         self.finish_batch(leases, FinishColumns::of(items, now), None)
             .await
-    }
-
-    /// One statement writes the outcomes and the events of those it changed.
-    async fn finish_jobs_with_events(
-        &self,
-        items: Vec<(Lease, JobOutcome, NewEvent)>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Job>>> {
-        let (leases, outcomes, events) = split_announced(items);
-        let columns = FinishColumns::of(outcomes, now);
-        self.finish_batch(leases, columns, Some(&events)).await
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
@@ -740,7 +706,10 @@ impl JobStore for PostgresBackend {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl ScheduleStore for PostgresBackend {
     async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
         let row = sqlx::query(
             "INSERT INTO schedules (name, job_type, cron, payload, user_id, enabled, next_run_at, created_at, updated_at) \
@@ -846,6 +815,47 @@ impl JobStore for PostgresBackend {
             return Ok(true);
         }
         self.get_schedule(id).await.map(|_| false)
+    }
+}
+
+#[async_trait]
+impl JobEventWriter for PostgresBackend {
+    fn event_timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
+    async fn insert_jobs_with_events(
+        &self,
+        jobs: Vec<(NewJob, NewEvent)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let (jobs, events): (Vec<NewJob>, Vec<NewEvent>) = jobs.into_iter().unzip();
+        self.insert_batch(jobs, FirstEvents::Given(events)).await
+    }
+
+    /// Every job keeps its "job queued" event in its row: no event is built.
+    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        self.insert_batch(jobs, FirstEvents::KeptInRows).await
+    }
+
+    /// One statement claims the jobs and appends their started events.
+    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        self.claim_ids(ids, opts, &CLAIM_IDS_WITH_EVENTS).await
+    }
+
+    /// One statement claims the jobs and appends their started events.
+    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        self.claim_limit(limit, opts, &CLAIM_DUE_WITH_EVENTS).await
+    }
+
+    /// One statement writes the outcomes and the events of those it changed.
+    async fn finish_jobs_with_events(
+        &self,
+        items: Vec<(Lease, JobOutcome, NewEvent)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let (leases, outcomes, events) = split_announced(items);
+        let columns = FinishColumns::of(outcomes, now);
+        self.finish_batch(leases, columns, Some(&events)).await
     }
 }
 

@@ -6,8 +6,8 @@ use afterresume_core::domain::{
     Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule, ScheduleId,
 };
 use afterresume_core::ports::{
-    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage,
+    CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
+    JobStore, JobStoreCapabilities, Lease, QueueMessage, ScheduleStore,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -114,13 +114,11 @@ impl SqliteBackend {
 #[async_trait]
 impl JobStore for SqliteBackend {
     fn capabilities(&self) -> JobStoreCapabilities {
-        JobStoreCapabilities::new(true)
-            .with_serial_writes()
-            .with_event_writes()
+        JobStoreCapabilities::new(true).with_serial_writes()
     }
 
-    fn event_timeline(&self) -> Option<String> {
-        Some(self.timeline_name())
+    fn event_writer(&self) -> Option<&dyn JobEventWriter> {
+        Some(self)
     }
 
     async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
@@ -133,23 +131,6 @@ impl JobStore for SqliteBackend {
     /// All of them in one transaction (with whatever else the writer's group holds).
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         self.insert_each(with_first_event(jobs, FirstEvent::None))
-            .await
-    }
-
-    async fn insert_jobs_with_events(
-        &self,
-        jobs: Vec<(NewJob, NewEvent)>,
-    ) -> Result<Vec<InsertedJob>> {
-        let with_events = jobs
-            .into_iter()
-            .map(|(job, event)| (job, FirstEvent::Given(event)))
-            .collect();
-        self.insert_each(with_events).await
-    }
-
-    /// Every job keeps its "job queued" event in its row: no event is built.
-    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        self.insert_each(with_first_event(jobs, FirstEvent::Queued))
             .await
     }
 
@@ -208,31 +189,6 @@ impl JobStore for SqliteBackend {
         let (ids, opts) = (ids.to_vec(), opts.clone());
         self.group
             .run(move |db| direct::claim_ids(db, &ids, &opts))
-            .await
-    }
-
-    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (ids, opts) = (ids.to_vec(), opts.clone());
-        self.group
-            .run(move |db| {
-                let jobs = direct::claim_ids(db, &ids, &opts)?;
-                announce_started(db, &jobs, &opts)?;
-                Ok(jobs)
-            })
-            .await
-    }
-
-    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let opts = opts.clone();
-        self.group
-            .run(move |db| {
-                let jobs = direct::claim_due(db, limit, &opts)?;
-                announce_started(db, &jobs, &opts)?;
-                Ok(jobs)
-            })
             .await
     }
 
@@ -296,23 +252,6 @@ impl JobStore for SqliteBackend {
         let leases: Vec<Lease> = items.iter().map(|(lease, _)| lease.clone()).collect();
         self.finish_in_group(leases, move |db| direct::finish(db, &items, now))
             .await
-    }
-
-    /// The outcomes and the events of those written in one transaction (with
-    /// whatever else the writer's group holds).
-    async fn finish_jobs_with_events(
-        &self,
-        items: Vec<(Lease, JobOutcome, NewEvent)>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Job>>> {
-        let (leases, outcomes, events) = split_announced(items);
-        self.finish_in_group(leases, move |db| {
-            let written = direct::finish(db, &outcomes, now)?;
-            let announced = written.iter().zip(&events).filter(|(w, _)| w.is_some());
-            direct::append_events(db, announced.map(|(_, event)| event))?;
-            Ok(written)
-        })
-        .await
     }
 
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome> {
@@ -409,7 +348,10 @@ impl JobStore for SqliteBackend {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl ScheduleStore for SqliteBackend {
     async fn upsert_schedule(&self, new: NewSchedule, now: DateTime<Utc>) -> Result<Schedule> {
         let row = sqlx::query(
             "INSERT INTO schedules (name, job_type, cron, payload, user_id, enabled, next_run_at, created_at, updated_at) \
@@ -515,6 +457,72 @@ impl JobStore for SqliteBackend {
             return Ok(true);
         }
         self.get_schedule(id).await.map(|_| false)
+    }
+}
+
+#[async_trait]
+impl JobEventWriter for SqliteBackend {
+    fn event_timeline(&self) -> Option<String> {
+        Some(self.timeline_name())
+    }
+
+    async fn insert_jobs_with_events(
+        &self,
+        jobs: Vec<(NewJob, NewEvent)>,
+    ) -> Result<Vec<InsertedJob>> {
+        let with_events = jobs
+            .into_iter()
+            .map(|(job, event)| (job, FirstEvent::Given(event)))
+            .collect();
+        self.insert_each(with_events).await
+    }
+
+    /// Every job keeps its "job queued" event in its row: no event is built.
+    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        self.insert_each(with_first_event(jobs, FirstEvent::Queued))
+            .await
+    }
+
+    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ids, opts) = (ids.to_vec(), opts.clone());
+        self.group
+            .run(move |db| {
+                let jobs = direct::claim_ids(db, &ids, &opts)?;
+                announce_started(db, &jobs, &opts)?;
+                Ok(jobs)
+            })
+            .await
+    }
+
+    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
+        let opts = opts.clone();
+        self.group
+            .run(move |db| {
+                let jobs = direct::claim_due(db, limit, &opts)?;
+                announce_started(db, &jobs, &opts)?;
+                Ok(jobs)
+            })
+            .await
+    }
+
+    /// The outcomes and the events of those written in one transaction (with
+    /// whatever else the writer's group holds).
+    async fn finish_jobs_with_events(
+        &self,
+        items: Vec<(Lease, JobOutcome, NewEvent)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Job>>> {
+        let (leases, outcomes, events) = split_announced(items);
+        self.finish_in_group(leases, move |db| {
+            let written = direct::finish(db, &outcomes, now)?;
+            let announced = written.iter().zip(&events).filter(|(w, _)| w.is_some());
+            direct::append_events(db, announced.map(|(_, event)| event))?;
+            Ok(written)
+        })
+        .await
     }
 }
 

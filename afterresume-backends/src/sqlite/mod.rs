@@ -283,7 +283,7 @@ mod tests {
     #[tokio::test]
     async fn standard_queued_events_live_in_job_rows() {
         use afterresume_core::conformance;
-        use afterresume_core::ports::JobStore;
+        use afterresume_core::ports::JobEventWriter;
         let db = SqliteBackend::open_temporary().await.unwrap();
         let mut batch = conformance::jobs_with_queued_events(300);
         batch[7].1.data["note"] = serde_json::json!("not the standard event");

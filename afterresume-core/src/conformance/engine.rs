@@ -1420,7 +1420,7 @@ where
 /// ([`writes_events`]). `store_events` is the store's own timeline, `sink` the other
 /// one. Not part of [`engine_conformance!`]: it needs two sinks.
 ///
-/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+/// [`writes_events`]: crate::ports::JobStore::event_writer
 pub async fn a_separate_event_sink_gets_the_events(
     store: SharedJobStore,
     queue: SharedQueue,

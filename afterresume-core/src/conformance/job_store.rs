@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use super::{at, new_job, t0};
 use crate::ErrorKind;
-use crate::domain::{JobStatus, NewJob, NewSchedule, Trigger};
+use crate::domain::{JobStatus, NewJob, Trigger};
 use crate::ports::{CancelOutcome, ClaimOptions, JobFilter, JobOutcome, Lease, SharedJobStore};
 
 /// Runs the scenarios of a job store that is also its event sink
-/// ([`writes_events`](crate::ports::JobStoreCapabilities::writes_events)), each as
+/// ([`event_writer`](crate::ports::JobStore::event_writer)), each as
 /// its own test. The factory returns one backend as both ports, e.g.
 /// `|| async { let db = Arc::new(open().await); (Arc::clone(&db) as SharedJobStore, db as SharedEventSink) }`.
 #[macro_export]
@@ -50,6 +50,13 @@ macro_rules! __event_writing_tests {
     };
 }
 
+/// The event writer of a store that has one.
+fn writer(store: &SharedJobStore) -> &dyn crate::ports::JobEventWriter {
+    store
+        .event_writer()
+        .expect("these scenarios are for stores with an event writer")
+}
+
 /// Runs every job-store scenario as its own test.
 #[macro_export]
 macro_rules! job_store_conformance {
@@ -74,8 +81,6 @@ macro_rules! job_store_conformance {
                 list_filters_and_keyset_pagination,
                 counts_by_type_and_status,
                 retention_deletes_only_old_finished,
-                schedules_crud_and_due,
-                schedule_tick_claimed_once_under_concurrency,
                 bulk_insert_keeps_order_and_keys,
                 large_bulk_insert_stores_every_field,
                 batch_claim_takes_only_due_queued,
@@ -771,123 +776,6 @@ where
     store.get_job(queued.id).await.unwrap();
 }
 
-fn schedule(name: &str, next: DateTime<Utc>) -> NewSchedule {
-    NewSchedule {
-        name: name.to_owned(),
-        job_type: "test.job".to_owned(),
-        cron: "@hourly".to_owned(),
-        payload: json!({ "kind": "summary" }),
-        user_id: Some(1),
-        enabled: true,
-        next_run_at: next,
-    }
-}
-
-/// Schedules are upserted by name, listed by name, due when enabled and past due.
-pub async fn schedules_crud_and_due<F, Fut>(make: &F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = SharedJobStore>,
-{
-    let store = make().await;
-    let a = store
-        .upsert_schedule(schedule("b-nightly", at(100)), t0())
-        .await
-        .unwrap();
-    assert_eq!(a.next_run_at, at(100));
-    assert_eq!(a.last_run_at, None);
-    let mut changed = schedule("b-nightly", at(200));
-    changed.cron = "0 0 * * *".into();
-    let a2 = store.upsert_schedule(changed, at(1)).await.unwrap();
-    assert_eq!(a2.id, a.id, "upsert by name keeps the id");
-    assert_eq!(a2.cron, "0 0 * * *");
-    assert_eq!(a2.created_at, t0());
-    let b = store
-        .upsert_schedule(schedule("a-hourly", at(50)), t0())
-        .await
-        .unwrap();
-    let names: Vec<_> = store
-        .list_schedules()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, vec!["a-hourly", "b-nightly"]);
-
-    assert!(store.due_schedules(at(49), 10).await.unwrap().is_empty());
-    let due: Vec<_> = store
-        .due_schedules(at(300), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    assert_eq!(due, vec![b.id, a.id]);
-    store
-        .set_schedule_enabled(b.id, false, at(50), at(2))
-        .await
-        .unwrap();
-    let due: Vec<_> = store
-        .due_schedules(at(300), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    assert_eq!(due, vec![a.id]);
-    assert!(!store.get_schedule(b.id).await.unwrap().enabled);
-    store.delete_schedule(b.id).await.unwrap();
-    assert_eq!(
-        store.get_schedule(b.id).await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        store.delete_schedule(b.id).await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
-}
-
-/// Of many concurrent attempts to advance one due time, exactly one wins.
-pub async fn schedule_tick_claimed_once_under_concurrency<F, Fut>(make: &F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = SharedJobStore>,
-{
-    let store = make().await;
-    let s = store
-        .upsert_schedule(schedule("tick", at(60)), t0())
-        .await
-        .unwrap();
-    let mut tasks = Vec::new();
-    for _ in 0..12 {
-        let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move {
-            store
-                .advance_schedule(s.id, at(60), at(120), at(61))
-                .await
-                .unwrap()
-        }));
-    }
-    let mut wins = 0;
-    for t in tasks {
-        wins += usize::from(t.await.unwrap());
-    }
-    assert_eq!(wins, 1);
-    let after = store.get_schedule(s.id).await.unwrap();
-    assert_eq!(
-        (after.last_run_at, after.next_run_at),
-        (Some(at(60)), at(120))
-    );
-    assert!(
-        !store
-            .advance_schedule(s.id, at(60), at(180), at(62))
-            .await
-            .unwrap(),
-        "a stale due time won"
-    );
-}
-
 /// A bulk insert returns results in input order, creates the new jobs and returns the
 /// existing job for a known key, and a key repeated inside the batch yields one job.
 pub async fn bulk_insert_keeps_order_and_keys<F, Fut>(make: &F)
@@ -1179,14 +1067,14 @@ where
 /// idempotency key gets no second event. Called with the same backend as store and
 /// sink ([`event_writing_job_store_conformance!`](crate::event_writing_job_store_conformance)).
 ///
-/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+/// [`writes_events`]: crate::ports::JobStore::event_writer
 pub async fn insert_with_events_writes_created_jobs_only(
     store: crate::ports::SharedJobStore,
     events: crate::ports::SharedEventSink,
 ) {
     use crate::domain::{EventLevel, EventSource, NewEvent};
     use crate::ports::ListEventsOptions;
-    assert!(store.capabilities().writes_events);
+    assert!(store.event_writer().is_some());
     let event = |job: &NewJob| NewEvent {
         job_id: job.id,
         timestamp: t0(),
@@ -1203,11 +1091,11 @@ pub async fn insert_with_events_writes_created_jobs_only(
         (plain.clone(), event(&plain)),
         (keyed.clone(), event(&keyed)),
     ];
-    let inserted = store.insert_jobs_with_events(batch).await.unwrap();
+    let inserted = writer(&store).insert_jobs_with_events(batch).await.unwrap();
     assert!(inserted.iter().all(|i| i.created));
     let mut again = new_job();
     again.idempotency_key = Some("with-events".into());
-    let repeat = store
+    let repeat = writer(&store)
         .insert_jobs_with_events(vec![(again.clone(), event(&again))])
         .await
         .unwrap();
@@ -1231,7 +1119,7 @@ pub async fn insert_with_events_writes_created_jobs_only(
     // A batch larger than one statement keeps each event with its own job.
     let big: Vec<NewJob> = (0..5003).map(|_| new_job()).collect();
     let pairs = big.iter().map(|j| (j.clone(), event(j))).collect();
-    let inserted = store.insert_jobs_with_events(pairs).await.unwrap();
+    let inserted = writer(&store).insert_jobs_with_events(pairs).await.unwrap();
     assert_eq!(inserted.len(), big.len());
     for i in [0, 4999, 5000, 5002] {
         assert_eq!(inserted[i].job.id, big[i].id);
@@ -1266,7 +1154,10 @@ pub async fn insert_with_events_writes_created_jobs_only(
             (j.clone(), event)
         })
         .collect();
-    store.insert_jobs_with_events(pairs.clone()).await.unwrap();
+    writer(&store)
+        .insert_jobs_with_events(pairs.clone())
+        .await
+        .unwrap();
     let mut last_id = i64::MIN;
     for (job, given) in &pairs {
         let stored = events
@@ -1296,14 +1187,14 @@ pub async fn insert_with_events_writes_created_jobs_only(
 /// finished always finds its event, even while other batches are being written.
 /// Called with the same backend as store and sink.
 ///
-/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+/// [`writes_events`]: crate::ports::JobStore::event_writer
 pub async fn finish_with_events_writes_events_of_written_outcomes_only(
     store: crate::ports::SharedJobStore,
     events: crate::ports::SharedEventSink,
 ) {
     use crate::domain::{EventLevel, EventSource, NewEvent};
     use crate::ports::ListEventsOptions;
-    assert!(store.capabilities().writes_events);
+    assert!(store.event_writer().is_some());
     let announce = |lease: &Lease, message: &str| NewEvent {
         job_id: lease.job_id,
         timestamp: at(5),
@@ -1322,7 +1213,7 @@ pub async fn finish_with_events_writes_events_of_written_outcomes_only(
         attempt: lease(1).attempt + 1,
         ..lease(1)
     };
-    let results = store
+    let results = writer(&store)
         .finish_jobs_with_events(
             vec![
                 (
@@ -1378,7 +1269,7 @@ pub async fn finish_with_events_writes_events_of_written_outcomes_only(
     assert_eq!(third[0].message, "job retry scheduled");
     assert!(first[0].id < third[0].id, "events out of batch order");
     assert!(
-        store
+        writer(&store)
             .finish_jobs_with_events(Vec::new(), at(6))
             .await
             .unwrap()
@@ -1406,8 +1297,13 @@ pub async fn finish_with_events_writes_events_of_written_outcomes_only(
             })
             .collect();
         let writer = Arc::clone(&store);
-        let write =
-            tokio::spawn(async move { writer.finish_jobs_with_events(items, at(11)).await });
+        let write = tokio::spawn(async move {
+            writer
+                .event_writer()
+                .expect("an event writer")
+                .finish_jobs_with_events(items, at(11))
+                .await
+        });
         let watched = batch[0].id;
         while store.get_job(watched).await.unwrap().status != JobStatus::Success {
             tokio::task::yield_now().await;
@@ -1428,14 +1324,14 @@ pub async fn finish_with_events_writes_events_of_written_outcomes_only(
 /// transaction; jobs it does not claim get none. Called with the same backend as
 /// store and sink.
 ///
-/// [`writes_events`]: crate::ports::JobStoreCapabilities::writes_events
+/// [`writes_events`]: crate::ports::JobStore::event_writer
 pub async fn claim_with_events_writes_started_events(
     store: crate::ports::SharedJobStore,
     events: crate::ports::SharedEventSink,
 ) {
     use crate::domain::NewEvent;
     use crate::ports::ListEventsOptions;
-    assert!(store.capabilities().writes_events);
+    assert!(store.event_writer().is_some());
     let timeline = |id| {
         let events = Arc::clone(&events);
         async move {
@@ -1461,7 +1357,7 @@ pub async fn claim_with_events_writes_started_events(
     store.insert_jobs(jobs.clone()).await.unwrap();
     let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
     let opts = claim_at(at(1), "w-events");
-    let claimed = store
+    let claimed = writer(&store)
         .claim_jobs_with_events(&ids[..3], &opts)
         .await
         .unwrap();
@@ -1478,7 +1374,7 @@ pub async fn claim_with_events_writes_started_events(
         "an unclaimed job got an event"
     );
     assert!(
-        store
+        writer(&store)
             .claim_jobs_with_events(&ids[..1], &opts)
             .await
             .unwrap()
@@ -1490,7 +1386,7 @@ pub async fn claim_with_events_writes_started_events(
         "a failed claim wrote an event"
     );
 
-    let due = store
+    let due = writer(&store)
         .claim_due_with_events(10, &claim_at(at(2), "w-due"))
         .await
         .unwrap();
@@ -1510,7 +1406,10 @@ pub async fn claim_with_events_writes_started_events(
         .await
         .unwrap();
     let opts = claim_at(at(4), "w-again");
-    let again = store.claim_due_with_events(10, &opts).await.unwrap();
+    let again = writer(&store)
+        .claim_due_with_events(10, &opts)
+        .await
+        .unwrap();
     assert_eq!((again[0].attempt, again[0].retry_count), (2, 1));
     let second = timeline(ids[3]).await;
     assert_eq!(second.len(), 2);
@@ -1542,7 +1441,7 @@ pub async fn queued_events_read_back_as_given(
     let mut given = Vec::new();
     for batch in [large, keyed, small] {
         given.extend(batch.iter().map(|(job, event)| (job.id, event.clone())));
-        store.insert_jobs_with_events(batch).await.unwrap();
+        writer(&store).insert_jobs_with_events(batch).await.unwrap();
     }
     let all = ListEventsOptions::default();
     let mut last_id = 0;
@@ -1561,7 +1460,10 @@ pub async fn queued_events_read_back_as_given(
         now: at(1),
         lease_expires_at: at(60),
     };
-    let claimed = store.claim_jobs_with_events(&[*job], &opts).await.unwrap();
+    let claimed = writer(&store)
+        .claim_jobs_with_events(&[*job], &opts)
+        .await
+        .unwrap();
     let retry = JobOutcome::Retry {
         error: "again".to_owned(),
         run_at: at(30),
@@ -1621,7 +1523,7 @@ pub async fn insert_queued_jobs_writes_standard_queued_events(
     };
     let mut holder = new_job();
     holder.idempotency_key = Some("queued-jobs-1".to_owned());
-    let first = store
+    let first = writer(&store)
         .insert_queued_jobs(vec![holder.clone()])
         .await
         .unwrap();
@@ -1637,7 +1539,10 @@ pub async fn insert_queued_jobs_writes_standard_queued_events(
     let mut created = vec![holder.clone()];
     let mut skipped = Vec::new();
     for batch in [jobs(600), keyed, jobs(2), chunked] {
-        let inserted = store.insert_queued_jobs(batch.clone()).await.unwrap();
+        let inserted = writer(&store)
+            .insert_queued_jobs(batch.clone())
+            .await
+            .unwrap();
         assert_eq!(inserted.len(), batch.len());
         for (given, got) in batch.into_iter().zip(inserted) {
             let key = given.idempotency_key.as_deref();

@@ -22,6 +22,7 @@ pub mod event_sink;
 pub mod job_store;
 pub mod llm;
 pub mod queue;
+pub mod schedule_store;
 pub mod store_queue;
 mod throttle;
 

@@ -5,6 +5,7 @@
 
 mod event;
 mod job;
+mod queued;
 mod report;
 mod resume;
 mod schedule;
@@ -15,6 +16,7 @@ mod worklog;
 
 pub use event::{Event, EventLevel, EventSource, NewEvent, OPERATOR_DETAIL_KEY};
 pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
+pub use queued::{QUEUED_MESSAGE, QueuedFacts, queued_event};
 pub use report::{NewReport, Report, ReportId, ReportKind};
 pub use resume::{NewResume, Resume, ResumeId};
 pub use schedule::{NewSchedule, Schedule, ScheduleId};

@@ -200,9 +200,10 @@ impl EngineBuilder {
         // A store may write events in its own transactions when the sink reads the
         // same storage: one object serving as both, or handles that name the same
         // timeline (clones of one backend).
-        let same_timeline = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&events))
-            || matches!((store.event_timeline(), events.timeline()), (Some(a), Some(b)) if a == b);
-        let store_writes_events = store.capabilities().writes_events && same_timeline;
+        let store_writes_events = store.event_writer().is_some_and(|writer| {
+            std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&events))
+                || matches!((writer.event_timeline(), events.timeline()), (Some(a), Some(b)) if a == b)
+        });
         Ok(Engine {
             inner: Arc::new(Inner {
                 store_writes_events,

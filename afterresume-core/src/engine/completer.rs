@@ -115,9 +115,9 @@ pub(crate) async fn store_outcomes(
     items: Vec<(Lease, JobOutcome, NewEvent)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Job>>> {
-    if engine.inner.store_writes_events {
+    if let Some(writer) = engine.event_writer() {
         let events: Vec<NewEvent> = items.iter().map(|(_, _, e)| e.clone()).collect();
-        let results = engine.store().finish_jobs_with_events(items, now).await?;
+        let results = writer.finish_jobs_with_events(items, now).await?;
         let written = results.iter().zip(&events).filter(|(r, _)| r.is_ok());
         engine.recorder().trace_many(written.map(|(_, e)| e));
         return Ok(results);

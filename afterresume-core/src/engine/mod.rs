@@ -19,12 +19,12 @@ mod scheduler;
 mod started;
 mod worker;
 
+/// The "job queued" event lives in the domain (stores rebuild it from a job's
+/// row); re-exported where the engine's users have always found it.
+pub use crate::domain::{QUEUED_MESSAGE, QueuedFacts, queued_event};
 pub use builder::{EngineBuilder, EngineConfig};
 pub use context::ExecutionContext;
-pub use jobs::{
-    EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN, QUEUED_MESSAGE, QueuedFacts,
-    queued_event,
-};
+pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN};
 pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;
@@ -93,11 +93,19 @@ impl Engine {
         &self.inner.clock
     }
 
-    /// Whether the job store writes the timeline in its own transactions (its
-    /// capabilities say it can, and the event sink reads the same storage): then a
+    /// Whether the job store writes the timeline in its own transactions (it has
+    /// an event writer, and the event sink reads the same storage): then a
     /// job is never seen queued, started or finished without the event that says so.
     pub fn store_writes_events(&self) -> bool {
         self.inner.store_writes_events
+    }
+
+    /// The store's event writer, when the engine writes events through it.
+    pub(crate) fn event_writer(&self) -> Option<&dyn crate::ports::JobEventWriter> {
+        self.inner
+            .store_writes_events
+            .then(|| self.inner.store.event_writer())
+            .flatten()
     }
 
     /// The configuration.

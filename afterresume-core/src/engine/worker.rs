@@ -316,12 +316,13 @@ impl Runner {
     async fn claim(&self, what: Claim<'_>) -> Result<Claimed> {
         let store = self.engine.store();
         let opts = self.claim_options()?;
-        let in_claim = self.engine.inner.store_writes_events;
-        let jobs = match (what, in_claim) {
-            (Claim::Due(max), true) => store.claim_due_with_events(max, &opts).await?,
-            (Claim::Due(max), false) => store.claim_due(max, &opts).await?,
-            (Claim::Ids(ids), true) => store.claim_jobs_with_events(ids, &opts).await?,
-            (Claim::Ids(ids), false) => store.claim_jobs(ids, &opts).await?,
+        let writer = self.engine.event_writer();
+        let in_claim = writer.is_some();
+        let jobs = match (what, writer) {
+            (Claim::Due(max), Some(w)) => w.claim_due_with_events(max, &opts).await?,
+            (Claim::Due(max), None) => store.claim_due(max, &opts).await?,
+            (Claim::Ids(ids), Some(w)) => w.claim_jobs_with_events(ids, &opts).await?,
+            (Claim::Ids(ids), None) => store.claim_jobs(ids, &opts).await?,
         };
         if jobs.is_empty() {
             return Ok(Claimed::none());

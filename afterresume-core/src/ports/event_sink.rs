@@ -45,7 +45,7 @@ pub trait EventSink: Send + Sync + Debug + 'static {
 
     /// Names the storage this sink keeps the timeline in, for job stores that write
     /// events in their own transactions: the engine lets its store do so when the
-    /// store's [`JobStore::event_timeline`](crate::ports::JobStore::event_timeline)
+    /// store's [`JobEventWriter::event_timeline`](crate::ports::JobEventWriter::event_timeline)
     /// names the same storage, so that two handles on one backend (two `Arc`s of
     /// clones) share the timeline as one object would. `None` (the default): only
     /// this very object.

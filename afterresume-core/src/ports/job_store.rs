@@ -5,11 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::Result;
-use crate::domain::{
-    EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule,
-    ScheduleId, UserId,
-};
-use crate::ports::QueueMessage;
+use crate::domain::{EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, UserId};
+use crate::ports::{JobEventWriter, QueueMessage, ScheduleStore};
 
 /// What a job store can do beyond the contract every store keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,16 +18,6 @@ pub struct JobStoreCapabilities {
     /// The store runs one write at a time (SQLite's single writer): callers gain
     /// nothing by writing to it in parallel, and their writes wait for each other.
     pub serial_writes: bool,
-    /// The store keeps the event timeline in its own database (it is also the
-    /// [`EventSink`](crate::ports::EventSink)) and can write a job's first event in the
-    /// same transaction as the job ([`JobStore::insert_jobs_with_events`]), a claim's
-    /// "job started" events with the claim ([`JobStore::claim_jobs_with_events`],
-    /// [`JobStore::claim_due_with_events`]), and an outcome's event with the outcome
-    /// ([`JobStore::finish_jobs_with_events`]). The engine uses that when its event
-    /// sink is this very object: one commit per enqueue, claim or completion batch
-    /// instead of two, and no moment in which a job is finished but its timeline is
-    /// not.
-    pub writes_events: bool,
 }
 
 impl JobStoreCapabilities {
@@ -39,19 +26,12 @@ impl JobStoreCapabilities {
         JobStoreCapabilities {
             shared_across_processes,
             serial_writes: false,
-            writes_events: false,
         }
     }
 
     /// Marks the store as one that runs one write at a time.
     pub fn with_serial_writes(mut self) -> Self {
         self.serial_writes = true;
-        self
-    }
-
-    /// Marks the store as one that writes events next to its jobs.
-    pub fn with_event_writes(mut self) -> Self {
-        self.writes_events = true;
         self
     }
 }
@@ -225,7 +205,9 @@ pub struct JobCount {
     pub count: u64,
 }
 
-/// Jobs and schedules: the single source of truth of the engine.
+/// Jobs: the single source of truth of the engine. Every job store keeps its
+/// schedules too ([`ScheduleStore`], a port of its own), so one database
+/// holds everything a crash must not lose.
 ///
 /// # Contract
 /// - Every state transition is atomic and conditional on the current state: two callers
@@ -239,7 +221,7 @@ pub struct JobCount {
 /// - Stores never read the wall clock: every time comes from the caller.
 /// - Missing entities are [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
 #[async_trait]
-pub trait JobStore: Send + Sync + Debug + 'static {
+pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// What this store can do.
     fn capabilities(&self) -> JobStoreCapabilities;
 
@@ -257,47 +239,11 @@ pub trait JobStore: Send + Sync + Debug + 'static {
         Ok(inserted)
     }
 
-    /// Like [`insert_jobs`](Self::insert_jobs), and in the same transaction appends
-    /// each given event whose job the call created (none for a job that already had
-    /// its idempotency key) to the event timeline the store shares as an
-    /// [`EventSink`](crate::ports::EventSink). Only for stores whose capabilities
-    /// say [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
-    async fn insert_jobs_with_events(
-        &self,
-        jobs: Vec<(NewJob, NewEvent)>,
-    ) -> Result<Vec<InsertedJob>> {
-        let _ = jobs;
-        Err(crate::Error::unexpected(
-            "this job store does not write events; use insert_jobs and the event sink",
-        ))
-    }
-
-    /// [`insert_jobs_with_events`](Self::insert_jobs_with_events) where each job's
-    /// event is its standard "job queued" one, [`QueuedFacts::of_new`]`(&job).event()`:
-    /// what the engine writes for every job it creates. A store that keeps that event
-    /// in the job's row (see [`QueuedFacts`]) overrides this to write it without
-    /// building, copying and comparing a JSON document per job; the default builds
-    /// the events. Only for stores that
-    /// [`writes_events`](JobStoreCapabilities::writes_events).
-    ///
-    /// [`QueuedFacts`]: crate::engine::QueuedFacts
-    /// [`QueuedFacts::of_new`]: crate::engine::QueuedFacts::of_new
-    async fn insert_queued_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let pairs = jobs
-            .into_iter()
-            .map(|job| {
-                let event = crate::engine::QueuedFacts::of_new(&job).event();
-                (job, event)
-            })
-            .collect();
-        self.insert_jobs_with_events(pairs).await
-    }
-
-    /// For a store that [`writes_events`](JobStoreCapabilities::writes_events): names
-    /// the storage it writes them to, as [`EventSink::timeline`](crate::ports::EventSink::timeline)
-    /// does for a sink. `None` (the default): the store writes events only for an
-    /// engine whose sink is this very object.
-    fn event_timeline(&self) -> Option<String> {
+    /// The store's way of writing a job's events in the same transaction as the
+    /// job, when it keeps the event timeline in its own database (it is also the
+    /// [`EventSink`](crate::ports::EventSink)). `None` (the default): events go
+    /// to the engine's sink in writes of their own.
+    fn event_writer(&self) -> Option<&dyn JobEventWriter> {
         None
     }
 
@@ -325,28 +271,6 @@ pub trait JobStore: Send + Sync + Debug + 'static {
 
     /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
-
-    /// Like [`claim_jobs`](Self::claim_jobs), and in the same transaction appends
-    /// each claimed job's [`ClaimOptions::started_event`] to the event timeline the
-    /// store shares as an [`EventSink`](crate::ports::EventSink): the job's timeline
-    /// shows it started before anything the job itself writes, with no write of its
-    /// own. Only for stores whose capabilities say
-    /// [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
-    async fn claim_jobs_with_events(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let _ = (ids, opts);
-        Err(crate::Error::unexpected(
-            "this job store does not write events; use claim_jobs and the event sink",
-        ))
-    }
-
-    /// Like [`claim_due`](Self::claim_due), with the started events of
-    /// [`claim_jobs_with_events`](Self::claim_jobs_with_events).
-    async fn claim_due_with_events(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let _ = (limit, opts);
-        Err(crate::Error::unexpected(
-            "this job store does not write events; use claim_due and the event sink",
-        ))
-    }
 
     /// Up to `limit` `queued` jobs with `run_at <= due_before`, earliest first, as
     /// queue messages: what the queue reconciler publishes again after a queue lost
@@ -385,24 +309,6 @@ pub trait JobStore: Send + Sync + Debug + 'static {
         Ok(results)
     }
 
-    /// Like [`finish_jobs`](Self::finish_jobs), and in the same transaction appends
-    /// each item's event (the one that announces its outcome) when that item's
-    /// outcome is written, none for a stale lease, to the event timeline the store
-    /// shares as an [`EventSink`](crate::ports::EventSink). A reader who sees the
-    /// new status then also sees the event, and a crash keeps both or neither.
-    /// Only for stores whose capabilities say
-    /// [`writes_events`](JobStoreCapabilities::writes_events); others refuse.
-    async fn finish_jobs_with_events(
-        &self,
-        items: Vec<(Lease, JobOutcome, NewEvent)>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Job>>> {
-        let _ = (items, now);
-        Err(crate::Error::unexpected(
-            "this job store does not write events; use finish_jobs and the event sink",
-        ))
-    }
-
     /// Cancels a queued job now, or asks the worker of a running job to stop.
     /// A finished job gives [`ErrorKind::Conflict`](crate::ErrorKind::Conflict).
     async fn cancel_job(&self, id: JobId, now: DateTime<Utc>) -> Result<CancelOutcome>;
@@ -422,40 +328,4 @@ pub trait JobStore: Send + Sync + Debug + 'static {
 
     /// Job counts by type and status.
     async fn job_counts(&self) -> Result<Vec<JobCount>>;
-
-    /// Creates a schedule, or replaces the one with the same name (keeping its id and
-    /// `last_run_at`).
-    async fn upsert_schedule(&self, schedule: NewSchedule, now: DateTime<Utc>) -> Result<Schedule>;
-
-    /// One schedule by id.
-    async fn get_schedule(&self, id: ScheduleId) -> Result<Schedule>;
-
-    /// All schedules, by name.
-    async fn list_schedules(&self) -> Result<Vec<Schedule>>;
-
-    /// Deletes a schedule.
-    async fn delete_schedule(&self, id: ScheduleId) -> Result<()>;
-
-    /// Enables or disables a schedule; enabling sets the next due time given.
-    async fn set_schedule_enabled(
-        &self,
-        id: ScheduleId,
-        enabled: bool,
-        next_run_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Schedule>;
-
-    /// Enabled schedules with `next_run_at <= now`, earliest first.
-    async fn due_schedules(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Schedule>>;
-
-    /// Moves a schedule from the due time `expected` to `next` and records `expected`
-    /// as `last_run_at`, only if `next_run_at` still equals `expected`. Returns whether
-    /// this caller won the tick: with several schedulers exactly one does.
-    async fn advance_schedule(
-        &self,
-        id: ScheduleId,
-        expected: DateTime<Utc>,
-        next: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool>;
 }

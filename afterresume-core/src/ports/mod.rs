@@ -8,9 +8,11 @@
 mod artifact_store;
 mod domain_store;
 mod event_sink;
+mod job_event_writer;
 mod job_store;
 mod llm;
 mod queue;
+mod schedule_store;
 mod throttle;
 
 pub use artifact_store::{
@@ -22,18 +24,22 @@ pub use domain_store::{
     check_analysis_evidence,
 };
 pub use event_sink::{EventSink, ListEventsOptions};
+pub use job_event_writer::JobEventWriter;
 pub use job_store::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
     JobStoreCapabilities, Lease, STARTED_MESSAGE,
 };
 pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
 pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};
+pub use schedule_store::ScheduleStore;
 pub use throttle::{ThrottleCounter, ThrottleDecision, ThrottleLimit, ThrottleStore, plan_acquire};
 
 use std::sync::Arc;
 
 /// A shared job store.
 pub type SharedJobStore = Arc<dyn JobStore>;
+/// A shared schedule store (every job store is one).
+pub type SharedScheduleStore = Arc<dyn ScheduleStore>;
 /// A shared queue.
 pub type SharedQueue = Arc<dyn Queue>;
 /// A shared event sink.
