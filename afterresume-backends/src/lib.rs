@@ -37,3 +37,8 @@ pub mod sqlite;
 pub mod system;
 #[cfg(feature = "conformance")]
 pub mod testing;
+
+/// The README's Rust quick start, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "system"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeQuickStart;

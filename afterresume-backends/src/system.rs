@@ -253,6 +253,20 @@ pub struct System {
 }
 
 impl System {
+    /// Every port in memory, nothing persisted, the built-in agents: for tests,
+    /// notebooks and examples. Call it inside a tokio runtime.
+    pub fn in_memory() -> Self {
+        System {
+            store: Arc::new(crate::memory::MemoryJobStore::new()),
+            queue: Arc::new(crate::memory::MemoryQueue::new()),
+            events: Arc::new(crate::memory::MemoryEventSink::new()),
+            domain: Arc::new(crate::memory::MemoryDomainStore::new()),
+            artifacts: Arc::new(crate::memory::MemoryArtifactStore::new()),
+            llm: None,
+            auto_chain: false,
+        }
+    }
+
     /// Opens every backend the settings name (running database migrations).
     pub async fn open(settings: &Settings) -> Result<Self> {
         let (store, queue, events, domain): (

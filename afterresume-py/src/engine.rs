@@ -11,9 +11,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use afterresume_backends::memory::{
-    MemoryArtifactStore, MemoryDomainStore, MemoryEventSink, MemoryJobStore, MemoryQueue,
-};
 use afterresume_backends::system::{Settings, System};
 use afterresume_core::accounts::{LoginAttempt, NewAccount};
 use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent};
@@ -116,7 +113,6 @@ impl NativeEngine {
     #[pyo3(signature = (*, auto_chain=false, llm=None))]
     fn in_memory(py: Python<'_>, auto_chain: bool, llm: Option<Py<PyAny>>) -> PyResult<Self> {
         let runtime = runtime()?;
-        let domain = Arc::new(MemoryDomainStore::new());
         let llm = match llm {
             Some(provider) => Some(LlmWorklogAgent::new(
                 Arc::new(PyLlm::new(py, provider)?),
@@ -127,13 +123,9 @@ impl NativeEngine {
         let system = {
             let _guard = runtime.enter();
             System {
-                store: Arc::new(MemoryJobStore::new()),
-                queue: Arc::new(MemoryQueue::new()),
-                events: Arc::new(MemoryEventSink::new()),
-                domain,
-                artifacts: Arc::new(MemoryArtifactStore::new()),
                 llm,
                 auto_chain,
+                ..System::in_memory()
             }
         };
         Self::build(runtime, system, "in-memory".to_owned())
