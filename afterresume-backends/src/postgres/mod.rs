@@ -21,11 +21,14 @@ mod copy_in;
 mod domain_store;
 mod event_sink;
 mod job_store;
+mod options;
 mod queue;
 mod store_queue;
 mod throttle;
+mod wakeups;
 mod worklogs;
 
+pub use options::{CLAIM_CONNECTIONS, DEFAULT_SCHEMA, PostgresOptions};
 pub use queue::PostgresQueue;
 pub use store_queue::PostgresStoreQueue;
 
@@ -42,97 +45,9 @@ use tokio::sync::{Notify, OnceCell};
 
 use crate::common::redact_url;
 use crate::sql_error::map_sqlx_from;
-
-/// The schema used when none is given.
-pub const DEFAULT_SCHEMA: &str = "afterresume";
-
-/// How to open a [`PostgresBackend`]. `Debug` prints the URL without its password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PostgresOptions {
-    /// A `postgres://` URL (as in `DATABASE_URL`).
-    pub url: String,
-    /// The schema holding every table; created when missing. Lowercase letters,
-    /// digits and `_`, not starting with a digit, at most 63 bytes.
-    pub schema: String,
-    /// Pool size.
-    pub max_connections: u32,
-    /// Use LISTEN/NOTIFY for prompt wakeups. Turn off behind a pooler that does not
-    /// support it; poppers then rely on polling alone.
-    pub notify: bool,
-    /// How often a waiting pop polls when no notification arrives.
-    pub poll_interval: Duration,
-    /// Wait for every claim to reach the disk before its jobs run. Off by default:
-    /// claims then commit asynchronously (`synchronous_commit = off`, on up to
-    /// [`CLAIM_CONNECTIONS`] connections of their own), which saves a WAL flush per
-    /// claim round trip (Postgres drains ran 30% faster on 2 cores).
-    ///
-    /// What that risks, only when the Postgres server itself crashes: claims committed
-    /// in the last moments (at most 3 × `wal_writer_delay`, 0.6 s by default) are
-    /// forgotten, so their jobs read `queued` again and run again, as if their worker
-    /// had died, and the "job started" event of that attempt is gone. No job and no
-    /// outcome is lost: enqueues, completions and every other write stay synchronous,
-    /// and a synchronous commit flushes every claim before it. A worker still running
-    /// such a forgotten attempt may record its outcome under the new claim (same
-    /// attempt number), and the new claim's outcome is then fenced off. Turn this on
-    /// when every started attempt must be on record even across a database crash.
-    pub durable_claims: bool,
-}
-
-/// Connections of the pool that commits asynchronously (claims, see
-/// [`PostgresOptions::durable_claims`], and wakeups), besides
-/// [`PostgresOptions::max_connections`].
-pub const CLAIM_CONNECTIONS: u32 = 4;
-
-impl std::fmt::Debug for PostgresOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresOptions")
-            .field("url", &redact_url(&self.url))
-            .field("schema", &self.schema)
-            .field("max_connections", &self.max_connections)
-            .field("notify", &self.notify)
-            .field("poll_interval", &self.poll_interval)
-            .field("durable_claims", &self.durable_claims)
-            .finish()
-    }
-}
-
-impl PostgresOptions {
-    /// Options for a URL with the default schema and settings.
-    pub fn new(url: impl Into<String>) -> Self {
-        PostgresOptions {
-            url: url.into(),
-            schema: DEFAULT_SCHEMA.to_owned(),
-            max_connections: 16,
-            notify: true,
-            poll_interval: Duration::from_millis(250),
-            durable_claims: false,
-        }
-    }
-
-    /// Uses another schema.
-    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = schema.into();
-        self
-    }
-
-    /// Sets the pool size.
-    pub fn with_max_connections(mut self, n: u32) -> Self {
-        self.max_connections = n;
-        self
-    }
-
-    /// Turns LISTEN/NOTIFY wakeups on or off.
-    pub fn with_notify(mut self, notify: bool) -> Self {
-        self.notify = notify;
-        self
-    }
-
-    /// Makes claims wait for the disk (see [`PostgresOptions::durable_claims`]).
-    pub fn with_durable_claims(mut self, durable: bool) -> Self {
-        self.durable_claims = durable;
-        self
-    }
-}
+use options::validate_schema;
+pub(crate) use wakeups::channel;
+use wakeups::{CHANNEL_PREFIX, Wakeups, listen};
 
 /// One Postgres schema serving every SQL-backed port. Cloning is cheap and shares the
 /// pool; the backend implements `JobStore`, `EventSink` and the domain stores, and
@@ -151,100 +66,8 @@ pub struct PostgresBackend {
     wakeups: Arc<Wakeups>,
 }
 
-/// Wakes this process's queue poppers when a push (from any process) is notified.
-#[derive(Debug)]
-struct Wakeups {
-    notify: Notify,
-    listener: OnceCell<()>,
-    /// Sent with this backend's NOTIFYs, so that its listener skips the pushes that
-    /// already woke the poppers here directly.
-    origin: String,
-    /// Jobs pushed here that no NOTIFY has announced yet.
-    unannounced: AtomicUsize,
-    /// Whether a task is sending NOTIFYs for [`unannounced`](Self::unannounced).
-    announcing: AtomicBool,
-}
-
-impl Default for Wakeups {
-    fn default() -> Self {
-        Wakeups {
-            notify: Notify::new(),
-            listener: OnceCell::new(),
-            origin: uuid::Uuid::new_v4().simple().to_string(),
-            unannounced: AtomicUsize::new(0),
-            announcing: AtomicBool::new(false),
-        }
-    }
-}
-
-impl Wakeups {
-    /// Wakes local poppers for a push of `jobs` jobs ([`wake_poppers`](crate::common::wake_poppers)).
-    fn wake(&self, jobs: usize) {
-        crate::common::wake_poppers(&self.notify, jobs);
-    }
-
-    /// Counts `jobs` as pushed but not yet announced; true when the caller must
-    /// start the task that announces them (none is running).
-    fn to_announce(&self, jobs: usize) -> bool {
-        self.unannounced.fetch_add(jobs, Ordering::SeqCst);
-        !self.announcing.swap(true, Ordering::SeqCst)
-    }
-
-    /// The jobs the announcing task is to announce next; `None` when there are none
-    /// and the task ends (a push racing with the end starts it again, or is taken
-    /// over here).
-    fn next_announcement(&self) -> Option<usize> {
-        loop {
-            let jobs = self.unannounced.swap(0, Ordering::SeqCst);
-            if jobs > 0 {
-                return Some(jobs);
-            }
-            self.announcing.store(false, Ordering::SeqCst);
-            // A push that counted its jobs after the swap, while `announcing` was
-            // still set, started no task: take its jobs unless a new task has.
-            if self.unannounced.load(Ordering::SeqCst) == 0
-                || self.announcing.swap(true, Ordering::SeqCst)
-            {
-                return None;
-            }
-        }
-    }
-
-    /// The NOTIFY payload that announces a push of `jobs` jobs from here.
-    fn payload(&self, jobs: usize) -> String {
-        format!("{} {jobs}", self.origin)
-    }
-
-    /// Wakes local poppers for a received NOTIFY payload: none for this backend's
-    /// own pushes, every popper for a payload it cannot read (another writer's).
-    fn on_notification(&self, payload: &str) {
-        match payload.split_once(' ') {
-            Some((origin, _)) if origin == self.origin => {}
-            Some((_, jobs)) => self.wake(jobs.parse().unwrap_or(usize::MAX)),
-            None => self.notify.notify_waiters(),
-        }
-    }
-}
-
 pub(crate) fn map_sqlx(err: sqlx::Error) -> Error {
     map_sqlx_from("postgres", err)
-}
-
-/// Checks a schema name so it can be spliced into SQL safely.
-fn validate_schema(schema: &str) -> Result<()> {
-    let ok = !schema.is_empty()
-        && schema.len() <= 63
-        && !schema.starts_with(|c: char| c.is_ascii_digit())
-        && schema
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::config_invalid(format!(
-            "postgres schema '{schema}': use lowercase letters, digits and '_', not starting with a digit, at most 63 bytes"
-        )))
-    }
 }
 
 impl PostgresBackend {
@@ -431,54 +254,6 @@ impl PostgresBackend {
                 tokio::spawn(listen(pool, wakeups));
             })
             .await;
-    }
-}
-
-/// What the NOTIFY channel of a schema's queue starts with.
-const CHANNEL_PREFIX: &str = "afterresume_queue_";
-
-/// The NOTIFY channel of a schema's queue.
-pub(crate) fn channel(schema: &str) -> String {
-    format!("{CHANNEL_PREFIX}{schema}")
-}
-
-/// Forwards notifications to local poppers until the backend is dropped. PgListener
-/// reconnects by itself; while it is down, poppers fall back to polling.
-async fn listen(pool: PgPool, wakeups: Weak<Wakeups>) {
-    let schema = match sqlx::query_scalar::<_, String>("SELECT current_schema()")
-        .fetch_one(&pool)
-        .await
-    {
-        Ok(schema) => schema,
-        Err(err) => {
-            tracing::warn!(error = %err, "postgres: no LISTEN; the queue falls back to polling");
-            return;
-        }
-    };
-    let mut listener = match PgListener::connect_with(&pool).await {
-        Ok(listener) => listener,
-        Err(err) => {
-            tracing::warn!(error = %err, "postgres: no LISTEN; the queue falls back to polling");
-            return;
-        }
-    };
-    if let Err(err) = listener.listen(&channel(&schema)).await {
-        tracing::warn!(error = %err, "postgres: LISTEN failed; the queue falls back to polling");
-        return;
-    }
-    loop {
-        let received = tokio::time::timeout(Duration::from_secs(5), listener.recv()).await;
-        let Some(wakeups) = wakeups.upgrade() else {
-            return;
-        };
-        match received {
-            Ok(Ok(notification)) => wakeups.on_notification(notification.payload()),
-            Ok(Err(err)) => {
-                tracing::debug!(error = %err, "postgres: listener error; reconnecting");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(_) => {}
-        }
     }
 }
 
