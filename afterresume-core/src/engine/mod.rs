@@ -15,6 +15,7 @@ mod metrics;
 mod pace;
 mod registry;
 mod retry;
+mod runner;
 mod scheduler;
 mod started;
 mod worker;

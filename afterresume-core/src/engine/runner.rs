@@ -1,0 +1,447 @@
+//! Running claimed jobs: a lease held by heartbeats, cancellation and timeouts,
+//! and the outcome recorded once, with its event.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::completer::Completer;
+use super::jobs::to_delta;
+use super::pace::Pace;
+use super::started::StartedWrite;
+use super::{Engine, ExecutionContext};
+use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent, storable};
+use crate::ports::{ClaimOptions, JobOutcome, Lease};
+use crate::{Error, ErrorKind, Result};
+
+/// What a worker claims.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Claim<'a> {
+    /// Up to this many due jobs, straight from the store.
+    Due(usize),
+    /// These jobs (the queue delivered them), where still claimable.
+    Ids(&'a [JobId]),
+}
+
+/// Claimed jobs and the write of their "job started" events.
+pub(super) struct Claimed {
+    pub(super) jobs: Vec<Job>,
+    pub(super) started: StartedWrite,
+}
+
+impl Claimed {
+    pub(super) fn none() -> Self {
+        Claimed {
+            jobs: Vec::new(),
+            started: StartedWrite::written(),
+        }
+    }
+}
+
+/// Runs claimed jobs: heartbeats, cancellation, timeouts and the recorded outcome.
+pub(super) struct Runner {
+    pub(super) engine: Engine,
+    pub(super) id: String,
+    pub(super) abort: CancellationToken,
+    /// Writes outcomes in bundles; `None` writes each one directly (`run_next`).
+    pub(super) completer: Option<Completer>,
+    /// Worker slots: workflows running at once. A claimed job waits for one
+    /// (heartbeating its lease meanwhile); `None` runs at once (`run_next`).
+    pub(super) slots: Option<Arc<Semaphore>>,
+    /// Run times, and how many jobs to claim ahead of the slots.
+    pub(super) pace: Pace,
+}
+
+impl Runner {
+    /// Stores an outcome and, once it is stored, its event.
+    pub(super) async fn store_outcome(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        event: NewEvent,
+    ) -> Result<Job> {
+        match &self.completer {
+            Some(completer) => completer.complete(lease.clone(), outcome, event).await,
+            None => {
+                let now = event.timestamp;
+                let items = vec![(lease.clone(), outcome, event)];
+                super::completer::store_outcomes(&self.engine, items, now)
+                    .await?
+                    .pop()
+                    .unwrap_or_else(|| Err(Error::unexpected("the store returned no outcome")))
+            }
+        }
+    }
+
+    /// Claims jobs and has their "job started" events written: in the claim's own
+    /// transaction when the store is also the event sink, else in one append that
+    /// runs while the jobs do.
+    pub(super) async fn claim(&self, what: Claim<'_>) -> Result<Claimed> {
+        let store = self.engine.store();
+        let opts = self.claim_options()?;
+        let writer = self.engine.event_writer();
+        let in_claim = writer.is_some();
+        let jobs = match (what, writer) {
+            (Claim::Due(max), Some(w)) => w.claim_due_with_events(max, &opts).await?,
+            (Claim::Due(max), None) => store.claim_due(max, &opts).await?,
+            (Claim::Ids(ids), Some(w)) => w.claim_jobs_with_events(ids, &opts).await?,
+            (Claim::Ids(ids), None) => store.claim_jobs(ids, &opts).await?,
+        };
+        if jobs.is_empty() {
+            return Ok(Claimed::none());
+        }
+        let events: Vec<NewEvent> = jobs.iter().map(|job| opts.started_event(job)).collect();
+        let started = if in_claim {
+            self.engine.recorder().trace_many(&events);
+            StartedWrite::written()
+        } else {
+            StartedWrite::spawn(self.engine.recorder().clone(), events)
+        };
+        Ok(Claimed { jobs, started })
+    }
+
+    pub(super) fn claim_options(&self) -> Result<ClaimOptions> {
+        let now = self.engine.now();
+        Ok(ClaimOptions {
+            worker_id: self.id.clone(),
+            now,
+            lease_expires_at: now + to_delta(self.engine.config().lease_ttl)?,
+        })
+    }
+
+    /// Runs one claimed job. The claim (`claim`) is given back as soon as the
+    /// workflow returns: writing the outcome is the completion writer's work, and
+    /// holding the claim through it would cap throughput at claims / commit latency.
+    pub(super) async fn run_job(
+        &self,
+        mut job: Job,
+        claim: Option<OwnedSemaphorePermit>,
+        started_event: StartedWrite,
+    ) {
+        let engine = &self.engine;
+        let lease = Lease::of(&job);
+        let token = CancellationToken::new();
+        engine.running().insert(job.id, token.clone());
+        let started = Instant::now();
+        let outcome = if job.cancel_requested {
+            Attempt::Cancelled
+        } else {
+            // The workflow takes the payload over: nothing after it reads it, and a
+            // copy of a large payload per job is what this avoids.
+            let payload = std::mem::take(&mut job.payload);
+            self.execute(&job, payload, &lease, token.clone(), started_event.clone())
+                .await
+        };
+        engine.running().remove(&job.id);
+        drop(claim);
+        self.pace.release();
+        // The outcome's event goes after "job started" in the timeline.
+        started_event.wait().await;
+        self.record_outcome(&job, &lease, outcome, started.elapsed())
+            .await;
+    }
+
+    /// Runs the workflow next to a heartbeat until it returns, is cancelled, loses its
+    /// lease, or the process gives it back on shutdown.
+    pub(super) async fn execute(
+        &self,
+        job: &Job,
+        payload: Value,
+        lease: &Lease,
+        token: CancellationToken,
+        started: StartedWrite,
+    ) -> Attempt {
+        let Some(registration) = self.engine.inner.registry.get(&job.job_type) else {
+            return Attempt::Finished(Err(Error::invalid_input(format!(
+                "no workflow registered for job type '{}' in this worker",
+                job.job_type
+            ))));
+        };
+        let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
+        let workflow = registration.workflow.run(ctx, payload);
+        let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
+            r.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Err(Error::unexpected(format!("workflow panicked: {what}")).temporary())
+            })
+        });
+        let timed = async {
+            // A prefetched job waits here for a worker slot; its timeout starts
+            // when it does. The slot is given back when the workflow returns.
+            // A free slot is taken at once, so a job that need not wait starts its
+            // workflow (which then sees any cancellation itself).
+            let _slot = match &self.slots {
+                Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+                    Ok(slot) => Some(slot),
+                    Err(_) => tokio::select! {
+                        slot = Arc::clone(slots).acquire_owned() => Some(
+                            slot.map_err(|_| Error::unexpected("the worker pool has closed"))?,
+                        ),
+                        _ = token.cancelled() => {
+                            return Err(Error::cancelled("cancelled before it started"));
+                        }
+                    },
+                },
+                None => None,
+            };
+            let began = Instant::now();
+            let result = match registration.options.timeout {
+                Some(limit) => tokio::time::timeout(limit, guarded)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::backend(format!("attempt timed out after {limit:?}")))
+                    }),
+                None => guarded.await,
+            };
+            self.pace.record(began.elapsed());
+            result
+        };
+        // Set by the heartbeat, read here after `token` fires; both run in this task.
+        let lease_lost = AtomicBool::new(false);
+        let mut heartbeat = std::pin::pin!(self.heartbeat(lease, &token, &lease_lost));
+        let mut timed = std::pin::pin!(timed);
+        tokio::select! {
+            result = &mut timed => Attempt::Finished(result),
+            _ = token.cancelled() => {
+                if lease_lost.load(Ordering::Relaxed) {
+                    // Someone else owns the job now: stop at once.
+                    return Attempt::LeaseLost;
+                }
+                // Cooperative cancellation: the workflow sees the token and gets a
+                // grace period to stop cleanly, still heartbeating, before it is dropped.
+                let grace = self.engine.config().cancel_grace;
+                tokio::select! {
+                    result = tokio::time::timeout(grace, &mut timed) => match result {
+                        Ok(Ok(value)) => Attempt::Finished(Ok(value)),
+                        _ => Attempt::Cancelled,
+                    },
+                    _ = self.abort.cancelled() => Attempt::Cancelled,
+                    never = &mut heartbeat => match never {},
+                }
+            }
+            _ = self.abort.cancelled() => Attempt::Released,
+            never = &mut heartbeat => match never {},
+        }
+    }
+
+    /// Extends the lease until the attempt ends; cancels the attempt when a cancel is
+    /// requested elsewhere or the lease was taken over.
+    pub(super) async fn heartbeat(
+        &self,
+        lease: &Lease,
+        token: &CancellationToken,
+        lease_lost: &AtomicBool,
+    ) -> std::convert::Infallible {
+        let config = self.engine.config();
+        loop {
+            tokio::time::sleep(config.heartbeat_interval).await;
+            let expires = match to_delta(config.lease_ttl) {
+                Ok(ttl) => self.engine.now() + ttl,
+                Err(_) => continue,
+            };
+            match self.engine.store().heartbeat(lease, expires).await {
+                Ok(job) if job.cancel_requested => token.cancel(),
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::Conflict => {
+                    lease_lost.store(true, Ordering::Relaxed);
+                    token.cancel();
+                }
+                // A transient store failure: the lease may still be ours; try again.
+                Err(err) => {
+                    tracing::warn!(job_id = %lease.job_id, error = %err, "heartbeat failed")
+                }
+            }
+        }
+    }
+
+    pub(super) async fn record_outcome(
+        &self,
+        job: &Job,
+        lease: &Lease,
+        attempt: Attempt,
+        elapsed: Duration,
+    ) {
+        let engine = &self.engine;
+        let now = engine.now();
+        let duration_ms = elapsed.as_secs_f64() * 1000.0;
+        // A result no store could read back fails the job rather than its write.
+        let attempt = match attempt {
+            Attempt::Finished(Ok(result)) => Attempt::Finished(
+                storable::check_json("result", &result)
+                    .map(|()| result)
+                    .map_err(Error::permanent),
+            ),
+            other => other,
+        };
+        let (outcome, level, message, data) = match attempt {
+            Attempt::LeaseLost => {
+                engine
+                    .recorder()
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Warning,
+                        EventSource::Worker,
+                        "lease lost; attempt abandoned",
+                        json!({ "attempt": lease.attempt, "worker_id": self.id }),
+                    )
+                    .await;
+                return;
+            }
+            Attempt::Released => (
+                JobOutcome::Released,
+                EventLevel::Warning,
+                "job released on shutdown",
+                json!({ "attempt": lease.attempt, "worker_id": self.id }),
+            ),
+            Attempt::Cancelled => (
+                JobOutcome::Cancelled {
+                    reason: "cancelled while running".to_owned(),
+                },
+                EventLevel::Info,
+                "job cancelled",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Ok(result)) => (
+                JobOutcome::Succeeded { result },
+                EventLevel::Info,
+                "job completed",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Err(err)) if err.kind() == ErrorKind::Cancelled => (
+                JobOutcome::Cancelled {
+                    reason: err.to_string(),
+                },
+                EventLevel::Info,
+                "job cancelled",
+                json!({ "duration_ms": duration_ms }),
+            ),
+            Attempt::Finished(Err(err)) => self.failure(job, err, duration_ms),
+        };
+        let retry_at = match &outcome {
+            JobOutcome::Retry { run_at, .. } => Some(*run_at),
+            JobOutcome::Released => Some(now),
+            _ => None,
+        };
+        let outcome_name = match &outcome {
+            JobOutcome::Succeeded { .. } => "success",
+            JobOutcome::Failed { .. } => "failed",
+            JobOutcome::Retry { .. } => "retry",
+            JobOutcome::Cancelled { .. } => "cancelled",
+            JobOutcome::Released => "released",
+        };
+        let event = NewEvent {
+            job_id: job.id,
+            timestamp: now,
+            level,
+            source: EventSource::Worker,
+            message: message.to_owned(),
+            data,
+            trace_id: job.trace_id,
+        };
+        match self.store_outcome(lease, outcome, event).await {
+            Ok(_) => {
+                engine
+                    .inner
+                    .metrics
+                    .record(&job.job_type, outcome_name, elapsed);
+                if let Some(at) = retry_at {
+                    engine.publish(job.id, at).await;
+                }
+            }
+            Err(err) if err.kind() == ErrorKind::Conflict => {
+                engine
+                    .recorder()
+                    .lifecycle(
+                        job.id,
+                        job.trace_id,
+                        EventLevel::Warning,
+                        EventSource::Worker,
+                        "lease lost; outcome discarded",
+                        json!({ "attempt": lease.attempt, "discarded": message }),
+                    )
+                    .await;
+            }
+            // The lease will expire and the reaper will hand the job out again.
+            Err(err) => {
+                tracing::error!(job_id = %job.id, error = %err, "could not record job outcome")
+            }
+        }
+    }
+
+    /// A failed attempt becomes a retry when the error is temporary and retries remain.
+    pub(super) fn failure(
+        &self,
+        job: &Job,
+        err: Error,
+        duration_ms: f64,
+    ) -> (JobOutcome, EventLevel, &'static str, Value) {
+        let policy = self
+            .engine
+            .inner
+            .registry
+            .get(&job.job_type)
+            .map(|r| r.options.retry)
+            .unwrap_or_else(|| self.engine.config().default_retry.clone());
+        let retries_left = job.retry_count < job.max_retries;
+        if err.is_temporary() && retries_left {
+            let retry = job.retry_count + 1;
+            let delay = policy.delay(retry, job.id);
+            let run_at = self.engine.now() + to_delta(delay).unwrap_or_default();
+            let data = json!({
+                "error": err.public_message(),
+                "detail": err.to_string(),
+                "kind": err.kind().as_str(),
+                "retry": retry,
+                "max_retries": job.max_retries,
+                "delay_ms": delay.as_millis() as u64,
+                "run_at": run_at,
+                "duration_ms": duration_ms,
+            });
+            return (
+                JobOutcome::Retry {
+                    error: err.public_message(),
+                    run_at,
+                },
+                EventLevel::Warning,
+                "job failed; retry scheduled",
+                data,
+            );
+        }
+        let err = err.persistent();
+        let data = json!({
+            "error": err.public_message(),
+            "detail": err.to_string(),
+            "kind": err.kind().as_str(),
+            "status": err.status().as_str(),
+            "retry_count": job.retry_count,
+            "duration_ms": duration_ms,
+        });
+        (
+            JobOutcome::Failed {
+                error: err.public_message(),
+            },
+            EventLevel::Error,
+            "job failed",
+            data,
+        )
+    }
+}
+
+/// How one attempt ended, before it is recorded.
+pub(super) enum Attempt {
+    Finished(Result<Value>),
+    Cancelled,
+    LeaseLost,
+    Released,
+}
