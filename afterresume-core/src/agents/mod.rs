@@ -9,6 +9,7 @@
 
 mod hybrid;
 mod llm;
+mod llm_answer;
 mod mention_context;
 mod mention_cues;
 mod payload;
