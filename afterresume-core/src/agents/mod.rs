@@ -13,6 +13,7 @@ mod llm_answer;
 mod mention_context;
 mod mention_cues;
 mod payload;
+mod references;
 mod report;
 mod resume;
 mod signals;
