@@ -1,6 +1,5 @@
 //! Small rules every backend applies the same way, kept in one place.
 
-use afterresume_core::domain::{Skill, SkillId, UserSkill};
 use afterresume_core::ports::{ArtifactKey, ArtifactMeta};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -110,11 +109,12 @@ pub(crate) fn unreadable_json(text: &str) -> serde_json::Value {
 pub(crate) async fn user_skills_of<S>(
     store: &S,
     user_id: afterresume_core::domain::UserId,
-) -> afterresume_core::Result<Vec<UserSkill>>
+) -> afterresume_core::Result<Vec<afterresume_core::domain::UserSkill>>
 where
     S: afterresume_core::ports::SkillStore + ?Sized,
 {
     let evidence = store.list_user_evidence(user_id, None, None).await?;
+    use afterresume_core::domain::{Skill, SkillId, UserSkill};
     let skills: std::collections::HashMap<SkillId, Skill> = store
         .list_skills()
         .await?

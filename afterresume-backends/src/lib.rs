@@ -28,6 +28,8 @@ pub mod redis;
 #[cfg(feature = "s3")]
 pub mod s3;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_dialect;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_error;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_finish;

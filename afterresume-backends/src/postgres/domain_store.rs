@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::{PostgresBackend, map_sqlx};
 use crate::common::user_skills_of;
+use crate::sql_dialect::report_list;
 use crate::sql_error::not_found_as;
 
 /// One typed column of a row.
@@ -482,17 +483,7 @@ impl ReportStore for PostgresBackend {
         before: Option<ReportId>,
         limit: usize,
     ) -> Result<Vec<Report>> {
-        let mut q: QueryBuilder<Postgres> =
-            QueryBuilder::new("SELECT * FROM reports WHERE user_id = ");
-        q.push_bind(user_id);
-        if let Some(kind) = kind {
-            q.push(" AND kind = ").push_bind(kind.as_str());
-        }
-        if let Some(before) = before {
-            q.push(" AND id < ").push_bind(before);
-        }
-        q.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(limit.clamp(1, 1000) as i64);
+        let mut q = report_list::<Postgres>(user_id, kind, before, limit);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(report_from_row).collect()
     }

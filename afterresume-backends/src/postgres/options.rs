@@ -110,3 +110,22 @@ pub(crate) fn validate_schema(schema: &str) -> Result<()> {
         )))
     }
 }
+
+/// Postgres's spelling: dates and text arrays bound as themselves.
+impl crate::sql_dialect::SqlDialect for sqlx::Postgres {
+    fn push_int(q: &mut sqlx::QueryBuilder<'_, Self>, value: i64) {
+        q.push_bind(value);
+    }
+
+    fn push_text(q: &mut sqlx::QueryBuilder<'_, Self>, value: String) {
+        q.push_bind(value);
+    }
+
+    fn push_date(q: &mut sqlx::QueryBuilder<'_, Self>, date: chrono::NaiveDate) {
+        q.push_bind(date);
+    }
+
+    fn push_has_tag(q: &mut sqlx::QueryBuilder<'_, Self>, tag: String) {
+        q.push("tags @> ARRAY[").push_bind(tag).push("]::text[]");
+    }
+}

@@ -9,11 +9,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, Postgres, Row};
 
 use super::domain_store::{bind_evidence, get};
 use super::{PostgresBackend, map_sqlx};
 use crate::common::unreadable_json;
+use crate::sql_dialect::worklog_list;
 use crate::sql_error::not_found_as;
 
 fn worklog_from_row(row: &PgRow) -> Result<WorkLog> {
@@ -118,30 +119,7 @@ impl WorkLogStore for PostgresBackend {
     }
 
     async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM worklogs WHERE true");
-        if let Some(user_id) = filter.user_id {
-            q.push(" AND user_id = ").push_bind(user_id);
-        }
-        if let Some(from) = filter.date_from {
-            q.push(" AND date >= ").push_bind(from);
-        }
-        if let Some(to) = filter.date_to {
-            q.push(" AND date <= ").push_bind(to);
-        }
-        if let Some(tag) = &filter.tag {
-            q.push(" AND tags @> ARRAY[")
-                .push_bind(tag.clone())
-                .push("]::text[]");
-        }
-        if let Some((d, id)) = filter.after {
-            q.push(" AND (date, id) < (")
-                .push_bind(d)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        q.push(" ORDER BY date DESC, id DESC LIMIT ")
-            .push_bind(filter.effective_limit() as i64);
+        let mut q = worklog_list::<Postgres>(filter);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(worklog_from_row).collect()
     }

@@ -49,3 +49,24 @@ pub(crate) fn string_list(text: &str) -> Result<Vec<String>> {
 pub(crate) fn list_text(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
+
+/// SQLite's spelling: dates as `YYYY-MM-DD` text, tags as a JSON array.
+impl crate::sql_dialect::SqlDialect for sqlx::Sqlite {
+    fn push_int(q: &mut sqlx::QueryBuilder<'_, Self>, value: i64) {
+        q.push_bind(value);
+    }
+
+    fn push_text(q: &mut sqlx::QueryBuilder<'_, Self>, value: String) {
+        q.push_bind(value);
+    }
+
+    fn push_date(q: &mut sqlx::QueryBuilder<'_, Self>, date: NaiveDate) {
+        q.push_bind(date_text(date));
+    }
+
+    fn push_has_tag(q: &mut sqlx::QueryBuilder<'_, Self>, tag: String) {
+        q.push("EXISTS (SELECT 1 FROM json_each(worklogs.tags) WHERE value = ")
+            .push_bind(tag)
+            .push(")");
+    }
+}

@@ -12,6 +12,7 @@ use super::SqliteBackend;
 use super::convert::{date, date_text, json, list_text, micros, opt_time, string_list, time};
 use super::error::map_sqlx;
 use crate::common::user_skills_of;
+use crate::sql_dialect::report_list;
 use crate::sql_error::not_found_as;
 
 fn get<T>(row: &SqliteRow, column: &str) -> Result<T>
@@ -454,17 +455,7 @@ impl ReportStore for SqliteBackend {
         before: Option<ReportId>,
         limit: usize,
     ) -> Result<Vec<Report>> {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT * FROM reports WHERE user_id = ");
-        q.push_bind(user_id);
-        if let Some(kind) = kind {
-            q.push(" AND kind = ").push_bind(kind.as_str());
-        }
-        if let Some(before) = before {
-            q.push(" AND id < ").push_bind(before);
-        }
-        q.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(limit.clamp(1, 1000) as i64);
+        let mut q = report_list::<Sqlite>(user_id, kind, before, limit);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(report_from_row).collect()
     }

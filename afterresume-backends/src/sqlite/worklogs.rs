@@ -9,13 +9,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Row, Sqlite};
 
 use super::SqliteBackend;
 use super::convert::{date, date_text, list_text, micros, string_list, time};
 use super::domain_store::insert_evidence;
 use super::error::map_sqlx;
 use crate::common::unreadable_json;
+use crate::sql_dialect::worklog_list;
 use crate::sql_error::not_found_as;
 
 /// A JSON column, or [`unreadable_json`] when its text cannot be parsed.
@@ -88,30 +89,7 @@ impl WorkLogStore for SqliteBackend {
     }
 
     async fn list_worklogs(&self, filter: &WorkLogFilter) -> Result<Vec<WorkLog>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM worklogs WHERE 1 = 1");
-        if let Some(user_id) = filter.user_id {
-            q.push(" AND user_id = ").push_bind(user_id);
-        }
-        if let Some(from) = filter.date_from {
-            q.push(" AND date >= ").push_bind(date_text(from));
-        }
-        if let Some(to) = filter.date_to {
-            q.push(" AND date <= ").push_bind(date_text(to));
-        }
-        if let Some(tag) = &filter.tag {
-            q.push(" AND EXISTS (SELECT 1 FROM json_each(worklogs.tags) WHERE value = ")
-                .push_bind(tag.clone())
-                .push(")");
-        }
-        if let Some((d, id)) = filter.after {
-            q.push(" AND (date, id) < (")
-                .push_bind(date_text(d))
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        q.push(" ORDER BY date DESC, id DESC LIMIT ")
-            .push_bind(filter.effective_limit() as i64);
+        let mut q = worklog_list::<Sqlite>(filter);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(worklog_from_row).collect()
     }
