@@ -18,7 +18,7 @@ fn app() -> App {
         .engine_builder(EngineConfig::default())
         .build()
         .unwrap();
-    App::new(engine, system.domain.clone())
+    App::new(engine, std::sync::Arc::clone(&system.domain))
 }
 
 async fn user(app: &App, name: &str, staff: bool) -> User {
