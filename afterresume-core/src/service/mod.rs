@@ -93,10 +93,8 @@ impl App {
 
     /// A user's record, if `actor` may see it.
     pub async fn user(&self, actor: &Actor, user_id: UserId) -> crate::Result<User> {
-        if !actor.may_see(Some(user_id)) {
-            return Err(crate::Error::not_found(format!("user {user_id} not found")));
-        }
-        self.domain.get_user(user_id).await
+        let found = self.domain.get_user(user_id).await;
+        visible(actor, found, |u| Some(u.id), "user", user_id)
     }
 }
 
