@@ -12,7 +12,8 @@ use afterresume_core::conformance;
 use afterresume_core::domain::{EventLevel, EventSource, NewEvent, NewJob};
 use afterresume_core::engine::{Engine, EnqueueOptions, WorkerOptions, workflow_fn};
 use afterresume_core::ports::{
-    EventSink, JobEventWriter, JobStore, ListEventsOptions, PopOptions, Queue, QueueMessage,
+    EventSink, JobEventWriter, JobStore, JobStoreExt, ListEventsOptions, PopOptions, Queue,
+    QueueMessage,
 };
 use afterresume_core::{ErrorKind, JobStatus};
 use serde_json::json;

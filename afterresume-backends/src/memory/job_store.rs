@@ -45,6 +45,31 @@ impl MemoryJobStore {
 }
 
 impl State {
+    /// Stores a new job, or returns the one that has its idempotency key.
+    fn insert(&mut self, new: NewJob) -> Result<InsertedJob> {
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = self.by_key.get(key).and_then(|id| self.jobs.get(id))
+        {
+            return Ok(InsertedJob {
+                job: existing.clone(),
+                created: false,
+            });
+        }
+        if self.jobs.contains_key(&new.id) {
+            return Err(Error::already_exists(format!(
+                "job {} already exists",
+                new.id
+            )));
+        }
+        let job = new.into_job();
+        if let Some(key) = &job.idempotency_key {
+            self.by_key.insert(key.clone(), job.id);
+        }
+        self.index(&job);
+        self.jobs.insert(job.id, job.clone());
+        Ok(InsertedJob { job, created: true })
+    }
+
     fn index(&mut self, job: &Job) {
         index(&mut self.queued, &mut self.leases, job);
     }
@@ -176,29 +201,9 @@ impl JobStore for MemoryJobStore {
         JobStoreCapabilities::new(false)
     }
 
-    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
+    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         let mut state = self.lock();
-        if let Some(key) = &new.idempotency_key
-            && let Some(existing) = state.by_key.get(key).and_then(|id| state.jobs.get(id))
-        {
-            return Ok(InsertedJob {
-                job: existing.clone(),
-                created: false,
-            });
-        }
-        if state.jobs.contains_key(&new.id) {
-            return Err(Error::already_exists(format!(
-                "job {} already exists",
-                new.id
-            )));
-        }
-        let job = new.into_job();
-        if let Some(key) = &job.idempotency_key {
-            state.by_key.insert(key.clone(), job.id);
-        }
-        state.index(&job);
-        state.jobs.insert(job.id, job.clone());
-        Ok(InsertedJob { job, created: true })
+        jobs.into_iter().map(|new| state.insert(new)).collect()
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -220,10 +225,6 @@ impl JobStore for MemoryJobStore {
         jobs.sort_by_key(|j| std::cmp::Reverse((j.created_at, j.id)));
         jobs.truncate(filter.effective_limit());
         Ok(jobs)
-    }
-
-    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-        Ok(self.lock().claim(id, opts))
     }
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
@@ -271,15 +272,6 @@ impl JobStore for MemoryJobStore {
             job.lease_expires_at = Some(lease_expires_at);
             Ok(job.clone())
         })
-    }
-
-    async fn finish_job(
-        &self,
-        lease: &Lease,
-        outcome: JobOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<Job> {
-        self.lock().finish(lease, outcome, now)
     }
 
     async fn finish_jobs(

@@ -121,13 +121,6 @@ impl JobStore for SqliteBackend {
         Some(self)
     }
 
-    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let mut inserted = self.insert_each(vec![(new, FirstEvent::None)]).await?;
-        inserted
-            .pop()
-            .ok_or_else(|| Error::unexpected("sqlite: the insert returned no job"))
-    }
-
     /// All of them in one transaction (with whatever else the writer's group holds).
     async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
         self.insert_each(with_first_event(jobs, FirstEvent::None))
@@ -169,10 +162,6 @@ impl JobStore for SqliteBackend {
             .push_bind(filter.effective_limit() as i64);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         jobs_from_rows(&rows)
-    }
-
-    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-        Ok(self.claim_jobs(&[id], opts).await?.pop())
     }
 
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
@@ -227,20 +216,6 @@ impl JobStore for SqliteBackend {
             Some(row) => job_from_row(&row),
             None => Err(self.lease_failure(lease).await),
         }
-    }
-
-    async fn finish_job(
-        &self,
-        lease: &Lease,
-        outcome: JobOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<Job> {
-        let mut results = self
-            .finish_jobs(vec![(lease.clone(), outcome)], now)
-            .await?;
-        results
-            .pop()
-            .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
     /// Every outcome in one transaction (with whatever else the writer's group holds).

@@ -17,6 +17,7 @@ use crate::engine::{
     Engine, EngineConfig, EnqueueOptions, EnqueueRequest, JobTypeOptions, RetryPolicy,
     ScheduleSpec, WorkerOptions, workflow_fn,
 };
+use crate::ports::JobStoreExt;
 use crate::ports::{
     ClaimOptions, JobFilter, JobOutcome, Lease, ListEventsOptions, SharedEventSink, SharedJobStore,
     SharedQueue,

@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::{at, new_job, t0};
 use crate::ErrorKind;
 use crate::domain::{JobStatus, NewJob, Trigger};
-use crate::ports::{CancelOutcome, ClaimOptions, JobFilter, JobOutcome, Lease, SharedJobStore};
+use crate::ports::{
+    CancelOutcome, ClaimOptions, JobFilter, JobOutcome, JobStoreExt, Lease, SharedJobStore,
+};
 
 /// Runs the scenarios of a job store that is also its event sink
 /// ([`event_writer`](crate::ports::JobStore::event_writer)), each as

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use super::{at, new_job, t0};
 use crate::clock::{ManualClock, SharedClock};
-use crate::ports::{ClaimOptions, PopOptions, QueueMessage, SharedJobStore, SharedQueue};
+use crate::ports::{
+    ClaimOptions, JobStoreExt, PopOptions, QueueMessage, SharedJobStore, SharedQueue,
+};
 
 /// Runs every store-queue scenario as its own test.
 #[macro_export]

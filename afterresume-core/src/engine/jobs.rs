@@ -230,9 +230,9 @@ impl Engine {
                 .map(|j| QueuedFacts::of_new(j).event())
                 .collect();
             self.recorder().lifecycle_many(events).await;
-            insert_all(store, jobs).await?
+            store.insert_jobs(jobs).await?
         } else {
-            let inserted = insert_all(store, jobs).await?;
+            let inserted = store.insert_jobs(jobs).await?;
             let events = inserted
                 .iter()
                 .filter(|i| i.created)
@@ -359,17 +359,4 @@ impl Engine {
 pub(crate) fn to_delta(d: Duration) -> Result<chrono::TimeDelta> {
     chrono::TimeDelta::from_std(d)
         .map_err(|_| Error::invalid_input(format!("duration {d:?} is too large")))
-}
-
-/// One job through `insert_job` (the store's cheapest path), many in one call.
-async fn insert_all(
-    store: &crate::ports::SharedJobStore,
-    mut jobs: Vec<NewJob>,
-) -> Result<Vec<InsertedJob>> {
-    if jobs.len() == 1
-        && let Some(job) = jobs.pop()
-    {
-        return Ok(vec![store.insert_job(job).await?]);
-    }
-    store.insert_jobs(jobs).await
 }

@@ -36,7 +36,7 @@ impl JobStoreCapabilities {
     }
 }
 
-/// The result of [`JobStore::insert_job`].
+/// One result of [`JobStore::insert_jobs`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsertedJob {
     /// The job: the new one, or the existing one with the same idempotency key.
@@ -214,10 +214,14 @@ pub struct JobCount {
 ///   racing for the same transition see exactly one winner.
 /// - `claim_*` moves `queued -> running` only for jobs whose `run_at <= now`, increments
 ///   `attempt` and sets the lease. The new `attempt` is the fencing token: `heartbeat`
-///   and `finish_job` with any other attempt, or on a job that is no longer `running`,
-///   fail with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) and change nothing.
-/// - `insert_job` with an idempotency key that already exists returns the existing job
-///   (`created: false`) and never creates a second one, even under concurrency.
+///   and `finish_jobs` with any other attempt, or on a job that is no longer `running`,
+///   fail (that item) with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) and
+///   change nothing.
+/// - `insert_jobs` with an idempotency key that already exists returns the existing
+///   job (`created: false`) and never creates a second one, even under concurrency.
+///
+/// Stores implement the batch calls; [`JobStoreExt`] gives every store the
+/// single-job forms (`insert_job`, `claim_job`, `finish_job`) on top of them.
 /// - Stores never read the wall clock: every time comes from the caller.
 /// - Missing entities are [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
 #[async_trait]
@@ -225,19 +229,11 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// What this store can do.
     fn capabilities(&self) -> JobStoreCapabilities;
 
-    /// Creates a `queued` job, or returns the job that already has its idempotency key.
-    async fn insert_job(&self, job: NewJob) -> Result<InsertedJob>;
-
-    /// Creates many jobs, in one round trip where the store can, with the rules of
-    /// [`insert_job`](Self::insert_job) for each (a key repeated within the batch yields
-    /// one job). Results are in input order.
-    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
-        let mut inserted = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            inserted.push(self.insert_job(job).await?);
-        }
-        Ok(inserted)
-    }
+    /// Creates `queued` jobs, in one round trip where the store can; a job whose
+    /// idempotency key exists already is returned instead (`created: false`), and a
+    /// key repeated within the batch yields one job. Results are in input order.
+    /// A batch of one is the engine's single enqueue: make it the cheapest write.
+    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>>;
 
     /// The store's way of writing a job's events in the same transaction as the
     /// job, when it keeps the event timeline in its own database (it is also the
@@ -253,21 +249,10 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// Jobs matching a filter, newest first.
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>>;
 
-    /// Claims one job by id if it is `queued` and due; `None` if it is not claimable
-    /// (already running, finished, cancelled, not yet due, or deleted).
-    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>>;
-
     /// Claims those of `ids` that are `queued` and due, in one round trip where the
-    /// store can (a worker's batch of queue deliveries). Unclaimable ids are skipped.
-    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
-        let mut claimed = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(job) = self.claim_job(*id, opts).await? {
-                claimed.push(job);
-            }
-        }
-        Ok(claimed)
-    }
+    /// store can (a worker's batch of queue deliveries). Unclaimable ids (already
+    /// running, finished, cancelled, not yet due, or deleted) are skipped.
+    async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>>;
 
     /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
@@ -284,30 +269,14 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// Extends a lease. Returns the job so the worker sees `cancel_requested`.
     async fn heartbeat(&self, lease: &Lease, lease_expires_at: DateTime<Utc>) -> Result<Job>;
 
-    /// Ends the attempt a lease holds, as the outcome says.
-    async fn finish_job(
-        &self,
-        lease: &Lease,
-        outcome: JobOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<Job>;
-
-    /// Ends many attempts at once, one result per item in order: a stale lease in
-    /// the batch is that item's `Conflict`, and the others still apply. Backends
-    /// that can write the batch in one transaction override this; the default
-    /// calls [`finish_job`](Self::finish_job) per item. `Err` for the whole call
-    /// means nothing is known to have been written.
+    /// Ends the attempts the leases hold, as the outcomes say, one result per item
+    /// in order: a stale lease is that item's `Conflict`, and the others still
+    /// apply. `Err` for the whole call means nothing is known to have been written.
     async fn finish_jobs(
         &self,
         items: Vec<(Lease, JobOutcome)>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Job>>> {
-        let mut results = Vec::with_capacity(items.len());
-        for (lease, outcome) in items {
-            results.push(self.finish_job(&lease, outcome, now).await);
-        }
-        Ok(results)
-    }
+    ) -> Result<Vec<Result<Job>>>;
 
     /// Cancels a queued job now, or asks the worker of a running job to stop.
     /// A finished job gives [`ErrorKind::Conflict`](crate::ErrorKind::Conflict).
@@ -329,3 +298,36 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// Job counts by type and status.
     async fn job_counts(&self) -> Result<Vec<JobCount>>;
 }
+
+/// The single-job forms of [`JobStore`]'s batch calls, for every job store: a
+/// store implements the batches, and callers that hold one job use these.
+#[async_trait]
+pub trait JobStoreExt: JobStore {
+    /// Creates a `queued` job, or returns the job that already has its idempotency key.
+    async fn insert_job(&self, job: NewJob) -> Result<InsertedJob> {
+        self.insert_jobs(vec![job])
+            .await?
+            .pop()
+            .ok_or_else(|| crate::Error::unexpected("the store inserted nothing"))
+    }
+
+    /// Claims one job by id if it is `queued` and due; `None` if it is not claimable.
+    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
+        Ok(self.claim_jobs(&[id], opts).await?.pop())
+    }
+
+    /// Ends the attempt a lease holds, as the outcome says.
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Job> {
+        self.finish_jobs(vec![(lease.clone(), outcome)], now)
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(crate::Error::unexpected("the store finished nothing")))
+    }
+}
+
+impl<S: JobStore + ?Sized> JobStoreExt for S {}

@@ -27,7 +27,7 @@ pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_event_writer::JobEventWriter;
 pub use job_store::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, STARTED_MESSAGE,
+    JobStoreCapabilities, JobStoreExt, Lease, STARTED_MESSAGE,
 };
 pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
 pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};

@@ -106,12 +106,14 @@ impl JobStore for PostgresBackend {
         Some(self)
     }
 
-    async fn insert_job(&self, new: NewJob) -> Result<InsertedJob> {
-        let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
-        insert_one(&mut conn, new).await
-    }
-
-    async fn insert_jobs(&self, jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+    /// One job by its own statement (the single enqueue), more in one batch.
+    async fn insert_jobs(&self, mut jobs: Vec<NewJob>) -> Result<Vec<InsertedJob>> {
+        if jobs.len() == 1
+            && let Some(new) = jobs.pop()
+        {
+            let mut conn = self.pool.acquire().await.map_err(map_sqlx)?;
+            return Ok(vec![insert_one(&mut conn, new).await?]);
+        }
         self.insert_batch(jobs, FirstEvents::None).await
     }
 
@@ -124,11 +126,6 @@ impl JobStore for PostgresBackend {
         push_list(&mut q, filter);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         jobs_from_rows(&rows)
-    }
-
-    async fn claim_job(&self, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-        let mut claimed = self.claim_jobs(&[id], opts).await?;
-        Ok(claimed.pop())
     }
 
     async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
@@ -176,20 +173,6 @@ impl JobStore for PostgresBackend {
             Some(row) => job_from_row(&row),
             None => Err(self.lease_failure(lease).await),
         }
-    }
-
-    async fn finish_job(
-        &self,
-        lease: &Lease,
-        outcome: JobOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<Job> {
-        let mut results = self
-            .finish_jobs(vec![(lease.clone(), outcome)], now)
-            .await?;
-        results
-            .pop()
-            .unwrap_or_else(|| Err(Error::unexpected("finish_jobs returned no result")))
     }
 
     /// One statement for the whole batch: one round trip and one commit.
