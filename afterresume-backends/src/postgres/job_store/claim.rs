@@ -14,7 +14,7 @@ pub(super) const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, l
 /// filtered by id: 26 ms for 16 ids behind a 40k-job backlog, against 0.1 ms by
 /// primary key, and the Redis-queue drain fell from 2.8k jobs/s at 20k jobs to
 /// 1.2k at 60k. Inside a `CASE` the test matches no index, so the plan cannot
-/// depend on those statistics (`plan_tests` below checks both plans).
+/// depend on those statistics (the `plan_tests` module checks both plans).
 pub(super) const CLAIMABLE: &str = "CASE WHEN status = 'queued' THEN run_at <= $3 ELSE false END";
 
 /// Claims the queued, due jobs among `$4` (an id array). A row another claimer
