@@ -297,7 +297,10 @@ fn summary(
 
 fn render_markdown(data: &Value) -> Result<String> {
     let mut env = minijinja::Environment::new();
+    // A line holding only a block tag disappears; every other line is kept as
+    // written, so each list item ends its own line.
     env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
     env.add_template("report.md", TEMPLATE)
         .map_err(|e| Error::unexpected(format!("report template: {e}")))?;
     let text = env
@@ -310,6 +313,79 @@ fn render_markdown(data: &Value) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line of a rendered report is a heading, a list item, a sentence or
+    /// blank; headings stand alone between blank lines; no two items share a line.
+    fn assert_well_formed(markdown: &str) {
+        let lines: Vec<&str> = markdown.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            assert!(
+                !line.contains(")_- ") && !line.contains(")_#") && !line.contains(")_## "),
+                "items run together on line {i}: {line:?}\n{markdown}"
+            );
+            if line.starts_with("## ") {
+                assert_eq!(
+                    lines.get(i + 1),
+                    Some(&""),
+                    "no blank after {line:?}\n{markdown}"
+                );
+                assert_eq!(lines[i - 1], "", "no blank before {line:?}\n{markdown}");
+            }
+        }
+        assert!(!markdown.contains("\n\n\n"), "two blank lines:\n{markdown}");
+    }
+
+    fn items(texts: &[&str]) -> Value {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| json!({"text": t, "worklog_ids": [i + 1, i + 2]}))
+            .collect()
+    }
+
+    #[test]
+    fn every_report_kind_renders_one_item_per_line() {
+        let two = items(&["Moved billing to Postgres.", "Cut p99 from 800 to 120 ms."]);
+        let standup = json!({"kind": "standup", "date": "2026-12-07",
+            "last_working_day": "2026-12-04", "yesterday": "2026-12-06",
+            "done": two, "planned": two, "blockers": []});
+        let text = render_markdown(&standup).unwrap();
+        assert_well_formed(&text);
+        assert!(text.contains("- Moved billing to Postgres. _(worklogs: #1, #2)_\n- Cut p99"));
+        assert!(text.ends_with("## Blockers\n\n- None.\n"), "{text}");
+
+        let status = json!({"kind": "status", "period": {"start": "2026-11-30", "end": "2026-12-06"},
+            "worklog_count": 2, "highlights": two,
+            "groups": [{"name": "billing", "items": two}, {"name": "search", "items": two}],
+            "blockers": two,
+            "skills": [{"skill": "PostgreSQL", "worklog_ids": [1]}, {"skill": "Rust", "worklog_ids": [2]}]});
+        let text = render_markdown(&status).unwrap();
+        assert_well_formed(&text);
+        for heading in [
+            "## Highlights",
+            "## billing",
+            "## search",
+            "## Blockers",
+            "## Skills used",
+        ] {
+            assert!(
+                text.contains(&format!("\n\n{heading}\n\n- ")),
+                "{heading}:\n{text}"
+            );
+        }
+
+        let summary = json!({"kind": "summary", "period": {"start": "2026-11-07", "end": "2026-12-06"},
+            "worklog_count": 2,
+            "themes": [{"theme": "billing", "count": 2, "worklog_ids": [1, 2]}, {"theme": "search", "count": 1, "worklog_ids": [3]}],
+            "skill_growth": [{"skill": "Rust", "new": true, "mentions": 2, "worklog_ids": [1]}, {"skill": "Go", "new": false, "mentions": 1, "worklog_ids": [2]}],
+            "top_achievements": two});
+        let text = render_markdown(&summary).unwrap();
+        assert_well_formed(&text);
+        assert!(
+            text.contains("- billing: 2 entries _(worklogs: #1, #2)_\n- search: 1 entry"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn working_days_skip_weekends() {
