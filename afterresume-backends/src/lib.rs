@@ -23,6 +23,8 @@ pub mod memory;
 pub mod openai;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod profile_document;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "s3")]

@@ -281,7 +281,12 @@ async fn reports_cover_standup_status_and_summary_with_worklog_ids() {
         )
         .await;
     let sat = h
-        .worklog(alice, (2026, 11, 21), "Read about Rust async traits", &[])
+        .worklog(
+            alice,
+            (2026, 11, 21),
+            "Read up on Rust async traits for the exporter",
+            &[],
+        )
         .await;
     let mon = h
         .worklog(alice, (2026, 11, 23), BILLING, &["billing"])

@@ -47,6 +47,6 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, ErrorStatus, Result, StepResultExt};
 pub use ports::{
-    ArtifactStore, DomainStore, EventSink, JobStore, LlmProvider, Queue, ReportStore, ResumeStore,
-    SkillStore, TokenStore, UserStore, WorkLogStore,
+    ArtifactStore, DomainStore, EventSink, JobStore, LlmProvider, ProfileStore, Queue, ReportStore,
+    ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
 };

@@ -302,6 +302,13 @@ async fn generate_report(
         start,
         end,
         today: ctx.now().date_naive(),
+        working_days: services
+            .domain
+            .get_profile(user_id)
+            .await?
+            .document
+            .profile
+            .working_days,
     };
     services
         .domain

@@ -22,6 +22,7 @@ mod domain_store;
 mod event_sink;
 mod job_store;
 mod options;
+mod profiles;
 mod queue;
 mod store_queue;
 mod throttle;

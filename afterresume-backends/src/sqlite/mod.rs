@@ -16,6 +16,7 @@ mod domain_store;
 mod error;
 mod event_sink;
 mod job_store;
+mod profiles;
 mod queue;
 mod store_queue;
 mod throttle;

@@ -20,6 +20,7 @@ mod signals;
 mod skills;
 mod text;
 mod worklog;
+mod writing;
 
 pub use hybrid::{HYBRID_TEMPLATE_ID, HYBRID_TEMPLATE_VERSION};
 pub use llm::{

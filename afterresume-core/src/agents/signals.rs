@@ -398,6 +398,12 @@ fn numbers(clause: &str) -> Vec<Number> {
     out
 }
 
+/// Whether a text states a measure: a number with a unit or a percentage
+/// ("87%", "6 minutes", "2.1 GB"), not a version or a ticket number.
+pub(crate) fn has_measure(text: &str) -> bool {
+    numbers(text).iter().any(|n| n.unit.is_some())
+}
+
 /// Impact signals: clauses with a percentage, a multiplier ("3x faster"), a
 /// "from N to M" change, or a quantity with a unit next to a change verb.
 pub(crate) fn impact_signals(text: &str, offsets: &CharOffsets) -> Vec<ImpactSignal> {

@@ -39,6 +39,7 @@ macro_rules! domain_store_conformance {
                 replacing_an_analysis_is_all_or_nothing,
                 reports_list_newest_first_with_cursor,
                 resume_versions_are_gapless_under_concurrency,
+                profiles_are_written_by_revision,
                 stored_values_round_trip_or_are_refused,
                 throttle_limits_hold_under_concurrency,
                 throttle_windows_release_reset_and_purge,
@@ -867,4 +868,72 @@ where
         .map(|v| v.0)
         .collect();
     assert_eq!(listed, (1..=8).rev().collect::<Vec<_>>());
+}
+
+/// Profiles: the default at revision 0, compare-and-swap writes, one winner of
+/// a race, per-user documents, unknown users refused.
+pub async fn profiles_are_written_by_revision<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedDomainStore>,
+{
+    let store = make().await;
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let empty = store.get_profile(alice.id).await.unwrap();
+    assert_eq!(empty.revision, 0);
+    assert_eq!(empty.document, ProfileDocument::default());
+    let mut doc = ProfileDocument::default();
+    doc.profile.name = "Alice Ängström".into();
+    doc.profile.working_days = WorkingDays::new(&[chrono::Weekday::Sun]).unwrap();
+    doc.add_position(NewPosition {
+        company: "Acme".into(),
+        title: "Engineer".into(),
+        location: "Berlin".into(),
+        start_date: day(1),
+        end_date: None,
+        summary: String::new(),
+        url: String::new(),
+    })
+    .unwrap();
+    assert_eq!(store.put_profile(alice.id, &doc, 0, t0()).await.unwrap(), 1);
+    let read = store.get_profile(alice.id).await.unwrap();
+    assert_eq!((read.revision, &read.document), (1, &doc), "round trip");
+    // A writer that read revision 0 lost: nothing changes.
+    let mut stale = ProfileDocument::default();
+    stale.profile.name = "stale".into();
+    let err = store
+        .put_profile(alice.id, &stale, 0, t0())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(store.get_profile(alice.id).await.unwrap().document, doc);
+    // Two writers from revision 1: exactly one wins.
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let store = Arc::clone(&store);
+        let mut doc = doc.clone();
+        doc.profile.label = format!("writer {n}");
+        tasks.push(tokio::spawn(async move {
+            store.put_profile(alice.id, &doc, 1, at(n)).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(revision) => {
+                won += 1;
+                assert_eq!(revision, 2);
+            }
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Conflict, "{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(
+        store.get_profile(bob.id).await.unwrap().revision,
+        0,
+        "per user"
+    );
+    let err = store.put_profile(9_999, &doc, 0, t0()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }

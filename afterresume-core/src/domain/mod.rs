@@ -5,6 +5,7 @@
 
 mod event;
 mod job;
+mod profile;
 mod queued;
 mod report;
 mod resume;
@@ -16,6 +17,11 @@ mod worklog;
 
 pub use event::{Event, EventLevel, EventSource, NewEvent, OPERATOR_DETAIL_KEY};
 pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
+pub use profile::{
+    Education, EducationPatch, Location, MAX_PROFILE_ENTRIES, NewEducation, NewPosition, Position,
+    PositionId, PositionPatch, Profile, ProfileDocument, ProfilePatch, SocialProfile,
+    StoredProfile, WorkingDays,
+};
 pub use queued::{QUEUED_MESSAGE, QueuedFacts, queued_event};
 pub use report::{NewReport, Report, ReportId, ReportKind};
 pub use resume::{NewResume, Resume, ResumeId};

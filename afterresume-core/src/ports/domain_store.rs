@@ -8,8 +8,9 @@ use super::ThrottleStore;
 use crate::Result;
 use crate::domain::{
     ApiToken, EvidenceId, NewApiToken, NewReport, NewResume, NewSkill, NewSkillEvidence, NewUser,
-    NewWorkLog, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence, SkillId, TokenId,
-    TokenPage, User, UserId, UserSkill, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch,
+    NewWorkLog, ProfileDocument, Report, ReportId, ReportKind, Resume, Skill, SkillEvidence,
+    SkillId, StoredProfile, TokenId, TokenPage, User, UserId, UserSkill, WorkLog, WorkLogFilter,
+    WorkLogId, WorkLogPatch,
 };
 
 /// Users.
@@ -177,9 +178,48 @@ pub trait ResumeStore: Send + Sync + Debug + 'static {
     async fn list_resume_versions(&self, user_id: UserId) -> Result<Vec<(u32, DateTime<Utc>)>>;
 }
 
+/// Profiles: one document per user (header, positions, education), written
+/// whole under optimistic concurrency.
+///
+/// # Contract
+/// - A user with nothing stored reads as the default document at revision 0.
+/// - `put_profile` writes only if the stored revision is still `expected`
+///   (0: nothing stored yet) and returns the new revision, `expected + 1`;
+///   otherwise it is [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) and
+///   changes nothing. Of two writers that read the same revision, one wins.
+/// - Writing for a user that does not exist is
+///   [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+#[async_trait]
+pub trait ProfileStore: Send + Sync + Debug + 'static {
+    /// The user's profile document and its revision.
+    async fn get_profile(&self, user_id: UserId) -> Result<StoredProfile>;
+    /// Replaces the document if its revision is still `expected`.
+    async fn put_profile(
+        &self,
+        user_id: UserId,
+        document: &ProfileDocument,
+        expected: i64,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+}
+
+/// The error of a `put_profile` whose expected revision is stale.
+pub fn profile_revision_conflict(user_id: UserId, expected: i64) -> crate::Error {
+    crate::Error::conflict(format!(
+        "profile of user {user_id} changed since revision {expected}; read it again"
+    ))
+}
+
 /// All domain persistence in one object, as backends usually provide it.
 pub trait DomainStore:
-    UserStore + TokenStore + WorkLogStore + SkillStore + ReportStore + ResumeStore + ThrottleStore
+    UserStore
+    + TokenStore
+    + WorkLogStore
+    + SkillStore
+    + ReportStore
+    + ResumeStore
+    + ProfileStore
+    + ThrottleStore
 {
 }
 
@@ -190,6 +230,7 @@ impl<T> DomainStore for T where
         + SkillStore
         + ReportStore
         + ResumeStore
+        + ProfileStore
         + ThrottleStore
 {
 }

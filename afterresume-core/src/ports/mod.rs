@@ -20,8 +20,8 @@ pub use artifact_store::{
     PutOptions,
 };
 pub use domain_store::{
-    DomainStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore, WorkLogStore,
-    check_analysis_evidence,
+    DomainStore, ProfileStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore,
+    WorkLogStore, check_analysis_evidence, profile_revision_conflict,
 };
 pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_event_writer::JobEventWriter;

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Actor, App, Enqueued, Page, PageRequest, visible};
 use crate::Result;
 use crate::agents::ReportRequest;
-use crate::domain::{Report, ReportId, ReportKind, UserId};
+use crate::domain::{Report, ReportId, ReportKind, UserId, WorkingDays};
 use crate::workflows::REPORT_GENERATE;
 
 /// Which reports to list, newest first.
@@ -67,6 +67,9 @@ impl App {
             start: request.start,
             end: request.end,
             today: self.today(),
+            // The default stands in for the user's days: the period is valid
+            // or not whichever days they work.
+            working_days: WorkingDays::default(),
         }
         .period()?;
         let mut payload = json!({"kind": request.kind});

@@ -6,8 +6,9 @@ use std::sync::Mutex;
 
 use afterresume_core::domain::*;
 use afterresume_core::ports::{
-    ReportStore, ResumeStore, SkillStore, ThrottleCounter, ThrottleDecision, ThrottleLimit,
-    ThrottleStore, TokenStore, UserStore, WorkLogStore, check_analysis_evidence, plan_acquire,
+    ProfileStore, ReportStore, ResumeStore, SkillStore, ThrottleCounter, ThrottleDecision,
+    ThrottleLimit, ThrottleStore, TokenStore, UserStore, WorkLogStore, check_analysis_evidence,
+    plan_acquire,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 mod accounts;
 mod documents;
+mod profiles;
 
 /// Every domain store in memory.
 #[derive(Debug, Default)]
@@ -32,6 +34,7 @@ struct State {
     evidence: BTreeMap<EvidenceId, SkillEvidence>,
     reports: BTreeMap<ReportId, Report>,
     resumes: BTreeMap<ResumeId, Resume>,
+    profiles: HashMap<UserId, (ProfileDocument, i64)>,
     throttle: HashMap<String, ThrottleCounter>,
     ids: HashMap<&'static str, i64>,
 }
