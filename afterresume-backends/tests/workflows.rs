@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use afterresume_backends::memory::*;
 use afterresume_core::agents::{LlmAgentOptions, LlmMode, LlmWorklogAgent, validate_json_resume};
-use afterresume_core::domain::{EventSource, JobStatus, ReportKind, UserId, WorkLog};
+use afterresume_core::domain::{EventSource, JobStatus, NewPosition, ReportKind, UserId, WorkLog};
 use afterresume_core::ports::{
-    ArtifactKey, ArtifactStore, JobFilter, ListEventsOptions, SkillStore, WorkLogStore,
+    ArtifactKey, ArtifactStore, JobFilter, ListEventsOptions, ProfileStore, SkillStore,
+    WorkLogStore,
 };
 use afterresume_core::{EnqueueOptions, ErrorKind, ReportStore, ResumeStore};
 use chrono::NaiveDate;
@@ -458,26 +459,100 @@ async fn resume_is_valid_evidenced_versioned_and_stored_as_artifacts() {
             );
         }
     }
-    let contents: Vec<&str> = logs.iter().map(|w| w.content.as_str()).collect();
-    for work in doc["work"].as_array().unwrap() {
-        let highlights = work["highlights"].as_array().unwrap();
-        let evidence = work["x-afterresume"]["evidence"].as_array().unwrap();
-        assert_eq!(highlights.len(), evidence.len());
-        for h in highlights {
-            let text = h.as_str().unwrap();
-            assert!(
-                contents
-                    .iter()
-                    .any(|c| c.contains(text.trim_end_matches('.'))),
-                "invented: {text}"
-            );
-        }
-    }
-    assert_eq!(doc["work"][0]["name"], "billing");
+    assert!(doc.get("work").is_none(), "no positions, no employers");
+    assert_grounded(doc, &logs);
+    let names: Vec<&str> = doc["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Billing", "Checkout"],
+        "tags as project names, results first"
+    );
+    assert_eq!(
+        doc["projects"][1]["highlights"][0],
+        "Built the React checkout form in TypeScript (conversion up 12%)."
+    );
+    assert!(!resume.markdown.contains("lunch"), "{}", resume.markdown);
+    // With a position, the work is the employer's, tags are its projects.
+    let mut profile = h.domain.get_profile(alice).await.unwrap().document;
+    profile
+        .add_position(NewPosition {
+            company: "Acme GmbH".into(),
+            title: "Backend Engineer".into(),
+            location: "Berlin".into(),
+            start_date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            end_date: None,
+            summary: String::new(),
+            url: String::new(),
+        })
+        .unwrap();
+    h.domain
+        .put_profile(alice, &profile, 0, chrono::Utc::now())
+        .await
+        .unwrap();
+    h.run("resume.refresh", alice, json!({})).await;
+    let resume = h.domain.latest_resume(alice).await.unwrap();
+    let doc = &resume.document;
+    validate_json_resume(doc).unwrap();
+    assert_eq!(doc["work"][0]["name"], "Acme GmbH");
+    assert_eq!(doc["work"][0]["position"], "Backend Engineer");
+    assert!(doc["work"][0].get("endDate").is_none(), "current");
+    assert_eq!(doc["work"][0]["highlights"].as_array().unwrap().len(), 2);
+    assert!(
+        resume
+            .markdown
+            .contains("### Backend Engineer, Acme GmbH — Berlin")
+    );
+    assert!(
+        resume.markdown.contains("Oct 2026 – Present"),
+        "{}",
+        resume.markdown
+    );
+    assert_grounded(doc, &logs);
     for ext in ["json", "md", "html"] {
-        let key = ArtifactKey::parse(format!("resumes/{alice}/v2.{ext}")).unwrap();
+        let key = ArtifactKey::parse(format!("resumes/{alice}/v3.{ext}")).unwrap();
         let artifact = h.artifacts.get(&key).await.unwrap();
         assert!(!artifact.bytes.is_empty());
+    }
+}
+
+/// Every bullet cites worklogs of this user, and every number it states is in
+/// a worklog it cites.
+fn assert_grounded(doc: &Value, logs: &[WorkLog]) {
+    for section in ["work", "projects"] {
+        for entry in doc[section].as_array().into_iter().flatten() {
+            let highlights = entry["highlights"].as_array().unwrap();
+            let evidence = entry["x-afterresume"]["evidence"].as_array().unwrap();
+            assert_eq!(highlights.len(), evidence.len());
+            for (text, cited) in highlights.iter().zip(evidence) {
+                let text = text.as_str().unwrap();
+                let cited: Vec<&WorkLog> = cited["worklog_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|id| {
+                        logs.iter()
+                            .find(|w| w.id == id.as_i64().unwrap())
+                            .unwrap_or_else(|| panic!("{text} cites a foreign worklog {id}"))
+                    })
+                    .collect();
+                assert!(!cited.is_empty(), "{text} cites nothing");
+                for number in text
+                    .split(|c: char| !c.is_ascii_digit() && c != '.')
+                    .map(|n| n.trim_matches('.'))
+                    .filter(|n| !n.is_empty())
+                {
+                    assert!(
+                        cited.iter().any(|w| w.content.contains(number)),
+                        "{text}: {number} is in no cited worklog"
+                    );
+                }
+            }
+        }
     }
 }
 
