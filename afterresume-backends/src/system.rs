@@ -17,7 +17,7 @@
 //! | `LLM_VLLM_ENDPOINT` (or `LLM_ENDPOINT`), `LLM_MODEL_NAME`, `LLM_API_KEY` | the OpenAI-compatible server, model and key |
 //! | `LLM_TIMEOUT_SECS`, `LLM_MAX_CONCURRENCY`, `LLM_MAX_RETRIES`, `LLM_FALLBACK_LOCAL` | LLM call limits; fall back to the built-in agent on invalid output |
 //! | `LLM_MODE` | `hybrid` (default: the taxonomy proposes, the model confirms, rejects and adds) or `extract` (the model lists skills alone) |
-//! | `WORKFLOW_AUTO_CHAIN` | `true`: `worklog.analyze` enqueues `skills.extract`, then `report.generate` |
+//! | `WORKFLOW_AUTO_CHAIN` | `true`: `worklog.analyze` enqueues `skills.extract`, then `report.generate`, then `resume.refresh` |
 //!
 //! A value that is malformed, or a service that does not answer, stops startup with
 //! an error naming the variable.
@@ -107,7 +107,7 @@ pub struct Settings {
     pub llm_fallback: bool,
     /// `LLM_MODE`: hybrid (default) or extract.
     pub llm_mode: LlmMode,
-    /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report.
+    /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report -> resume.
     pub auto_chain: bool,
 }
 
@@ -248,7 +248,7 @@ pub struct System {
     pub artifacts: SharedArtifactStore,
     /// The LLM-backed worklog agent, when an LLM provider is configured.
     pub llm: Option<LlmWorklogAgent>,
-    /// Chain analyze -> skills -> report.
+    /// Chain analyze -> skills -> report -> resume.
     pub auto_chain: bool,
 }
 

@@ -10,7 +10,7 @@
 //! `user_id` may come from the job instead of the payload. With
 //! [`AgentServices::auto_chain`] (`WORKFLOW_AUTO_CHAIN`), `worklog.analyze`
 //! enqueues `skills.extract`, which enqueues `report.generate` (a status report),
-//! as children in the same trace. Each step is traced with events from the
+//! which enqueues `resume.refresh`, as children in the same trace. Each step is traced with events from the
 //! `workflow`, `agent` and `llm` sources; results go to the job and to the domain
 //! tables.
 
@@ -280,7 +280,7 @@ async fn extract_skills(
         let child = ctx
             .enqueue_child(
                 REPORT_GENERATE,
-                json!({"user_id": user_id, "kind": "status"}),
+                json!({"user_id": user_id, "kind": "status", "chain": true}),
             )
             .await?;
         result["next_job_id"] = json!(child.id);
@@ -327,13 +327,21 @@ async fn generate_report(
             services.domain.create_report(report, now),
         )
         .await?;
-    Ok(json!({
+    let mut result = json!({
         "report_id": stored.id,
         "kind": stored.kind,
         "period_start": stored.period_start,
         "period_end": stored.period_end,
         "items": count_items(&stored.data),
-    }))
+    });
+    // The chain ends with the resume, so a new analysis reaches it.
+    if p.flag("chain")? && services.auto_chain {
+        let child = ctx
+            .enqueue_child(RESUME_REFRESH, json!({"user_id": user_id}))
+            .await?;
+        result["next_job_id"] = json!(child.id);
+    }
+    Ok(result)
 }
 
 /// How many bulleted items a report's data holds.

@@ -15,7 +15,7 @@ use utoipa::openapi::{Info, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{account, health, jobs, reports, skills, worklogs};
+use crate::api::{account, health, jobs, profile, reports, skills, worklogs};
 use crate::dashboard;
 use crate::error::ApiError;
 use crate::guards;
@@ -49,6 +49,19 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::generate))
         .routes(routes!(reports::resume))
         .routes(routes!(reports::refresh))
+        .routes(routes!(profile::profile, profile::update_profile))
+        .routes(routes!(profile::positions, profile::create_position))
+        .routes(routes!(
+            profile::position,
+            profile::update_position,
+            profile::delete_position
+        ))
+        .routes(routes!(profile::education, profile::create_education))
+        .routes(routes!(
+            profile::education_entry,
+            profile::update_education,
+            profile::delete_education
+        ))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::detail))
         .routes(routes!(jobs::events))

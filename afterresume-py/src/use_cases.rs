@@ -431,26 +431,29 @@ impl NativeUseCases {
     }
 
     /// The latest (or a given) resume version: the JSON Resume document, or a render.
-    #[pyo3(signature = (user_id, *, format="json", version=None, as_user=None))]
+    #[pyo3(signature = (user_id, *, format="json", version=None, theme=None, as_user=None))]
     fn get_resume(
         &self,
         py: Python<'_>,
         user_id: Option<i64>,
         format: &str,
         version: Option<u32>,
+        theme: Option<&str>,
         as_user: Option<i64>,
     ) -> PyResult<Py<PyAny>> {
         let actor = self.core.actor(py, as_user)?;
         let format = ResumeFormat::parse(format).map_err(to_py)?;
-        let rendered = self.core.block(
+        let current = self.core.block(
             py,
             self.core
                 .app
-                .render_resume(&actor, user_id, version, format),
+                .render_resume(&actor, user_id, version, format, theme),
         )?;
-        match rendered {
+        match current.rendered {
             RenderedResume::Json(document) => to_python(py, &document),
-            RenderedResume::Markdown(text) | RenderedResume::Html(text) => to_python(py, &text),
+            RenderedResume::Markdown(text)
+            | RenderedResume::Html(text)
+            | RenderedResume::Text(text) => to_python(py, &text),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod jobs;
 pub mod overview;
 mod page;
+pub mod profile;
 pub mod reports;
 pub mod resume;
 pub mod schedules;

@@ -1,11 +1,20 @@
-//! The resume: read a version in a format, and refresh it.
+//! The resume: read a version in a format, refresh it, and keep it current —
+//! every change to what it is built from enqueues one debounced refresh.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Actor, App, Enqueued};
-use crate::domain::{Resume, UserId};
+use crate::agents::{RESUME_THEMES, render_resume_html, render_resume_text};
+use crate::domain::{JobStatus, Resume, Trigger, UserId};
+use crate::engine::EnqueueOptions;
+use crate::ports::JobFilter;
 use crate::workflows::RESUME_REFRESH;
 use crate::{Error, ErrorKind, Result};
+
+/// Changes within one window of this many milliseconds share one refresh, which
+/// runs when the window closes (so it reads all of them).
+pub const RESUME_DEBOUNCE_MS: i64 = 2_000;
 
 /// The renders of a resume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +25,8 @@ pub enum ResumeFormat {
     Markdown,
     /// A standalone HTML page.
     Html,
+    /// Plain text for applicant-tracking systems.
+    Text,
 }
 
 impl ResumeFormat {
@@ -25,10 +36,11 @@ impl ResumeFormat {
             "json" => Ok(ResumeFormat::Json),
             "markdown" | "md" => Ok(ResumeFormat::Markdown),
             "html" => Ok(ResumeFormat::Html),
+            "text" | "txt" => Ok(ResumeFormat::Text),
             other => {
                 let shown: String = other.chars().take(40).collect();
                 Err(Error::invalid_input(format!(
-                    "format: '{}' is not one of json, markdown, html",
+                    "format: '{}' is not one of json, markdown, html, text",
                     shown.escape_default()
                 )))
             }
@@ -45,6 +57,17 @@ pub enum RenderedResume {
     Markdown(String),
     /// An HTML page.
     Html(String),
+    /// Plain text.
+    Text(String),
+}
+
+/// A resume version and whether a refresh of it is pending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentResume {
+    /// The version.
+    pub rendered: RenderedResume,
+    /// Whether a refresh is queued or running: what is shown may be out of date.
+    pub stale: bool,
 }
 
 impl App {
@@ -71,20 +94,90 @@ impl App {
         })
     }
 
-    /// A version of a user's resume in one format.
+    /// A version of a user's resume in one format, HTML in a theme of
+    /// [`RESUME_THEMES`] (the first when absent); the JSON document says in
+    /// `meta.x-afterresume.stale` whether a refresh is pending.
     pub async fn render_resume(
         &self,
         actor: &Actor,
         user_id: Option<UserId>,
         version: Option<u32>,
         format: ResumeFormat,
-    ) -> Result<RenderedResume> {
+        theme: Option<&str>,
+    ) -> Result<CurrentResume> {
+        if let Some(theme) = theme
+            && !RESUME_THEMES.contains(&theme)
+        {
+            // The same message as a render would give, before any lookup.
+            render_resume_html(&json!({}), theme)?;
+        }
         let resume = self.resume(actor, user_id, version).await?;
-        Ok(match format {
-            ResumeFormat::Json => RenderedResume::Json(resume.document),
+        let stale = self.resume_refresh_pending(resume.user_id).await?;
+        let rendered = match format {
+            ResumeFormat::Json => {
+                let mut document = resume.document;
+                if let Some(meta) = document.get_mut("meta").and_then(|m| m.as_object_mut()) {
+                    let ours = meta.entry("x-afterresume").or_insert_with(|| json!({}));
+                    ours["stale"] = json!(stale);
+                }
+                RenderedResume::Json(document)
+            }
             ResumeFormat::Markdown => RenderedResume::Markdown(resume.markdown),
-            ResumeFormat::Html => RenderedResume::Html(resume.html),
-        })
+            ResumeFormat::Html => match theme {
+                None => RenderedResume::Html(resume.html),
+                Some(theme) => RenderedResume::Html(render_resume_html(&resume.document, theme)?),
+            },
+            ResumeFormat::Text => RenderedResume::Text(render_resume_text(&resume.document)?),
+        };
+        Ok(CurrentResume { rendered, stale })
+    }
+
+    /// Whether a `resume.refresh` of the user is queued or running.
+    pub async fn resume_refresh_pending(&self, user: UserId) -> Result<bool> {
+        for status in [JobStatus::Queued, JobStatus::Running] {
+            let filter = JobFilter {
+                status: Some(status),
+                job_type: Some(RESUME_REFRESH.to_owned()),
+                user_id: Some(user),
+                limit: 1,
+                ..JobFilter::default()
+            };
+            if !self.engine.list_jobs(&filter).await?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Something a user's resume is built from changed: if they have a resume,
+    /// enqueue the refresh of the current debounce window (one per window,
+    /// through its idempotency key), to run when the window closes. The change
+    /// is already stored, so a failure here is logged rather than returned: the
+    /// next change or an explicit refresh catches up.
+    pub(crate) async fn resume_changed(&self, user: UserId) {
+        if let Err(e) = self.enqueue_debounced_refresh(user).await {
+            tracing::warn!(user_id = user, error = %e, "could not enqueue the resume refresh");
+        }
+    }
+
+    async fn enqueue_debounced_refresh(&self, user: UserId) -> Result<()> {
+        if self.domain.list_resume_versions(user).await?.is_empty() {
+            return Ok(());
+        }
+        let window = self.now().timestamp_millis().div_euclid(RESUME_DEBOUNCE_MS);
+        let run_at: Option<DateTime<Utc>> =
+            DateTime::from_timestamp_millis((window + 1) * RESUME_DEBOUNCE_MS);
+        let options = EnqueueOptions {
+            trigger: Trigger::System,
+            user_id: Some(user),
+            idempotency_key: Some(format!("system:resume-refresh:{user}:{window}")),
+            run_at,
+            ..Default::default()
+        };
+        self.engine
+            .enqueue_detailed(RESUME_REFRESH, json!({}), options)
+            .await?;
+        Ok(())
     }
 
     /// Enqueues a new version of a user's resume from their evidence.

@@ -92,7 +92,9 @@ impl App {
     ) -> Result<WorkLog> {
         let user = self.subject(actor, user_id).await?;
         let new = input.into_new(user, self.today())?;
-        self.domain.create_worklog(new, self.now()).await
+        let created = self.domain.create_worklog(new, self.now()).await?;
+        self.resume_changed(user).await;
+        Ok(created)
     }
 
     /// Writes many worklogs at once: every entry is checked first, and one bad
@@ -120,7 +122,9 @@ impl App {
                     .map_err(|e| Error::invalid_input(format!("entries[{i}].{}", e.message())))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.domain.create_worklogs(batch, self.now()).await
+        let created = self.domain.create_worklogs(batch, self.now()).await?;
+        self.resume_changed(user).await;
+        Ok(created)
     }
 
     /// A page of worklogs, newest first.
@@ -168,9 +172,11 @@ impl App {
         id: WorkLogId,
         patch: WorkLogPatch,
     ) -> Result<WorkLog> {
-        self.worklog(actor, id).await?;
+        let owner = self.worklog(actor, id).await?.user_id;
         patch.validate()?;
-        self.domain.update_worklog(id, patch, self.now()).await
+        let updated = self.domain.update_worklog(id, patch, self.now()).await?;
+        self.resume_changed(owner).await;
+        Ok(updated)
     }
 
     /// Replaces every field; absent ones get their defaults.
@@ -186,8 +192,10 @@ impl App {
 
     /// Deletes a worklog with its skill evidence.
     pub async fn delete_worklog(&self, actor: &Actor, id: WorkLogId) -> Result<()> {
-        self.worklog(actor, id).await?;
-        self.domain.delete_worklog(id).await
+        let owner = self.worklog(actor, id).await?.user_id;
+        self.domain.delete_worklog(id).await?;
+        self.resume_changed(owner).await;
+        Ok(())
     }
 
     /// Enqueues the analysis of a worklog (skills with evidence).

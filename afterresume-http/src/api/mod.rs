@@ -5,6 +5,7 @@
 pub(crate) mod account;
 pub(crate) mod health;
 pub(crate) mod jobs;
+pub(crate) mod profile;
 pub(crate) mod reports;
 pub(crate) mod skills;
 pub(crate) mod worklogs;

@@ -90,11 +90,12 @@ pub(crate) async fn generate(
 
 #[utoipa::path(get, path = "/api/resume/", tag = "resume",
     params(
-        ("format" = Option<String>, Query, description = "json (JSON Resume 1.0.0, default), markdown or html"),
+        ("format" = Option<String>, Query, description = "json (JSON Resume 1.0.0, default), markdown, html or text (plain, for applicant-tracking systems)"),
+        ("theme" = Option<String>, Query, description = "HTML theme: classic (default) or modern"),
         ("version" = Option<u32>, Query, description = "A past version (default: the latest)"),
         ("user_id" = Option<i64>, Query, description = "Staff only: another user's resume"),
     ),
-    responses((status = 200, description = "The resume"), (status = 404, description = "No resume yet: POST /api/resume/refresh/")),
+    responses((status = 200, description = "The resume; `X-Resume-Stale: true` (and `meta.x-afterresume.stale` in JSON) while a refresh is pending"), (status = 404, description = "No resume yet: POST /api/resume/refresh/")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn resume(
     State(state): State<AppState>,
@@ -106,21 +107,30 @@ pub(crate) async fn resume(
         .map(|v| u32::try_from(v).map_err(|_| ApiError::field("version", "too large")))
         .transpose()?;
     let format = ResumeFormat::parse(params.get("format").unwrap_or("json"))?;
-    let rendered = state
+    let current = state
         .app
-        .render_resume(&caller.actor(), params.id("user_id")?, version, format)
-        .await?;
-    Ok(match rendered {
-        RenderedResume::Json(document) => Json(document).into_response(),
-        RenderedResume::Markdown(text) => (
-            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-            text,
+        .render_resume(
+            &caller.actor(),
+            params.id("user_id")?,
+            version,
+            format,
+            params.get("theme"),
         )
-            .into_response(),
-        RenderedResume::Html(page) => {
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
-        }
-    })
+        .await?;
+    let text = |content_type: &'static str, body: String| {
+        ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    };
+    let mut response = match current.rendered {
+        RenderedResume::Json(document) => Json(document).into_response(),
+        RenderedResume::Markdown(body) => text("text/markdown; charset=utf-8", body),
+        RenderedResume::Html(body) => text("text/html; charset=utf-8", body),
+        RenderedResume::Text(body) => text("text/plain; charset=utf-8", body),
+    };
+    response.headers_mut().insert(
+        "x-resume-stale",
+        header::HeaderValue::from_static(if current.stale { "true" } else { "false" }),
+    );
+    Ok(response)
 }
 
 /// Nothing to set yet; an empty body or `{}`.

@@ -1,0 +1,298 @@
+//! Profile, positions and education over HTTP; the resume built from them in
+//! every format and theme; and the resume kept current: a deleted worklog is
+//! cited nowhere once the debounced refresh has run.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{App, As};
+
+async fn patch(app: &App, path: &str, who: &As, body: Value) -> support::Reply {
+    app.call(Method::PATCH, path, who, Some(body)).await
+}
+
+#[tokio::test]
+async fn profile_positions_and_education_are_the_users_own() {
+    let app = App::memory();
+    let (_, alice) = app.user("alice", false).await;
+    let (_, bob) = app.user("bob", false).await;
+    let (alice, bob) = (As::Token(alice), As::Token(bob));
+    assert_eq!(
+        app.get("/api/profile/", &As::Anonymous).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let empty = app.get("/api/profile/", &alice).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
+    assert_eq!(
+        empty.json["working_days"],
+        json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+    let reply = patch(&app, "/api/profile/", &alice, json!({"name": "Alice Ångström", "label": "Backend Engineer",
+        "location": {"city": "Berlin", "countryCode": "DE"},
+        "profiles": [{"network": "GitHub", "username": "alice", "url": "https://github.com/alice"}]})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json["location"]["countryCode"], "DE");
+    // Bad input names the field and changes nothing.
+    for (body, field) in [
+        (json!({"email": "not-an-address"}), "email"),
+        (json!({"nmae": "typo"}), "nmae"),
+        (json!({"working_days": []}), "working_days"),
+        (
+            json!({"location": {"countryCode": "Germany"}}),
+            "countryCode",
+        ),
+    ] {
+        let reply = patch(&app, "/api/profile/", &alice, body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+        assert!(reply.text.contains(field), "{field}: {}", reply.text);
+    }
+    assert_eq!(
+        app.get("/api/profile/", &alice).await.json["name"],
+        "Alice Ångström"
+    );
+    assert_eq!(
+        app.get("/api/profile/", &bob).await.json["name"],
+        "",
+        "bob's is his own"
+    );
+
+    let created = app
+        .post("/api/positions/", &alice, json!({"company": "Acme GmbH", "title": "Engineer", "start_date": "2024-01-01", "end_date": "2025-06-30"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json["id"].as_i64().unwrap();
+    let current = app
+        .post(
+            "/api/positions/",
+            &alice,
+            json!({"company": "Globex", "title": "Senior Engineer", "start_date": "2025-07-01"}),
+        )
+        .await;
+    assert_eq!(current.json["end_date"], Value::Null);
+    let list = app.get("/api/positions/", &alice).await.json;
+    assert_eq!(list[0]["company"], "Globex", "newest first");
+    let reply = patch(
+        &app,
+        &format!("/api/positions/{id}/"),
+        &alice,
+        json!({"end_date": "2020-01-01"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text.contains("before start_date"), "{}", reply.text);
+    let reply = patch(
+        &app,
+        &format!("/api/positions/{id}/"),
+        &alice,
+        json!({"title": "Staff Engineer"}),
+    )
+    .await;
+    assert_eq!(reply.json["title"], "Staff Engineer");
+    let missing = app
+        .post(
+            "/api/positions/",
+            &alice,
+            json!({"company": "NoTitle", "start_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(missing.text.contains("title"), "{}", missing.text);
+    // Another user sees none of it.
+    for path in [format!("/api/positions/{id}/")] {
+        assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            patch(&app, &path, &bob, json!({"title": "x"})).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.call(Method::DELETE, &path, &bob, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        app.get(&format!("/api/positions/{id}/"), &alice).await.json["title"],
+        "Staff Engineer"
+    );
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/positions/{id}/"),
+            &alice,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/positions/{id}/"), &alice)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let school = app
+        .post("/api/education/", &alice, json!({"institution": "TU Berlin", "study_type": "BSc", "area": "Computer Science", "end_date": "2021-09-30"}))
+        .await;
+    assert_eq!(school.status, StatusCode::CREATED, "{}", school.text);
+    let sid = school.json["id"].as_i64().unwrap();
+    let reply = patch(
+        &app,
+        &format!("/api/education/{sid}/"),
+        &alice,
+        json!({"score": "1.3"}),
+    )
+    .await;
+    assert_eq!(reply.json["score"], "1.3");
+    assert_eq!(app.get("/api/education/", &bob).await.json, json!([]));
+    assert_eq!(
+        app.get(&format!("/api/education/{sid}/"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_resume_follows_positions_renders_every_format_and_stays_current() {
+    let app = App::memory();
+    let (_, token) = app.user("dana", false).await;
+    let dana = As::Token(token);
+    patch(
+        &app,
+        "/api/profile/",
+        &dana,
+        json!({"name": "Dana Demo", "label": "Backend Engineer"}),
+    )
+    .await;
+    app.post("/api/positions/", &dana, json!({"company": "Acme GmbH", "title": "Backend Engineer", "location": "Berlin", "start_date": "2026-01-01"})).await;
+    let mut ids = Vec::new();
+    for (date, tag, content) in [
+        (
+            "2026-11-23",
+            "search",
+            "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
+        ),
+        (
+            "2026-11-24",
+            "billing",
+            "Moved the billing service from MySQL to PostgreSQL 15; wrote the migration with zero downtime (BILL-101).",
+        ),
+        (
+            "2026-11-25",
+            "",
+            "Fixed the chain on my bike, the chain has rust on it.",
+        ),
+    ] {
+        let tags: Vec<&str> = if tag.is_empty() { vec![] } else { vec![tag] };
+        let reply = app
+            .post(
+                "/api/worklogs/",
+                &dana,
+                json!({"content": content, "date": date, "tags": tags}),
+            )
+            .await;
+        ids.push(reply.json["id"].as_i64().unwrap());
+        app.post(
+            &format!("/api/worklogs/{}/analyze/", ids.last().unwrap()),
+            &dana,
+            json!({}),
+        )
+        .await;
+    }
+    app.post("/api/resume/refresh/", &dana, json!({})).await;
+    app.run_jobs().await;
+    let doc = app.get("/api/resume/", &dana).await;
+    assert_eq!(doc.status, StatusCode::OK, "{}", doc.text);
+    assert_eq!(doc.headers["x-resume-stale"], "false");
+    assert_eq!(doc.json["meta"]["x-afterresume"]["stale"], false);
+    assert_eq!(doc.json["basics"]["label"], "Backend Engineer");
+    assert_eq!(doc.json["work"][0]["name"], "Acme GmbH");
+    let highlights = doc.json["work"][0]["highlights"].to_string();
+    assert!(
+        highlights.contains("Added Redis caching in front of Elasticsearch (cache hit rate 87%)."),
+        "{highlights}"
+    );
+    assert!(!doc.text.contains("bike"), "personal notes stay out");
+    let md = app.get("/api/resume/?format=markdown", &dana).await.text;
+    assert!(
+        md.contains("### Backend Engineer, Acme GmbH — Berlin"),
+        "{md}"
+    );
+    let text = app.get("/api/resume/?format=text", &dana).await;
+    assert_eq!(text.headers["content-type"], "text/plain; charset=utf-8");
+    assert!(
+        text.text.starts_with("DANA DEMO\n") && text.text.contains("\nEXPERIENCE\n"),
+        "{}",
+        text.text
+    );
+    let modern = app
+        .get("/api/resume/?format=html&theme=modern", &dana)
+        .await
+        .text;
+    let classic = app.get("/api/resume/?format=html", &dana).await.text;
+    assert!(modern.contains("theme-modern") && classic.contains("theme-classic"));
+    let bad = app.get("/api/resume/?format=html&theme=neon", &dana).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("classic, modern"), "{}", bad.text);
+
+    // Delete the Redis entry: the resume is stale until the debounced refresh
+    // has run, and then cites it nowhere.
+    let redis = ids[0];
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/worklogs/{redis}/"),
+            &dana,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let stale = app.get("/api/resume/", &dana).await;
+    assert_eq!(stale.headers["x-resume-stale"], "true");
+    assert_eq!(stale.json["meta"]["x-afterresume"]["stale"], true);
+    // A second change in the same window shares the one refresh.
+    patch(
+        &app,
+        "/api/profile/",
+        &dana,
+        json!({"phone": "+49 30 1234567"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    app.run_jobs().await;
+    let fresh = app.get("/api/resume/", &dana).await;
+    assert_eq!(fresh.headers["x-resume-stale"], "false");
+    assert_eq!(fresh.json["basics"]["phone"], "+49 30 1234567");
+    assert!(!fresh.text.contains("Redis"), "{}", fresh.text);
+    let cited: Vec<i64> = fresh.json["work"][0]["x-afterresume"]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["worklog_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_i64().unwrap())
+        })
+        .collect();
+    assert!(!cited.is_empty() && !cited.contains(&redis), "{cited:?}");
+    let jobs = app.get("/api/jobs/", &dana).await.json;
+    let refreshes = jobs["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["type"] == "resume.refresh")
+        .count();
+    // The delete and the patch share a window unless a boundary fell between them.
+    assert!(
+        (2..=3).contains(&refreshes),
+        "one explicit refresh and one per debounce window: {jobs}"
+    );
+}
