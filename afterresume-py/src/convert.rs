@@ -133,3 +133,16 @@ pub(crate) fn worklog_patch(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Work
     }
     Ok(patch)
 }
+
+/// Keyword fields read as a core request type (unknown fields refused, the
+/// error names the field).
+pub(crate) fn fields_as<T: serde::de::DeserializeOwned>(
+    fields: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    let value = match fields {
+        Some(dict) => from_python(Some(dict.as_any()))?,
+        None => Value::Object(Default::default()),
+    };
+    serde_json::from_value(value)
+        .map_err(|e| to_py(afterresume_core::Error::invalid_input(e.to_string())))
+}

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use afterresume_core::domain::{JobStatus, ReportKind};
+use afterresume_core::domain::{
+    EducationPatch, JobStatus, NewEducation, NewPosition, PositionPatch, ProfilePatch, ReportKind,
+};
 use afterresume_core::service::reports::{GenerateReport, ReportQuery};
 use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
 use afterresume_core::service::skills::SkillsWindow;
@@ -14,7 +16,9 @@ use afterresume_core::service::{EventQuery, JobQuery, PageRequest};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{WorkLogFields, date, import_entry, parse_job_id, to_python, worklog_patch};
+use crate::convert::{
+    WorkLogFields, date, fields_as, import_entry, parse_job_id, to_python, worklog_patch,
+};
 use crate::errors::to_py;
 use crate::shared::Core;
 
@@ -454,6 +458,197 @@ impl NativeUseCases {
             RenderedResume::Markdown(text)
             | RenderedResume::Html(text)
             | RenderedResume::Text(text) => to_python(py, &text),
+        }
+    }
+
+    /// A user's profile.
+    #[pyo3(signature = (user_id=None, *, as_user=None))]
+    fn get_profile(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let profile = self
+            .core
+            .block(py, self.core.app.profile(&actor, user_id))?;
+        to_python(py, &profile)
+    }
+
+    /// Changes the profile fields given.
+    #[pyo3(signature = (user_id=None, *, as_user=None, **fields))]
+    fn update_profile(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let patch: ProfilePatch = fields_as(fields.as_ref())?;
+        let profile = self
+            .core
+            .block(py, self.core.app.update_profile(&actor, user_id, patch))?;
+        to_python(py, &profile)
+    }
+
+    /// Positions or education entries, newest first.
+    #[pyo3(signature = (section, user_id=None, *, as_user=None))]
+    fn profile_entries(
+        &self,
+        py: Python<'_>,
+        section: &str,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        match Section::parse(section)? {
+            Section::Positions => {
+                to_python(py, &self.core.block(py, app.positions(&actor, user_id))?)
+            }
+            Section::Education => {
+                to_python(py, &self.core.block(py, app.education(&actor, user_id))?)
+            }
+        }
+    }
+
+    /// One position or education entry.
+    #[pyo3(signature = (section, entry_id, user_id=None, *, as_user=None))]
+    fn profile_entry(
+        &self,
+        py: Python<'_>,
+        section: &str,
+        entry_id: i64,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        match Section::parse(section)? {
+            Section::Positions => to_python(
+                py,
+                &self
+                    .core
+                    .block(py, app.position(&actor, user_id, entry_id))?,
+            ),
+            Section::Education => to_python(
+                py,
+                &self
+                    .core
+                    .block(py, app.education_entry(&actor, user_id, entry_id))?,
+            ),
+        }
+    }
+
+    /// Adds a position or an education entry.
+    #[pyo3(signature = (section, user_id=None, *, as_user=None, **fields))]
+    fn create_profile_entry(
+        &self,
+        py: Python<'_>,
+        section: &str,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        match Section::parse(section)? {
+            Section::Positions => {
+                let new: NewPosition = fields_as(fields.as_ref())?;
+                to_python(
+                    py,
+                    &self
+                        .core
+                        .block(py, app.create_position(&actor, user_id, new))?,
+                )
+            }
+            Section::Education => {
+                let new: NewEducation = fields_as(fields.as_ref())?;
+                to_python(
+                    py,
+                    &self
+                        .core
+                        .block(py, app.create_education(&actor, user_id, new))?,
+                )
+            }
+        }
+    }
+
+    /// Changes the fields given of a position or an education entry.
+    #[pyo3(signature = (section, entry_id, user_id=None, *, as_user=None, **fields))]
+    fn update_profile_entry(
+        &self,
+        py: Python<'_>,
+        section: &str,
+        entry_id: i64,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        match Section::parse(section)? {
+            Section::Positions => {
+                let patch: PositionPatch = fields_as(fields.as_ref())?;
+                to_python(
+                    py,
+                    &self
+                        .core
+                        .block(py, app.update_position(&actor, user_id, entry_id, patch))?,
+                )
+            }
+            Section::Education => {
+                let patch: EducationPatch = fields_as(fields.as_ref())?;
+                to_python(
+                    py,
+                    &self
+                        .core
+                        .block(py, app.update_education(&actor, user_id, entry_id, patch))?,
+                )
+            }
+        }
+    }
+
+    /// Removes a position or an education entry.
+    #[pyo3(signature = (section, entry_id, user_id=None, *, as_user=None))]
+    fn delete_profile_entry(
+        &self,
+        py: Python<'_>,
+        section: &str,
+        entry_id: i64,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<()> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        match Section::parse(section)? {
+            Section::Positions => self
+                .core
+                .block(py, app.delete_position(&actor, user_id, entry_id)),
+            Section::Education => self
+                .core
+                .block(py, app.delete_education(&actor, user_id, entry_id)),
+        }
+    }
+}
+
+/// The lists of a profile the entry methods work on.
+enum Section {
+    Positions,
+    Education,
+}
+
+impl Section {
+    fn parse(name: &str) -> PyResult<Section> {
+        match name {
+            "positions" => Ok(Section::Positions),
+            "education" => Ok(Section::Education),
+            other => Err(to_py(afterresume_core::Error::invalid_input(format!(
+                "section: '{}' is not one of positions, education",
+                other.chars().take(40).collect::<String>().escape_default()
+            )))),
         }
     }
 }

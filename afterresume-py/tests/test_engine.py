@@ -146,3 +146,45 @@ def test_wait_times_out_with_the_timeout_error(mem):
     with pytest.raises(afterresume.Timeout):
         job.wait(timeout=0.1)
     assert job.wait(timeout=10)["status"] == "success"
+
+
+def test_profile_positions_and_the_resume_in_every_format(eng):
+    user = eng.create_user("dana", password="dana-password", full_name="Dana Demo")
+    uid = user["id"]
+    profile = eng.update_profile(uid, label="Backend Engineer", working_days=["mon", "tue", "wed"])
+    assert profile["working_days"] == ["mon", "tue", "wed"]
+    with pytest.raises(afterresume.InvalidInput, match="email"):
+        eng.update_profile(uid, email="nope")
+    with pytest.raises(afterresume.InvalidInput, match="nmae"):
+        eng.update_profile(uid, nmae="typo")
+    position = eng.create_position(
+        uid, company="Acme GmbH", title="Backend Engineer", start_date=dt.date(2026, 1, 1)
+    )
+    assert position["end_date"] is None
+    assert eng.update_position(uid, position["id"], location="Berlin")["location"] == "Berlin"
+    with pytest.raises(afterresume.InvalidInput, match="before start_date"):
+        eng.update_position(uid, position["id"], end_date=dt.date(2020, 1, 1))
+    school = eng.create_education(uid, institution="TU Berlin", study_type="BSc")
+    assert [e["institution"] for e in eng.list_education(uid)] == ["TU Berlin"]
+    w = eng.create_worklog(
+        uid, "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
+        date=dt.date(2026, 11, 23), tags=["search"],
+    )
+    eng.run_workers(1)
+    assert eng.analyze_worklog(w["id"]).wait(timeout=30)["status"] == "success"
+    assert eng.refresh_resume(uid).wait(timeout=30)["status"] == "success"
+    doc = eng.get_resume(uid)
+    assert doc["work"][0]["name"] == "Acme GmbH"
+    assert doc["work"][0]["highlights"] == [
+        "Added Redis caching in front of Elasticsearch (cache hit rate 87%)."
+    ]
+    assert doc["education"][0]["institution"] == "TU Berlin"
+    text = eng.get_resume(uid, format="text")
+    assert text.startswith("DANA DEMO\nBackend Engineer\n") and "\nEXPERIENCE\n" in text
+    assert "theme-modern" in eng.get_resume(uid, format="html", theme="modern")
+    with pytest.raises(afterresume.InvalidInput, match="theme"):
+        eng.get_resume(uid, format="html", theme="neon")
+    session = eng.as_user(uid)
+    assert session.list_positions()[0]["company"] == "Acme GmbH"
+    eng.delete_education(uid, school["id"])
+    assert eng.list_education(uid) == []

@@ -96,6 +96,11 @@ def _iso(value: Any) -> Optional[str]:
     return str(value)
 
 
+def _dates(fields: Dict[str, Any]) -> Dict[str, Any]:
+    """``start_date`` / ``end_date`` given as dates become ``YYYY-MM-DD``."""
+    return {k: (_iso(v) if k.endswith("_date") and v is not None else v) for k, v in fields.items()}
+
+
 class Page(list):  # type: ignore[type-arg]
     """One page of a list: the records, and ``next``, the cursor of the next
     page (``None`` on the last). Pass it back as ``cursor=``."""
@@ -458,10 +463,63 @@ class Engine:
         return _convert(self._cases.get_report(report_id))
 
     def get_resume(
-        self, user_id: int, *, format: str = "json", version: Optional[int] = None
+        self,
+        user_id: int,
+        *,
+        format: str = "json",
+        version: Optional[int] = None,
+        theme: Optional[str] = None,
     ) -> Any:
-        """The JSON Resume dict (``format="json"``), or the ``markdown``/``html`` text."""
-        return self._cases.get_resume(user_id, format=format, version=version)
+        """The JSON Resume dict (``format="json"``), or the ``markdown``, ``html``
+        (``theme="classic"`` or ``"modern"``) or plain ``text`` render."""
+        return self._cases.get_resume(user_id, format=format, version=version, theme=theme)
+
+    # ---- profile, positions, education ----
+
+    def get_profile(self, user_id: int) -> Record:
+        """The profile: name, label, contacts, location, profiles, working days."""
+        return _convert(self._cases.get_profile(user_id))
+
+    def update_profile(self, user_id: int, **fields: Any) -> Record:
+        """Changes the fields given; a bad one changes nothing. The resume follows."""
+        return _convert(self._cases.update_profile(user_id, **fields))
+
+    def list_positions(self, user_id: int) -> List[Record]:
+        """Positions, newest first."""
+        return _convert(self._cases.profile_entries("positions", user_id))
+
+    def get_position(self, user_id: int, position_id: int) -> Record:
+        return _convert(self._cases.profile_entry("positions", position_id, user_id))
+
+    def create_position(self, user_id: int, **fields: Any) -> Record:
+        """``company``, ``title``, ``start_date`` and optionally ``location``,
+        ``end_date`` (None: current), ``summary``, ``url``."""
+        return _convert(self._cases.create_profile_entry("positions", user_id, **_dates(fields)))
+
+    def update_position(self, user_id: int, position_id: int, **fields: Any) -> Record:
+        return _convert(
+            self._cases.update_profile_entry("positions", position_id, user_id, **_dates(fields))
+        )
+
+    def delete_position(self, user_id: int, position_id: int) -> None:
+        self._cases.delete_profile_entry("positions", position_id, user_id)
+
+    def list_education(self, user_id: int) -> List[Record]:
+        """Education entries, newest first."""
+        return _convert(self._cases.profile_entries("education", user_id))
+
+    def create_education(self, user_id: int, **fields: Any) -> Record:
+        """``institution`` and optionally ``area``, ``study_type``, ``start_date``,
+        ``end_date``, ``score``, ``url``."""
+        return _convert(self._cases.create_profile_entry("education", user_id, **_dates(fields)))
+
+    def update_education(self, user_id: int, education_id: int, **fields: Any) -> Record:
+        return _convert(
+            self._cases.update_profile_entry("education", education_id, user_id, **_dates(fields))
+        )
+
+    def delete_education(self, user_id: int, education_id: int) -> None:
+        self._cases.delete_profile_entry("education", education_id, user_id)
 
     # ---- schedules ----
 
@@ -770,8 +828,33 @@ class Session:
         *,
         format: str = "json",
         version: Optional[int] = None,
+        theme: Optional[str] = None,
         user_id: Optional[int] = None,
     ) -> Any:
         return self._cases.get_resume(
-            user_id, format=format, version=version, as_user=self.user_id
+            user_id, format=format, version=version, theme=theme, as_user=self.user_id
         )
+
+    def get_profile(self) -> Record:
+        return _convert(self._cases.get_profile(as_user=self.user_id))
+
+    def update_profile(self, **fields: Any) -> Record:
+        return _convert(self._cases.update_profile(as_user=self.user_id, **fields))
+
+    def list_positions(self) -> List[Record]:
+        return _convert(self._cases.profile_entries("positions", as_user=self.user_id))
+
+    def create_position(self, **fields: Any) -> Record:
+        return _convert(
+            self._cases.create_profile_entry("positions", as_user=self.user_id, **_dates(fields))
+        )
+
+    def update_position(self, position_id: int, **fields: Any) -> Record:
+        return _convert(
+            self._cases.update_profile_entry(
+                "positions", position_id, as_user=self.user_id, **_dates(fields)
+            )
+        )
+
+    def delete_position(self, position_id: int) -> None:
+        self._cases.delete_profile_entry("positions", position_id, as_user=self.user_id)

@@ -193,5 +193,48 @@ class NativeUseCases:
         *,
         format: str = "json",
         version: Optional[int] = None,
+        theme: Optional[str] = None,
         as_user: Optional[int] = None,
     ) -> Any: ...
+    def get_profile(
+        self, user_id: Optional[int] = None, *, as_user: Optional[int] = None
+    ) -> Dict[str, Any]: ...
+    def update_profile(
+        self, user_id: Optional[int] = None, *, as_user: Optional[int] = None, **fields: Any
+    ) -> Dict[str, Any]: ...
+    def profile_entries(
+        self, section: str, user_id: Optional[int] = None, *, as_user: Optional[int] = None
+    ) -> List[Dict[str, Any]]: ...
+    def profile_entry(
+        self,
+        section: str,
+        entry_id: int,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def create_profile_entry(
+        self,
+        section: str,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+        **fields: Any,
+    ) -> Dict[str, Any]: ...
+    def update_profile_entry(
+        self,
+        section: str,
+        entry_id: int,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+        **fields: Any,
+    ) -> Dict[str, Any]: ...
+    def delete_profile_entry(
+        self,
+        section: str,
+        entry_id: int,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+    ) -> None: ...
