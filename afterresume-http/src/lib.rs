@@ -19,6 +19,7 @@ mod error;
 mod guards;
 mod metrics;
 mod openapi;
+mod openapi_profile;
 mod protocol_errors;
 mod routes;
 pub mod server;

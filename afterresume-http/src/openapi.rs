@@ -20,7 +20,7 @@ const NO_NUL: &str = "^[^\\u0000]*$";
 /// Text with at least one visible character and no NUL.
 const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
 
-fn text(max_chars: Option<usize>) -> Value {
+pub(crate) fn text(max_chars: Option<usize>) -> Value {
     let mut schema = json!({"type": "string", "pattern": NO_NUL});
     if let Some(max) = max_chars {
         schema["maxLength"] = json!(max);
@@ -28,17 +28,24 @@ fn text(max_chars: Option<usize>) -> Value {
     schema
 }
 
-fn not_blank(max_chars: usize) -> Value {
+pub(crate) fn not_blank(max_chars: usize) -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NOT_BLANK})
 }
 
-fn date() -> Value {
+pub(crate) fn date() -> Value {
     json!({"type": "string", "format": "date", "description": "YYYY-MM-DD, years 0001 to 9999"})
 }
 
-fn nullable(mut schema: Value) -> Value {
-    if let Some(kind) = schema.get("type").cloned() {
-        schema["type"] = json!([kind, "null"]);
+pub(crate) fn nullable(mut schema: Value) -> Value {
+    match schema.get("type").cloned() {
+        Some(Value::Array(mut kinds)) => {
+            if !kinds.contains(&json!("null")) {
+                kinds.push(json!("null"));
+            }
+            schema["type"] = Value::Array(kinds);
+        }
+        Some(kind) => schema["type"] = json!([kind, "null"]),
+        None => {}
     }
     schema
 }
@@ -100,7 +107,11 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
         "status" => {
             json!({"type": "string", "enum": ["queued", "running", "success", "failed", "cancelled"]})
         }
+        "format" if path.starts_with("/api/resume/") => {
+            json!({"type": "string", "enum": ["json", "markdown", "md", "html", "text", "txt"]})
+        }
         "format" => json!({"type": "string", "enum": ["json", "markdown", "md", "html"]}),
+        "theme" => json!({"type": "string", "enum": afterresume_core::agents::RESUME_THEMES}),
         "tag" => json!({"type": "string", "minLength": 1, "pattern": NOT_BLANK}),
         "type" => text(None),
         "Idempotency-Key" => json!({"type": "string", "minLength": 1, "maxLength": 200,
@@ -217,6 +228,17 @@ pub(crate) fn tighten(document: &mut Value) {
         schemas.insert("Error".to_owned(), error_body());
         schemas.insert("JsonValue".to_owned(), json_value());
         tighten_bodies(schemas);
+        for (name, schema) in crate::openapi_profile::profile_schemas() {
+            schemas.insert(name.to_owned(), schema);
+        }
+    }
+    for (path, method, schema) in crate::openapi_profile::PROFILE_BODIES {
+        if let Some(body) = document.pointer_mut(&format!(
+            "/paths/{}/{method}/requestBody/content/application~1json",
+            path.replace('~', "~0").replace('/', "~1")
+        )) {
+            body["schema"] = json!({"$ref": format!("#/components/schemas/{schema}")});
+        }
     }
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;

@@ -5,7 +5,9 @@ cannot: a page cursor is valid only as the `next` of an earlier page (it is
 opaque); a report period is at most 3660 days and does not end before it
 starts; a skills recompute takes `window_days` or `start`, not both (rules
 between two fields, stated in the schemas' descriptions); a worklog list's
-`date_to` is not before its `date_from`.
+`date_to` is not before its `date_from`; a position's or an education entry's
+`end_date` is not before its `start_date`; a profile holds at most 100
+positions and education entries (a quota, which a long run reaches).
 
 One more is schemathesis' own: in a case that also carries a generated session
 cookie it sometimes sends a body that is not a JSON object to an operation whose
@@ -25,6 +27,8 @@ ACCEPTED_400_MESSAGES = (
     "is after end",
     "give either window_days or start",
     "is before date_from",
+    "is before start_date",
+    "a profile holds at most",
 )
 
 

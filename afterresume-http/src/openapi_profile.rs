@@ -1,0 +1,138 @@
+//! The request bodies of `/api/profile/`, `/api/positions/` and
+//! `/api/education/` as JSON Schemas: the handlers parse them straight into the
+//! core's request types, so the document states those types' rules here (the
+//! one rule between two fields, `end_date` not before `start_date`, is in the
+//! descriptions).
+
+use serde_json::{Value, json};
+
+use crate::openapi::{date, not_blank, nullable, text};
+
+/// Which operation takes which body schema.
+pub(crate) const PROFILE_BODIES: &[(&str, &str, &str)] = &[
+    ("/api/profile/", "patch", "ProfileUpdate"),
+    ("/api/positions/", "post", "PositionInput"),
+    ("/api/positions/{id}/", "patch", "PositionUpdate"),
+    ("/api/education/", "post", "EducationInput"),
+    ("/api/education/{id}/", "patch", "EducationUpdate"),
+];
+
+fn email() -> Value {
+    json!({"type": "string", "maxLength": 254, "pattern": "^([!-?A-~]+@[!-~]*\\.[!-~]*)?$",
+           "description": "An e-mail address, or empty"})
+}
+
+fn url() -> Value {
+    json!({"type": "string", "maxLength": 500, "pattern": "^(https?://[!-~]+)?$",
+           "description": "An http:// or https:// address, or empty"})
+}
+
+fn object(properties: Value, required: &[&str], description: &str) -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": properties,
+           "required": required, "description": description})
+}
+
+/// Every field optional and nullable (null leaves it as it is).
+fn update(mut input: Value, description: &str) -> Value {
+    if let Some(properties) = input["properties"].as_object_mut() {
+        for schema in properties.values_mut() {
+            *schema = nullable(schema.clone());
+        }
+    }
+    input["required"] = json!([]);
+    input["description"] = json!(description);
+    input
+}
+
+fn position() -> Value {
+    object(
+        json!({
+            "company": not_blank(200),
+            "title": not_blank(200),
+            "location": text(Some(200)),
+            "start_date": date(),
+            "end_date": nullable(date()),
+            "summary": text(Some(2000)),
+            "url": url(),
+        }),
+        &["company", "title", "start_date"],
+        "A position. `end_date` (null: current) is not before `start_date`.",
+    )
+}
+
+fn education() -> Value {
+    object(
+        json!({
+            "institution": not_blank(200),
+            "area": text(Some(200)),
+            "study_type": text(Some(100)),
+            "start_date": nullable(date()),
+            "end_date": nullable(date()),
+            "score": text(Some(50)),
+            "url": url(),
+        }),
+        &["institution"],
+        "An education entry. `end_date` is not before `start_date`.",
+    )
+}
+
+fn profile_update() -> Value {
+    let location = object(
+        json!({
+            "city": text(Some(200)),
+            "region": text(Some(200)),
+            "countryCode": {"type": "string", "pattern": "^([A-Z]{2})?$",
+                            "description": "ISO 3166-1 alpha-2, or empty"},
+        }),
+        &[],
+        "Where the person is",
+    );
+    let social = object(
+        json!({"network": not_blank(100), "username": text(Some(200)), "url": url()}),
+        &["network"],
+        "An online profile",
+    );
+    let days = json!({"type": "array", "minItems": 1,
+        "items": {"type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}});
+    update(
+        object(
+            json!({
+                "name": text(Some(200)),
+                "label": text(Some(200)),
+                "email": email(),
+                "phone": text(Some(50)),
+                "url": url(),
+                "summary": text(Some(2000)),
+                "location": location,
+                "profiles": {"type": "array", "maxItems": 20, "items": social},
+                "working_days": days,
+            }),
+            &[],
+            "",
+        ),
+        "Fields to change; each present one replaces the stored value.",
+    )
+}
+
+/// The schemas, by name.
+pub(crate) fn profile_schemas() -> Vec<(&'static str, Value)> {
+    vec![
+        ("ProfileUpdate", profile_update()),
+        ("PositionInput", position()),
+        (
+            "PositionUpdate",
+            update(
+                position(),
+                "Fields to change; `end_date: null` makes the position current. `end_date` is not before `start_date`.",
+            ),
+        ),
+        ("EducationInput", education()),
+        (
+            "EducationUpdate",
+            update(
+                education(),
+                "Fields to change; dates may be null. `end_date` is not before `start_date`.",
+            ),
+        ),
+    ]
+}
