@@ -21,6 +21,9 @@ if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"
     exit 1
 fi
 
+echo "== tools (poppler-utils for the PDF tests)"
+scripts/tools.sh
+
 echo "== services (Postgres, Redis, S3, local LLM)"
 services_env=$(scripts/services.sh up)
 eval "$services_env"

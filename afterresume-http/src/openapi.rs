@@ -108,7 +108,7 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
             json!({"type": "string", "enum": ["queued", "running", "success", "failed", "cancelled"]})
         }
         "format" if path.starts_with("/api/resume/") => {
-            json!({"type": "string", "enum": ["json", "markdown", "md", "html", "text", "txt"]})
+            json!({"type": "string", "enum": ["json", "markdown", "md", "html", "text", "txt", "pdf"]})
         }
         "format" => json!({"type": "string", "enum": ["json", "markdown", "md", "html"]}),
         "theme" => json!({"type": "string", "enum": afterresume_core::agents::RESUME_THEMES}),

@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
@@ -239,6 +241,24 @@ async fn the_resume_follows_positions_renders_every_format_and_stays_current() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text.contains("classic, modern"), "{}", bad.text);
 
+    let pdf = app.get("/api/resume/?format=pdf&theme=modern", &dana).await;
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let text = pdf_text(&pdf.bytes);
+    for expected in [
+        "Dana Demo",
+        "Backend Engineer",
+        "Acme GmbH",
+        "Redis",
+        "PostgreSQL",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    first_page_png(&pdf.bytes, "resume-modern");
+    let classic = app.get("/api/resume/?format=pdf", &dana).await;
+    assert!(pdf_text(&classic.bytes).contains("Acme GmbH"));
+    assert_ne!(classic.bytes, pdf.bytes, "the theme changes the page");
+    first_page_png(&classic.bytes, "resume-classic");
+
     // Delete the Redis entry: the resume is stale until the debounced refresh
     // has run, and then cites it nowhere.
     let redis = ids[0];
@@ -295,4 +315,39 @@ async fn the_resume_follows_positions_renders_every_format_and_stays_current() {
         (2..=3).contains(&refreshes),
         "one explicit refresh and one per debounce window: {jobs}"
     );
+}
+
+/// The text of a PDF, by poppler's pdftotext (scripts/tools.sh installs it).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resume.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed: run scripts/tools.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Renders the first page to target/pdf-pages/NAME.png, for a person to look at.
+fn first_page_png(pdf: &[u8], name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/pdf-pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&path)
+        .arg(dir.join(name))
+        .status()
+        .expect("pdftoppm (poppler-utils) is installed: run scripts/tools.sh");
+    assert!(status.success());
+    let png = dir.join(format!("{name}.png"));
+    assert!(std::fs::metadata(&png).unwrap().len() > 1_000);
+    png
 }

@@ -458,6 +458,9 @@ impl NativeUseCases {
             RenderedResume::Markdown(text)
             | RenderedResume::Html(text)
             | RenderedResume::Text(text) => to_python(py, &text),
+            RenderedResume::Pdf(bytes) => {
+                Ok(pyo3::types::PyBytes::new(py, &bytes).into_any().unbind())
+            }
         }
     }
 

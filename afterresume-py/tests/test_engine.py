@@ -182,6 +182,8 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
     text = eng.get_resume(uid, format="text")
     assert text.startswith("DANA DEMO\nBackend Engineer\n") and "\nEXPERIENCE\n" in text
     assert "theme-modern" in eng.get_resume(uid, format="html", theme="modern")
+    pdf = eng.get_resume(uid, format="pdf", theme="classic")
+    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF-")
     with pytest.raises(afterresume.InvalidInput, match="theme"):
         eng.get_resume(uid, format="html", theme="neon")
     session = eng.as_user(uid)

@@ -13,6 +13,8 @@ mod llm_answer;
 mod mention_context;
 mod mention_cues;
 mod payload;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 mod references;
 mod report;
 mod resume;

@@ -27,6 +27,8 @@ pub enum ResumeFormat {
     Html,
     /// Plain text for applicant-tracking systems.
     Text,
+    /// A PDF typeset in-process (needs the core's `pdf` feature).
+    Pdf,
 }
 
 impl ResumeFormat {
@@ -37,10 +39,11 @@ impl ResumeFormat {
             "markdown" | "md" => Ok(ResumeFormat::Markdown),
             "html" => Ok(ResumeFormat::Html),
             "text" | "txt" => Ok(ResumeFormat::Text),
+            "pdf" => Ok(ResumeFormat::Pdf),
             other => {
                 let shown: String = other.chars().take(40).collect();
                 Err(Error::invalid_input(format!(
-                    "format: '{}' is not one of json, markdown, html, text",
+                    "format: '{}' is not one of json, markdown, html, text, pdf",
                     shown.escape_default()
                 )))
             }
@@ -59,6 +62,8 @@ pub enum RenderedResume {
     Html(String),
     /// Plain text.
     Text(String),
+    /// A PDF file.
+    Pdf(Vec<u8>),
 }
 
 /// A resume version and whether a refresh of it is pending.
@@ -128,6 +133,15 @@ impl App {
                 Some(theme) => RenderedResume::Html(render_resume_html(&resume.document, theme)?),
             },
             ResumeFormat::Text => RenderedResume::Text(render_resume_text(&resume.document)?),
+            ResumeFormat::Pdf => {
+                let theme = theme.unwrap_or(RESUME_THEMES[0]).to_owned();
+                let document = resume.document;
+                // Typesetting is CPU work: keep it off the async workers.
+                let pdf = tokio::task::spawn_blocking(move || typeset_resume(&document, &theme))
+                    .await
+                    .map_err(|e| Error::unexpected(format!("pdf render: {e}")))??;
+                RenderedResume::Pdf(pdf)
+            }
         };
         Ok(CurrentResume { rendered, stale })
     }
@@ -191,4 +205,17 @@ impl App {
         self.enqueue_for(actor, user, RESUME_REFRESH, json!({}), idempotency_key)
             .await
     }
+}
+
+#[cfg(feature = "pdf")]
+fn typeset_resume(document: &serde_json::Value, theme: &str) -> Result<Vec<u8>> {
+    crate::agents::pdf::resume_pdf(document, theme)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn typeset_resume(_document: &serde_json::Value, _theme: &str) -> Result<Vec<u8>> {
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "format: pdf is not in this build (afterresume-core's `pdf` feature)",
+    ))
 }

@@ -90,8 +90,8 @@ pub(crate) async fn generate(
 
 #[utoipa::path(get, path = "/api/resume/", tag = "resume",
     params(
-        ("format" = Option<String>, Query, description = "json (JSON Resume 1.0.0, default), markdown, html or text (plain, for applicant-tracking systems)"),
-        ("theme" = Option<String>, Query, description = "HTML theme: classic (default) or modern"),
+        ("format" = Option<String>, Query, description = "json (JSON Resume 1.0.0, default), markdown, html, text (plain, for applicant-tracking systems) or pdf"),
+        ("theme" = Option<String>, Query, description = "HTML and PDF theme: classic (default) or modern"),
         ("version" = Option<u32>, Query, description = "A past version (default: the latest)"),
         ("user_id" = Option<i64>, Query, description = "Staff only: another user's resume"),
     ),
@@ -125,6 +125,17 @@ pub(crate) async fn resume(
         RenderedResume::Markdown(body) => text("text/markdown; charset=utf-8", body),
         RenderedResume::Html(body) => text("text/html; charset=utf-8", body),
         RenderedResume::Text(body) => text("text/plain; charset=utf-8", body),
+        RenderedResume::Pdf(body) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"resume.pdf\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
     };
     response.headers_mut().insert(
         "x-resume-stale",

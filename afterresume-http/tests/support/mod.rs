@@ -38,6 +38,7 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub json: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 /// How a request authenticates.
@@ -252,6 +253,7 @@ impl App {
             headers,
             json,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 }

@@ -470,8 +470,9 @@ class Engine:
         version: Optional[int] = None,
         theme: Optional[str] = None,
     ) -> Any:
-        """The JSON Resume dict (``format="json"``), or the ``markdown``, ``html``
-        (``theme="classic"`` or ``"modern"``) or plain ``text`` render."""
+        """The JSON Resume dict (``format="json"``), the ``markdown``, ``html``
+        (``theme="classic"`` or ``"modern"``) or plain ``text`` render, or the
+        ``pdf`` file as bytes."""
         return self._cases.get_resume(user_id, format=format, version=version, theme=theme)
 
     # ---- profile, positions, education ----
