@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python module and runs its checks, in a venv of its own:
-#   pip-installs maturin, pytest and mypy (pinned), `maturin develop` builds and
+#   pip-installs maturin, pytest, mypy and jsonschema (pinned), `maturin develop` builds and
 #   installs `afterresume` (pyo3's extension-module feature only here, from
 #   pyproject), then pytest, mypy.stubtest on the native module, and the quick
 #   start example. Called by scripts/test.sh; runs alone too (it reads the
@@ -11,7 +11,7 @@ venv="$root/target/services/py"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check maturin==1.16.0 pytest==9.2.0 mypy==2.4.1
+"$venv/bin/pip" install -q --disable-pip-version-check maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 jsonschema[format-nongpl]==4.25.1
 export VIRTUAL_ENV="$venv"
 export PATH="$venv/bin:$PATH"
 # The parity tests serve the API with the binary and compare it with Python.

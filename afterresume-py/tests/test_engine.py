@@ -151,7 +151,14 @@ def test_wait_times_out_with_the_timeout_error(mem):
 def test_profile_positions_and_the_resume_in_every_format(eng):
     user = eng.create_user("dana", password="dana-password", full_name="Dana Demo")
     uid = user["id"]
-    profile = eng.update_profile(uid, label="Backend Engineer", working_days=["mon", "tue", "wed"])
+    profile = eng.update_profile(
+        uid,
+        label="Backend Engineer",
+        working_days=["mon", "tue", "wed"],
+        url="https://dana.example.com",
+        location={"city": "Berlin", "countryCode": "DE"},
+        profiles=[{"network": "GitHub", "username": "dana", "url": "https://github.com/dana"}],
+    )
     assert profile["working_days"] == ["mon", "tue", "wed"]
     with pytest.raises(afterresume.InvalidInput, match="email"):
         eng.update_profile(uid, email="nope")
@@ -174,6 +181,7 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
     assert eng.analyze_worklog(w["id"]).wait(timeout=30)["status"] == "success"
     assert eng.refresh_resume(uid).wait(timeout=30)["status"] == "success"
     doc = eng.get_resume(uid)
+    assert_valid_json_resume(doc)
     assert doc["work"][0]["name"] == "Acme GmbH"
     assert doc["work"][0]["highlights"] == [
         "Added Redis caching in front of Elasticsearch (cache hit rate 87%)."
@@ -190,3 +198,20 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
     assert session.list_positions()[0]["company"] == "Acme GmbH"
     eng.delete_education(uid, school["id"])
     assert eng.list_education(uid) == []
+
+
+def assert_valid_json_resume(doc):
+    """Validates against the official JSON Resume schema (vendored), formats too."""
+    import json
+    import pathlib
+
+    import jsonschema
+
+    schema_path = pathlib.Path(__file__).parent / "data" / "jsonresume" / "schema.json"
+    schema = json.loads(schema_path.read_text())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
+    # The checker is live: a broken document fails it.
+    broken = dict(doc, basics=dict(doc["basics"], email="not an address", url="::"))
+    assert list(validator.iter_errors(broken))
