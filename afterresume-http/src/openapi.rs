@@ -92,6 +92,10 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
         MAX_PAGE
     };
     Some(match name {
+        "id" if path.starts_with("/api/resume/highlights/") => {
+            json!({"type": "string", "pattern": "^w[0-9]{1,18}s[0-9]{1,6}$"})
+        }
+        "skill_id" => json!({"type": "integer", "format": "int64", "minimum": 1}),
         "id" if path.starts_with("/api/jobs/") || path.starts_with("/system/jobs/") => {
             json!({"type": "string", "format": "uuid"})
         }

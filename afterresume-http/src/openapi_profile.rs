@@ -15,7 +15,33 @@ pub(crate) const PROFILE_BODIES: &[(&str, &str, &str)] = &[
     ("/api/positions/{id}/", "patch", "PositionUpdate"),
     ("/api/education/", "post", "EducationInput"),
     ("/api/education/{id}/", "patch", "EducationUpdate"),
+    (
+        "/api/resume/skills/{skill_id}/",
+        "patch",
+        "SkillChoiceUpdate",
+    ),
+    (
+        "/api/resume/highlights/{id}/",
+        "patch",
+        "HighlightChoiceUpdate",
+    ),
 ];
+
+fn choice(with_text: bool) -> Value {
+    let mut properties = json!({
+        "pinned": {"type": ["boolean", "null"]},
+        "hidden": {"type": ["boolean", "null"]},
+        "order": {"type": ["integer", "null"], "format": "int32"},
+    });
+    if with_text {
+        properties["text"] = nullable(not_blank(afterresume_core::domain::MAX_BULLET_CHARS));
+    }
+    object(
+        properties,
+        &[],
+        "Fields to change. A pinned item cannot be hidden (unpin it first).",
+    )
+}
 
 fn email() -> Value {
     json!({"type": "string", "maxLength": 254, "pattern": "^([!-?A-~]+@[!-~]*\\.[!-~]*)?$",
@@ -127,6 +153,8 @@ pub(crate) fn profile_schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("EducationInput", education()),
+        ("SkillChoiceUpdate", choice(false)),
+        ("HighlightChoiceUpdate", choice(true)),
         (
             "EducationUpdate",
             update(

@@ -15,7 +15,7 @@ use utoipa::openapi::{Info, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{account, health, jobs, profile, reports, skills, worklogs};
+use crate::api::{account, curation, health, jobs, profile, reports, skills, worklogs};
 use crate::dashboard;
 use crate::error::ApiError;
 use crate::guards;
@@ -49,6 +49,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::generate))
         .routes(routes!(reports::resume))
         .routes(routes!(reports::refresh))
+        .routes(routes!(curation::curation))
+        .routes(routes!(curation::skill))
+        .routes(routes!(curation::highlight))
         .routes(routes!(profile::profile, profile::update_profile))
         .routes(routes!(profile::positions, profile::create_position))
         .routes(routes!(

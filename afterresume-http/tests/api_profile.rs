@@ -351,3 +351,192 @@ fn first_page_png(pdf: &[u8], name: &str) -> PathBuf {
     assert!(std::fs::metadata(&png).unwrap().len() > 1_000);
     png
 }
+
+#[tokio::test]
+async fn curation_pins_hides_orders_and_rewords_and_survives_refreshes() {
+    let app = App::memory();
+    let (_, token) = app.user("erin", false).await;
+    let (_, other) = app.user("mallory", false).await;
+    let (erin, mallory) = (As::Token(token), As::Token(other));
+    let mut ids = Vec::new();
+    for (date, content) in [
+        (
+            "2026-11-23",
+            "Moved the billing service from MySQL to PostgreSQL 15.",
+        ),
+        (
+            "2026-11-24",
+            "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
+        ),
+        ("2026-11-25", "Wrote Terraform for the VPC peering."),
+    ] {
+        let reply = app
+            .post(
+                "/api/worklogs/",
+                &erin,
+                json!({"content": content, "date": date, "tags": ["platform"]}),
+            )
+            .await;
+        ids.push(reply.json["id"].as_i64().unwrap());
+        app.post(
+            &format!("/api/worklogs/{}/analyze/", ids.last().unwrap()),
+            &erin,
+            json!({}),
+        )
+        .await;
+    }
+    app.post("/api/resume/refresh/", &erin, json!({})).await;
+    app.run_jobs().await;
+    let doc = app.get("/api/resume/", &erin).await.json;
+    let evidence = doc["projects"][0]["x-afterresume"]["evidence"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let terraform = evidence
+        .iter()
+        .find(|e| e["worklog_ids"][0] == ids[2])
+        .expect("the Terraform bullet")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let skills = app.get("/api/skills/", &erin).await.json;
+    let skill_id = |name: &str| {
+        skills["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {skills}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (mysql, terraform_skill) = (skill_id("MySQL"), skill_id("Terraform"));
+
+    // Reword and pin the weakest bullet; hide a skill; pin another.
+    let reworded = "Peered the VPCs with Terraform, so billing reaches the cluster privately.";
+    let reply = patch(
+        &app,
+        &format!("/api/resume/highlights/{terraform}/"),
+        &erin,
+        json!({"text": reworded, "pinned": true}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json["id"], terraform);
+    let reply = patch(
+        &app,
+        &format!("/api/resume/skills/{mysql}/"),
+        &erin,
+        json!({"hidden": true}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    patch(
+        &app,
+        &format!("/api/resume/skills/{terraform_skill}/"),
+        &erin,
+        json!({"pinned": true}),
+    )
+    .await;
+    // Bad input, and another user's items, change nothing.
+    for (path, body, status) in [
+        (
+            format!("/api/resume/skills/{mysql}/"),
+            json!({"text": "x"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/resume/skills/{mysql}/"),
+            json!({"pinned": true}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/resume/highlights/{terraform}/"),
+            json!({"text": " "}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/resume/highlights/nope/".to_owned(),
+            json!({"pinned": true}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/resume/skills/{}/", 999_999),
+            json!({"pinned": true}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let reply = patch(&app, &path, &erin, body).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.text);
+    }
+    assert_eq!(
+        patch(
+            &app,
+            &format!("/api/resume/highlights/{terraform}/"),
+            &mallory,
+            json!({"hidden": true})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        patch(
+            &app,
+            &format!("/api/resume/skills/{mysql}/"),
+            &mallory,
+            json!({"hidden": false})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let curation = app.get("/api/resume/curation/", &erin).await.json;
+    assert_eq!(curation["highlights"][&terraform]["text"], reworded);
+    assert_eq!(curation["skills"][mysql.to_string()]["hidden"], true);
+
+    // The refresh the changes enqueued applies them; an explicit one keeps them.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    app.run_jobs().await;
+    for _ in 0..2 {
+        let doc = app.get("/api/resume/", &erin).await.json;
+        let project = &doc["projects"][0];
+        assert_eq!(
+            project["highlights"][0], reworded,
+            "pinned first, in the person's words"
+        );
+        assert_eq!(
+            project["x-afterresume"]["evidence"][0]["worklog_ids"],
+            json!([ids[2]]),
+            "keeps its evidence"
+        );
+        let keywords: Vec<String> = doc["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| {
+                g["keywords"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_owned())
+            })
+            .collect();
+        assert!(!keywords.contains(&"MySQL".to_owned()), "{keywords:?}");
+        assert!(
+            doc["basics"]["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("Most evidenced skills: Terraform"),
+            "{}",
+            doc["basics"]
+        );
+        app.post("/api/resume/refresh/", &erin, json!({})).await;
+        app.run_jobs().await;
+    }
+    let pdf = app.get("/api/resume/?format=pdf", &erin).await;
+    let text = pdf_text(&pdf.bytes);
+    let databases = text.lines().find(|l| l.starts_with("Databases:")).unwrap();
+    assert!(!databases.contains("MySQL"), "hidden: {databases}");
+    assert!(text.contains("Tools: Terraform"), "pinned: {text}");
+}

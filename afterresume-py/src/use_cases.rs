@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use afterresume_core::domain::{
-    EducationPatch, JobStatus, NewEducation, NewPosition, PositionPatch, ProfilePatch, ReportKind,
+    ChoicePatch, EducationPatch, JobStatus, NewEducation, NewPosition, PositionPatch, ProfilePatch,
+    ReportKind,
 };
 use afterresume_core::service::reports::{GenerateReport, ReportQuery};
 use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
@@ -462,6 +463,61 @@ impl NativeUseCases {
                 Ok(pyo3::types::PyBytes::new(py, &bytes).into_any().unbind())
             }
         }
+    }
+
+    /// Every curation choice of a user.
+    #[pyo3(signature = (user_id=None, *, as_user=None))]
+    fn get_curation(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let curation = self
+            .core
+            .block(py, self.core.app.curation(&actor, user_id))?;
+        to_python(py, &curation)
+    }
+
+    /// Pins, hides or orders a skill on the resume.
+    #[pyo3(signature = (skill_id, user_id=None, *, as_user=None, **fields))]
+    fn curate_skill(
+        &self,
+        py: Python<'_>,
+        skill_id: i64,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let patch: ChoicePatch = fields_as(fields.as_ref())?;
+        let item = self.core.block(
+            py,
+            self.core.app.curate_skill(&actor, user_id, skill_id, patch),
+        )?;
+        to_python(py, &item)
+    }
+
+    /// Pins, hides, orders or rewords a resume bullet.
+    #[pyo3(signature = (highlight_id, user_id=None, *, as_user=None, **fields))]
+    fn curate_highlight(
+        &self,
+        py: Python<'_>,
+        highlight_id: &str,
+        user_id: Option<i64>,
+        as_user: Option<i64>,
+        fields: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let patch: ChoicePatch = fields_as(fields.as_ref())?;
+        let item = self.core.block(
+            py,
+            self.core
+                .app
+                .curate_highlight(&actor, user_id, highlight_id, patch),
+        )?;
+        to_python(py, &item)
     }
 
     /// A user's profile.

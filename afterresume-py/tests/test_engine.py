@@ -196,6 +196,14 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
         eng.get_resume(uid, format="html", theme="neon")
     session = eng.as_user(uid)
     assert session.list_positions()[0]["company"] == "Acme GmbH"
+    bullet = doc["work"][0]["x-afterresume"]["evidence"][0]["id"]
+    mine = "Cut search latency with a Redis cache (87% hit rate)."
+    assert session.curate_highlight(bullet, text=mine, pinned=True)["text"] == mine
+    with pytest.raises(afterresume.InvalidInput, match="unpin"):
+        session.curate_highlight(bullet, hidden=True)
+    assert eng.get_curation(uid)["highlights"][bullet]["pinned"] is True
+    assert eng.refresh_resume(uid).wait(timeout=30)["status"] == "success"
+    assert eng.get_resume(uid)["work"][0]["highlights"][0] == mine
     eng.delete_education(uid, school["id"])
     assert eng.list_education(uid) == []
 

@@ -7,7 +7,8 @@ starts; a skills recompute takes `window_days` or `start`, not both (rules
 between two fields, stated in the schemas' descriptions); a worklog list's
 `date_to` is not before its `date_from`; a position's or an education entry's
 `end_date` is not before its `start_date`; a profile holds at most 100
-positions and education entries (a quota, which a long run reaches).
+positions and education entries (a quota, which a long run reaches); a pinned
+resume item cannot be hidden (the stored choice and the patch together decide).
 
 One more is schemathesis' own: in a case that also carries a generated session
 cookie it sometimes sends a body that is not a JSON object to an operation whose
@@ -29,6 +30,7 @@ ACCEPTED_400_MESSAGES = (
     "is before date_from",
     "is before start_date",
     "a profile holds at most",
+    "unpin it first",
 )
 
 

@@ -3,6 +3,7 @@
 //! Ids of domain entities are integers, as in the reference design; jobs use UUIDs.
 //! Types serialize to the JSON shapes of the reference HTTP API.
 
+mod curation;
 mod event;
 mod job;
 mod profile;
@@ -15,6 +16,7 @@ pub mod storable;
 mod user;
 mod worklog;
 
+pub use curation::{Choice, ChoicePatch, Curation, HighlightId, MAX_BULLET_CHARS};
 pub use event::{Event, EventLevel, EventSource, NewEvent, OPERATOR_DETAIL_KEY};
 pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
 pub use profile::{

@@ -495,6 +495,9 @@ pub struct ProfileDocument {
     /// The last id handed out to a position or education entry.
     #[serde(default)]
     pub last_id: PositionId,
+    /// Skills and bullets pinned, hidden, ordered or reworded.
+    #[serde(default)]
+    pub curation: super::Curation,
 }
 
 impl ProfileDocument {

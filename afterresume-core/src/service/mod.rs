@@ -9,6 +9,7 @@
 
 mod accounts;
 mod actor;
+pub mod curation;
 pub mod demo;
 pub mod jobs;
 pub mod overview;

@@ -152,7 +152,7 @@ impl App {
     /// Reads the document, applies `change` to a copy and writes it under the
     /// revision read; a concurrent writer makes it read and apply again. A
     /// failing change writes nothing. The resume is refreshed afterwards.
-    async fn edit_profile<T>(
+    pub(super) async fn edit_profile<T>(
         &self,
         actor: &Actor,
         user_id: Option<UserId>,

@@ -3,6 +3,7 @@
 //! ([`afterresume_core::service`]); a route parses, calls and renders.
 
 pub(crate) mod account;
+pub(crate) mod curation;
 pub(crate) mod health;
 pub(crate) mod jobs;
 pub(crate) mod profile;

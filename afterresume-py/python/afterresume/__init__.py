@@ -475,6 +475,22 @@ class Engine:
         ``pdf`` file as bytes."""
         return self._cases.get_resume(user_id, format=format, version=version, theme=theme)
 
+    # ---- resume curation ----
+
+    def get_curation(self, user_id: int) -> Record:
+        """Every choice: ``{"skills": {id: choice}, "highlights": {id: choice}}``."""
+        return _convert(self._cases.get_curation(user_id))
+
+    def curate_skill(self, user_id: int, skill_id: int, **fields: Any) -> Record:
+        """``pinned``, ``hidden``, ``order`` (None: back to the ranking)."""
+        return _convert(self._cases.curate_skill(skill_id, user_id, **fields))
+
+    def curate_highlight(self, user_id: int, highlight_id: str, **fields: Any) -> Record:
+        """``pinned``, ``hidden``, ``order``, ``text`` (your own words; the
+        bullet keeps its evidence). The id is the one beside the highlight's
+        evidence in the resume (``w12s0``)."""
+        return _convert(self._cases.curate_highlight(highlight_id, user_id, **fields))
+
     # ---- profile, positions, education ----
 
     def get_profile(self, user_id: int) -> Record:
@@ -838,6 +854,14 @@ class Session:
 
     def get_profile(self) -> Record:
         return _convert(self._cases.get_profile(as_user=self.user_id))
+
+    def curate_skill(self, skill_id: int, **fields: Any) -> Record:
+        return _convert(self._cases.curate_skill(skill_id, as_user=self.user_id, **fields))
+
+    def curate_highlight(self, highlight_id: str, **fields: Any) -> Record:
+        return _convert(
+            self._cases.curate_highlight(highlight_id, as_user=self.user_id, **fields)
+        )
 
     def update_profile(self, **fields: Any) -> Record:
         return _convert(self._cases.update_profile(as_user=self.user_id, **fields))

@@ -196,6 +196,25 @@ class NativeUseCases:
         theme: Optional[str] = None,
         as_user: Optional[int] = None,
     ) -> Any: ...
+    def get_curation(
+        self, user_id: Optional[int] = None, *, as_user: Optional[int] = None
+    ) -> Dict[str, Any]: ...
+    def curate_skill(
+        self,
+        skill_id: int,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+        **fields: Any,
+    ) -> Dict[str, Any]: ...
+    def curate_highlight(
+        self,
+        highlight_id: str,
+        user_id: Optional[int] = None,
+        *,
+        as_user: Optional[int] = None,
+        **fields: Any,
+    ) -> Dict[str, Any]: ...
     def get_profile(
         self, user_id: Optional[int] = None, *, as_user: Optional[int] = None
     ) -> Dict[str, Any]: ...

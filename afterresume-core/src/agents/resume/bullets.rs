@@ -8,13 +8,19 @@ use chrono::NaiveDate;
 
 use super::super::writing::{StatementKind, is_work, merge_items, statements};
 use super::super::{WorkCategory, WorklogAnalysis};
-use crate::domain::{PositionId, ProfileDocument, WorkLog, WorkLogId};
+use crate::domain::{HighlightId, PositionId, ProfileDocument, WorkLog, WorkLogId};
 
 /// One resume bullet and the worklogs behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Bullet {
-    /// The sentence.
+    /// Its stable id (the worklog and statement it was written from).
+    pub(crate) id: HighlightId,
+    /// The sentence (the person's own words when they changed it).
     pub(crate) text: String,
+    /// Pinned by the person: always kept, first.
+    pub(crate) pinned: bool,
+    /// The person's order (lower first).
+    pub(crate) order: Option<i32>,
     /// Worklogs that say it.
     pub(crate) worklog_ids: Vec<WorkLogId>,
     /// Ranking: measured results first, then impact, references and skills.
@@ -52,15 +58,26 @@ pub(crate) fn bullets_by_position(
         let position = profile.position_of(w).map(|p| p.id);
         let project = w.tags.first().cloned();
         let skills: Vec<String> = analysis.skills.iter().map(|s| s.skill.clone()).collect();
-        for s in statements(&w.content) {
+        for (i, s) in statements(&w.content).into_iter().enumerate() {
             if s.kind != StatementKind::Action || NOT_A_BULLET.contains(&s.category) {
+                continue;
+            }
+            let id = HighlightId {
+                worklog_id: w.id,
+                statement: i,
+            };
+            let choice = profile.curation.highlight(&id);
+            if choice.hidden {
                 continue;
             }
             let score = if s.has_metric { 3.0 } else { 0.0 } + analysis.impact_score();
             raw.entry((position, project.clone()))
                 .or_default()
                 .push(Bullet {
-                    text: s.text,
+                    id,
+                    text: choice.text.unwrap_or(s.text),
+                    pinned: choice.pinned,
+                    order: choice.order,
                     worklog_ids: vec![w.id],
                     score,
                     date: w.date,
@@ -78,12 +95,7 @@ pub(crate) fn bullets_by_position(
                 .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, d| {
                     Some(acc.map_or((d, d), |(a, b)| (a.min(d), b.max(d))))
                 });
-        bullets.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(b.date.cmp(&a.date))
-                .then(a.text.cmp(&b.text))
-        });
+        bullets.sort_by(rank);
         out.entry(position).or_default().push(ProjectBullets {
             tag,
             bullets,
@@ -104,14 +116,33 @@ pub(crate) fn bullets_by_position(
 }
 
 fn best(p: &ProjectBullets) -> f64 {
-    p.bullets.first().map_or(0.0, |b| b.score)
+    p.bullets
+        .first()
+        .map_or(0.0, |b| b.score + if b.pinned { 1000.0 } else { 0.0 })
+}
+
+/// The order of bullets: pinned first, then the person's order, then what they
+/// show (results, impact), then the most recent.
+pub(crate) fn rank(a: &Bullet, b: &Bullet) -> std::cmp::Ordering {
+    b.pinned
+        .cmp(&a.pinned)
+        .then(
+            a.order
+                .unwrap_or(i32::MAX)
+                .cmp(&b.order.unwrap_or(i32::MAX)),
+        )
+        .then(b.score.total_cmp(&a.score))
+        .then(b.date.cmp(&a.date))
+        .then(a.text.cmp(&b.text))
 }
 
 /// Folds a near-duplicate into the bullet kept: the longer text, every worklog.
 fn absorb(kept: &mut Bullet, other: Bullet) {
-    if other.text.len() > kept.text.len() {
+    // The person's words and choices stay with the bullet they were made on.
+    if other.text.len() > kept.text.len() && !kept.pinned && kept.order.is_none() {
         kept.text = other.text;
     }
+    kept.pinned |= other.pinned;
     kept.score = kept.score.max(other.score);
     kept.date = kept.date.max(other.date);
     for id in other.worklog_ids {

@@ -18,7 +18,7 @@ use crate::Result;
 use crate::domain::{
     NewResume, Position, ProfileDocument, SkillCategory, User, UserId, WorkLogFilter, WorkLogId,
 };
-use bullets::{ProjectBullets, bullets_by_position, project_name};
+use bullets::{ProjectBullets, bullets_by_position, project_name, rank};
 pub use json_resume::validate_json_resume;
 pub use render::{
     RESUME_THEMES, ResumeRenders, render_resume, render_resume_html, render_resume_text,
@@ -44,6 +44,8 @@ const HEADLINE_SKILLS: usize = 5;
 /// A skill with what ranks it.
 struct RankedSkill {
     name: String,
+    pinned: bool,
+    order: Option<i32>,
     strength: f64,
     last_seen: NaiveDate,
     worklog_ids: Vec<WorkLogId>,
@@ -66,15 +68,9 @@ impl<'a> ResumeAgent<'a> {
         let domain = &self.services.domain;
         let user = domain.get_user(user_id).await?;
         let profile = domain.get_profile(user_id).await?.document;
-        let skill_groups = self.skills(user_id, now.date_naive()).await?;
+        let skill_groups = self.skills(user_id, now.date_naive(), &profile).await?;
         let mut headline: Vec<&RankedSkill> = skill_groups.values().flatten().collect();
-        // Strongest first (recent, confident evidence); then the most recent.
-        headline.sort_by(|a, b| {
-            b.strength
-                .total_cmp(&a.strength)
-                .then(b.last_seen.cmp(&a.last_seen))
-                .then(a.name.cmp(&b.name))
-        });
+        headline.sort_by(skill_rank);
         let headline: Vec<&str> = headline
             .iter()
             .take(HEADLINE_SKILLS)
@@ -130,10 +126,15 @@ impl<'a> ResumeAgent<'a> {
         &self,
         user_id: UserId,
         today: NaiveDate,
+        profile: &ProfileDocument,
     ) -> Result<BTreeMap<SkillCategory, Vec<RankedSkill>>> {
         let domain = &self.services.domain;
         let mut groups: BTreeMap<SkillCategory, Vec<RankedSkill>> = BTreeMap::new();
         for s in domain.list_user_skills(user_id).await? {
+            let choice = profile.curation.skill(s.skill.id);
+            if choice.hidden {
+                continue;
+            }
             let evidence = domain.list_evidence(user_id, s.skill.id).await?;
             let strength: f64 = evidence
                 .iter()
@@ -153,18 +154,15 @@ impl<'a> ResumeAgent<'a> {
                 .or_default()
                 .push(RankedSkill {
                     name: s.skill.name,
+                    pinned: choice.pinned,
+                    order: choice.order,
                     strength,
                     last_seen: s.last_seen,
                     worklog_ids: ids,
                 });
         }
         for entries in groups.values_mut() {
-            entries.sort_by(|a, b| {
-                b.strength
-                    .total_cmp(&a.strength)
-                    .then(b.last_seen.cmp(&a.last_seen))
-                    .then(a.name.cmp(&b.name))
-            });
+            entries.sort_by(|a, b| skill_rank(&a, &b));
         }
         Ok(groups)
     }
@@ -216,6 +214,21 @@ impl<'a> ResumeAgent<'a> {
     }
 }
 
+/// Pinned first, then the person's order, then the strongest evidence (recent,
+/// confident), then the most recent.
+fn skill_rank(a: &&RankedSkill, b: &&RankedSkill) -> std::cmp::Ordering {
+    b.pinned
+        .cmp(&a.pinned)
+        .then(
+            a.order
+                .unwrap_or(i32::MAX)
+                .cmp(&b.order.unwrap_or(i32::MAX)),
+        )
+        .then(b.strength.total_cmp(&a.strength))
+        .then(b.last_seen.cmp(&a.last_seen))
+        .then(a.name.cmp(&b.name))
+}
+
 /// A position with its best bullets across its projects; the bullets used are
 /// taken out of the projects so nothing is said twice.
 fn position_entry(position: &Position, groups: &mut [ProjectBullets]) -> Value {
@@ -224,17 +237,21 @@ fn position_entry(position: &Position, groups: &mut [ProjectBullets]) -> Value {
         .enumerate()
         .flat_map(|(g, p)| (0..p.bullets.len()).map(move |b| (g, b)))
         .collect();
-    all.sort_by(|a, b| {
-        let (x, y) = (&groups[a.0].bullets[a.1], &groups[b.0].bullets[b.1]);
-        y.score.total_cmp(&x.score).then(y.date.cmp(&x.date))
-    });
-    all.truncate(HIGHLIGHTS_PER_POSITION);
+    all.sort_by(|a, b| rank(&groups[a.0].bullets[a.1], &groups[b.0].bullets[b.1]));
+    // Every pinned bullet stays, even past the usual number.
+    let pinned = all
+        .iter()
+        .filter(|(g, b)| groups[*g].bullets[*b].pinned)
+        .count();
+    all.truncate(HIGHLIGHTS_PER_POSITION.max(pinned));
     let mut highlights = Vec::new();
     let mut evidence = Vec::new();
     for (i, &(g, b)) in all.iter().enumerate() {
         let bullet = &groups[g].bullets[b];
         highlights.push(bullet.text.clone());
-        evidence.push(json!({"highlight": i, "worklog_ids": bullet.worklog_ids}));
+        evidence.push(
+            json!({"highlight": i, "id": bullet.id.to_string(), "worklog_ids": bullet.worklog_ids}),
+        );
     }
     let mut used = all;
     used.sort_unstable_by(|a, b| b.cmp(a));
@@ -264,7 +281,8 @@ fn position_entry(position: &Position, groups: &mut [ProjectBullets]) -> Value {
 }
 
 fn project_entry(group: &ProjectBullets, company: Option<&str>) -> Value {
-    let bullets = &group.bullets[..group.bullets.len().min(HIGHLIGHTS_PER_PROJECT)];
+    let pinned = group.bullets.iter().filter(|b| b.pinned).count();
+    let bullets = &group.bullets[..group.bullets.len().min(HIGHLIGHTS_PER_PROJECT.max(pinned))];
     let mut keywords: Vec<String> = Vec::new();
     for s in bullets.iter().flat_map(|b| &b.skills) {
         if !keywords.contains(s) && keywords.len() < 8 {
@@ -280,7 +298,7 @@ fn project_entry(group: &ProjectBullets, company: Option<&str>) -> Value {
         "highlights": bullets.iter().map(|b| b.text.clone()).collect::<Vec<_>>(),
         "keywords": keywords,
         "x-afterresume": {
-            "evidence": bullets.iter().enumerate().map(|(i, b)| json!({"highlight": i, "worklog_ids": b.worklog_ids})).collect::<Vec<_>>(),
+            "evidence": bullets.iter().enumerate().map(|(i, b)| json!({"highlight": i, "id": b.id.to_string(), "worklog_ids": b.worklog_ids})).collect::<Vec<_>>(),
         },
     });
     if let Some((start, end)) = group.dates {
