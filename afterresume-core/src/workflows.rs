@@ -1,4 +1,5 @@
-//! The four built-in workflows of the reference design, over the agents:
+//! The built-in workflows (the four of the reference design and `resume.tailor`)
+//! over the agents:
 //!
 //! | job type | payload | agent |
 //! |---|---|---|
@@ -6,6 +7,7 @@
 //! | `skills.extract` | `{"user_id", "window_days"? \| "start"?, "end"?}` | SkillAgent |
 //! | `report.generate` | `{"user_id", "kind", "start"?, "end"?}` | ReportAgent |
 //! | `resume.refresh` | `{"user_id"}` | ResumeAgent |
+//! | `resume.tailor` | `{"user_id", "job_description"}` | ResumeAgent, tailored |
 //!
 //! `user_id` may come from the job instead of the payload. With
 //! [`AgentServices::auto_chain`] (`WORKFLOW_AUTO_CHAIN`), `worklog.analyze`
@@ -21,7 +23,8 @@ use serde_json::{Value, json};
 
 use crate::agents::{
     AgentServices, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent, ReportRequest,
-    ResumeAgent, SkillAgent, SkillResolver, check_period, store_analysis,
+    ResumeAgent, SkillAgent, SkillResolver, check_job_description, check_period, store_analysis,
+    tailoring,
 };
 use crate::domain::{EventSource, ReportKind, UserId, WorkLog};
 use crate::engine::{EngineBuilder, ExecutionContext, workflow_fn};
@@ -36,17 +39,20 @@ pub const SKILLS_EXTRACT: &str = "skills.extract";
 pub const REPORT_GENERATE: &str = "report.generate";
 /// `resume.refresh`.
 pub const RESUME_REFRESH: &str = "resume.refresh";
+/// `resume.tailor`.
+pub const RESUME_TAILOR: &str = "resume.tailor";
 
 /// Default `skills.extract` window.
 pub const DEFAULT_WINDOW_DAYS: u32 = 365;
 
-/// Registers the four workflows on an engine builder.
+/// Registers the built-in workflows on an engine builder.
 pub fn register_builtin_workflows(
     builder: EngineBuilder,
     services: AgentServices,
 ) -> EngineBuilder {
     let services = Arc::new(services);
-    let (a, b, c, d) = (
+    let (a, b, c, d, e) = (
+        Arc::clone(&services),
         Arc::clone(&services),
         Arc::clone(&services),
         Arc::clone(&services),
@@ -94,6 +100,28 @@ pub fn register_builtin_workflows(
             })
             .with_validation(|payload| user_hint(&Payload(payload)).map(drop)),
         )
+        .register(
+            RESUME_TAILOR,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&e);
+                async move { tailor_resume(&services, &ctx, &payload).await }
+            })
+            .with_validation(|payload| {
+                let p = Payload(payload);
+                user_hint(&p)?;
+                job_description(&p).map(drop)
+            }),
+        )
+}
+
+/// `resume.tailor`'s job description, checked.
+fn job_description<'a>(p: &Payload<'a>) -> Result<&'a str> {
+    let text = p.opt_str("job_description")?.ok_or_else(|| {
+        Error::invalid_input("payload.job_description: required (the text of the job ad)")
+    })?;
+    check_job_description(text)
+        .map_err(|e| Error::invalid_input(format!("payload.{}", e.message())))?;
+    Ok(text)
 }
 
 /// The payload's optional `user_id`, checked for shape.
@@ -387,6 +415,50 @@ async fn refresh_resume(
             agent.build(user_id, ctx.now()),
         )
         .await?;
+    store_resume(services, ctx, user_id, resume).await
+}
+
+async fn tailor_resume(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    payload: &Value,
+) -> Result<Value> {
+    let p = Payload(payload);
+    let user_id = user_of(ctx, &p)?;
+    let text = job_description(&p).map_err(Error::permanent)?;
+    services
+        .domain
+        .get_user(user_id)
+        .await
+        .map_err(Error::permanent)?;
+    let asked = ctx
+        .step(
+            "read the job description",
+            EventSource::Agent,
+            tailoring(services, user_id, text),
+        )
+        .await?;
+    let agent = ResumeAgent::new(services);
+    let resume = ctx
+        .step(
+            "resume agent (tailored)",
+            EventSource::Agent,
+            agent.build_tailored(user_id, ctx.now(), &asked),
+        )
+        .await?;
+    let mut result = store_resume(services, ctx, user_id, resume).await?;
+    result["matched"] = json!(asked.matched);
+    result["missing"] = json!(asked.missing);
+    Ok(result)
+}
+
+/// Stores a resume version and its renders as artifacts.
+async fn store_resume(
+    services: &AgentServices,
+    ctx: &ExecutionContext,
+    user_id: UserId,
+    resume: crate::domain::NewResume,
+) -> Result<Value> {
     let now = ctx.now();
     let stored = ctx
         .step(

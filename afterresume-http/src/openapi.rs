@@ -152,6 +152,11 @@ fn tighten_bodies(schemas: &mut serde_json::Map<String, Value>) {
     }
     set("Credentials", "name", nullable(not_blank(100)));
     set(
+        "TailorInput",
+        "job_description",
+        not_blank(afterresume_core::agents::MAX_JOB_DESCRIPTION_CHARS),
+    );
+    set(
         "GenerateInput",
         "kind",
         json!({"type": "string", "enum": ["status", "standup", "summary"]}),

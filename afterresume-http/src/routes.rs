@@ -49,6 +49,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::generate))
         .routes(routes!(reports::resume))
         .routes(routes!(reports::refresh))
+        .routes(routes!(reports::tailor))
         .routes(routes!(curation::curation))
         .routes(routes!(curation::skill))
         .routes(routes!(curation::highlight))

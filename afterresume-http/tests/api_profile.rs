@@ -540,3 +540,140 @@ async fn curation_pins_hides_orders_and_rewords_and_survives_refreshes() {
     assert!(!databases.contains("MySQL"), "hidden: {databases}");
     assert!(text.contains("Tools: Terraform"), "pinned: {text}");
 }
+
+#[tokio::test]
+async fn tailoring_orders_by_the_job_description_and_adds_nothing_unevidenced() {
+    let app = App::memory();
+    let (_, token) = app.user("fay", false).await;
+    let fay = As::Token(token);
+    for (date, content) in [
+        (
+            "2026-11-23",
+            "Added Redis caching in front of Elasticsearch; cache hit rate 87%.",
+        ),
+        (
+            "2026-11-24",
+            "Moved the billing service from MySQL to PostgreSQL 15.",
+        ),
+        ("2026-11-25", "Wrote Terraform for the VPC peering."),
+    ] {
+        let id = app
+            .post(
+                "/api/worklogs/",
+                &fay,
+                json!({"content": content, "date": date, "tags": ["platform"]}),
+            )
+            .await
+            .json["id"]
+            .as_i64()
+            .unwrap();
+        app.post(&format!("/api/worklogs/{id}/analyze/"), &fay, json!({}))
+            .await;
+    }
+    app.post("/api/resume/refresh/", &fay, json!({})).await;
+    app.run_jobs().await;
+    let plain = app.get("/api/resume/", &fay).await.json;
+    let jd = "Senior platform engineer: Terraform on AWS, Kotlin services, PostgreSQL.";
+    let reply = app
+        .post("/api/resume/tailor/", &fay, json!({"job_description": jd}))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
+    app.run_jobs().await;
+    let job = app
+        .get(
+            &format!("/api/jobs/{}/", reply.json["job_id"].as_str().unwrap()),
+            &fay,
+        )
+        .await
+        .json;
+    assert_eq!(job["status"], "success", "{job}");
+    let result = &job["result"];
+    let matched: Vec<&str> = result["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(matched, ["Terraform", "PostgreSQL"], "{result}");
+    assert!(result["matched"][0]["evidence_count"].as_u64().unwrap() >= 1);
+    assert!(
+        !result["matched"][0]["worklog_ids"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let missing: Vec<&str> = result["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(missing.contains(&"Kotlin"), "{missing:?}");
+    let version = result["version"].as_u64().unwrap();
+    let variant = app
+        .get(&format!("/api/resume/?version={version}"), &fay)
+        .await
+        .json;
+    assert_eq!(
+        variant["meta"]["x-afterresume"]["tailored_for"]["missing"],
+        result["missing"]
+    );
+    assert!(
+        variant["basics"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Most evidenced skills: Terraform, PostgreSQL"),
+        "{}",
+        variant["basics"]
+    );
+    assert!(
+        variant["projects"][0]["highlights"][0]
+            .as_str()
+            .unwrap()
+            .contains("Terraform"),
+        "{}",
+        variant["projects"]
+    );
+    let keywords = |doc: &Value| -> Vec<String> {
+        let mut all: Vec<String> = doc["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| {
+                g["keywords"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_owned())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(
+        keywords(&variant),
+        keywords(&plain),
+        "no skill added or dropped"
+    );
+    for section in ["basics", "projects", "skills"] {
+        assert!(
+            !variant[section].to_string().contains("Kotlin"),
+            "nothing unevidenced is claimed in {section}"
+        );
+    }
+    // The default view stays the untailored resume.
+    let latest = app.get("/api/resume/", &fay).await.json;
+    assert!(
+        latest["meta"]["x-afterresume"]
+            .get("tailored_for")
+            .is_none()
+    );
+    let blank = app
+        .post(
+            "/api/resume/tailor/",
+            &fay,
+            json!({"job_description": "  "}),
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+}

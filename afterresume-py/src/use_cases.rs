@@ -465,6 +465,26 @@ impl NativeUseCases {
         }
     }
 
+    /// Enqueues a resume variant for a job description.
+    #[pyo3(signature = (user_id, job_description, *, idempotency_key=None, as_user=None))]
+    fn tailor_resume(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        job_description: &str,
+        idempotency_key: Option<&str>,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let enqueued = self.core.block(
+            py,
+            self.core
+                .app
+                .tailor_resume(&actor, user_id, job_description, idempotency_key),
+        )?;
+        to_python(py, &enqueued.job)
+    }
+
     /// Every curation choice of a user.
     #[pyo3(signature = (user_id=None, *, as_user=None))]
     fn get_curation(

@@ -204,6 +204,15 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
     assert eng.get_curation(uid)["highlights"][bullet]["pinned"] is True
     assert eng.refresh_resume(uid).wait(timeout=30)["status"] == "success"
     assert eng.get_resume(uid)["work"][0]["highlights"][0] == mine
+    tailored = eng.tailor_resume(uid, "We want Elasticsearch and Kotlin experience; Redis a plus.")
+    result = tailored.wait(timeout=30)["result"]
+    assert [m["skill"] for m in result["matched"]] == ["Elasticsearch", "Redis"]
+    assert result["missing"] == ["Kotlin"]
+    variant = eng.get_resume(uid, version=result["version"])
+    assert variant["meta"]["x-afterresume"]["tailored_for"]["missing"] == ["Kotlin"]
+    assert "tailored_for" not in eng.get_resume(uid)["meta"]["x-afterresume"], "the default is untailored"
+    with pytest.raises(afterresume.InvalidInput, match="job_description"):
+        eng.tailor_resume(uid, "   ")
     eng.delete_education(uid, school["id"])
     assert eng.list_education(uid) == []
 

@@ -34,8 +34,9 @@ pub use payload::Payload;
 pub(crate) use report::check_period;
 pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest};
 pub use resume::{
-    JSON_RESUME_SCHEMA_URL, RESUME_THEMES, ResumeAgent, ResumeRenders, render_resume,
-    render_resume_html, render_resume_text, validate_json_resume,
+    JSON_RESUME_SCHEMA_URL, MAX_JOB_DESCRIPTION_CHARS, RESUME_THEMES, ResumeAgent, ResumeRenders,
+    Tailoring, check_job_description, render_resume, render_resume_html, render_resume_text,
+    tailoring, validate_json_resume,
 };
 pub use signals::{Blocker, ImpactSignal, Reference, WorkCategory, classify};
 pub use skills::{STRENGTH_HALF_LIFE_DAYS, SkillAgent, SkillProfile, SkillSummary};

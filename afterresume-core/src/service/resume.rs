@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Actor, App, Enqueued};
+use crate::agents::check_job_description;
 use crate::agents::{RESUME_THEMES, render_resume_html, render_resume_text};
 use crate::domain::{JobStatus, Resume, Trigger, UserId};
 use crate::engine::EnqueueOptions;
 use crate::ports::JobFilter;
-use crate::workflows::RESUME_REFRESH;
+use crate::workflows::{RESUME_REFRESH, RESUME_TAILOR};
 use crate::{Error, ErrorKind, Result};
 
 /// Changes within one window of this many milliseconds share one refresh, which
@@ -86,7 +87,7 @@ impl App {
         let user = actor.acting_for(user_id)?;
         let found = match version {
             Some(v) => self.domain.get_resume_version(user, v).await,
-            None => self.domain.latest_resume(user).await,
+            None => self.latest_untailored(user).await,
         };
         found.map_err(|e| match (e.kind(), version) {
             (ErrorKind::NotFound, Some(v)) => {
@@ -205,6 +206,55 @@ impl App {
         self.enqueue_for(actor, user, RESUME_REFRESH, json!({}), idempotency_key)
             .await
     }
+}
+
+impl App {
+    /// The newest version that is not a variant for a job description: the
+    /// resume a person is shown unless they ask for a variant by version.
+    async fn latest_untailored(&self, user: UserId) -> Result<Resume> {
+        let latest = self.domain.latest_resume(user).await?;
+        if !is_tailored(&latest) {
+            return Ok(latest);
+        }
+        for (version, _) in self.domain.list_resume_versions(user).await? {
+            let resume = self.domain.get_resume_version(user, version).await?;
+            if !is_tailored(&resume) {
+                return Ok(resume);
+            }
+        }
+        Err(Error::not_found(
+            "resume not found (only variants for job descriptions so far: refresh it first)",
+        ))
+    }
+
+    /// Enqueues a variant of the resume for a job description (`resume.tailor`):
+    /// its result is `{version, matched, missing}`, and `version` reads the
+    /// variant. Nothing without evidence is added.
+    pub async fn tailor_resume(
+        &self,
+        actor: &Actor,
+        user_id: Option<UserId>,
+        job_description: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<Enqueued> {
+        check_job_description(job_description)?;
+        let user = self.subject(actor, user_id).await?;
+        self.enqueue_for(
+            actor,
+            user,
+            RESUME_TAILOR,
+            json!({"job_description": job_description}),
+            idempotency_key,
+        )
+        .await
+    }
+}
+
+fn is_tailored(resume: &Resume) -> bool {
+    resume
+        .document
+        .pointer("/meta/x-afterresume/tailored_for")
+        .is_some()
 }
 
 #[cfg(feature = "pdf")]

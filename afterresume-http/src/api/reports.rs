@@ -163,3 +163,31 @@ pub(crate) async fn refresh(
     let enqueued = state.app.refresh_resume(&caller.actor(), None, key).await?;
     Ok(accepted(&enqueued))
 }
+
+/// A job ad to tailor the resume to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TailorInput {
+    /// The text of the job description (skills are read from it with the
+    /// same taxonomy as worklogs).
+    job_description: String,
+}
+
+#[utoipa::path(post, path = "/api/resume/tailor/", tag = "resume",
+    request_body = TailorInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the same job")),
+    responses((status = 202, description = "`{job_id, status, message}`; the job's result is `{version, matched: [{skill, evidence_count, worklog_ids}], missing: [skill]}` and `GET /api/resume/?version=N` reads the variant")),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn tailor(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<TailorInput>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let enqueued = state
+        .app
+        .tailor_resume(&caller.actor(), None, &input.job_description, key)
+        .await?;
+    Ok(accepted(&enqueued))
+}

@@ -407,6 +407,16 @@ class Engine:
     def refresh_resume(self, user_id: int, *, idempotency_key: Optional[str] = None) -> Job:
         return Job(self, self._cases.refresh_resume(user_id, idempotency_key=idempotency_key))
 
+    def tailor_resume(
+        self, user_id: int, job_description: str, *, idempotency_key: Optional[str] = None
+    ) -> Job:
+        """A resume variant for a job ad: its result is ``{"version", "matched",
+        "missing"}``; ``get_resume(user_id, version=...)`` reads the variant."""
+        return Job(
+            self,
+            self._cases.tailor_resume(user_id, job_description, idempotency_key=idempotency_key),
+        )
+
     def job(self, job_id: str) -> Job:
         """A handle on an existing job."""
         return Job(self, self._cases.get_job(str(job_id)))
@@ -775,6 +785,15 @@ class Session:
         return self._job(
             self._cases.refresh_resume(
                 None, idempotency_key=idempotency_key, as_user=self.user_id
+            )
+        )
+
+    def tailor_resume(
+        self, job_description: str, *, idempotency_key: Optional[str] = None
+    ) -> Job:
+        return self._job(
+            self._cases.tailor_resume(
+                None, job_description, idempotency_key=idempotency_key, as_user=self.user_id
             )
         )
 

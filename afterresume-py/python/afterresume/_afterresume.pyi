@@ -151,6 +151,14 @@ class NativeUseCases:
         idempotency_key: Optional[str] = None,
         as_user: Optional[int] = None,
     ) -> Dict[str, Any]: ...
+    def tailor_resume(
+        self,
+        user_id: Optional[int],
+        job_description: str,
+        *,
+        idempotency_key: Optional[str] = None,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
     def get_job(self, job_id: str, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
     def list_jobs(
         self,

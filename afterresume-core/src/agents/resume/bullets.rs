@@ -49,6 +49,7 @@ const NOT_A_BULLET: &[WorkCategory] = &[WorkCategory::Meeting];
 pub(crate) fn bullets_by_position(
     worklogs: &[(WorkLog, WorklogAnalysis)],
     profile: &ProfileDocument,
+    focus: &[String],
 ) -> BTreeMap<Option<PositionId>, Vec<ProjectBullets>> {
     let mut raw: BTreeMap<(Option<PositionId>, Option<String>), Vec<Bullet>> = BTreeMap::new();
     for (w, analysis) in worklogs {
@@ -70,7 +71,11 @@ pub(crate) fn bullets_by_position(
             if choice.hidden {
                 continue;
             }
-            let score = if s.has_metric { 3.0 } else { 0.0 } + analysis.impact_score();
+            // A bullet naming what a job description asks for leads (tailoring).
+            let asked = skills.iter().filter(|s| focus.contains(s)).count();
+            let score = if s.has_metric { 3.0 } else { 0.0 }
+                + analysis.impact_score()
+                + 10.0 * asked as f64;
             raw.entry((position, project.clone()))
                 .or_default()
                 .push(Bullet {

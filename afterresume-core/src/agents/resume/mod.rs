@@ -7,6 +7,7 @@
 mod bullets;
 mod json_resume;
 mod render;
+mod tailor;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,7 @@ pub use json_resume::validate_json_resume;
 pub use render::{
     RESUME_THEMES, ResumeRenders, render_resume, render_resume_html, render_resume_text,
 };
+pub use tailor::{MAX_JOB_DESCRIPTION_CHARS, Tailoring, check_job_description, tailoring};
 
 /// The schema the documents follow.
 pub const JSON_RESUME_SCHEMA_URL: &str =
@@ -44,6 +46,8 @@ const HEADLINE_SKILLS: usize = 5;
 /// A skill with what ranks it.
 struct RankedSkill {
     name: String,
+    /// Its place among the skills a job description asks for.
+    focus: Option<usize>,
     pinned: bool,
     order: Option<i32>,
     strength: f64,
@@ -65,10 +69,38 @@ impl<'a> ResumeAgent<'a> {
 
     /// The next resume of a user, validated and rendered, ready to store.
     pub async fn build(&self, user_id: UserId, now: DateTime<Utc>) -> Result<NewResume> {
+        self.build_for(user_id, now, None).await
+    }
+
+    /// A variant for a job description: the evidenced skills it asks for lead
+    /// the skills, the headline and the bullets; the document records it in
+    /// `meta.x-afterresume.tailored_for`.
+    pub async fn build_tailored(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+        tailoring: &Tailoring,
+    ) -> Result<NewResume> {
+        self.build_for(user_id, now, Some(tailoring)).await
+    }
+
+    async fn build_for(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+        tailoring: Option<&Tailoring>,
+    ) -> Result<NewResume> {
+        let focus: &[String] = tailoring.map_or(&[], |t| &t.focus);
         let domain = &self.services.domain;
         let user = domain.get_user(user_id).await?;
         let profile = domain.get_profile(user_id).await?.document;
-        let skill_groups = self.skills(user_id, now.date_naive(), &profile).await?;
+        let mut skill_groups = self.skills(user_id, now.date_naive(), &profile).await?;
+        for entries in skill_groups.values_mut() {
+            for s in entries.iter_mut() {
+                s.focus = focus.iter().position(|f| *f == s.name);
+            }
+            entries.sort_by(|a, b| skill_rank(&a, &b));
+        }
         let mut headline: Vec<&RankedSkill> = skill_groups.values().flatten().collect();
         headline.sort_by(skill_rank);
         let headline: Vec<&str> = headline
@@ -90,7 +122,7 @@ impl<'a> ResumeAgent<'a> {
                 })
             })
             .collect();
-        let (work, projects) = self.experience(user_id, &profile).await?;
+        let (work, projects) = self.experience(user_id, &profile, focus).await?;
         let mut document = json!({
             "$schema": JSON_RESUME_SCHEMA_URL,
             "basics": basics(&user, &profile, &headline),
@@ -106,6 +138,9 @@ impl<'a> ResumeAgent<'a> {
                 },
             },
         });
+        if let Some(t) = tailoring {
+            document["meta"]["x-afterresume"]["tailored_for"] = t.tailored_for.clone();
+        }
         for section in ["work", "projects", "education"] {
             if document[section].as_array().is_some_and(Vec::is_empty) {
                 document.as_object_mut().expect("an object").remove(section);
@@ -154,6 +189,7 @@ impl<'a> ResumeAgent<'a> {
                 .or_default()
                 .push(RankedSkill {
                     name: s.skill.name,
+                    focus: None,
                     pinned: choice.pinned,
                     order: choice.order,
                     strength,
@@ -173,6 +209,7 @@ impl<'a> ResumeAgent<'a> {
         &self,
         user_id: UserId,
         profile: &ProfileDocument,
+        focus: &[String],
     ) -> Result<(Vec<Value>, Vec<Value>)> {
         let compiled = self.services.taxonomy.current();
         let filter = WorkLogFilter {
@@ -188,7 +225,7 @@ impl<'a> ResumeAgent<'a> {
                 (w, analysis)
             })
             .collect();
-        let mut by_position = bullets_by_position(&worklogs, profile);
+        let mut by_position = bullets_by_position(&worklogs, profile, focus);
         let mut work = Vec::new();
         let mut projects = Vec::new();
         for position in &profile.positions {
@@ -214,11 +251,16 @@ impl<'a> ResumeAgent<'a> {
     }
 }
 
-/// Pinned first, then the person's order, then the strongest evidence (recent,
+/// Pinned first, then what a job description asks for, then the person's order, then the strongest evidence (recent,
 /// confident), then the most recent.
 fn skill_rank(a: &&RankedSkill, b: &&RankedSkill) -> std::cmp::Ordering {
     b.pinned
         .cmp(&a.pinned)
+        .then(
+            a.focus
+                .unwrap_or(usize::MAX)
+                .cmp(&b.focus.unwrap_or(usize::MAX)),
+        )
         .then(
             a.order
                 .unwrap_or(i32::MAX)

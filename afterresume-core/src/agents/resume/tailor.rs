@@ -1,0 +1,98 @@
+//! Tailoring to a job description: the description's skills are read with the
+//! same taxonomy matcher as worklogs, split into those the person has evidence
+//! for and those they do not, and the evidenced ones lead the resume variant.
+//! Nothing is added: a skill without evidence stays "missing".
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::super::AgentServices;
+use super::super::text::shorten;
+use crate::domain::UserId;
+use crate::{Error, Result};
+
+/// The longest job description accepted, in characters.
+pub const MAX_JOB_DESCRIPTION_CHARS: usize = 20_000;
+
+/// What a job description asks for, against a person's evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tailoring {
+    /// Skills both asked for and evidenced, in the description's order.
+    pub focus: Vec<String>,
+    /// `{skill, evidence_count, worklog_ids}` per evidenced skill.
+    pub matched: Vec<Value>,
+    /// Skills asked for without evidence.
+    pub missing: Vec<String>,
+    /// What the variant records about the description.
+    pub tailored_for: Value,
+}
+
+/// Checks a job description before anything is enqueued.
+pub fn check_job_description(text: &str) -> Result<()> {
+    crate::domain::storable::check_text("job_description", text)?;
+    if text.trim().is_empty() {
+        return Err(Error::invalid_input("job_description: must not be blank"));
+    }
+    if text.chars().count() > MAX_JOB_DESCRIPTION_CHARS {
+        return Err(Error::invalid_input(format!(
+            "job_description: must be at most {MAX_JOB_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the description's skills and splits them by the user's evidence.
+pub async fn tailoring(
+    services: &AgentServices,
+    user_id: UserId,
+    job_description: &str,
+) -> Result<Tailoring> {
+    check_job_description(job_description)?;
+    let compiled = services.taxonomy.current();
+    let mut asked: Vec<(String, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for m in compiled.matcher.find(job_description) {
+        if seen.insert(m.slug.clone()) {
+            asked.push((m.slug, m.name));
+        }
+    }
+    let evidenced = services.domain.list_user_skills(user_id).await?;
+    let mut focus = Vec::new();
+    let mut matched = Vec::new();
+    let mut missing = Vec::new();
+    for (slug, name) in asked {
+        match evidenced.iter().find(|s| s.skill.slug == slug) {
+            Some(s) => {
+                let mut ids: Vec<i64> = services
+                    .domain
+                    .list_evidence(user_id, s.skill.id)
+                    .await?
+                    .into_iter()
+                    .map(|e| e.worklog_id)
+                    .collect();
+                ids.dedup();
+                ids.truncate(20);
+                focus.push(s.skill.name.clone());
+                matched.push(json!({
+                    "skill": s.skill.name,
+                    "skill_id": s.skill.id,
+                    "evidence_count": s.evidence_count,
+                    "worklog_ids": ids,
+                }));
+            }
+            None => missing.push(name),
+        }
+    }
+    let tailored_for = json!({
+        "job_description": shorten(job_description, 300),
+        "matched": focus,
+        "missing": missing,
+    });
+    Ok(Tailoring {
+        focus,
+        matched,
+        missing,
+        tailored_for,
+    })
+}
