@@ -114,6 +114,9 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
         "format" if path.starts_with("/api/resume/") => {
             json!({"type": "string", "enum": ["json", "markdown", "md", "html", "text", "txt", "pdf"]})
         }
+        "format" if path.starts_with("/api/reports/") => {
+            json!({"type": "string", "enum": ["json", "markdown", "md", "html", "pdf"]})
+        }
         "format" => json!({"type": "string", "enum": ["json", "markdown", "md", "html"]}),
         "theme" => json!({"type": "string", "enum": afterresume_core::agents::RESUME_THEMES}),
         "tag" => json!({"type": "string", "minLength": 1, "pattern": NOT_BLANK}),

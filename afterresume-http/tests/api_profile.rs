@@ -677,3 +677,93 @@ async fn tailoring_orders_by_the_job_description_and_adds_nothing_unevidenced() 
         .await;
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn reports_render_as_markdown_html_and_pdf() {
+    let app = App::memory();
+    let (_, token) = app.user("gus", false).await;
+    let gus = As::Token(token);
+    for (date, content) in [
+        (
+            "2026-12-01",
+            "Shipped the CSV exporter <script>alert(1)</script>; export time down 40%.",
+        ),
+        (
+            "2026-12-02",
+            "Fixed the flaky login test. Blocked on security review; waiting for DBA access.",
+        ),
+        ("2026-12-03", "Reviewed three PRs on the importer."),
+    ] {
+        app.post(
+            "/api/worklogs/",
+            &gus,
+            json!({"content": content, "date": date, "tags": ["billing"]}),
+        )
+        .await;
+    }
+    let reply = app
+        .post(
+            "/api/reports/generate/",
+            &gus,
+            json!({"kind": "status", "start": "2026-11-30", "end": "2026-12-06"}),
+        )
+        .await;
+    app.run_jobs().await;
+    let job = app
+        .get(
+            &format!("/api/jobs/{}/", reply.json["job_id"].as_str().unwrap()),
+            &gus,
+        )
+        .await
+        .json;
+    let id = job["result"]["report_id"].as_i64().unwrap();
+    let md = app
+        .get(&format!("/api/reports/{id}/?format=markdown"), &gus)
+        .await;
+    assert_eq!(md.headers["content-type"], "text/markdown; charset=utf-8");
+    assert!(
+        md.text.contains(
+            "## Risks and blockers\n\n- Blocked on security review; waiting for DBA access."
+        ),
+        "{}",
+        md.text
+    );
+    let html = app
+        .get(&format!("/api/reports/{id}/?format=html"), &gus)
+        .await;
+    assert_eq!(html.headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        html.text.contains("&lt;script&gt;") && !html.text.contains("<script>"),
+        "escaped"
+    );
+    assert!(
+        html.text.contains("<h2>Risks and blockers</h2>"),
+        "{}",
+        html.text
+    );
+    let pdf = app
+        .get(&format!("/api/reports/{id}/?format=pdf"), &gus)
+        .await;
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let text = pdf_text(&pdf.bytes);
+    for expected in [
+        "Status report",
+        "Reviewed three PRs on the importer.",
+        "Risks and blockers",
+        "worklogs: #",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+    first_page_png(&pdf.bytes, "report-status");
+    let bad = app
+        .get(&format!("/api/reports/{id}/?format=docx"), &gus)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let (_, other) = app.user("hal", false).await;
+    assert_eq!(
+        app.get(&format!("/api/reports/{id}/?format=pdf"), &As::Token(other))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -32,7 +32,7 @@ pub use llm::{
 pub use mention_context::{MentionContext, mention_context};
 pub use payload::Payload;
 pub(crate) use report::check_period;
-pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest};
+pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest, render_report_html, report_title};
 pub use resume::{
     JSON_RESUME_SCHEMA_URL, MAX_JOB_DESCRIPTION_CHARS, RESUME_THEMES, ResumeAgent, ResumeRenders,
     Tailoring, check_job_description, render_resume, render_resume_html, render_resume_text,

@@ -370,6 +370,38 @@ fn summary(
     })
 }
 
+const HTML_TEMPLATE: &str = include_str!("templates/report.html.j2");
+
+/// A report's title, as its Markdown's first line says it.
+pub fn report_title(report: &crate::domain::Report) -> String {
+    match report.kind {
+        ReportKind::Standup => format!("Standup — {}", report.period_end),
+        ReportKind::Status => format!(
+            "Status report — {} to {}",
+            report.period_start, report.period_end
+        ),
+        ReportKind::Summary => {
+            format!("Summary — {} to {}", report.period_start, report.period_end)
+        }
+    }
+}
+
+/// A stored report as a standalone HTML page (every value escaped).
+pub fn render_report_html(report: &crate::domain::Report) -> Result<String> {
+    let mut data = report.data.clone();
+    if let Some(object) = data.as_object_mut() {
+        object.insert("title".into(), Value::from(report_title(report)));
+    }
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_template("report.html", HTML_TEMPLATE)
+        .map_err(|e| Error::unexpected(format!("report template: {e}")))?;
+    env.get_template("report.html")
+        .and_then(|t| t.render(&data))
+        .map_err(|e| Error::unexpected(format!("report template: {e}")))
+}
+
 fn render_markdown(data: &Value) -> Result<String> {
     let mut env = minijinja::Environment::new();
     // A line holding only a block tag disappears; every other line is kept as

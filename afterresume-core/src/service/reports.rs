@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Actor, App, Enqueued, Page, PageRequest, visible};
 use crate::Result;
-use crate::agents::ReportRequest;
+use crate::agents::{ReportRequest, render_report_html, report_title};
 use crate::domain::{Report, ReportId, ReportKind, UserId, WorkingDays};
 use crate::workflows::REPORT_GENERATE;
 
@@ -81,4 +81,89 @@ impl App {
         self.enqueue_for(actor, user, REPORT_GENERATE, payload, idempotency_key)
             .await
     }
+}
+
+/// The renders of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// The JSON record (Markdown `content` and structured `data`).
+    Json,
+    /// Markdown.
+    Markdown,
+    /// A standalone HTML page.
+    Html,
+    /// A PDF typeset in-process (needs the core's `pdf` feature).
+    Pdf,
+}
+
+impl ReportFormat {
+    /// Parses a format name (`md` is Markdown too).
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "json" => Ok(ReportFormat::Json),
+            "markdown" | "md" => Ok(ReportFormat::Markdown),
+            "html" => Ok(ReportFormat::Html),
+            "pdf" => Ok(ReportFormat::Pdf),
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                Err(crate::Error::invalid_input(format!(
+                    "format: '{}' is not one of json, markdown, html, pdf",
+                    shown.escape_default()
+                )))
+            }
+        }
+    }
+}
+
+/// A report in one format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderedReport {
+    /// The record.
+    Json(Report),
+    /// Markdown text.
+    Markdown(String),
+    /// An HTML page.
+    Html(String),
+    /// A PDF file.
+    Pdf(Vec<u8>),
+}
+
+impl App {
+    /// A report the actor may see, in one format.
+    pub async fn render_report(
+        &self,
+        actor: &Actor,
+        id: ReportId,
+        format: ReportFormat,
+    ) -> Result<RenderedReport> {
+        let report = self.report(actor, id).await?;
+        Ok(match format {
+            ReportFormat::Json => RenderedReport::Json(report),
+            ReportFormat::Markdown => RenderedReport::Markdown(report.content),
+            ReportFormat::Html => RenderedReport::Html(render_report_html(&report)?),
+            ReportFormat::Pdf => {
+                let mut data = report.data.clone();
+                if let Some(object) = data.as_object_mut() {
+                    object.insert("title".into(), report_title(&report).into());
+                }
+                let pdf = tokio::task::spawn_blocking(move || typeset_report(&data))
+                    .await
+                    .map_err(|e| crate::Error::unexpected(format!("pdf render: {e}")))??;
+                RenderedReport::Pdf(pdf)
+            }
+        })
+    }
+}
+
+#[cfg(feature = "pdf")]
+fn typeset_report(data: &serde_json::Value) -> Result<Vec<u8>> {
+    crate::agents::pdf::report_pdf(data)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn typeset_report(_data: &serde_json::Value) -> Result<Vec<u8>> {
+    Err(crate::Error::new(
+        crate::ErrorKind::Unsupported,
+        "format: pdf is not in this build (afterresume-core's `pdf` feature)",
+    ))
 }

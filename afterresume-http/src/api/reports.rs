@@ -2,7 +2,9 @@
 
 use afterresume_core::domain::{Report, ReportKind};
 use afterresume_core::service::Page;
-use afterresume_core::service::reports::{GenerateReport, ReportQuery};
+use afterresume_core::service::reports::{
+    GenerateReport, RenderedReport, ReportFormat, ReportQuery,
+};
 use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -38,15 +40,37 @@ pub(crate) async fn list(
 }
 
 #[utoipa::path(get, path = "/api/reports/{id}/", tag = "reports",
-    params(("id" = i64, Path, description = "Report id")),
-    responses((status = 200, description = "Markdown `content` and structured `data` with the worklog ids behind each item"), (status = 404, description = "Not found or not yours")),
+    params(("id" = i64, Path, description = "Report id"),
+        ("format" = Option<String>, Query, description = "json (default: Markdown `content` and structured `data`), markdown, html or pdf")),
+    responses((status = 200, description = "Markdown `content` and structured `data` with the worklog ids behind each item, or the render asked for"), (status = 404, description = "Not found or not yours")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId<i64>,
-) -> ApiResult<Json<Report>> {
-    Ok(Json(state.app.report(&caller.actor(), id).await?))
+    params: Params,
+) -> ApiResult<Response> {
+    let format = ReportFormat::parse(params.get("format").unwrap_or("json"))?;
+    let rendered = state.app.render_report(&caller.actor(), id, format).await?;
+    let text = |content_type: &'static str, body: String| {
+        ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    };
+    Ok(match rendered {
+        RenderedReport::Json(report) => Json::<Report>(report).into_response(),
+        RenderedReport::Markdown(body) => text("text/markdown; charset=utf-8", body),
+        RenderedReport::Html(body) => text("text/html; charset=utf-8", body),
+        RenderedReport::Pdf(body) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"report.pdf\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+    })
 }
 
 /// What report to generate.

@@ -11,6 +11,12 @@ use typst::WorldExt;
 use world::RenderWorld;
 
 const RESUME: &str = include_str!("../templates/resume.typ");
+const REPORT: &str = include_str!("../templates/report.typ");
+
+/// A report's structured data (with its `title`) as a PDF.
+pub fn report_pdf(data: &Value) -> Result<Vec<u8>> {
+    typeset(REPORT, data)
+}
 
 /// The resume document as a PDF in a theme (see
 /// [`RESUME_THEMES`](crate::agents::RESUME_THEMES); the caller checks it).
