@@ -900,3 +900,152 @@ async fn a_user_without_an_email_still_gets_a_valid_resume() {
     validate_json_resume(&resume.document).unwrap();
     assert!(resume.document["basics"].get("email").is_none());
 }
+
+/// A small deterministic generator (xorshift), so the property test needs no
+/// extra crate and a failure reproduces from its seed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Random entries from word pools: actions, results, blockers, next steps,
+/// meetings and private notes, in random orders and mixes.
+fn random_entry(rng: &mut Xorshift) -> String {
+    const ACTIONS: &[&str] = &[
+        "Moved the billing service to PostgreSQL 15",
+        "fixed a race in the Rust payment worker",
+        "Added Redis caching in front of Elasticsearch",
+        "spent the day debugging the Kafka consumer",
+        "Reviewed three PRs on the importer",
+        "Wrote Terraform for the VPC",
+        "Deployed the API to Kubernetes with Helm",
+        "Documented the on-call runbook",
+        "Paired with Sam on the React settings page",
+        "Tuned the search indexes",
+    ];
+    const RESULTS: &[&str] = &[
+        "p99 down from 800 to 120 ms",
+        "cache hit rate 87%",
+        "builds now take 6 minutes instead of 19",
+        "3x faster deploys",
+        "saved 12 GB of disk",
+    ];
+    const OTHERS: &[&str] = &[
+        "Blocked on security review; waiting for DBA access.",
+        "Tomorrow: wire the exporter to S3.",
+        "Mostly meetings today.",
+        "Fixed the chain on my bike.",
+        "Dentist at 3.",
+        "Next I'll add retries.",
+    ];
+    let mut parts = Vec::new();
+    for _ in 0..(1 + rng.next() % 3) {
+        let mut sentence = rng.pick(ACTIONS).to_owned();
+        if rng.next() % 2 == 0 {
+            sentence = format!("{sentence}; {}", rng.pick(RESULTS));
+        }
+        parts.push(format!("{sentence}."));
+    }
+    if rng.next() % 2 == 0 {
+        let at = (rng.next() % (parts.len() as u64 + 1)) as usize;
+        parts.insert(at, rng.pick(OTHERS).to_owned());
+    }
+    parts.join(" ")
+}
+
+/// Every report item and resume bullet, over random entries of two users,
+/// cites only existing worklogs of its own user, and every number a bullet
+/// states is in a worklog it cites.
+#[tokio::test]
+async fn every_item_and_bullet_cites_the_users_own_worklogs() {
+    for seed in [1u64, 7, 42, 2026] {
+        let h = harness(false, None);
+        let mut rng = Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let users = [h.user("ana").await, h.user("ben").await];
+        let mut logs: Vec<Vec<WorkLog>> = vec![Vec::new(), Vec::new()];
+        for day in 1..=20u32 {
+            for (u, user) in users.iter().enumerate() {
+                if rng.next() % 4 == 0 {
+                    continue;
+                }
+                let tags: &[&str] = match rng.next() % 3 {
+                    0 => &["billing"],
+                    1 => &["search"],
+                    _ => &[],
+                };
+                let w = h
+                    .worklog(*user, (2026, 11, day), &random_entry(&mut rng), tags)
+                    .await;
+                h.run("worklog.analyze", *user, json!({"worklog_id": w.id}))
+                    .await;
+                logs[u].push(w);
+            }
+        }
+        for (u, user) in users.iter().enumerate() {
+            let own: std::collections::HashSet<i64> = logs[u].iter().map(|w| w.id).collect();
+            for kind in ["standup", "status", "summary"] {
+                let job = h
+                    .run(
+                        "report.generate",
+                        *user,
+                        json!({"kind": kind, "start": "2026-11-01", "end": "2026-11-20"}),
+                    )
+                    .await;
+                assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+                let report = h
+                    .domain
+                    .get_report(job.result.unwrap()["report_id"].as_i64().unwrap())
+                    .await
+                    .unwrap();
+                let mut cited = Vec::new();
+                collect_worklog_ids(&report.data, &mut cited);
+                assert!(!cited.is_empty(), "seed {seed} {kind}: nothing cited");
+                for id in cited {
+                    assert!(
+                        own.contains(&id),
+                        "seed {seed} {kind}: cites #{id}, not the user's"
+                    );
+                }
+                for line in report.content.lines().filter(|l| l.starts_with("- ")) {
+                    assert!(
+                        line.matches("_(worklogs:").count() <= 1,
+                        "seed {seed} {kind}: two items on one line: {line}"
+                    );
+                }
+            }
+            let job = h.run("resume.refresh", *user, json!({})).await;
+            assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+            let resume = h.domain.latest_resume(*user).await.unwrap();
+            validate_json_resume(&resume.document).unwrap();
+            assert_grounded(&resume.document, &logs[u]);
+            assert!(!resume.markdown.contains("bike") && !resume.markdown.contains("Dentist"));
+        }
+    }
+}
+
+/// Every number under a `worklog_ids` key, anywhere in a document.
+fn collect_worklog_ids(value: &Value, out: &mut Vec<i64>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if key == "worklog_ids" {
+                    out.extend(v.as_array().unwrap().iter().map(|i| i.as_i64().unwrap()));
+                } else {
+                    collect_worklog_ids(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_worklog_ids(v, out)),
+        _ => {}
+    }
+}

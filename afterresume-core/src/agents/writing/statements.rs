@@ -4,6 +4,7 @@
 //! grouping; the LLM writer is checked against the same entries.
 
 use super::verbs::{VerbForm, verb_form};
+use super::work_content::is_private;
 use crate::agents::{WorkCategory, classify};
 
 /// What a statement says.
@@ -128,12 +129,16 @@ const LABELS: &[(&str, &str)] = &[
     ("research", "Investigated"),
 ];
 
-/// The statements of a worklog's content, in text order.
+/// The statements of a worklog's content, in text order; sentences about
+/// private life are left out.
 pub(crate) fn statements(content: &str) -> Vec<Statement> {
     let mut out = Vec::new();
     // The object of the last action, for "fixed it".
     let mut last_object: Option<String> = None;
     for sentence in sentences(content) {
+        if is_private(&sentence) {
+            continue;
+        }
         let lower = sentence.to_lowercase();
         if BLOCKER_CUES.iter().any(|c| lower.contains(c)) && !lower.contains("unblock") {
             out.push(statement(StatementKind::Blocker, &sentence, None));

@@ -181,13 +181,15 @@ const WORK: &[&str] = &[
     "product",
 ];
 
-/// Whether an entry is about work: it names a technology or a ticket, or uses a
-/// work word and no word of private life outweighs it.
-pub(crate) fn is_work(content: &str, analysis: &WorklogAnalysis) -> bool {
-    if !analysis.skills.is_empty() || !analysis.references.is_empty() {
-        return true;
-    }
-    let words: Vec<String> = content
+/// Whether one sentence is about private life: a word of it and no work word
+/// ("Fixed the chain on my bike." inside an otherwise busy day).
+pub(crate) fn is_private(sentence: &str) -> bool {
+    let (work, personal) = counts(sentence);
+    personal > 0 && work == 0
+}
+
+fn counts(text: &str) -> (usize, usize) {
+    let words: Vec<String> = text
         .split(|c: char| !(c.is_alphanumeric() || c == ':' || c == '-'))
         .map(|w| w.trim_matches([':', '-']).to_lowercase())
         .filter(|w| !w.is_empty())
@@ -197,6 +199,16 @@ pub(crate) fn is_work(content: &str, analysis: &WorklogAnalysis) -> bool {
         .iter()
         .filter(|w| PERSONAL.contains(&w.as_str()))
         .count();
+    (work, personal)
+}
+
+/// Whether an entry is about work: it names a technology or a ticket, or uses a
+/// work word and no word of private life outweighs it.
+pub(crate) fn is_work(content: &str, analysis: &WorklogAnalysis) -> bool {
+    if !analysis.skills.is_empty() || !analysis.references.is_empty() {
+        return true;
+    }
+    let (work, personal) = counts(content);
     work > personal
 }
 
@@ -225,5 +237,8 @@ mod tests {
         assert!(work("Fixed the login page for the mobile app."));
         assert!(work("Moved billing to PostgreSQL."));
         assert!(work("Closed PAY-42."));
+        assert!(is_private("Fixed the chain on my bike."));
+        assert!(!is_private("Fixed the bike-share API."));
+        assert!(!is_private("Shipped the exporter."));
     }
 }
