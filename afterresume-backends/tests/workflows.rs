@@ -951,12 +951,12 @@ fn random_entry(rng: &mut Xorshift) -> String {
     let mut parts = Vec::new();
     for _ in 0..(1 + rng.next() % 3) {
         let mut sentence = rng.pick(ACTIONS).to_owned();
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             sentence = format!("{sentence}; {}", rng.pick(RESULTS));
         }
         parts.push(format!("{sentence}."));
     }
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         let at = (rng.next() % (parts.len() as u64 + 1)) as usize;
         parts.insert(at, rng.pick(OTHERS).to_owned());
     }
@@ -975,7 +975,7 @@ async fn every_item_and_bullet_cites_the_users_own_worklogs() {
         let mut logs: Vec<Vec<WorkLog>> = vec![Vec::new(), Vec::new()];
         for day in 1..=20u32 {
             for (u, user) in users.iter().enumerate() {
-                if rng.next() % 4 == 0 {
+                if rng.next().is_multiple_of(4) {
                     continue;
                 }
                 let tags: &[&str] = match rng.next() % 3 {

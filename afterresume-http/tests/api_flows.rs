@@ -472,7 +472,7 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
         (Method::GET, "/api/jobs/not-a-uuid/", Value::Null, "id"),
         (
             Method::GET,
-            "/api/resume/?format=pdf",
+            "/api/resume/?format=docx",
             Value::Null,
             "format",
         ),

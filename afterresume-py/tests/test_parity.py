@@ -281,8 +281,12 @@ def test_reports_and_resume_agree_on_validation_and_results(sides):
         in_python(lambda: alice_py.list_reports(kind="weekly")),
     )
     same_error(
-        over_http(alice_http, "GET", "/api/resume/?format=pdf"),
-        in_python(lambda: alice_py.get_resume(format="pdf")),
+        over_http(alice_http, "GET", "/api/resume/?format=docx"),
+        in_python(lambda: alice_py.get_resume(format="docx")),
+    )
+    same_error(
+        over_http(alice_http, "GET", "/api/resume/?format=html&theme=neon"),
+        in_python(lambda: alice_py.get_resume(format="html", theme="neon")),
     )
     same_error(
         over_http(alice_http, "GET", "/api/resume/?version=99"),
