@@ -133,8 +133,9 @@ const LABELS: &[(&str, &str)] = &[
 /// private life are left out.
 pub(crate) fn statements(content: &str) -> Vec<Statement> {
     let mut out = Vec::new();
-    // The object of the last action, for "fixed it".
+    // The object of the last action, for "fixed it", and where that action is.
     let mut last_object: Option<String> = None;
+    let mut last_action_at: Option<usize> = None;
     for sentence in sentences(content) {
         if is_private(&sentence) {
             continue;
@@ -150,12 +151,15 @@ pub(crate) fn statements(content: &str) -> Vec<Statement> {
         }
         let mut actions: Vec<(String, WorkCategory)> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
+        // "Found a leak. Fixed it": the second says all the first did.
+        let mut subsumes_previous = false;
         let clauses = sentence.split(';').map(str::trim).filter(|c| !c.is_empty());
         for (i, clause) in clauses.enumerate() {
             // After the first clause a bare "cache hit rate 87%" is a result, not
             // an order to cache: only an unambiguous verb starts an action there.
             match action(clause, last_object.as_deref(), i > 0) {
-                Some((text, object, category)) => {
+                Some((text, object, category, resolved)) => {
+                    subsumes_previous |= resolved && i == 0;
                     last_object = Some(object);
                     actions.push((text, category));
                 }
@@ -178,6 +182,10 @@ pub(crate) fn statements(content: &str) -> Vec<Statement> {
             .map(|(_, c)| *c)
             .find(|c| *c != WorkCategory::Other);
         let text = join_actions(actions.into_iter().map(|(t, _)| t).collect());
+        if let Some(at) = last_action_at.filter(|_| subsumes_previous) {
+            out.remove(at);
+        }
+        last_action_at = Some(out.len());
         out.push(statement(StatementKind::Action, &text, category));
         for note in notes {
             out.push(statement(StatementKind::Note, &note, None));
@@ -216,7 +224,7 @@ fn action(
     clause: &str,
     last_object: Option<&str>,
     unambiguous_only: bool,
-) -> Option<(String, String, WorkCategory)> {
+) -> Option<(String, String, WorkCategory, bool)> {
     let mut rest = clause.trim();
     let mut label_verb = None;
     if let Some((label, after)) = rest.split_once(": ") {
@@ -231,7 +239,12 @@ fn action(
         if let Some(verb) = label_verb {
             let detail = strip_end(after.trim());
             let category = classify(verb);
-            return Some((format!("{verb} ({detail})"), detail.to_owned(), category));
+            return Some((
+                format!("{verb} ({detail})"),
+                detail.to_owned(),
+                category,
+                false,
+            ));
         }
     }
     let (form, object) = first_verb(rest)?;
@@ -240,12 +253,13 @@ fn action(
     }
     let (past, category) = (form.past, form.category);
     let object = resolve_pronoun(object, last_object);
+    let resolved = matches!(object, std::borrow::Cow::Owned(_));
     let text = if object.is_empty() {
         capitalize(past)
     } else {
         format!("{} {}", capitalize(past), object)
     };
-    Some((text, object.into_owned(), category))
+    Some((text, object.into_owned(), category, resolved))
 }
 
 /// The verb that starts `text` after lead-ins, its past tense, category and
@@ -432,14 +446,12 @@ mod tests {
         );
         assert_eq!(
             texts("Found a memory leak in the image resizer. Fixed it and heap usage dropped from 2.1 GB to 300 MB."),
-            [
-                (Action, "Found a memory leak in the image resizer.".into()),
-                (
-                    Action,
-                    "Fixed a memory leak in the image resizer and heap usage dropped from 2.1 GB to 300 MB."
-                        .into()
-                ),
-            ]
+            [(
+                Action,
+                "Fixed a memory leak in the image resizer and heap usage dropped from 2.1 GB to 300 MB."
+                    .into()
+            )],
+            "the fix says all the finding did"
         );
         assert_eq!(
             texts("Moved the billing service to PostgreSQL 15; wrote the migration (BILL-101)."),

@@ -202,14 +202,22 @@ fn counts(text: &str) -> (usize, usize) {
     (work, personal)
 }
 
-/// Whether an entry is about work: it names a technology or a ticket, or uses a
-/// work word and no word of private life outweighs it.
+/// Whether an entry is about work: it names a technology or a ticket, uses a
+/// work word that no word of private life outweighs, or reports an action and
+/// nothing private.
 pub(crate) fn is_work(content: &str, analysis: &WorklogAnalysis) -> bool {
     if !analysis.skills.is_empty() || !analysis.references.is_empty() {
         return true;
     }
     let (work, personal) = counts(content);
-    work > personal
+    // "Found a memory leak; fixed it" names no work word the list knows, but
+    // reports work done, and nothing private.
+    let reports_an_action = || {
+        super::statements(content)
+            .iter()
+            .any(|s| s.kind == super::StatementKind::Action)
+    };
+    work > personal || (personal == 0 && reports_an_action())
 }
 
 #[cfg(test)]
@@ -237,6 +245,9 @@ mod tests {
         assert!(work("Fixed the login page for the mobile app."));
         assert!(work("Moved billing to PostgreSQL."));
         assert!(work("Closed PAY-42."));
+        assert!(work(
+            "Found a memory leak in the invoice renderer. Fixed it."
+        ));
         assert!(is_private("Fixed the chain on my bike."));
         assert!(!is_private("Fixed the bike-share API."));
         assert!(!is_private("Shipped the exporter."));
