@@ -31,7 +31,8 @@ fn choice(with_text: bool) -> Value {
     let mut properties = json!({
         "pinned": {"type": ["boolean", "null"]},
         "hidden": {"type": ["boolean", "null"]},
-        "order": {"type": ["integer", "null"], "format": "int32"},
+        "order": {"type": ["integer", "null"], "format": "int32",
+                  "minimum": i32::MIN, "maximum": i32::MAX},
     });
     if with_text {
         properties["text"] = nullable(not_blank(afterresume_core::domain::MAX_BULLET_CHARS));
@@ -49,8 +50,9 @@ fn email() -> Value {
 }
 
 fn url() -> Value {
-    json!({"type": "string", "maxLength": 500, "pattern": "^(https?://[!-~]+)?$",
-           "description": "An http:// or https:// address, or empty"})
+    json!({"type": "string", "maxLength": 500,
+           "pattern": "^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?)?$",
+           "description": "An http:// or https:// address (a host name, an optional port), or empty"})
 }
 
 fn object(properties: Value, required: &[&str], description: &str) -> Value {

@@ -40,11 +40,31 @@ pub struct ChoicePatch {
     /// Hide or show.
     pub hidden: Option<bool>,
     /// New position; `Some(None)` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_order")]
     pub order: Option<Option<i32>>,
     /// New words (bullets only); `Some(None)` clears them.
     #[serde(default, deserialize_with = "present")]
     pub text: Option<Option<String>>,
+}
+
+/// An order given as any JSON number with an integral value in `i32`'s range
+/// (`2.0` is the integer 2, as JSON Schema's `integer` says).
+fn present_order<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<i32>>, D::Error> {
+    let Some(number) = Option::<f64>::deserialize(d)? else {
+        return Ok(Some(None));
+    };
+    let in_range =
+        number.fract() == 0.0 && number >= f64::from(i32::MIN) && number <= f64::from(i32::MAX);
+    if !in_range {
+        return Err(serde::de::Error::custom(format!(
+            "{number} is not a whole number from {} to {}",
+            i32::MIN,
+            i32::MAX
+        )));
+    }
+    Ok(Some(Some(number as i32)))
 }
 
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -166,6 +186,11 @@ mod tests {
                 .contains("blank")
         );
         assert!(serde_json::from_value::<ChoicePatch>(json!({"pined": true})).is_err());
+        let float: ChoicePatch = serde_json::from_value(json!({"order": 2198202.0})).unwrap();
+        assert_eq!(float.order, Some(Some(2_198_202)));
+        for bad in [json!(1.5), json!(3e10_f64), json!("1")] {
+            assert!(serde_json::from_value::<ChoicePatch>(json!({"order": bad})).is_err());
+        }
     }
 
     #[test]

@@ -267,13 +267,32 @@ fn required_text(field: &str, text: &str, max: usize) -> Result<()> {
     short_text(field, text, max)
 }
 
-/// An empty string or an http(s) address without spaces.
+/// An empty string or an http(s) address: a host name (letters, digits, dots,
+/// hyphens) with an optional port, then any visible ASCII.
 fn check_url(field: &str, url: &str) -> Result<()> {
     short_text(field, url, 500)?;
-    if !url.is_empty()
-        && (!(url.starts_with("https://") || url.starts_with("http://"))
-            || url.chars().any(char::is_whitespace))
-    {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let valid = rest.is_some_and(|rest| {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let (host, port) = match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && port
+                .is_none_or(|p| (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
+            && tail.chars().all(|c| c.is_ascii_graphic())
+    });
+    if !valid {
         return Err(Error::invalid_input(format!(
             "{field}: must be an http:// or https:// address"
         )));
@@ -691,6 +710,8 @@ mod tests {
         for (patch, needle) in [
             (json!({"email": "nope"}), "email"),
             (json!({"url": "ftp://x"}), "url: must be an http"),
+            (json!({"url": "https://[::1"}), "url: must be an http"),
+            (json!({"url": "https:///path"}), "url: must be an http"),
             (
                 json!({"location": {"countryCode": "Germany"}}),
                 "countryCode",
