@@ -9,7 +9,9 @@ use afterresume_core::domain::{
     ChoicePatch, EducationPatch, JobStatus, NewEducation, NewPosition, PositionPatch, ProfilePatch,
     ReportKind,
 };
-use afterresume_core::service::reports::{GenerateReport, ReportQuery};
+use afterresume_core::service::reports::{
+    GenerateReport, RenderedReport, ReportFormat, ReportQuery,
+};
 use afterresume_core::service::resume::{RenderedResume, ResumeFormat};
 use afterresume_core::service::skills::SkillsWindow;
 use afterresume_core::service::worklogs::WorkLogQuery;
@@ -433,6 +435,29 @@ impl NativeUseCases {
             .core
             .block(py, self.core.app.report(&actor, report_id))?;
         to_python(py, &report)
+    }
+
+    /// A report as Markdown or HTML text, or PDF bytes.
+    #[pyo3(signature = (report_id, format, *, as_user=None))]
+    fn render_report(
+        &self,
+        py: Python<'_>,
+        report_id: i64,
+        format: &str,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let format = ReportFormat::parse(format).map_err(to_py)?;
+        let rendered = self
+            .core
+            .block(py, self.core.app.render_report(&actor, report_id, format))?;
+        match rendered {
+            RenderedReport::Json(report) => to_python(py, &report),
+            RenderedReport::Markdown(text) | RenderedReport::Html(text) => to_python(py, &text),
+            RenderedReport::Pdf(bytes) => {
+                Ok(pyo3::types::PyBytes::new(py, &bytes).into_any().unbind())
+            }
+        }
     }
 
     /// The latest (or a given) resume version: the JSON Resume document, or a render.

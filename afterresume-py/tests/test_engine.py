@@ -213,6 +213,14 @@ def test_profile_positions_and_the_resume_in_every_format(eng):
     assert "tailored_for" not in eng.get_resume(uid)["meta"]["x-afterresume"], "the default is untailored"
     with pytest.raises(afterresume.InvalidInput, match="job_description"):
         eng.tailor_resume(uid, "   ")
+    report = eng.generate_report(uid, kind="status", start="2026-11-20", end="2026-11-26").wait(timeout=30)
+    report_id = report["result"]["report_id"]
+    assert eng.get_report(report_id)["kind"] == "status"
+    assert eng.get_report(report_id, format="markdown").startswith("# Status report")
+    assert "<h1>Status report" in eng.get_report(report_id, format="html")
+    assert eng.get_report(report_id, format="pdf").startswith(b"%PDF-")
+    with pytest.raises(afterresume.InvalidInput, match="format"):
+        eng.get_report(report_id, format="docx")
     eng.delete_education(uid, school["id"])
     assert eng.list_education(uid) == []
 

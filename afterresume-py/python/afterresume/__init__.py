@@ -469,8 +469,12 @@ class Engine:
         """A page of a user's reports, newest first."""
         return Page(self._cases.list_reports(user_id, kind=kind, limit=limit, cursor=cursor))
 
-    def get_report(self, report_id: int) -> Record:
-        return _convert(self._cases.get_report(report_id))
+    def get_report(self, report_id: int, *, format: str = "json") -> Any:
+        """The report record (``format="json"``), its ``markdown`` or ``html``
+        text, or the ``pdf`` file as bytes."""
+        if format == "json":
+            return _convert(self._cases.get_report(report_id))
+        return self._cases.render_report(report_id, format)
 
     def get_resume(
         self,
@@ -856,8 +860,10 @@ class Session:
             )
         )
 
-    def get_report(self, report_id: int) -> Record:
-        return _convert(self._cases.get_report(report_id, as_user=self.user_id))
+    def get_report(self, report_id: int, *, format: str = "json") -> Any:
+        if format == "json":
+            return _convert(self._cases.get_report(report_id, as_user=self.user_id))
+        return self._cases.render_report(report_id, format, as_user=self.user_id)
 
     def get_resume(
         self,

@@ -195,6 +195,9 @@ class NativeUseCases:
         as_user: Optional[int] = None,
     ) -> Dict[str, Any]: ...
     def get_report(self, report_id: int, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
+    def render_report(
+        self, report_id: int, format: str, *, as_user: Optional[int] = None
+    ) -> Any: ...
     def get_resume(
         self,
         user_id: Optional[int],
