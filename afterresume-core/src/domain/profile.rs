@@ -542,33 +542,23 @@ impl ProfileDocument {
 
     /// Applies a patch to position `id`.
     pub fn update_position(&mut self, id: PositionId, patch: PositionPatch) -> Result<Position> {
-        let slot = self
-            .positions
-            .iter_mut()
-            .find(|p| p.id == id)
-            .ok_or_else(|| missing("position", id))?;
-        let mut p = slot.clone();
-        p.company = patch.company.unwrap_or(p.company);
-        p.title = patch.title.unwrap_or(p.title);
-        p.location = patch.location.unwrap_or(p.location);
-        p.start_date = patch.start_date.unwrap_or(p.start_date);
-        p.end_date = patch.end_date.unwrap_or(p.end_date);
-        p.summary = patch.summary.unwrap_or(p.summary);
-        p.url = patch.url.unwrap_or(p.url);
-        p.validate()?;
-        *slot = p.clone();
+        let updated = change_entry(&mut self.positions, id, |mut p| {
+            p.company = patch.company.unwrap_or(p.company);
+            p.title = patch.title.unwrap_or(p.title);
+            p.location = patch.location.unwrap_or(p.location);
+            p.start_date = patch.start_date.unwrap_or(p.start_date);
+            p.end_date = patch.end_date.unwrap_or(p.end_date);
+            p.summary = patch.summary.unwrap_or(p.summary);
+            p.url = patch.url.unwrap_or(p.url);
+            p
+        })?;
         self.sort();
-        Ok(p)
+        Ok(updated)
     }
 
     /// Removes position `id`.
     pub fn delete_position(&mut self, id: PositionId) -> Result<()> {
-        let before = self.positions.len();
-        self.positions.retain(|p| p.id != id);
-        if self.positions.len() == before {
-            return Err(missing("position", id));
-        }
-        Ok(())
+        remove_entry(&mut self.positions, id)
     }
 
     /// Adds an education entry; returns it with its id.
@@ -593,33 +583,23 @@ impl ProfileDocument {
 
     /// Applies a patch to education entry `id`.
     pub fn update_education(&mut self, id: PositionId, patch: EducationPatch) -> Result<Education> {
-        let slot = self
-            .education
-            .iter_mut()
-            .find(|e| e.id == id)
-            .ok_or_else(|| missing("education entry", id))?;
-        let mut e = slot.clone();
-        e.institution = patch.institution.unwrap_or(e.institution);
-        e.area = patch.area.unwrap_or(e.area);
-        e.study_type = patch.study_type.unwrap_or(e.study_type);
-        e.start_date = patch.start_date.unwrap_or(e.start_date);
-        e.end_date = patch.end_date.unwrap_or(e.end_date);
-        e.score = patch.score.unwrap_or(e.score);
-        e.url = patch.url.unwrap_or(e.url);
-        e.validate()?;
-        *slot = e.clone();
+        let updated = change_entry(&mut self.education, id, |mut e| {
+            e.institution = patch.institution.unwrap_or(e.institution);
+            e.area = patch.area.unwrap_or(e.area);
+            e.study_type = patch.study_type.unwrap_or(e.study_type);
+            e.start_date = patch.start_date.unwrap_or(e.start_date);
+            e.end_date = patch.end_date.unwrap_or(e.end_date);
+            e.score = patch.score.unwrap_or(e.score);
+            e.url = patch.url.unwrap_or(e.url);
+            e
+        })?;
         self.sort();
-        Ok(e)
+        Ok(updated)
     }
 
     /// Removes education entry `id`.
     pub fn delete_education(&mut self, id: PositionId) -> Result<()> {
-        let before = self.education.len();
-        self.education.retain(|e| e.id != id);
-        if self.education.len() == before {
-            return Err(missing("education entry", id));
-        }
-        Ok(())
+        remove_entry(&mut self.education, id)
     }
 
     /// The position a worklog belongs to: the one named in its metadata
@@ -650,6 +630,60 @@ impl ProfileDocument {
 
 fn missing(what: &str, id: PositionId) -> Error {
     Error::not_found(format!("{what} {id} not found"))
+}
+
+/// A position or an education entry: what the shared edits need of it.
+trait ProfileEntry: Clone {
+    /// "position", "education entry": how errors name it.
+    const WHAT: &'static str;
+    fn id(&self) -> PositionId;
+    fn validate(&self) -> Result<()>;
+}
+
+impl ProfileEntry for Position {
+    const WHAT: &'static str = "position";
+    fn id(&self) -> PositionId {
+        self.id
+    }
+    fn validate(&self) -> Result<()> {
+        Position::validate(self)
+    }
+}
+
+impl ProfileEntry for Education {
+    const WHAT: &'static str = "education entry";
+    fn id(&self) -> PositionId {
+        self.id
+    }
+    fn validate(&self) -> Result<()> {
+        Education::validate(self)
+    }
+}
+
+/// Applies `change` to entry `id`, checked; a failing check changes nothing.
+fn change_entry<T: ProfileEntry>(
+    list: &mut [T],
+    id: PositionId,
+    change: impl FnOnce(T) -> T,
+) -> Result<T> {
+    let slot = list
+        .iter_mut()
+        .find(|e| e.id() == id)
+        .ok_or_else(|| missing(T::WHAT, id))?;
+    let changed = change(slot.clone());
+    changed.validate()?;
+    *slot = changed.clone();
+    Ok(changed)
+}
+
+/// Removes entry `id`, or says it is not there.
+fn remove_entry<T: ProfileEntry>(list: &mut Vec<T>, id: PositionId) -> Result<()> {
+    let before = list.len();
+    list.retain(|e| e.id() != id);
+    if list.len() == before {
+        return Err(missing(T::WHAT, id));
+    }
+    Ok(())
 }
 
 /// A user's stored profile document and the revision a writer must name.
