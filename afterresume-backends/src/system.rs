@@ -32,9 +32,12 @@ use crate::postgres::{PostgresBackend, PostgresOptions};
 use crate::redis::{RedisQueue, RedisQueueOptions};
 use crate::s3::{S3ArtifactStore, S3Options};
 use crate::sqlite::SqliteBackend;
-use afterresume_core::agents::{AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent};
+use afterresume_core::agents::{
+    AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent, LlmWriter, LlmWriterOptions,
+};
 use afterresume_core::ports::{
-    SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedQueue,
+    SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedLlmProvider,
+    SharedQueue,
 };
 use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{EngineBuilder, EngineConfig, Error, Result};
@@ -107,6 +110,9 @@ pub struct Settings {
     pub llm_fallback: bool,
     /// `LLM_MODE`: hybrid (default) or extract.
     pub llm_mode: LlmMode,
+    /// `LLM_WRITER` (default on): with a model configured, it rewrites reports,
+    /// held to the entries they cite; off keeps the built-in writer's text.
+    pub llm_writer: bool,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report -> resume.
     pub auto_chain: bool,
 }
@@ -125,6 +131,7 @@ impl std::fmt::Debug for Settings {
             .field("llm", &self.llm)
             .field("llm_fallback", &self.llm_fallback)
             .field("llm_mode", &self.llm_mode)
+            .field("llm_writer", &self.llm_writer)
             .field("auto_chain", &self.auto_chain)
             .finish()
     }
@@ -203,6 +210,7 @@ impl Settings {
                 })?,
                 None => LlmMode::default(),
             },
+            llm_writer: flag_or("LLM_WRITER", true)?,
             auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
         })
     }
@@ -248,6 +256,9 @@ pub struct System {
     pub artifacts: SharedArtifactStore,
     /// The LLM-backed worklog agent, when an LLM provider is configured.
     pub llm: Option<LlmWorklogAgent>,
+    /// The LLM writer of reports, when a provider is configured and `LLM_WRITER`
+    /// is on.
+    pub writer: Option<LlmWriter>,
     /// Chain analyze -> skills -> report -> resume.
     pub auto_chain: bool,
 }
@@ -263,6 +274,7 @@ impl System {
             domain: Arc::new(crate::memory::MemoryDomainStore::new()),
             artifacts: Arc::new(crate::memory::MemoryArtifactStore::new()),
             llm: None,
+            writer: None,
             auto_chain: false,
         }
     }
@@ -319,16 +331,24 @@ impl System {
                     .map_err(|e| named("AFTERRESUME_DATA_DIR", e))?,
             ),
         };
+        let mut writer = None;
         let llm = match &settings.llm {
             Some(options) => {
-                let provider =
-                    OpenAiProvider::new(options.clone()).map_err(|e| named("LLM_PROVIDER", e))?;
+                let provider: SharedLlmProvider = Arc::new(
+                    OpenAiProvider::new(options.clone()).map_err(|e| named("LLM_PROVIDER", e))?,
+                );
+                if settings.llm_writer {
+                    writer = Some(LlmWriter::new(
+                        Arc::clone(&provider),
+                        LlmWriterOptions::default(),
+                    ));
+                }
                 let agent_options = LlmAgentOptions {
                     fallback_to_local: settings.llm_fallback,
                     mode: settings.llm_mode,
                     ..LlmAgentOptions::default()
                 };
-                Some(LlmWorklogAgent::new(Arc::new(provider), agent_options))
+                Some(LlmWorklogAgent::new(provider, agent_options))
             }
             None => None,
         };
@@ -339,6 +359,7 @@ impl System {
             domain,
             artifacts,
             llm,
+            writer,
             auto_chain: settings.auto_chain,
         })
     }
@@ -348,6 +369,7 @@ impl System {
         AgentServices {
             artifacts: Some(Arc::clone(&self.artifacts)),
             llm: self.llm.clone(),
+            writer: self.writer.clone(),
             auto_chain: self.auto_chain,
             ..AgentServices::new(Arc::clone(&self.domain))
         }

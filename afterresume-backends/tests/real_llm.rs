@@ -17,13 +17,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use afterresume_backends::openai::{OpenAiOptions, OpenAiProvider};
-use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent, validate_json_resume};
-use afterresume_core::domain::{EventSource, JobStatus};
+use afterresume_core::agents::{
+    LlmAgentOptions, LlmWorklogAgent, LlmWriter, LlmWriterOptions, validate_json_resume,
+};
+use afterresume_core::domain::{EventLevel, EventSource, JobStatus};
 use afterresume_core::ports::{
-    ListEventsOptions, LlmProvider, ResumeStore, SkillStore, WorkLogStore,
+    ListEventsOptions, LlmProvider, ReportStore, ResumeStore, SkillStore, WorkLogStore,
 };
 use serde_json::json;
-use support::harness;
+use support::{harness, harness_with};
 
 const WORKLOGS: &[((i32, u32, u32), &str, &str)] = &[
     (
@@ -180,4 +182,114 @@ async fn the_four_workflows_run_through_a_real_local_model() {
         call_latencies.len(),
         call_latencies.last().unwrap(),
     );
+}
+
+/// Entries for the writer: results with numbers, a blocker, a next step.
+const WRITER_WORKLOGS: &[((i32, u32, u32), &str, &str)] = &[
+    (
+        (2026, 11, 17),
+        "Added Redis caching in front of Elasticsearch; cache hit rate 87% and p99 down from 900 ms to 240 ms.",
+        "search",
+    ),
+    (
+        (2026, 11, 18),
+        "Found a memory leak in the PDF exporter. Fixed it and heap usage dropped from 2.1 GB to 300 MB.",
+        "billing",
+    ),
+    (
+        (2026, 11, 20),
+        "Reviewed three PRs for the billing team and paired with Sam on the Terraform modules. Blocked on DBA access for the replica.",
+        "billing",
+    ),
+    (
+        (2026, 11, 23),
+        "Wrote the migration plan for moving invoices to PostgreSQL. Next: dry-run it on staging.",
+        "billing",
+    ),
+];
+
+/// The LLM writer against the real model: whatever it writes, a report holds
+/// either its text that passed the gate or the built-in text, and the closing
+/// figure is how often the model's text was kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_model_writes_reports_held_to_the_entries() {
+    let endpoint = required("AFTERRESUME_TEST_LLM_ENDPOINT");
+    let model = required("AFTERRESUME_TEST_LLM_MODEL");
+    let mut options = OpenAiOptions::new("vllm", &endpoint, &model);
+    options.max_concurrency = 1;
+    let provider = Arc::new(OpenAiProvider::new(options).unwrap());
+    let writer = LlmWriter::new(provider, LlmWriterOptions::default());
+    let h = harness_with(false, None, Some(writer));
+    let alice = h.user("alice").await;
+    let mut ids = BTreeSet::new();
+    for (date, content, tag) in WRITER_WORKLOGS {
+        ids.insert(h.worklog(alice, *date, content, &[tag]).await.id);
+    }
+    let (mut accepted, mut calls, mut rejections) = (0, 0, Vec::new());
+    let kinds = ["standup", "status", "summary"];
+    for kind in kinds {
+        let job = h
+            .run(
+                "report.generate",
+                alice,
+                json!({"kind": kind, "start": "2026-11-17", "end": "2026-11-23"}),
+            )
+            .await;
+        assert_eq!(job.status, JobStatus::Success, "{kind}: {:?}", job.error);
+        let events = h
+            .engine
+            .job_events(job.id, &ListEventsOptions::default())
+            .await
+            .unwrap();
+        let outcome = events
+            .iter()
+            .find(|e| {
+                e.data
+                    .get("template")
+                    .is_some_and(|t| t.as_str().is_some_and(|t| t.starts_with("writer.")))
+            })
+            .expect("the writer's outcome is an event");
+        calls += outcome.data["calls"].as_u64().unwrap();
+        let report = h
+            .domain
+            .get_report(job.result.unwrap()["report_id"].as_i64().unwrap())
+            .await
+            .unwrap();
+        if outcome.level == EventLevel::Warning {
+            assert_eq!(report.data["writer"], "builtin");
+            rejections.extend(outcome.data["rejections"].as_array().unwrap().clone());
+        } else {
+            accepted += 1;
+            assert!(
+                report.data["writer"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("llm:vllm/")
+            );
+        }
+        let mut cited = Vec::new();
+        collect_ids(&report.data, &mut cited);
+        assert!(cited.iter().all(|id| ids.contains(id)), "{kind}: {cited:?}");
+        println!("{kind} ({}):\n{}", report.data["writer"], report.content);
+    }
+    println!(
+        "real model writer: {accepted} of {} reports kept the model's text, {calls} calls; rejections: {rejections:#?}",
+        kinds.len()
+    );
+}
+
+fn collect_ids(value: &serde_json::Value, out: &mut Vec<i64>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                if k == "worklog_ids" {
+                    out.extend(v.as_array().unwrap().iter().map(|i| i.as_i64().unwrap()));
+                } else {
+                    collect_ids(v, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
+        _ => {}
+    }
 }

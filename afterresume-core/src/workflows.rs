@@ -22,11 +22,11 @@ use chrono::Days;
 use serde_json::{Value, json};
 
 use crate::agents::{
-    AgentServices, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent, ReportRequest,
-    ResumeAgent, SkillAgent, SkillResolver, check_job_description, check_period, store_analysis,
-    tailoring,
+    AgentServices, GeneratedReport, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent,
+    ReportRequest, ResumeAgent, SkillAgent, SkillResolver, Written, check_job_description,
+    check_period, store_analysis, tailoring,
 };
-use crate::domain::{EventSource, ReportKind, UserId, WorkLog};
+use crate::domain::{EventLevel, EventSource, ReportKind, UserId, WorkLog};
 use crate::engine::{EngineBuilder, ExecutionContext, workflow_fn};
 use crate::ports::{ArtifactKey, PutOptions};
 use crate::{Error, Result};
@@ -344,9 +344,10 @@ async fn generate_report(
         .await
         .map_err(Error::permanent)?;
     let agent = ReportAgent::new(services);
-    let report = ctx
+    let GeneratedReport { report, written } = ctx
         .step("report agent", EventSource::Agent, agent.generate(&request))
         .await?;
+    record_writing(ctx, "report", &written).await?;
     let now = ctx.now();
     let stored = ctx
         .step(
@@ -370,6 +371,32 @@ async fn generate_report(
         result["next_job_id"] = json!(child.id);
     }
     Ok(result)
+}
+
+/// Says on the job which writer's text a document holds; a model answer that
+/// was rejected to the end is a warning with every reason.
+async fn record_writing(ctx: &ExecutionContext, document: &str, written: &Written) -> Result<()> {
+    let mut data = written.event_data();
+    data["document"] = Value::from(document);
+    if written.fell_back() {
+        ctx.event(
+            EventLevel::Warning,
+            EventSource::Agent,
+            "LLM writing rejected; kept the built-in writer's text",
+            data,
+        )
+        .await
+    } else if written.calls > 0 {
+        ctx.event(
+            EventLevel::Info,
+            EventSource::Llm,
+            "written by the LLM",
+            data,
+        )
+        .await
+    } else {
+        Ok(())
+    }
 }
 
 /// How many bulleted items a report's data holds.

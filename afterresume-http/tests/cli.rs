@@ -195,6 +195,106 @@ fn operator_commands_share_the_embedded_data_directory() {
 }
 
 #[test]
+fn profile_positions_and_resume_export_from_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let (ok, _, stderr) = run(&["seed-demo"]);
+    assert!(ok, "{stderr}");
+
+    let (ok, stdout, stderr) = run(&[
+        "profile",
+        "set",
+        "--user",
+        "demo",
+        "--name",
+        "Dana Demo",
+        "--label",
+        "Backend engineer",
+        "--city",
+        "Berlin",
+        "--country-code",
+        "DE",
+    ]);
+    assert!(ok, "{stderr}");
+    let profile: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(profile["name"], "Dana Demo");
+    assert_eq!(profile["location"]["countryCode"], "DE");
+    let (ok, _, stderr) = run(&[
+        "profile",
+        "set",
+        "--user",
+        "demo",
+        "--email",
+        "not-an-address",
+    ]);
+    assert!(!ok && stderr.contains("email"), "{stderr}");
+    let (ok, stdout, _) = run(&["profile", "show", "--user", "demo"]);
+    assert!(
+        ok && stdout.contains("Dana Demo"),
+        "a refused change changes nothing: {stdout}"
+    );
+
+    let (ok, stdout, stderr) = run(&[
+        "positions",
+        "add",
+        "--user",
+        "demo",
+        "--company",
+        "Acme GmbH",
+        "--title",
+        "Senior Engineer",
+        "--start",
+        "2025-01-06",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Senior Engineer, Acme GmbH"), "{stdout}");
+    let (ok, _, stderr) = run(&[
+        "positions",
+        "add",
+        "--user",
+        "demo",
+        "--company",
+        "X",
+        "--title",
+        "Y",
+        "--start",
+        "2025-02-30",
+    ]);
+    assert!(!ok && stderr.contains("start:"), "{stderr}");
+    let (ok, stdout, _) = run(&["positions", "list", "--user", "demo"]);
+    assert!(ok, "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("2025-01-06 – present"), "{stdout}");
+    let (ok, _, stderr) = run(&["positions", "list", "--user", "nobody"]);
+    assert!(!ok && stderr.contains("no user 'nobody'"), "{stderr}");
+
+    let (ok, markdown, stderr) = run(&["resume", "export", "--user", "demo", "--refresh"]);
+    assert!(ok, "{stderr}");
+    assert!(markdown.starts_with("# Dana Demo"), "{markdown}");
+    assert!(markdown.contains("Senior Engineer"), "{markdown}");
+    let (ok, _, stderr) = run(&["resume", "export", "--user", "demo", "--format", "pdf"]);
+    assert!(!ok && stderr.contains("--output"), "{stderr}");
+    let pdf = data.path().join("resume.pdf");
+    let (ok, _, stderr) = run(&[
+        "resume",
+        "export",
+        "--user",
+        "demo",
+        "--format",
+        "pdf",
+        "--theme",
+        "modern",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("resume.pdf"), "{stderr}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let (ok, _, stderr) = run(&["resume", "export", "--user", "demo", "--format", "docx"]);
+    assert!(!ok && stderr.contains("format: 'docx'"), "{stderr}");
+}
+
+#[test]
 fn serve_refuses_bad_host_settings_naming_the_variable() {
     for (env, variable) in [
         (&[("SECRET_KEY", "too-short")][..], "SECRET_KEY"),

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use afterresume_backends::system::{Settings, System};
 use afterresume_core::accounts::{LoginAttempt, NewAccount};
-use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent};
+use afterresume_core::agents::{LlmAgentOptions, LlmWorklogAgent, LlmWriter, LlmWriterOptions};
+use afterresume_core::ports::SharedLlmProvider;
 use afterresume_core::{
     EnqueueOptions, JobTypeOptions, RetryPolicy, RunningEngine, ScheduleSpec, WorkerOptions,
 };
@@ -103,27 +104,43 @@ impl NativeEngine {
                 mode: settings.llm_mode,
                 ..Default::default()
             };
-            system.llm = Some(LlmWorklogAgent::new(Arc::new(provider), options));
+            let provider: SharedLlmProvider = Arc::new(provider);
+            if settings.llm_writer {
+                system.writer = Some(LlmWriter::new(
+                    Arc::clone(&provider),
+                    LlmWriterOptions::default(),
+                ));
+            }
+            system.llm = Some(LlmWorklogAgent::new(provider, options));
         }
         Self::build(runtime, system, settings.describe())
     }
 
     /// An engine on in-memory backends (tests, notebooks).
     #[staticmethod]
-    #[pyo3(signature = (*, auto_chain=false, llm=None))]
-    fn in_memory(py: Python<'_>, auto_chain: bool, llm: Option<Py<PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (*, auto_chain=false, llm=None, llm_writer=true))]
+    fn in_memory(
+        py: Python<'_>,
+        auto_chain: bool,
+        llm: Option<Py<PyAny>>,
+        llm_writer: bool,
+    ) -> PyResult<Self> {
         let runtime = runtime()?;
-        let llm = match llm {
-            Some(provider) => Some(LlmWorklogAgent::new(
-                Arc::new(PyLlm::new(py, provider)?),
-                LlmAgentOptions::default(),
-            )),
-            None => None,
+        let (llm, writer) = match llm {
+            Some(provider) => {
+                let provider: SharedLlmProvider = Arc::new(PyLlm::new(py, provider)?);
+                let writer = llm_writer
+                    .then(|| LlmWriter::new(Arc::clone(&provider), LlmWriterOptions::default()));
+                let agent = LlmWorklogAgent::new(provider, LlmAgentOptions::default());
+                (Some(agent), writer)
+            }
+            None => (None, None),
         };
         let system = {
             let _guard = runtime.enter();
             System {
                 llm,
+                writer,
                 auto_chain,
                 ..System::in_memory()
             }

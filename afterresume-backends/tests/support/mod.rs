@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use afterresume_backends::memory::*;
-use afterresume_core::agents::{AgentServices, LlmWorklogAgent};
+use afterresume_core::agents::{AgentServices, LlmWorklogAgent, LlmWriter};
 use afterresume_core::domain::{EventSource, Job, NewUser, NewWorkLog, UserId, WorkLog};
 use afterresume_core::ports::{ListEventsOptions, SharedDomainStore, UserStore, WorkLogStore};
 use afterresume_core::workflows::register_builtin_workflows;
@@ -20,6 +20,15 @@ pub struct Harness {
 }
 
 pub fn harness(auto_chain: bool, llm: Option<LlmWorklogAgent>) -> Harness {
+    harness_with(auto_chain, llm, None)
+}
+
+/// The harness with a model rewriting reports.
+pub fn harness_with(
+    auto_chain: bool,
+    llm: Option<LlmWorklogAgent>,
+    writer: Option<LlmWriter>,
+) -> Harness {
     // Monday 2026-11-23, 15:00 UTC.
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap(),
@@ -29,6 +38,7 @@ pub fn harness(auto_chain: bool, llm: Option<LlmWorklogAgent>) -> Harness {
     let services = AgentServices {
         artifacts: Some(Arc::clone(&artifacts) as _),
         llm,
+        writer,
         auto_chain,
         ..AgentServices::new(Arc::clone(&domain) as SharedDomainStore)
     };

@@ -32,7 +32,9 @@ pub use llm::{
 pub use mention_context::{MentionContext, mention_context};
 pub use payload::Payload;
 pub(crate) use report::check_period;
-pub use report::{MAX_REPORT_DAYS, ReportAgent, ReportRequest, render_report_html, report_title};
+pub use report::{
+    GeneratedReport, MAX_REPORT_DAYS, ReportAgent, ReportRequest, render_report_html, report_title,
+};
 pub use resume::{
     JSON_RESUME_SCHEMA_URL, MAX_JOB_DESCRIPTION_CHARS, RESUME_THEMES, ResumeAgent, ResumeRenders,
     Tailoring, check_job_description, render_resume, render_resume_html, render_resume_text,
@@ -43,6 +45,10 @@ pub use skills::{STRENGTH_HALF_LIFE_DAYS, SkillAgent, SkillProfile, SkillSummary
 pub use worklog::{
     LOCAL_EXTRACTOR, LocalWorklogAgent, SkillMention, WorklogAnalysis, explain_mentions,
     skill_mentions,
+};
+pub use writing::{
+    LlmWriter, LlmWriterOptions, MAX_ITEM_CHARS, WRITER_TEMPLATE, WriterSource, Written,
+    WrittenItem, WrittenSection,
 };
 
 use std::collections::HashMap;
@@ -66,6 +72,9 @@ pub struct AgentServices {
     pub taxonomy: SharedTaxonomy,
     /// The LLM-backed worklog agent; `None` uses the built-in agent.
     pub llm: Option<LlmWorklogAgent>,
+    /// Rewrites reports through a model, held to the entries they cite; `None`
+    /// keeps the built-in writer's text.
+    pub writer: Option<LlmWriter>,
     /// `WORKFLOW_AUTO_CHAIN`: `worklog.analyze` enqueues `skills.extract`, which
     /// enqueues `report.generate`.
     pub auto_chain: bool,
@@ -79,6 +88,7 @@ impl AgentServices {
             artifacts: None,
             taxonomy: SharedTaxonomy::builtin(),
             llm: None,
+            writer: None,
             auto_chain: false,
         }
     }

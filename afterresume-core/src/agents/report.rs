@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 
-use super::writing::{Statement, StatementKind, is_work, merge_items, statements};
+use super::writing::{
+    Statement, StatementKind, WriterSource, Written, WrittenItem, WrittenSection, is_work,
+    merge_items, statements,
+};
 use super::{AgentServices, WorkCategory, WorklogAnalysis, all_worklogs, analysis_or_local};
 use crate::domain::{
     NewReport, ReportKind, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkingDays, storable,
@@ -70,10 +73,12 @@ impl<'a> ReportAgent<'a> {
         ReportAgent { services }
     }
 
-    /// The report, ready to store. Worklogs without a stored analysis are analyzed
-    /// with the built-in agent on the fly (and not written back); entries about
-    /// private life are left out.
-    pub async fn generate(&self, request: &ReportRequest) -> Result<NewReport> {
+    /// The report, ready to store, and how its text was written. Worklogs without
+    /// a stored analysis are analyzed with the built-in agent on the fly (and not
+    /// written back); entries about private life are left out. With a model
+    /// configured ([`AgentServices::writer`]) the built-in text is a draft the
+    /// model rewrites, held to the entries it cites.
+    pub async fn generate(&self, request: &ReportRequest) -> Result<GeneratedReport> {
         let (start, end) = request.period()?;
         let entries = self.entries(request.user_id, start, end).await?;
         let data = match request.kind {
@@ -91,6 +96,10 @@ impl<'a> ReportAgent<'a> {
                 summary(&entries, start, end, &first_seen)
             }
         };
+        let mut data = data;
+        let written = self.write(request.kind, &entries, &data).await;
+        apply_sections(&mut data, &written.sections);
+        data["writer"] = Value::from(written.writer.clone());
         let content = render_markdown(&data)?;
         let report = NewReport {
             user_id: request.user_id,
@@ -101,7 +110,28 @@ impl<'a> ReportAgent<'a> {
             data,
         };
         report.validate()?;
-        Ok(report)
+        Ok(GeneratedReport { report, written })
+    }
+
+    async fn write(&self, kind: ReportKind, entries: &[Entry], data: &Value) -> Written {
+        let draft = draft_sections(data);
+        let Some(writer) = &self.services.writer else {
+            return Written::builtin(draft);
+        };
+        let sources: Vec<WriterSource> = entries
+            .iter()
+            .map(|e| WriterSource {
+                id: e.worklog.id,
+                date: e.worklog.date,
+                tags: e.worklog.tags.clone(),
+                content: e.worklog.content.clone(),
+                skills: e.analysis.skills.iter().map(|s| s.slug.clone()).collect(),
+            })
+            .collect();
+        let compiled = self.services.taxonomy.current();
+        writer
+            .write(kind.as_str(), &sources, draft, &compiled)
+            .await
     }
 
     async fn entries(
@@ -131,6 +161,99 @@ impl<'a> ReportAgent<'a> {
         // Oldest first reads naturally in a report.
         entries.sort_by_key(|e| (e.worklog.date, e.worklog.id));
         Ok(entries)
+    }
+}
+
+/// A report and how its text was written.
+#[derive(Debug, Clone)]
+pub struct GeneratedReport {
+    /// Ready to store.
+    pub report: NewReport,
+    /// Which writer's text it holds, and what the model's rejected answers got
+    /// wrong.
+    pub written: Written,
+}
+
+/// Lists of items a writer may rewrite, in their order in the report.
+const WRITABLE_LISTS: &[&str] = &[
+    "done",
+    "planned",
+    "blockers",
+    "highlights",
+    "top_achievements",
+];
+/// Prefix of a status report's project groups among the sections.
+const GROUP_PREFIX: &str = "group:";
+
+/// The report's item lists as sections of a draft.
+fn draft_sections(data: &Value) -> Vec<WrittenSection> {
+    let section = |key: String, items: &Value| WrittenSection {
+        key,
+        items: items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| serde_json::from_value::<WrittenItem>(i.clone()).ok())
+            .collect(),
+    };
+    let mut sections: Vec<WrittenSection> = WRITABLE_LISTS
+        .iter()
+        .filter_map(|k| data.get(*k).map(|items| section((*k).to_owned(), items)))
+        .collect();
+    for group in data
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = group["name"].as_str() {
+            sections.push(section(format!("{GROUP_PREFIX}{name}"), &group["items"]));
+        }
+    }
+    sections
+}
+
+/// Puts written sections back into the report's data. An item keeps the
+/// category of the first draft item it shares an entry with.
+fn apply_sections(data: &mut Value, sections: &[WrittenSection]) {
+    let items = |drafted: &Value, written: &WrittenSection| -> Value {
+        let drafted = drafted.as_array().cloned().unwrap_or_default();
+        written
+            .items
+            .iter()
+            .map(|item| {
+                let category =
+                    drafted
+                        .iter()
+                        .find(|d| {
+                            d["worklog_ids"].as_array().into_iter().flatten().any(|id| {
+                                id.as_i64().is_some_and(|id| item.worklog_ids.contains(&id))
+                            })
+                        })
+                        .or(drafted.first())
+                        .map_or(Value::Null, |d| d["category"].clone());
+                json!({"text": item.text, "category": category, "worklog_ids": item.worklog_ids})
+            })
+            .collect()
+    };
+    for section in sections {
+        match section.key.strip_prefix(GROUP_PREFIX) {
+            Some(name) => {
+                let groups = data.get_mut("groups").and_then(Value::as_array_mut);
+                if let Some(group) = groups
+                    .into_iter()
+                    .flatten()
+                    .find(|g| g["name"].as_str() == Some(name))
+                {
+                    group["items"] = items(&group["items"], section);
+                }
+            }
+            None => {
+                if let Some(list) = data.get_mut(section.key.as_str()) {
+                    *list = items(list, section);
+                }
+            }
+        }
     }
 }
 

@@ -222,9 +222,20 @@ class Engine:
         return cls(_afterresume.NativeEngine.open(url, options=options, llm=provider))
 
     @classmethod
-    def in_memory(cls, *, auto_chain: bool = False, llm: Any = None) -> "Engine":
-        """An engine on in-memory backends: nothing persists."""
-        return cls(_afterresume.NativeEngine.in_memory(auto_chain=auto_chain, llm=llm))
+    def in_memory(
+        cls, *, auto_chain: bool = False, llm: Any = None, llm_writer: bool = True
+    ) -> "Engine":
+        """An engine on in-memory backends: nothing persists.
+
+        With ``llm`` the model analyzes worklogs and, unless ``llm_writer`` is
+        false, rewrites reports; a rewrite that states a number, an id or a
+        skill its cited entries do not is rejected and the built-in text kept.
+        """
+        return cls(
+            _afterresume.NativeEngine.in_memory(
+                auto_chain=auto_chain, llm=llm, llm_writer=llm_writer
+            )
+        )
 
     def __enter__(self) -> "Engine":
         return self

@@ -1,10 +1,12 @@
 //! Subcommands of the `afterresume` binary.
 
+mod resume;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use afterresume_core::accounts::{Accounts, NewAccount};
-use afterresume_core::domain::{JobId, JobStatus, UserId};
+use afterresume_core::domain::{JobId, JobStatus};
 use afterresume_core::service::{Actor, App, EventQuery, JobQuery, PageRequest};
 use afterresume_core::{Engine, EngineConfig, EnqueueOptions, Error, Result, WorkerOptions};
 use afterresume_http::{AppState, HostSettings, Settings, System, router};
@@ -91,6 +93,15 @@ enum Command {
     /// Inspect or cancel jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Show or change a user's profile (the resume's header).
+    #[command(subcommand)]
+    Profile(resume::ProfileCommand),
+    /// List, add or remove a user's positions.
+    #[command(subcommand)]
+    Positions(resume::PositionsCommand),
+    /// Export a user's resume.
+    #[command(subcommand)]
+    Resume(resume::ResumeCommand),
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +245,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let payload: Value = serde_json::from_str(&payload)
                 .map_err(|e| Error::invalid_input(format!("payload: not valid JSON: {e}")))?;
             let user_id = match user {
-                Some(u) => Some(resolve_user(&system, &u).await?),
+                Some(u) => Some(resume::user_id(&app, &u).await?),
                 None => None,
             };
             let options = EnqueueOptions {
@@ -290,6 +301,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Profile(command) => resume::profile(&app, command).await,
+        Command::Positions(command) => resume::positions(&app, command).await,
+        Command::Resume(command) => resume::resume(&app, command).await,
         Command::Jobs(JobsCommand::Cancel { id }) => {
             let job = app.cancel_job(&operator, id).await?;
             println!(
@@ -339,13 +353,6 @@ async fn purge_login_counters(accounts: Accounts) {
             Ok(purged) => tracing::debug!(purged, "login counters purged"),
             Err(err) => tracing::warn!(error = %err, "login counters could not be purged"),
         }
-    }
-}
-
-async fn resolve_user(system: &System, user: &str) -> Result<UserId> {
-    match user.parse::<UserId>() {
-        Ok(id) => system.domain.get_user(id).await.map(|u| u.id),
-        Err(_) => system.domain.get_user_by_username(user).await.map(|u| u.id),
     }
 }
 
