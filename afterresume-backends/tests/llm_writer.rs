@@ -11,7 +11,7 @@ use afterresume_backends::memory::ScriptedLlm;
 use afterresume_core::agents::{LlmWriter, LlmWriterOptions};
 use afterresume_core::domain::{Event, EventLevel, JobStatus, Report, UserId};
 use afterresume_core::ports::ListEventsOptions;
-use afterresume_core::{Error, ReportStore};
+use afterresume_core::{Error, ReportStore, ResumeStore};
 use serde_json::{Value, json};
 use support::{Harness, harness, harness_with};
 
@@ -220,6 +220,122 @@ async fn a_provider_error_keeps_the_builtin_text_and_the_job_succeeds() {
             .as_str()
             .unwrap()
             .starts_with("provider:"),
+        "{:?}",
+        warning.data
+    );
+}
+
+async fn resume_document(h: &Harness, alice: UserId) -> (Value, Vec<Event>) {
+    let job = h.run("resume.refresh", alice, json!({})).await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let events = h
+        .engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    (
+        h.domain.latest_resume(alice).await.unwrap().document,
+        events,
+    )
+}
+
+/// Every bullet of a resume document with the ids it cites.
+fn bullets(document: &Value) -> Vec<(String, Value)> {
+    ["work", "projects"]
+        .iter()
+        .flat_map(|s| document[*s].as_array().cloned().unwrap_or_default())
+        .flat_map(|entry| {
+            let evidence = entry["x-afterresume"]["evidence"].clone();
+            entry["highlights"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    (
+                        h.as_str().unwrap().to_owned(),
+                        evidence[i]["worklog_ids"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn resume_bullets_are_rewritten_in_place_keeping_their_evidence() {
+    let builtin = {
+        let h = harness(false, None);
+        let (alice, _, _) = entries(&h).await;
+        resume_document(&h, alice).await.0
+    };
+    let script = Arc::new(ScriptedLlm::responding(|request| {
+        Ok(reworded(&draft_of(&request.prompt)))
+    }));
+    let h = writer_harness(&script);
+    let (alice, _, _) = entries(&h).await;
+    let (document, events) = resume_document(&h, alice).await;
+
+    assert_eq!(
+        document["meta"]["x-afterresume"]["writer"],
+        "llm:scripted/scripted"
+    );
+    let (before, after) = (bullets(&builtin), bullets(&document));
+    assert!(!after.is_empty());
+    assert_eq!(before.len(), after.len());
+    for ((old, old_ids), (new, new_ids)) in before.iter().zip(&after) {
+        assert_eq!(
+            new,
+            &format!("{}, as the model put it.", old.trim_end_matches('.'))
+        );
+        assert_eq!(old_ids, new_ids, "a bullet keeps its evidence");
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| e.message == "written by the LLM" && e.data["document"] == "resume")
+    );
+    assert!(
+        script.requests()[0]
+            .prompt
+            .contains("Rewrite each item in its place")
+    );
+}
+
+#[tokio::test]
+async fn a_resume_rewrite_that_merges_bullets_is_rejected_for_the_builtin_bullets() {
+    let builtin = {
+        let h = harness(false, None);
+        let (alice, _, _) = entries(&h).await;
+        resume_document(&h, alice).await.0
+    };
+    let script = Arc::new(ScriptedLlm::responding(|request| {
+        let mut answer = draft_of(&request.prompt);
+        for section in answer["sections"].as_array_mut().unwrap() {
+            let items = section["items"].as_array_mut().unwrap();
+            let ids: Vec<Value> = items
+                .iter()
+                .flat_map(|i| i["worklog_ids"].as_array().unwrap().clone())
+                .collect();
+            *items = vec![json!({"text": "Did a lot of good work.", "worklog_ids": ids})];
+            items.push(json!({"text": "Also more.", "worklog_ids": ids}));
+        }
+        Ok(answer)
+    }));
+    let h = writer_harness(&script);
+    let (alice, _, _) = entries(&h).await;
+    let (document, events) = resume_document(&h, alice).await;
+    assert_eq!(document["meta"]["x-afterresume"]["writer"], "builtin");
+    assert_eq!(bullets(&document), bullets(&builtin));
+    let warning = events
+        .iter()
+        .find(|e| e.level == EventLevel::Warning)
+        .unwrap();
+    assert!(
+        warning.data["rejections"][0]
+            .as_str()
+            .unwrap()
+            .contains("must keep its"),
         "{:?}",
         warning.data
     );

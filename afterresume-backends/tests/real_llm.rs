@@ -272,9 +272,35 @@ async fn a_real_model_writes_reports_held_to_the_entries() {
         assert!(cited.iter().all(|id| ids.contains(id)), "{kind}: {cited:?}");
         println!("{kind} ({}):\n{}", report.data["writer"], report.content);
     }
+    let job = h.run("resume.refresh", alice, json!({})).await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.error);
+    let events = h
+        .engine
+        .job_events(job.id, &ListEventsOptions::default())
+        .await
+        .unwrap();
+    let outcome = events
+        .iter()
+        .find(|e| e.data["document"] == "resume")
+        .expect("the writer's outcome is an event");
+    calls += outcome.data["calls"].as_u64().unwrap();
+    let resume = h.domain.latest_resume(alice).await.unwrap().document;
+    validate_json_resume(&resume).unwrap();
+    if outcome.level == EventLevel::Warning {
+        rejections.extend(outcome.data["rejections"].as_array().unwrap().clone());
+    } else {
+        accepted += 1;
+    }
+    let mut cited = Vec::new();
+    collect_ids(&resume, &mut cited);
+    assert!(cited.iter().all(|id| ids.contains(id)), "resume: {cited:?}");
     println!(
-        "real model writer: {accepted} of {} reports kept the model's text, {calls} calls; rejections: {rejections:#?}",
-        kinds.len()
+        "resume bullets ({}): {:#}",
+        resume["meta"]["x-afterresume"]["writer"], resume["projects"]
+    );
+    println!(
+        "real model writer: {accepted} of {} documents kept the model's text, {calls} calls; rejections: {rejections:#?}",
+        kinds.len() + 1
     );
 }
 

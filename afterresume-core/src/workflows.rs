@@ -22,9 +22,9 @@ use chrono::Days;
 use serde_json::{Value, json};
 
 use crate::agents::{
-    AgentServices, GeneratedReport, LlmUsageTotal, LocalWorklogAgent, Payload, ReportAgent,
-    ReportRequest, ResumeAgent, SkillAgent, SkillResolver, Written, check_job_description,
-    check_period, store_analysis, tailoring,
+    AgentServices, GeneratedReport, GeneratedResume, LlmUsageTotal, LocalWorklogAgent, Payload,
+    ReportAgent, ReportRequest, ResumeAgent, SkillAgent, SkillResolver, Written,
+    check_job_description, check_period, store_analysis, tailoring,
 };
 use crate::domain::{EventLevel, EventSource, ReportKind, UserId, WorkLog};
 use crate::engine::{EngineBuilder, ExecutionContext, workflow_fn};
@@ -435,14 +435,14 @@ async fn refresh_resume(
         .await
         .map_err(Error::permanent)?;
     let agent = ResumeAgent::new(services);
-    let resume = ctx
+    let generated = ctx
         .step(
             "resume agent",
             EventSource::Agent,
             agent.build(user_id, ctx.now()),
         )
         .await?;
-    store_resume(services, ctx, user_id, resume).await
+    store_resume(services, ctx, user_id, generated).await
 }
 
 async fn tailor_resume(
@@ -466,14 +466,14 @@ async fn tailor_resume(
         )
         .await?;
     let agent = ResumeAgent::new(services);
-    let resume = ctx
+    let generated = ctx
         .step(
             "resume agent (tailored)",
             EventSource::Agent,
             agent.build_tailored(user_id, ctx.now(), &asked),
         )
         .await?;
-    let mut result = store_resume(services, ctx, user_id, resume).await?;
+    let mut result = store_resume(services, ctx, user_id, generated).await?;
     result["matched"] = json!(asked.matched);
     result["missing"] = json!(asked.missing);
     Ok(result)
@@ -484,8 +484,9 @@ async fn store_resume(
     services: &AgentServices,
     ctx: &ExecutionContext,
     user_id: UserId,
-    resume: crate::domain::NewResume,
+    GeneratedResume { resume, written }: GeneratedResume,
 ) -> Result<Value> {
+    record_writing(ctx, "resume", &written).await?;
     let now = ctx.now();
     let stored = ctx
         .step(

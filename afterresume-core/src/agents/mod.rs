@@ -36,9 +36,9 @@ pub use report::{
     GeneratedReport, MAX_REPORT_DAYS, ReportAgent, ReportRequest, render_report_html, report_title,
 };
 pub use resume::{
-    JSON_RESUME_SCHEMA_URL, MAX_JOB_DESCRIPTION_CHARS, RESUME_THEMES, ResumeAgent, ResumeRenders,
-    Tailoring, check_job_description, render_resume, render_resume_html, render_resume_text,
-    tailoring, validate_json_resume,
+    GeneratedResume, JSON_RESUME_SCHEMA_URL, MAX_JOB_DESCRIPTION_CHARS, RESUME_THEMES, ResumeAgent,
+    ResumeRenders, Tailoring, check_job_description, render_resume, render_resume_html,
+    render_resume_text, tailoring, validate_json_resume,
 };
 pub use signals::{Blocker, ImpactSignal, Reference, WorkCategory, classify};
 pub use skills::{STRENGTH_HALF_LIFE_DAYS, SkillAgent, SkillProfile, SkillSummary};

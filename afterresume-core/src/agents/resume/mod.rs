@@ -6,18 +6,23 @@
 
 mod bullets;
 mod json_resume;
+mod polish;
 mod render;
 mod tailor;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{AgentServices, STRENGTH_HALF_LIFE_DAYS, all_worklogs, analysis_or_local};
+use super::{
+    AgentServices, STRENGTH_HALF_LIFE_DAYS, WorklogAnalysis, WriterSource, Written, all_worklogs,
+    analysis_or_local,
+};
 use crate::Result;
 use crate::domain::{
-    NewResume, Position, ProfileDocument, SkillCategory, User, UserId, WorkLogFilter, WorkLogId,
+    NewResume, Position, ProfileDocument, SkillCategory, User, UserId, WorkLog, WorkLogFilter,
+    WorkLogId,
 };
 use bullets::{ProjectBullets, bullets_by_position, project_name, rank};
 pub use json_resume::validate_json_resume;
@@ -67,8 +72,9 @@ impl<'a> ResumeAgent<'a> {
         ResumeAgent { services }
     }
 
-    /// The next resume of a user, validated and rendered, ready to store.
-    pub async fn build(&self, user_id: UserId, now: DateTime<Utc>) -> Result<NewResume> {
+    /// The next resume of a user, validated and rendered, ready to store, and
+    /// how its bullets were written.
+    pub async fn build(&self, user_id: UserId, now: DateTime<Utc>) -> Result<GeneratedResume> {
         self.build_for(user_id, now, None).await
     }
 
@@ -80,7 +86,7 @@ impl<'a> ResumeAgent<'a> {
         user_id: UserId,
         now: DateTime<Utc>,
         tailoring: &Tailoring,
-    ) -> Result<NewResume> {
+    ) -> Result<GeneratedResume> {
         self.build_for(user_id, now, Some(tailoring)).await
     }
 
@@ -89,7 +95,7 @@ impl<'a> ResumeAgent<'a> {
         user_id: UserId,
         now: DateTime<Utc>,
         tailoring: Option<&Tailoring>,
-    ) -> Result<NewResume> {
+    ) -> Result<GeneratedResume> {
         let focus: &[String] = tailoring.map_or(&[], |t| &t.focus);
         let domain = &self.services.domain;
         let user = domain.get_user(user_id).await?;
@@ -122,7 +128,7 @@ impl<'a> ResumeAgent<'a> {
                 })
             })
             .collect();
-        let (work, projects) = self.experience(user_id, &profile, focus).await?;
+        let (work, projects, worklogs) = self.experience(user_id, &profile, focus).await?;
         let mut document = json!({
             "$schema": JSON_RESUME_SCHEMA_URL,
             "basics": basics(&user, &profile, &headline),
@@ -141,6 +147,8 @@ impl<'a> ResumeAgent<'a> {
         if let Some(t) = tailoring {
             document["meta"]["x-afterresume"]["tailored_for"] = t.tailored_for.clone();
         }
+        let written = self.write_bullets(&mut document, &profile, &worklogs).await;
+        document["meta"]["x-afterresume"]["writer"] = json!(written.writer);
         for section in ["work", "projects", "education"] {
             if document[section].as_array().is_some_and(Vec::is_empty) {
                 document.as_object_mut().expect("an object").remove(section);
@@ -148,12 +156,49 @@ impl<'a> ResumeAgent<'a> {
         }
         validate_json_resume(&document)?;
         let renders = render_resume(&document)?;
-        Ok(NewResume {
+        let resume = NewResume {
             user_id,
             document,
             markdown: renders.markdown,
             html: renders.html,
-        })
+        };
+        Ok(GeneratedResume { resume, written })
+    }
+
+    /// With a model configured, the bullets the person did not word themselves,
+    /// rewritten in place and held to the worklogs each cites.
+    async fn write_bullets(
+        &self,
+        document: &mut Value,
+        profile: &ProfileDocument,
+        worklogs: &[(WorkLog, WorklogAnalysis)],
+    ) -> Written {
+        let (draft, places) = polish::draft(document, &profile.curation);
+        let Some(writer) = &self.services.writer else {
+            return Written::builtin(draft);
+        };
+        let cited: BTreeSet<WorkLogId> = draft
+            .iter()
+            .flat_map(|s| &s.items)
+            .flat_map(|i| i.worklog_ids.iter().copied())
+            .collect();
+        let sources: Vec<WriterSource> = worklogs
+            .iter()
+            .filter(|(w, _)| cited.contains(&w.id))
+            .map(|(w, analysis)| WriterSource {
+                id: w.id,
+                date: w.date,
+                tags: w.tags.clone(),
+                content: w.content.clone(),
+                skills: analysis.skills.iter().map(|s| s.slug.clone()).collect(),
+            })
+            .collect();
+        let compiled = self.services.taxonomy.current();
+        let written = writer
+            .rewrite_each("resume bullets", &sources, draft, &compiled)
+            .await;
+        polish::apply(document, &written.sections, &places);
+        written
     }
 
     /// Skills with evidence by category, strongest first within each.
@@ -210,7 +255,7 @@ impl<'a> ResumeAgent<'a> {
         user_id: UserId,
         profile: &ProfileDocument,
         focus: &[String],
-    ) -> Result<(Vec<Value>, Vec<Value>)> {
+    ) -> Result<(Vec<Value>, Vec<Value>, Vec<(WorkLog, WorklogAnalysis)>)> {
         let compiled = self.services.taxonomy.current();
         let filter = WorkLogFilter {
             user_id: Some(user_id),
@@ -247,8 +292,18 @@ impl<'a> ResumeAgent<'a> {
             );
         }
         projects.truncate(MAX_PROJECTS);
-        Ok((work, projects))
+        Ok((work, projects, worklogs))
     }
+}
+
+/// A resume and how its bullets were written.
+#[derive(Debug, Clone)]
+pub struct GeneratedResume {
+    /// Ready to store.
+    pub resume: NewResume,
+    /// Which writer's bullets it holds, and what a model's rejected answers got
+    /// wrong.
+    pub written: Written,
 }
 
 /// Pinned first, then what a job description asks for, then the person's order, then the strongest evidence (recent,

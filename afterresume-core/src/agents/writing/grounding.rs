@@ -52,6 +52,16 @@ pub struct WrittenSection {
     pub items: Vec<WrittenItem>,
 }
 
+/// How far an answer may depart from its draft's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Items may be merged, split or reordered within a section.
+    Free,
+    /// Each item is rewritten in place: same count, same order, same citations
+    /// (resume bullets, whose ids carry the person's pins and order).
+    OneToOne,
+}
+
 /// Checks a model's answer against the draft's sections and the sources.
 pub(crate) struct Grounding<'a> {
     sources: HashMap<WorkLogId, Evidence<'a>>,
@@ -92,9 +102,17 @@ impl<'a> Grounding<'a> {
         &self,
         answer: &Value,
         draft: &[WrittenSection],
+        shape: Shape,
     ) -> Result<Vec<WrittenSection>, Vec<String>> {
         let sections = parse_sections(answer).map_err(|e| vec![e])?;
         let mut problems = Vec::new();
+        if shape == Shape::OneToOne {
+            for section in &sections {
+                if let Some(drafted) = draft.iter().find(|d| d.key == section.key) {
+                    one_to_one(drafted, section, &mut problems);
+                }
+            }
+        }
         let drafted: HashMap<&str, usize> = draft
             .iter()
             .map(|s| (s.key.as_str(), s.items.len()))
@@ -187,6 +205,30 @@ impl<'a> Grounding<'a> {
                     mention.skill
                 ));
             }
+        }
+    }
+}
+
+/// Each drafted item rewritten in its place, citing what it cited.
+fn one_to_one(drafted: &WrittenSection, written: &WrittenSection, problems: &mut Vec<String>) {
+    if drafted.items.len() != written.items.len() {
+        problems.push(format!(
+            "section '{}' must keep its {} items, one for each",
+            drafted.key,
+            drafted.items.len()
+        ));
+        return;
+    }
+    for (i, (d, w)) in drafted.items.iter().zip(&written.items).enumerate() {
+        let same = d.worklog_ids.iter().all(|id| w.worklog_ids.contains(id))
+            && w.worklog_ids.iter().all(|id| d.worklog_ids.contains(id));
+        if !same {
+            problems.push(format!(
+                "item {} of section '{}' must cite {:?}, as the draft does",
+                i + 1,
+                drafted.key,
+                d.worklog_ids
+            ));
         }
     }
 }
@@ -347,7 +389,7 @@ mod tests {
     fn check(answer: Value) -> Result<Vec<WrittenSection>, Vec<String>> {
         let compiled = crate::taxonomy::SharedTaxonomy::builtin().current();
         let sources = sources();
-        Grounding::new(&sources, &compiled).check(&answer, &draft())
+        Grounding::new(&sources, &compiled).check(&answer, &draft(), Shape::Free)
     }
 
     fn answer(text: &str, ids: Value) -> Value {
@@ -400,6 +442,29 @@ mod tests {
 
         let uncited = check(answer("Added Redis caching.", json!([]))).unwrap_err();
         assert!(uncited[0].contains("cites no entry"), "{uncited:?}");
+    }
+
+    #[test]
+    fn a_one_to_one_rewrite_keeps_each_item_and_its_citations() {
+        let compiled = crate::taxonomy::SharedTaxonomy::builtin().current();
+        let sources = sources();
+        let grounding = Grounding::new(&sources, &compiled);
+        let check = |answer: Value| grounding.check(&answer, &draft(), Shape::OneToOne);
+        assert!(
+            check(answer(
+                "Put Redis caching in front of Elasticsearch.",
+                json!([7])
+            ))
+            .is_ok()
+        );
+        let merged = check(json!({"sections": [{"key": "done", "items": [
+            {"text": "Added Redis caching.", "worklog_ids": [7]},
+            {"text": "Reviewed two PRs.", "worklog_ids": [8]}
+        ]}]}))
+        .unwrap_err();
+        assert!(merged[0].contains("must keep its 1 items"), "{merged:?}");
+        let recited = check(answer("Reviewed two PRs.", json!([8]))).unwrap_err();
+        assert!(recited[0].contains("must cite [7]"), "{recited:?}");
     }
 
     #[test]

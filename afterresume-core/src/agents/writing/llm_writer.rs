@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::grounding::{Grounding, MAX_ITEM_CHARS, WriterSource, WrittenSection};
+use super::grounding::{Grounding, MAX_ITEM_CHARS, Shape, WriterSource, WrittenSection};
 use crate::agents::extract_json;
 use crate::agents::strip_think;
 use crate::ports::{LlmRequest, SharedLlmProvider, TokenUsage};
@@ -127,12 +127,38 @@ impl LlmWriter {
         draft: Vec<WrittenSection>,
         compiled: &CompiledTaxonomy,
     ) -> Written {
+        self.run(what, sources, draft, compiled, Shape::Free).await
+    }
+
+    /// Like [`LlmWriter::write`], but each item is rewritten in its place: the
+    /// answer keeps every section's items in number and order, each citing
+    /// what its draft item cites (resume bullets, whose ids carry the
+    /// person's pins and order).
+    pub async fn rewrite_each(
+        &self,
+        what: &str,
+        sources: &[WriterSource],
+        draft: Vec<WrittenSection>,
+        compiled: &CompiledTaxonomy,
+    ) -> Written {
+        self.run(what, sources, draft, compiled, Shape::OneToOne)
+            .await
+    }
+
+    async fn run(
+        &self,
+        what: &str,
+        sources: &[WriterSource],
+        draft: Vec<WrittenSection>,
+        compiled: &CompiledTaxonomy,
+        shape: Shape,
+    ) -> Written {
         if draft.iter().all(|s| s.items.is_empty()) {
             return Written::builtin(draft);
         }
         let grounding = Grounding::new(sources, compiled);
         let mut written = Written::builtin(Vec::new());
-        let mut request = self.request(what, sources, &draft);
+        let mut request = self.request(what, sources, &draft, shape);
         let started = Instant::now();
         for _ in 0..=self.options.max_reasks {
             written.calls += 1;
@@ -153,7 +179,7 @@ impl LlmWriter {
                 .filter(Value::is_object)
                 .or_else(|| extract_json(&strip_think(&response.text)));
             let problems = match answer {
-                Some(answer) => match grounding.check(&answer, &draft) {
+                Some(answer) => match grounding.check(&answer, &draft, shape) {
                     Ok(sections) => {
                         written.sections = sections;
                         written.writer = self.name(&response.model);
@@ -170,7 +196,7 @@ impl LlmWriter {
             written.rejections.push(problems.join("; "));
             request.prompt = format!(
                 "{}\n\nYour previous answer was rejected:\n- {}\nAnswer again with every rule kept.",
-                self.prompt(what, sources, &draft),
+                self.prompt(what, sources, &draft, shape),
                 problems.join("\n- ")
             );
         }
@@ -196,17 +222,24 @@ impl LlmWriter {
         what: &str,
         sources: &[WriterSource],
         draft: &[WrittenSection],
+        shape: Shape,
     ) -> LlmRequest {
         LlmRequest {
             system: Some(SYSTEM_PROMPT.to_owned()),
-            prompt: self.prompt(what, sources, draft),
+            prompt: self.prompt(what, sources, draft, shape),
             json_schema: Some(answer_schema()),
             max_tokens: Some(self.options.max_tokens),
             temperature: Some(self.options.temperature),
         }
     }
 
-    fn prompt(&self, what: &str, sources: &[WriterSource], draft: &[WrittenSection]) -> String {
+    fn prompt(
+        &self,
+        what: &str,
+        sources: &[WriterSource],
+        draft: &[WrittenSection],
+        shape: Shape,
+    ) -> String {
         let cited: Vec<&WriterSource> = sources
             .iter()
             .filter(|s| {
@@ -234,6 +267,12 @@ impl LlmWriter {
         }
         let draft = json!({ "sections": draft });
         prompt.push_str(&format!("\nDraft:\n{draft}\n"));
+        if shape == Shape::OneToOne {
+            prompt.push_str(
+                "\nRewrite each item in its place: do not merge, split, drop or reorder items; \
+                 each item cites exactly the ids its draft item cites.\n",
+            );
+        }
         prompt
     }
 }
