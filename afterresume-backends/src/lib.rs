@@ -17,6 +17,8 @@
 //! `afterresume_core::conformance`.
 
 mod common;
+#[cfg(feature = "git")]
+pub mod git;
 pub mod local;
 pub mod memory;
 #[cfg(feature = "openai")]

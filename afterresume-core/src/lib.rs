@@ -33,6 +33,7 @@ pub mod cron_expr;
 pub mod domain;
 pub mod engine;
 mod error;
+pub mod import;
 pub mod ports;
 pub mod service;
 pub mod taxonomy;

@@ -8,6 +8,7 @@
 //! | `report.generate` | `{"user_id", "kind", "start"?, "end"?}` | ReportAgent |
 //! | `resume.refresh` | `{"user_id"}` | ResumeAgent |
 //! | `resume.tailor` | `{"user_id", "job_description"}` | ResumeAgent, tailored |
+//! | `worklogs.import` | `{"user_id", "entries", "dry_run"?, "analyze"?}` | the import use case, in parts |
 //!
 //! `user_id` may come from the job instead of the payload. With
 //! [`AgentServices::auto_chain`] (`WORKFLOW_AUTO_CHAIN`), `worklog.analyze`
@@ -16,7 +17,11 @@
 //! `workflow`, `agent` and `llm` sources; results go to the job and to the domain
 //! tables.
 
+mod import_job;
+
 use std::sync::Arc;
+
+pub use import_job::{IMPORT_JOB_CHUNK, WORKLOGS_IMPORT};
 
 use chrono::Days;
 use serde_json::{Value, json};
@@ -51,7 +56,8 @@ pub fn register_builtin_workflows(
     services: AgentServices,
 ) -> EngineBuilder {
     let services = Arc::new(services);
-    let (a, b, c, d, e) = (
+    let (a, b, c, d, e, f) = (
+        Arc::clone(&services),
         Arc::clone(&services),
         Arc::clone(&services),
         Arc::clone(&services),
@@ -110,6 +116,17 @@ pub fn register_builtin_workflows(
                 let p = Payload(payload);
                 user_hint(&p)?;
                 job_description(&p).map(drop)
+            }),
+        )
+        .register(
+            WORKLOGS_IMPORT,
+            workflow_fn(move |ctx, payload| {
+                let services = Arc::clone(&f);
+                async move { import_job::import_worklogs(&services, &ctx, &payload).await }
+            })
+            .with_validation(|payload| {
+                user_hint(&Payload(payload))?;
+                import_job::import_payload(payload).map(drop)
             }),
         )
 }

@@ -113,8 +113,20 @@ impl From<Error> for ApiError {
             .iter()
             .find(|(key, _)| *key == afterresume_core::accounts::RETRY_AFTER_CONTEXT)
             .and_then(|(_, seconds)| seconds.parse().ok());
+        // Imports list every bad row ("notes.csv:7: date: ..."), each a field.
+        for (key, problem) in err.context() {
+            if *key == afterresume_core::import::FIELD_ERROR_CONTEXT
+                && let Some((field, what)) = split_origin(problem)
+            {
+                api.fields
+                    .entry(field.to_owned())
+                    .or_default()
+                    .push(what.to_owned());
+            }
+        }
         // Core messages name the field first ("payload.kind: ...", "content: ...").
         if status == StatusCode::BAD_REQUEST
+            && api.fields.is_empty()
             && let Some((field, problem)) = message.split_once(": ")
             && !field.is_empty()
             && field
@@ -148,6 +160,14 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// `("notes.csv:7", "date: ...")` from `"notes.csv:7: date: ..."`: the origin
+/// ends at the first `": "` after the last path separator.
+fn split_origin(text: &str) -> Option<(&str, &str)> {
+    let from = text.rfind('/').map_or(0, |i| i + 1);
+    let at = text[from..].find(": ")? + from;
+    Some((&text[..at], &text[at + 2..]))
 }
 
 /// Handler result.

@@ -73,7 +73,13 @@ pub(crate) async fn oversized_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let Some(length) = declared.filter(|n| *n > state.settings.max_body_bytes as u64) else {
+    let limit = match request.uri().path() {
+        crate::api::import::IMPORT_PATH => {
+            crate::api::import::import_body_limit(state.settings.max_body_bytes)
+        }
+        _ => state.settings.max_body_bytes,
+    };
+    let Some(length) = declared.filter(|n| *n > limit as u64) else {
         return next.run(request).await;
     };
     if length <= OVERSIZED_DRAIN_BYTES {

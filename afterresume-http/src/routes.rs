@@ -15,7 +15,7 @@ use utoipa::openapi::{Info, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{account, curation, health, jobs, profile, reports, skills, worklogs};
+use crate::api::{account, curation, health, import, jobs, profile, reports, skills, worklogs};
 use crate::dashboard;
 use crate::error::ApiError;
 use crate::guards;
@@ -86,9 +86,15 @@ pub fn openapi() -> serde_json::Value {
     document
 }
 
+/// Routes whose bodies may be larger than `AFTERRESUME_MAX_BODY_BYTES`: a file
+/// import takes up to [`crate::api::import::IMPORT_BODY_BYTES`].
+fn large_bodies() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import::import))
+}
+
 /// The document as the route macros describe it.
 fn described() -> OpenApi {
-    let (_, mut api) = documented().split_for_parts();
+    let (_, mut api) = documented().merge(large_bodies()).split_for_parts();
     let mut info = Info::new("AfterResume API", env!("CARGO_PKG_VERSION"));
     info.description = Some(
         "Work logs in; evidenced skills, reports and a resume out. Authenticate with \
@@ -117,9 +123,12 @@ fn described() -> OpenApi {
 /// The host's routes over a state.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = documented().split_for_parts();
+    let (large, _) = large_bodies().split_for_parts();
     let document = Arc::new(openapi());
     let max_body = state.settings.max_body_bytes;
+    let import_body = crate::api::import::import_body_limit(max_body);
     routes
+        .merge(large.layer(DefaultBodyLimit::max(import_body)))
         .route(
             "/api/openapi.json",
             get(move || {

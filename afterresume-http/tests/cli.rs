@@ -294,6 +294,136 @@ fn profile_positions_and_resume_export_from_the_terminal() {
     assert!(!ok && stderr.contains("format: 'docx'"), "{stderr}");
 }
 
+/// `git` in `dir` with a fixed identity and time.
+fn git(dir: &std::path::Path, args: &[&str], email: &str, when: &str) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Someone")
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_AUTHOR_DATE", when)
+        .env("GIT_COMMITTER_NAME", "Someone")
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env("GIT_COMMITTER_DATE", when)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn import_reads_git_notes_and_files_with_a_summary_per_source() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let (ok, _, stderr) = run(&[
+        "create-user",
+        "--username",
+        "alice",
+        "--email",
+        "alice@example.com",
+        "--password",
+        "alice-password",
+    ]);
+    assert!(ok, "{stderr}");
+    let repo = data.path().join("billing");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(
+        &repo,
+        &["init", "-q", "-b", "main"],
+        "alice@example.com",
+        "2026-11-20T09:00:00+00:00",
+    );
+    for (i, (email, when)) in [
+        ("alice@example.com", "2026-11-20T09:00:00+00:00"),
+        ("bob@example.com", "2026-11-20T10:00:00+00:00"),
+        ("alice@example.com", "2026-11-21T09:00:00+00:00"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(repo.join(format!("f{i}")), "x").unwrap();
+        git(&repo, &["add", "."], email, when);
+        git(
+            &repo,
+            &["commit", "-q", "-m", &format!("Change {i}")],
+            email,
+            when,
+        );
+    }
+    let repo_arg = repo.to_str().unwrap();
+    let (ok, stdout, stderr) = run(&["import", "git", repo_arg, "--user", "alice", "--dry-run"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("dry run: nothing was stored"), "{stdout}");
+    let (ok, stdout, stderr) = run(&["import", "git", repo_arg, "--user", "alice"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("billing (2 of 3 commits; 0 merges, 0 by bots, 1 by others or outside the dates): 2 read: 2 created, 0 updated, 0 unchanged"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["import", "git", repo_arg, "--user", "alice"]);
+    assert!(
+        ok && stdout.contains("2 read: 0 created, 0 updated, 2 unchanged"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&[
+        "import",
+        "git",
+        repo_arg,
+        "--user",
+        "alice",
+        "--author",
+        "bob@example.com",
+    ]);
+    assert!(ok && stdout.contains("1 of 3 commits"), "{stdout}");
+
+    let notes = data.path().join("vault");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("2026-11-23.md"),
+        "- Reviewed the #billing PRs.\n",
+    )
+    .unwrap();
+    std::fs::write(notes.join("todo.md"), "later").unwrap();
+    let (ok, stdout, stderr) = run(&[
+        "import",
+        "markdown",
+        notes.to_str().unwrap(),
+        "--user",
+        "alice",
+        "--analyze",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("1 read: 1 created, 0 updated, 0 unchanged, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 analysis jobs enqueued"), "{stdout}");
+
+    let bad = data.path().join("bad.csv");
+    std::fs::write(&bad, "date,content\n2026-11-23,ok\n2026-11-31,bad\n").unwrap();
+    let (ok, _, stderr) = run(&["import", "csv", bad.to_str().unwrap(), "--user", "alice"]);
+    assert!(!ok, "one bad row fails the import");
+    assert!(
+        stderr.contains(&format!("{}:3: date: '2026-11-31'", bad.display())),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(&[
+        "import",
+        "git",
+        data.path().to_str().unwrap(),
+        "--user",
+        "alice",
+    ]);
+    assert!(!ok && stderr.contains("not a git repository"), "{stderr}");
+    let (ok, stdout, _) = run(&["jobs", "list", "--type", "worklog.analyze"]);
+    assert!(ok && stdout.lines().count() == 1, "{stdout}");
+}
+
 #[test]
 fn serve_refuses_bad_host_settings_naming_the_variable() {
     for (env, variable) in [

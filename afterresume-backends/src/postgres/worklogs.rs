@@ -3,7 +3,10 @@
 use afterresume_core::domain::{
     NewSkillEvidence, NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
 };
-use afterresume_core::ports::{WorkLogStore, check_analysis_evidence};
+use afterresume_core::import::ImportOutcome;
+use afterresume_core::ports::{
+    ImportWorkLog, ImportedWorkLog, WorkLogStore, check_analysis_evidence, check_import_batch,
+};
 use afterresume_core::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -83,6 +86,87 @@ async fn insert(conn: &mut PgConnection, w: &NewWorkLog, now: DateTime<Utc>) -> 
     worklog_from_row(&row)
 }
 
+/// Applies a patch to a worklog inside a transaction: a new content clears
+/// the analysis and drops the evidence (its offsets no longer fit), a new date
+/// moves the evidence.
+async fn apply_update(
+    conn: &mut PgConnection,
+    id: WorkLogId,
+    patch: WorkLogPatch,
+    now: DateTime<Utc>,
+) -> Result<WorkLog> {
+    let row = sqlx::query("SELECT * FROM worklogs WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+    let mut worklog = row
+        .as_ref()
+        .map(worklog_from_row)
+        .transpose()?
+        .ok_or_else(|| not_found(id))?;
+    let content_changed = patch.apply_to(&mut worklog, now);
+    let row = sqlx::query(
+        "UPDATE worklogs SET date = $1, content = $2, title = $3, tags = $4, source = $5, metadata = $6, \
+         analysis = $7, updated_at = $8 WHERE id = $9 RETURNING *",
+    )
+    .bind(worklog.date)
+    .bind(&worklog.content)
+    .bind(&worklog.title)
+    .bind(&worklog.tags)
+    .bind(&worklog.source)
+    .bind(&worklog.metadata)
+    .bind(worklog.analysis.as_ref())
+    .bind(now)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    if content_changed {
+        // Offsets of old evidence no longer point at the right text.
+        sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+    } else {
+        sqlx::query("UPDATE skill_evidence SET worklog_date = $1 WHERE worklog_id = $2")
+            .bind(worklog.date)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    worklog_from_row(&row)
+}
+
+/// Records an imported worklog's external id. A concurrent import that linked
+/// the same id first makes this one fail (temporary: a retry finds it).
+async fn link_import(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    external_id: &str,
+    worklog_id: WorkLogId,
+) -> Result<()> {
+    let linked = sqlx::query(
+        "INSERT INTO worklog_imports (user_id, external_id, worklog_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, external_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(external_id)
+    .bind(worklog_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    if linked.rows_affected() == 0 {
+        return Err(Error::conflict(format!(
+            "{external_id}: imported by another request at the same time; retry"
+        ))
+        .temporary());
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl WorkLogStore for PostgresBackend {
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
@@ -132,50 +216,82 @@ impl WorkLogStore for PostgresBackend {
     ) -> Result<WorkLog> {
         patch.validate()?;
         let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-        let row = sqlx::query("SELECT * FROM worklogs WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
-        let mut worklog = row
-            .as_ref()
-            .map(worklog_from_row)
-            .transpose()?
-            .ok_or_else(|| not_found(id))?;
-        let content_changed = patch.apply_to(&mut worklog, now);
-        let row = sqlx::query(
-            "UPDATE worklogs SET date = $1, content = $2, title = $3, tags = $4, source = $5, metadata = $6, \
-             analysis = $7, updated_at = $8 WHERE id = $9 RETURNING *",
+        let updated = apply_update(&mut tx, id, patch, now).await?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(updated)
+    }
+
+    async fn import_worklogs(
+        &self,
+        user_id: UserId,
+        batch: Vec<ImportWorkLog>,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<Vec<ImportedWorkLog>> {
+        check_import_batch(user_id, &batch)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        let user_exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if !user_exists {
+            return Err(Error::not_found(format!("user {user_id} not found")));
+        }
+        let ids: Vec<&str> = batch.iter().map(|b| b.external_id.as_str()).collect();
+        let rows = sqlx::query(
+            "SELECT i.external_id, w.* FROM worklog_imports i JOIN worklogs w ON w.id = i.worklog_id \
+             WHERE i.user_id = $1 AND i.external_id = ANY($2) FOR UPDATE OF w",
         )
-        .bind(worklog.date)
-        .bind(&worklog.content)
-        .bind(&worklog.title)
-        .bind(&worklog.tags)
-        .bind(&worklog.source)
-        .bind(&worklog.metadata)
-        .bind(worklog.analysis.as_ref())
-        .bind(now)
-        .bind(id)
-        .fetch_one(&mut *tx)
+        .bind(user_id)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
         .await
         .map_err(map_sqlx)?;
-        if content_changed {
-            // Offsets of old evidence no longer point at the right text.
-            sqlx::query("DELETE FROM skill_evidence WHERE worklog_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
-        } else {
-            sqlx::query("UPDATE skill_evidence SET worklog_date = $1 WHERE worklog_id = $2")
-                .bind(worklog.date)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?;
+        let mut stored = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            stored.insert(get::<String>(row, "external_id")?, worklog_from_row(row)?);
         }
-        tx.commit().await.map_err(map_sqlx)?;
-        worklog_from_row(&row)
+        let mut out = Vec::with_capacity(batch.len());
+        for item in batch {
+            let imported = match stored.get(&item.external_id) {
+                Some(existing) => match WorkLogPatch::to_match(existing, &item.worklog) {
+                    None => ImportedWorkLog {
+                        id: Some(existing.id),
+                        outcome: ImportOutcome::Unchanged,
+                    },
+                    Some(patch) => {
+                        if !dry_run {
+                            apply_update(&mut tx, existing.id, patch, now).await?;
+                        }
+                        ImportedWorkLog {
+                            id: Some(existing.id),
+                            outcome: ImportOutcome::Updated,
+                        }
+                    }
+                },
+                None if dry_run => ImportedWorkLog {
+                    id: None,
+                    outcome: ImportOutcome::Created,
+                },
+                None => {
+                    let created = insert(&mut tx, &item.worklog, now).await?;
+                    link_import(&mut tx, user_id, &item.external_id, created.id).await?;
+                    ImportedWorkLog {
+                        id: Some(created.id),
+                        outcome: ImportOutcome::Created,
+                    }
+                }
+            };
+            out.push(imported);
+        }
+        if dry_run {
+            tx.rollback().await.map_err(map_sqlx)?;
+        } else {
+            tx.commit().await.map_err(map_sqlx)?;
+        }
+        Ok(out)
     }
 
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {

@@ -15,6 +15,7 @@ mod direct;
 mod domain_store;
 mod error;
 mod event_sink;
+mod imports;
 mod job_store;
 mod profiles;
 mod queue;

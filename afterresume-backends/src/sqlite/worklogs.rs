@@ -1,9 +1,11 @@
 //! [`WorkLogStore`] on SQLite.
 
 use afterresume_core::domain::{
-    NewSkillEvidence, NewWorkLog, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
+    NewSkillEvidence, NewWorkLog, UserId, WorkLog, WorkLogFilter, WorkLogId, WorkLogPatch, storable,
 };
-use afterresume_core::ports::{WorkLogStore, check_analysis_evidence};
+use afterresume_core::ports::{
+    ImportWorkLog, ImportedWorkLog, WorkLogStore, check_analysis_evidence, check_import_batch,
+};
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -152,6 +154,20 @@ impl WorkLogStore for SqliteBackend {
         }
         tx.commit().await.map_err(map_sqlx)?;
         Ok(worklog)
+    }
+
+    /// In one transaction of the group writer, under a savepoint.
+    async fn import_worklogs(
+        &self,
+        user_id: UserId,
+        batch: Vec<ImportWorkLog>,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<Vec<ImportedWorkLog>> {
+        check_import_batch(user_id, &batch)?;
+        self.group
+            .run(move |db| super::imports::import_worklogs(db, user_id, &batch, now, dry_run))
+            .await
     }
 
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {

@@ -14,6 +14,7 @@ pub use super::domain_values::stored_values_round_trip_or_are_refused;
 pub use super::throttle::{
     throttle_limits_hold_under_concurrency, throttle_windows_release_reset_and_purge,
 };
+pub use super::worklog_imports::imports_write_by_external_id;
 use super::{at, t0};
 use crate::ErrorKind;
 use crate::domain::*;
@@ -40,6 +41,7 @@ macro_rules! domain_store_conformance {
                 reports_list_newest_first_with_cursor,
                 resume_versions_are_gapless_under_concurrency,
                 profiles_are_written_by_revision,
+                imports_write_by_external_id,
                 stored_values_round_trip_or_are_refused,
                 throttle_limits_hold_under_concurrency,
                 throttle_windows_release_reset_and_purge,
@@ -68,7 +70,7 @@ pub(super) async fn user(store: &SharedDomainStore, name: &str) -> User {
         .unwrap()
 }
 
-fn skill(slug: &str, category: SkillCategory) -> NewSkill {
+pub(super) fn skill(slug: &str, category: SkillCategory) -> NewSkill {
     NewSkill {
         name: slug.to_uppercase(),
         slug: slug.into(),
@@ -77,7 +79,12 @@ fn skill(slug: &str, category: SkillCategory) -> NewSkill {
     }
 }
 
-fn evidence(user: UserId, skill: SkillId, worklog: &WorkLog, start: u32) -> NewSkillEvidence {
+pub(super) fn evidence(
+    user: UserId,
+    skill: SkillId,
+    worklog: &WorkLog,
+    start: u32,
+) -> NewSkillEvidence {
     NewSkillEvidence {
         user_id: user,
         skill_id: skill,

@@ -25,6 +25,7 @@ pub mod queue;
 pub mod schedule_store;
 pub mod store_queue;
 mod throttle;
+mod worklog_imports;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;

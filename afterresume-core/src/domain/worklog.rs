@@ -87,6 +87,22 @@ impl NewWorkLog {
     }
 }
 
+impl WorkLogPatch {
+    /// The patch that makes `existing` say what `new` says, or `None` when it
+    /// already does (an import that changed nothing).
+    pub fn to_match(existing: &WorkLog, new: &NewWorkLog) -> Option<WorkLogPatch> {
+        let patch = WorkLogPatch {
+            date: (existing.date != new.date).then_some(new.date),
+            content: (existing.content != new.content).then(|| new.content.clone()),
+            title: (existing.title != new.title).then(|| new.title.clone()),
+            tags: (existing.tags != new.tags).then(|| new.tags.clone()),
+            source: (existing.source != new.source).then(|| new.source.clone()),
+            metadata: (existing.metadata != new.metadata).then(|| new.metadata.clone()),
+        };
+        (patch != WorkLogPatch::default()).then_some(patch)
+    }
+}
+
 /// A partial update of a worklog; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkLogPatch {

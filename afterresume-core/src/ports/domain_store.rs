@@ -12,6 +12,7 @@ use crate::domain::{
     SkillId, StoredProfile, TokenId, TokenPage, User, UserId, UserSkill, WorkLog, WorkLogFilter,
     WorkLogId, WorkLogPatch,
 };
+use crate::import::ImportOutcome;
 
 /// Users.
 ///
@@ -48,6 +49,51 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
     async fn revoke_token(&self, user_id: UserId, id: TokenId, now: DateTime<Utc>) -> Result<()>;
 }
 
+/// One worklog to import, keyed by where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportWorkLog {
+    /// Stable across imports of the same source (`git:3f2a…:2026-11-23`).
+    pub external_id: String,
+    /// The worklog as the source has it now.
+    pub worklog: NewWorkLog,
+}
+
+/// What an import did with one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportedWorkLog {
+    /// The worklog; `None` on a dry run for one that would be created.
+    pub id: Option<WorkLogId>,
+    /// Created, updated or unchanged.
+    pub outcome: ImportOutcome,
+}
+
+/// Refuses an import batch with an entry of another user, an empty external
+/// id, or one external id twice; every backend checks this before writing.
+pub fn check_import_batch(user_id: UserId, batch: &[ImportWorkLog]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in batch.iter().enumerate() {
+        if item.worklog.user_id != user_id {
+            return Err(crate::Error::invalid_input(format!(
+                "entries[{i}]: belongs to user {}, not {user_id}",
+                item.worklog.user_id
+            )));
+        }
+        if item.external_id.trim().is_empty() || item.external_id.chars().count() > 400 {
+            return Err(crate::Error::invalid_input(format!(
+                "entries[{i}].external_id: must be 1 to 400 characters"
+            )));
+        }
+        if !seen.insert(item.external_id.as_str()) {
+            return Err(crate::Error::invalid_input(format!(
+                "entries[{i}].external_id: '{}' appears twice",
+                item.external_id
+            )));
+        }
+        item.worklog.validate()?;
+    }
+    Ok(())
+}
+
 /// Worklogs.
 #[async_trait]
 pub trait WorkLogStore: Send + Sync + Debug + 'static {
@@ -72,6 +118,19 @@ pub trait WorkLogStore: Send + Sync + Debug + 'static {
     ) -> Result<WorkLog>;
     /// Deletes a worklog and its skill evidence.
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()>;
+    /// Writes imported worklogs by external id, all or none: a worklog the user
+    /// has under an id is changed where a field differs (a new content clears
+    /// its analysis and evidence, as [`WorkLogStore::update_worklog`] does) or
+    /// left as it is; the rest are created. A deleted worklog is created again.
+    /// On a dry run nothing is written. The batch passes [`check_import_batch`];
+    /// an unknown user is [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+    async fn import_worklogs(
+        &self,
+        user_id: UserId,
+        batch: Vec<ImportWorkLog>,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<Vec<ImportedWorkLog>>;
     /// Replaces a worklog's analysis and the evidence it provides, in one
     /// transaction: a reader, or a crash, sees the old analysis with its evidence
     /// or the new one with its evidence, never a mix. Every evidence row must name

@@ -20,8 +20,9 @@ pub use artifact_store::{
     PutOptions,
 };
 pub use domain_store::{
-    DomainStore, ProfileStore, ReportStore, ResumeStore, SkillStore, TokenStore, UserStore,
-    WorkLogStore, check_analysis_evidence, profile_revision_conflict,
+    DomainStore, ImportWorkLog, ImportedWorkLog, ProfileStore, ReportStore, ResumeStore,
+    SkillStore, TokenStore, UserStore, WorkLogStore, check_analysis_evidence, check_import_batch,
+    profile_revision_conflict,
 };
 pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_event_writer::JobEventWriter;

@@ -11,6 +11,7 @@ mod accounts;
 mod actor;
 pub mod curation;
 pub mod demo;
+pub mod import;
 pub mod jobs;
 pub mod overview;
 mod page;

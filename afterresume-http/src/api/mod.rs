@@ -5,6 +5,7 @@
 pub(crate) mod account;
 pub(crate) mod curation;
 pub(crate) mod health;
+pub(crate) mod import;
 pub(crate) mod jobs;
 pub(crate) mod profile;
 pub(crate) mod reports;
@@ -67,6 +68,18 @@ impl Params {
                 )),
             })
             .transpose()
+    }
+
+    /// A boolean: `true`/`false`, `1`/`0`; absent is false.
+    pub(crate) fn flag(&self, name: &str) -> ApiResult<bool> {
+        match self.get(name) {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(ApiError::field(
+                name,
+                format!("'{other}' is not true or false"),
+            )),
+        }
     }
 
     /// `?limit=` and `?cursor=`: the page asked for (the core checks the size).

@@ -1,5 +1,6 @@
 //! Subcommands of the `afterresume` binary.
 
+mod import;
 mod resume;
 
 use std::net::SocketAddr;
@@ -102,6 +103,9 @@ enum Command {
     /// Export a user's resume.
     #[command(subcommand)]
     Resume(resume::ResumeCommand),
+    /// Import work from git history, Markdown notes, jrnl, CSV or JSON Lines.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +308,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Profile(command) => resume::profile(&app, command).await,
         Command::Positions(command) => resume::positions(&app, command).await,
         Command::Resume(command) => resume::resume(&app, command).await,
+        Command::Import(command) => import::import(&app, command).await,
         Command::Jobs(JobsCommand::Cancel { id }) => {
             let job = app.cancel_job(&operator, id).await?;
             println!(

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use afterresume_core::domain::*;
+use afterresume_core::import::ImportOutcome;
 use afterresume_core::ports::{
-    ProfileStore, ReportStore, ResumeStore, SkillStore, ThrottleCounter, ThrottleDecision,
-    ThrottleLimit, ThrottleStore, TokenStore, UserStore, WorkLogStore, check_analysis_evidence,
-    plan_acquire,
+    ImportWorkLog, ImportedWorkLog, ProfileStore, ReportStore, ResumeStore, SkillStore,
+    ThrottleCounter, ThrottleDecision, ThrottleLimit, ThrottleStore, TokenStore, UserStore,
+    WorkLogStore, check_analysis_evidence, check_import_batch, plan_acquire,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -35,6 +36,9 @@ struct State {
     reports: BTreeMap<ReportId, Report>,
     resumes: BTreeMap<ResumeId, Resume>,
     profiles: HashMap<UserId, (ProfileDocument, i64)>,
+    /// Imported worklogs by (owner, external id); an id whose worklog was
+    /// deleted is stale and ignored.
+    imports: HashMap<(UserId, String), WorkLogId>,
     throttle: HashMap<String, ThrottleCounter>,
     ids: HashMap<&'static str, i64>,
 }
@@ -115,6 +119,30 @@ fn build_worklog(s: &mut State, new: NewWorkLog, now: DateTime<Utc>) -> Result<W
     })
 }
 
+/// Applies a patch to a stored worklog: a new content drops the evidence
+/// (its offsets no longer point at the right text), a new date moves it.
+fn apply_patch(
+    s: &mut State,
+    id: WorkLogId,
+    patch: WorkLogPatch,
+    now: DateTime<Utc>,
+) -> Result<WorkLog> {
+    let worklog = s
+        .worklogs
+        .get_mut(&id)
+        .ok_or_else(|| missing("worklog", id))?;
+    let content_changed = patch.apply_to(worklog, now);
+    let updated = worklog.clone();
+    if content_changed {
+        s.evidence.retain(|_, e| e.worklog_id != id);
+    } else {
+        for e in s.evidence.values_mut().filter(|e| e.worklog_id == id) {
+            e.worklog_date = updated.date;
+        }
+    }
+    Ok(updated)
+}
+
 #[async_trait]
 impl WorkLogStore for MemoryDomainStore {
     async fn create_worklog(&self, new: NewWorkLog, now: DateTime<Utc>) -> Result<WorkLog> {
@@ -173,22 +201,61 @@ impl WorkLogStore for MemoryDomainStore {
         now: DateTime<Utc>,
     ) -> Result<WorkLog> {
         patch.validate()?;
+        apply_patch(&mut self.lock(), id, patch, now)
+    }
+
+    async fn import_worklogs(
+        &self,
+        user_id: UserId,
+        batch: Vec<ImportWorkLog>,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<Vec<ImportedWorkLog>> {
+        check_import_batch(user_id, &batch)?;
         let mut s = self.lock();
-        let worklog = s
-            .worklogs
-            .get_mut(&id)
-            .ok_or_else(|| missing("worklog", id))?;
-        let content_changed = patch.apply_to(worklog, now);
-        let updated = worklog.clone();
-        if content_changed {
-            // Offsets of old evidence no longer point at the right text.
-            s.evidence.retain(|_, e| e.worklog_id != id);
-        } else {
-            for e in s.evidence.values_mut().filter(|e| e.worklog_id == id) {
-                e.worklog_date = updated.date;
-            }
+        if !s.users.contains_key(&user_id) {
+            return Err(missing("user", user_id));
         }
-        Ok(updated)
+        let mut out = Vec::with_capacity(batch.len());
+        for item in batch {
+            let key = (user_id, item.external_id);
+            let existing = s
+                .imports
+                .get(&key)
+                .and_then(|id| s.worklogs.get(id))
+                .map(|w| (w.id, WorkLogPatch::to_match(w, &item.worklog)));
+            let imported = match existing {
+                Some((id, None)) => ImportedWorkLog {
+                    id: Some(id),
+                    outcome: ImportOutcome::Unchanged,
+                },
+                Some((id, Some(patch))) => {
+                    if !dry_run {
+                        apply_patch(&mut s, id, patch, now)?;
+                    }
+                    ImportedWorkLog {
+                        id: Some(id),
+                        outcome: ImportOutcome::Updated,
+                    }
+                }
+                None if dry_run => ImportedWorkLog {
+                    id: None,
+                    outcome: ImportOutcome::Created,
+                },
+                None => {
+                    let worklog = build_worklog(&mut s, item.worklog, now)?;
+                    let id = worklog.id;
+                    s.worklogs.insert(id, worklog);
+                    s.imports.insert(key, id);
+                    ImportedWorkLog {
+                        id: Some(id),
+                        outcome: ImportOutcome::Created,
+                    }
+                }
+            };
+            out.push(imported);
+        }
+        Ok(out)
     }
 
     async fn delete_worklog(&self, id: WorkLogId) -> Result<()> {

@@ -1,0 +1,238 @@
+//! `afterresume import`: work from git history, Markdown notes, jrnl, CSV and
+//! JSON Lines, with a progress bar and a summary per source.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use afterresume_backends::git::{GitImportOptions, GitRead, read_repository};
+use afterresume_core::domain::UserId;
+use afterresume_core::domain::storable::parse_date;
+use afterresume_core::import::{ImportEntry, ImportFormat, ImportSummary, RowErrors, parse_path};
+use afterresume_core::service::import::{ImportOptions, ImportReport};
+use afterresume_core::service::{Actor, App};
+use afterresume_core::{Error, Result};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Entries written per call; each call is all or nothing.
+const CHUNK: usize = 1000;
+
+/// Where the work comes from.
+#[derive(Debug, Subcommand)]
+pub(super) enum ImportCommand {
+    /// Commits from local git repositories: one entry per repository and day.
+    Git(GitArgs),
+    /// A folder of daily notes, or one file with a `## YYYY-MM-DD` heading per day.
+    Markdown(FileArgs),
+    /// jrnl's plain-text export (`jrnl --export txt`).
+    Jrnl(FileArgs),
+    /// CSV with a header row: date, content, and optionally tags, title, id.
+    Csv(FileArgs),
+    /// JSON Lines: one {"date", "content", ...} object per line.
+    Jsonl(FileArgs),
+}
+
+/// What every import takes.
+#[derive(Debug, Args)]
+pub(super) struct Common {
+    /// The user: an id or a username.
+    #[arg(long)]
+    user: String,
+    /// Say what would be created or updated; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Enqueue analysis of every entry created or changed (one bulk enqueue).
+    #[arg(long)]
+    analyze: bool,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct GitArgs {
+    /// Repositories (working trees or bare).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    /// An author email whose commits count (repeatable); default: the user's email.
+    #[arg(long = "author")]
+    authors: Vec<String>,
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    since: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct FileArgs {
+    /// The file (or, for markdown, a folder).
+    path: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// One source read, ready to write.
+struct Source {
+    name: String,
+    detail: String,
+    entries: Vec<ImportEntry>,
+    skipped: usize,
+}
+
+pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
+    let (sources, common) = match command {
+        ImportCommand::Git(args) => {
+            let user = super::resume::user_id(app, &args.common.user).await?;
+            (read_git(app, user, &args).await?, args.common)
+        }
+        ImportCommand::Markdown(args) => (read_file(ImportFormat::Markdown, &args)?, args.common),
+        ImportCommand::Jrnl(args) => (read_file(ImportFormat::Jrnl, &args)?, args.common),
+        ImportCommand::Csv(args) => (read_file(ImportFormat::Csv, &args)?, args.common),
+        ImportCommand::Jsonl(args) => (read_file(ImportFormat::Jsonl, &args)?, args.common),
+    };
+    let user = super::resume::user_id(app, &common.user).await?;
+    check_all(&sources, user)?;
+    let options = ImportOptions {
+        dry_run: common.dry_run,
+        analyze: common.analyze,
+    };
+    let total: usize = sources.iter().map(|s| s.entries.len()).sum();
+    let bar = bar(total as u64, "writing");
+    let mut analysis_jobs = 0;
+    let mut lines = Vec::new();
+    for source in sources {
+        let mut summary = ImportSummary {
+            skipped: source.skipped,
+            ..ImportSummary::default()
+        };
+        for chunk in source.entries.chunks(CHUNK) {
+            let report = app
+                .import_entries(&Actor::system(), Some(user), chunk.to_vec(), options)
+                .await
+                .map_err(|e| {
+                    bar.abandon();
+                    Error::new(e.kind(), format!("{}: {}", source.name, e.message()))
+                })?;
+            add(&mut summary, &report);
+            analysis_jobs += report.analysis_jobs;
+            bar.inc(chunk.len() as u64);
+        }
+        lines.push(format!("{}{}: {summary}", source.name, source.detail));
+    }
+    bar.finish_and_clear();
+    for line in lines {
+        println!("{line}");
+    }
+    if common.dry_run {
+        println!("dry run: nothing was stored");
+    } else if common.analyze {
+        println!("{analysis_jobs} analysis jobs enqueued");
+    }
+    Ok(())
+}
+
+fn add(summary: &mut ImportSummary, report: &ImportReport) {
+    summary.read += report.summary.read;
+    summary.created += report.summary.created;
+    summary.updated += report.summary.updated;
+    summary.unchanged += report.summary.unchanged;
+}
+
+/// Every entry checked before any is written, so a bad one stores nothing.
+fn check_all(sources: &[Source], user: UserId) -> Result<()> {
+    let mut errors = RowErrors::default();
+    for entry in sources.iter().flat_map(|s| &s.entries) {
+        if let Err(e) = entry.to_new_worklog(user) {
+            let prefix = format!("{}: ", entry.origin);
+            errors.push(
+                &entry.origin,
+                e.message().strip_prefix(&prefix).unwrap_or(e.message()),
+            );
+        }
+    }
+    errors.into_result(())
+}
+
+fn read_file(format: ImportFormat, args: &FileArgs) -> Result<Vec<Source>> {
+    let parsed = parse_path(format, &args.path)?;
+    Ok(vec![Source {
+        name: args.path.display().to_string(),
+        detail: String::new(),
+        entries: parsed.entries,
+        skipped: parsed.skipped,
+    }])
+}
+
+async fn read_git(app: &App, user: UserId, args: &GitArgs) -> Result<Vec<Source>> {
+    let mut authors = args.authors.clone();
+    if authors.is_empty() {
+        let email = app.domain().get_user(user).await?.email;
+        if email.trim().is_empty() {
+            return Err(Error::invalid_input(
+                "--author: the user has no email; give the emails their commits use",
+            ));
+        }
+        authors.push(email);
+    }
+    let options = GitImportOptions {
+        authors,
+        since: args
+            .since
+            .as_deref()
+            .map(|d| parse_date("--since", d))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|d| parse_date("--until", d))
+            .transpose()?,
+    };
+    let mut sources = Vec::new();
+    for path in &args.paths {
+        let spinner = spinner(&path.display().to_string());
+        let path = path.clone();
+        let options = options.clone();
+        let progress = spinner.clone();
+        let read: GitRead = tokio::task::spawn_blocking(move || {
+            read_repository(&path, &options, &mut |walked| {
+                progress.set_message(format!("{walked} commits"));
+            })
+        })
+        .await
+        .map_err(|e| Error::unexpected(format!("git reader: {e}")))??;
+        spinner.finish_and_clear();
+        sources.push(Source {
+            name: read.repository.clone(),
+            detail: format!(
+                " ({} of {} commits; {} merges, {} by bots, {} by others or outside the dates)",
+                read.commits, read.walked, read.merges, read.bots, read.others
+            ),
+            entries: read.entries,
+            skipped: 0,
+        });
+    }
+    Ok(sources)
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} entries ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn spinner(name: &str) -> ProgressBar {
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} reading {prefix}: {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.set_prefix(name.to_owned());
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner
+}
