@@ -3,12 +3,17 @@
 //! method reads its arguments, calls the core's use case as the caller and
 //! returns the result as Python values.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use afterresume_backends::git::{GitImportOptions, read_repository};
 
 use afterresume_core::domain::{
     ChoicePatch, EducationPatch, JobStatus, NewEducation, NewPosition, PositionPatch, ProfilePatch,
     ReportKind,
 };
+use afterresume_core::import::{ImportFormat, parse_path};
+use afterresume_core::service::import::ImportOptions;
 use afterresume_core::service::reports::{
     GenerateReport, RenderedReport, ReportFormat, ReportQuery,
 };
@@ -18,6 +23,7 @@ use afterresume_core::service::worklogs::WorkLogQuery;
 use afterresume_core::service::{EventQuery, JobQuery, PageRequest};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use serde_json::json;
 
 use crate::convert::{
     WorkLogFields, date, fields_as, import_entry, parse_job_id, to_python, worklog_patch,
@@ -94,6 +100,96 @@ impl NativeUseCases {
             .core
             .block(py, self.core.app.import_worklogs(&actor, user_id, inputs))?;
         to_python(py, &created)
+    }
+
+    /// Commits from local git repositories, one entry per repository and day:
+    /// `{"sources": [{"name", "walked", "commits", "merges", "bots", "others",
+    /// "read", "created", "updated", "unchanged"}], "analysis_jobs"}`.
+    #[pyo3(signature = (user_id, paths, *, authors=None, since=None, until=None, dry_run=false, analyze=false, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_git(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        paths: Vec<PathBuf>,
+        authors: Option<Vec<String>>,
+        since: Option<String>,
+        until: Option<String>,
+        dry_run: bool,
+        analyze: bool,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let app = &self.core.app;
+        let authors = self.core.block(
+            py,
+            app.git_authors(&actor, user_id, authors.unwrap_or_default()),
+        )?;
+        let options = GitImportOptions {
+            authors,
+            since: date("since", since.as_deref())?,
+            until: date("until", until.as_deref())?,
+        };
+        let import = ImportOptions { dry_run, analyze };
+        let mut sources = Vec::new();
+        let mut analysis_jobs = 0;
+        for path in paths {
+            let read = py
+                .detach(|| read_repository(&path, &options, &mut |_| {}))
+                .map_err(to_py)?;
+            let report = self.core.block(
+                py,
+                app.import_in_parts(&actor, user_id, read.entries, import, &mut |_| {}),
+            )?;
+            analysis_jobs += report.analysis_jobs;
+            sources.push(json!({
+                "name": read.repository, "walked": read.walked, "commits": read.commits,
+                "merges": read.merges, "bots": read.bots, "others": read.others,
+                "read": report.summary.read, "created": report.summary.created,
+                "updated": report.summary.updated, "unchanged": report.summary.unchanged,
+            }));
+        }
+        to_python(
+            py,
+            &json!({"sources": sources, "analysis_jobs": analysis_jobs}),
+        )
+    }
+
+    /// A Markdown folder or file, a jrnl export, CSV or JSON Lines:
+    /// `{"read", "created", "updated", "unchanged", "skipped", "analysis_jobs"}`.
+    #[pyo3(signature = (user_id, path, *, format, dry_run=false, analyze=false, as_user=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_file(
+        &self,
+        py: Python<'_>,
+        user_id: Option<i64>,
+        path: PathBuf,
+        format: &str,
+        dry_run: bool,
+        analyze: bool,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let format = ImportFormat::parse(format).map_err(to_py)?;
+        let parsed = py.detach(|| parse_path(format, &path)).map_err(to_py)?;
+        let mut report = self.core.block(
+            py,
+            self.core.app.import_in_parts(
+                &actor,
+                user_id,
+                parsed.entries,
+                ImportOptions { dry_run, analyze },
+                &mut |_| {},
+            ),
+        )?;
+        report.summary.skipped += parsed.skipped;
+        let s = &report.summary;
+        to_python(
+            py,
+            &json!({"read": s.read, "created": s.created, "updated": s.updated,
+                "unchanged": s.unchanged, "skipped": s.skipped,
+                "analysis_jobs": report.analysis_jobs}),
+        )
     }
 
     #[pyo3(signature = (worklog_id, *, as_user=None))]

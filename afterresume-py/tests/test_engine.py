@@ -240,3 +240,60 @@ def assert_valid_json_resume(doc):
     # The checker is live: a broken document fails it.
     broken = dict(doc, basics=dict(doc["basics"], email="not an address", url="::"))
     assert list(validator.iter_errors(broken))
+
+
+def _git(repo, *args, email="alice@example.com", when="2026-11-20T09:00:00+00:00"):
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "Alice",
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_NAME": "Alice",
+        "GIT_COMMITTER_EMAIL": email,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_git_history_and_files_import_once(eng, tmp_path):
+    alice = eng.create_user("alice", "alice@example.com", password="s3cret-pass")
+    repo = tmp_path / "billing"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    for i, (email, when) in enumerate(
+        [
+            ("alice@example.com", "2026-11-20T09:00:00+00:00"),
+            ("bob@example.com", "2026-11-20T10:00:00+00:00"),
+            ("alice@example.com", "2026-11-21T09:00:00+00:00"),
+        ]
+    ):
+        (repo / f"f{i}").write_text("x")
+        _git(repo, "add", ".", email=email, when=when)
+        _git(repo, "commit", "-q", "-m", f"Change {i}", email=email, when=when)
+    first = eng.import_git(alice["id"], [repo])
+    assert first["sources"][0]["name"] == "billing"
+    assert (first["sources"][0]["commits"], first["sources"][0]["created"]) == (2, 2)
+    again = eng.import_git(alice["id"], [repo], since=dt.date(2026, 11, 21))
+    assert (again["sources"][0]["read"], again["sources"][0]["unchanged"]) == (1, 1)
+    logs = eng.list_worklogs(alice["id"])
+    assert {w["source"] for w in logs} == {"git"} and logs[0]["tags"] == ["billing"]
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("date,content,tags\n2026-11-23,Wrote the runbook,ops\n")
+    as_alice = eng.as_user(alice["id"])
+    report = as_alice.import_file(notes, format="csv", analyze=True)
+    assert (report["created"], report["analysis_jobs"]) == (1, 1)
+    assert as_alice.import_file(notes, format="csv")["unchanged"] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"date": "2026-11-23", "content": "ok"}\n{"date": "2026-02-30", "content": "x"}\n')
+    with pytest.raises(afterresume.InvalidInput, match=r"bad.jsonl:2: date"):
+        eng.import_file(alice["id"], bad, format="jsonl")
+    with pytest.raises(afterresume.InvalidInput, match="format"):
+        eng.import_file(alice["id"], notes, format="docx")
+    with pytest.raises(afterresume.InvalidInput, match="not a git repository"):
+        eng.import_git(alice["id"], [tmp_path])
+    assert len(eng.list_worklogs(alice["id"])) == 3

@@ -89,7 +89,74 @@ impl App {
     }
 }
 
+impl ImportReport {
+    /// Adds another part's counts.
+    pub fn add(&mut self, part: ImportReport) {
+        self.summary.read += part.summary.read;
+        self.summary.created += part.summary.created;
+        self.summary.updated += part.summary.updated;
+        self.summary.unchanged += part.summary.unchanged;
+        self.summary.skipped += part.summary.skipped;
+        self.changed.extend(part.changed);
+        self.analysis_jobs += part.analysis_jobs;
+    }
+}
+
+/// Entries written per call by [`App::import_in_parts`].
+pub const IMPORT_PART: usize = 1000;
+
 impl App {
+    /// Imports any number of entries (a repository's whole history): every
+    /// entry is checked first, so one bad entry stores nothing; then they are
+    /// written in parts of [`IMPORT_PART`], each all or nothing, and
+    /// `progress` hears how many were written so far. A failure midway leaves
+    /// the parts before it, and running the import again completes it.
+    pub async fn import_in_parts(
+        &self,
+        actor: &Actor,
+        user_id: Option<UserId>,
+        entries: Vec<ImportEntry>,
+        options: ImportOptions,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<ImportReport> {
+        let user = self.subject(actor, user_id).await?;
+        checked_batch(user, &entries)?;
+        let mut report = ImportReport::default();
+        for part in entries.chunks(IMPORT_PART) {
+            let written = self
+                .import_entries(actor, Some(user), part.to_vec(), options)
+                .await?;
+            report.add(written);
+            progress(report.summary.read);
+        }
+        Ok(report)
+    }
+
+    /// Whose commits a git import takes: the emails given, else the user's own.
+    pub async fn git_authors(
+        &self,
+        actor: &Actor,
+        user_id: Option<UserId>,
+        given: Vec<String>,
+    ) -> Result<Vec<String>> {
+        let given: Vec<String> = given
+            .into_iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if !given.is_empty() {
+            return Ok(given);
+        }
+        let user = self.subject(actor, user_id).await?;
+        let email = self.domain.get_user(user).await?.email;
+        if email.trim().is_empty() {
+            return Err(Error::invalid_input(
+                "author: the user has no email; give the emails their commits use",
+            ));
+        }
+        Ok(vec![email])
+    }
+
     /// Checks every entry now (one bad entry, named by file and line, enqueues
     /// nothing), then enqueues a `worklogs.import` job that writes them in parts
     /// of [`IMPORT_JOB_CHUNK`](crate::workflows::IMPORT_JOB_CHUNK), reporting progress as events. Retrying the job,

@@ -7,15 +7,12 @@ use std::time::Duration;
 use afterresume_backends::git::{GitImportOptions, GitRead, read_repository};
 use afterresume_core::domain::UserId;
 use afterresume_core::domain::storable::parse_date;
-use afterresume_core::import::{ImportEntry, ImportFormat, ImportSummary, RowErrors, parse_path};
-use afterresume_core::service::import::{ImportOptions, ImportReport};
+use afterresume_core::import::{ImportEntry, ImportFormat, parse_path};
+use afterresume_core::service::import::ImportOptions;
 use afterresume_core::service::{Actor, App};
 use afterresume_core::{Error, Result};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-/// Entries written per call; each call is all or nothing.
-const CHUNK: usize = 1000;
 
 /// Where the work comes from.
 #[derive(Debug, Subcommand)]
@@ -92,7 +89,6 @@ pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
         ImportCommand::Jsonl(args) => (read_file(ImportFormat::Jsonl, &args)?, args.common),
     };
     let user = super::resume::user_id(app, &common.user).await?;
-    check_all(&sources, user)?;
     let options = ImportOptions {
         dry_run: common.dry_run,
         analyze: common.analyze,
@@ -102,23 +98,27 @@ pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
     let mut analysis_jobs = 0;
     let mut lines = Vec::new();
     for source in sources {
-        let mut summary = ImportSummary {
-            skipped: source.skipped,
-            ..ImportSummary::default()
-        };
-        for chunk in source.entries.chunks(CHUNK) {
-            let report = app
-                .import_entries(&Actor::system(), Some(user), chunk.to_vec(), options)
-                .await
-                .map_err(|e| {
-                    bar.abandon();
-                    Error::new(e.kind(), format!("{}: {}", source.name, e.message()))
-                })?;
-            add(&mut summary, &report);
-            analysis_jobs += report.analysis_jobs;
-            bar.inc(chunk.len() as u64);
-        }
-        lines.push(format!("{}{}: {summary}", source.name, source.detail));
+        let before = bar.position();
+        let mut progress = |written: usize| bar.set_position(before + written as u64);
+        let mut report = app
+            .import_in_parts(
+                &Actor::system(),
+                Some(user),
+                source.entries,
+                options,
+                &mut progress,
+            )
+            .await
+            .map_err(|e| {
+                bar.abandon();
+                Error::new(e.kind(), format!("{}: {}", source.name, e.message()))
+            })?;
+        report.summary.skipped += source.skipped;
+        analysis_jobs += report.analysis_jobs;
+        lines.push(format!(
+            "{}{}: {}",
+            source.name, source.detail, report.summary
+        ));
     }
     bar.finish_and_clear();
     for line in lines {
@@ -132,28 +132,6 @@ pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
     Ok(())
 }
 
-fn add(summary: &mut ImportSummary, report: &ImportReport) {
-    summary.read += report.summary.read;
-    summary.created += report.summary.created;
-    summary.updated += report.summary.updated;
-    summary.unchanged += report.summary.unchanged;
-}
-
-/// Every entry checked before any is written, so a bad one stores nothing.
-fn check_all(sources: &[Source], user: UserId) -> Result<()> {
-    let mut errors = RowErrors::default();
-    for entry in sources.iter().flat_map(|s| &s.entries) {
-        if let Err(e) = entry.to_new_worklog(user) {
-            let prefix = format!("{}: ", entry.origin);
-            errors.push(
-                &entry.origin,
-                e.message().strip_prefix(&prefix).unwrap_or(e.message()),
-            );
-        }
-    }
-    errors.into_result(())
-}
-
 fn read_file(format: ImportFormat, args: &FileArgs) -> Result<Vec<Source>> {
     let parsed = parse_path(format, &args.path)?;
     Ok(vec![Source {
@@ -165,18 +143,10 @@ fn read_file(format: ImportFormat, args: &FileArgs) -> Result<Vec<Source>> {
 }
 
 async fn read_git(app: &App, user: UserId, args: &GitArgs) -> Result<Vec<Source>> {
-    let mut authors = args.authors.clone();
-    if authors.is_empty() {
-        let email = app.domain().get_user(user).await?.email;
-        if email.trim().is_empty() {
-            return Err(Error::invalid_input(
-                "--author: the user has no email; give the emails their commits use",
-            ));
-        }
-        authors.push(email);
-    }
     let options = GitImportOptions {
-        authors,
+        authors: app
+            .git_authors(&Actor::system(), Some(user), args.authors.clone())
+            .await?,
         since: args
             .since
             .as_deref()

@@ -326,6 +326,57 @@ class Engine:
         """Creates many worklogs at once: all of them, or none when one is invalid."""
         return _convert(self._cases.import_worklogs(user_id, _entries(entries)))
 
+    def import_git(
+        self,
+        user_id: int,
+        paths: Iterable[Any],
+        *,
+        authors: Optional[Iterable[str]] = None,
+        since: Any = None,
+        until: Any = None,
+        dry_run: bool = False,
+        analyze: bool = False,
+    ) -> Record:
+        """The user's commits from local git repositories (read in-process, no
+        ``git`` needed): one worklog per repository and day, merges and bots
+        left out, authors by email (default: the user's email). Importing again
+        creates nothing and updates a day whose commits changed. Returns
+        ``{"sources": [{"name", "walked", "commits", "merges", "bots",
+        "others", "read", "created", "updated", "unchanged"}], "analysis_jobs"}``.
+        """
+        return _convert(
+            self._cases.import_git(
+                user_id,
+                [str(p) for p in paths],
+                authors=None if authors is None else list(authors),
+                since=_iso(since),
+                until=_iso(until),
+                dry_run=dry_run,
+                analyze=analyze,
+            )
+        )
+
+    def import_file(
+        self,
+        user_id: int,
+        path: Any,
+        *,
+        format: str,
+        dry_run: bool = False,
+        analyze: bool = False,
+    ) -> Record:
+        """Worklogs from a file (``format``: ``jrnl``, ``csv``, ``jsonl``, or
+        ``markdown`` for a file with a ``## YYYY-MM-DD`` heading per day or a
+        folder of daily notes). One bad row (named by file and line) imports
+        nothing; importing again creates nothing. Returns ``{"read",
+        "created", "updated", "unchanged", "skipped", "analysis_jobs"}``.
+        """
+        return _convert(
+            self._cases.import_file(
+                user_id, str(path), format=format, dry_run=dry_run, analyze=analyze
+            )
+        )
+
     def get_worklog(self, worklog_id: int) -> Record:
         """One worklog, with ``analysis`` once analyzed (the HTTP API's shape)."""
         return _convert(self._cases.get_worklog(worklog_id))
@@ -697,6 +748,50 @@ class Session:
     ) -> List[Record]:
         return _convert(
             self._cases.import_worklogs(user_id, _entries(entries), as_user=self.user_id)
+        )
+
+    def import_git(
+        self,
+        paths: Iterable[Any],
+        *,
+        authors: Optional[Iterable[str]] = None,
+        since: Any = None,
+        until: Any = None,
+        dry_run: bool = False,
+        analyze: bool = False,
+        user_id: Optional[int] = None,
+    ) -> Record:
+        return _convert(
+            self._cases.import_git(
+                user_id,
+                [str(p) for p in paths],
+                authors=None if authors is None else list(authors),
+                since=_iso(since),
+                until=_iso(until),
+                dry_run=dry_run,
+                analyze=analyze,
+                as_user=self.user_id,
+            )
+        )
+
+    def import_file(
+        self,
+        path: Any,
+        *,
+        format: str,
+        dry_run: bool = False,
+        analyze: bool = False,
+        user_id: Optional[int] = None,
+    ) -> Record:
+        return _convert(
+            self._cases.import_file(
+                user_id,
+                str(path),
+                format=format,
+                dry_run=dry_run,
+                analyze=analyze,
+                as_user=self.user_id,
+            )
         )
 
     def get_worklog(self, worklog_id: int) -> Record:

@@ -91,6 +91,28 @@ class NativeUseCases:
         *,
         as_user: Optional[int] = None,
     ) -> List[Dict[str, Any]]: ...
+    def import_git(
+        self,
+        user_id: Optional[int],
+        paths: List[str],
+        *,
+        authors: Optional[List[str]] = None,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
+        dry_run: bool = False,
+        analyze: bool = False,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def import_file(
+        self,
+        user_id: Optional[int],
+        path: str,
+        *,
+        format: str,
+        dry_run: bool = False,
+        analyze: bool = False,
+        as_user: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
     def get_worklog(self, worklog_id: int, *, as_user: Optional[int] = None) -> Dict[str, Any]: ...
     def list_worklogs(
         self,
