@@ -66,7 +66,7 @@ fn json_value() -> Value {
     })
 }
 
-fn metadata() -> Value {
+pub(crate) fn metadata() -> Value {
     json!({"type": "object", "propertyNames": {"pattern": NO_NUL},
            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}})
 }
@@ -111,6 +111,9 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
         "status" => {
             json!({"type": "string", "enum": ["queued", "running", "success", "failed", "cancelled"]})
         }
+        "format" if path == crate::api::import::IMPORT_PATH => {
+            json!({"type": "string", "enum": ["markdown", "md", "jrnl", "csv", "jsonl", "json-lines", "ndjson"]})
+        }
         "format" if path.starts_with("/api/resume/") => {
             json!({"type": "string", "enum": ["json", "markdown", "md", "html", "text", "txt", "pdf"]})
         }
@@ -118,6 +121,8 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
             json!({"type": "string", "enum": ["json", "markdown", "md", "html", "pdf"]})
         }
         "format" => json!({"type": "string", "enum": ["json", "markdown", "md", "html"]}),
+        "name" => text(Some(200)),
+        "dry_run" | "analyze" => json!({"type": "boolean"}),
         "theme" => json!({"type": "string", "enum": afterresume_core::agents::RESUME_THEMES}),
         "tag" => json!({"type": "string", "minLength": 1, "pattern": NOT_BLANK}),
         "type" => text(None),

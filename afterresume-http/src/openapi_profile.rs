@@ -25,7 +25,26 @@ pub(crate) const PROFILE_BODIES: &[(&str, &str, &str)] = &[
         "patch",
         "HighlightChoiceUpdate",
     ),
+    ("/api/worklogs/import/", "post", "ImportEntries"),
 ];
+
+/// An import's JSON body: entries as the core's JSON import reads them.
+fn import_entries() -> Value {
+    let entry = object(
+        json!({
+            "date": date(),
+            "content": not_blank(afterresume_core::domain::MAX_CONTENT_CHARS),
+            "title": nullable(text(Some(300))),
+            "tags": {"type": "array", "maxItems": 50, "items": not_blank(64)},
+            "id": {"oneOf": [not_blank(200), {"type": "integer"}],
+                   "description": "Names the entry across imports (default: its date and place among that day's entries); unique within a request"},
+            "metadata": crate::openapi::metadata(),
+        }),
+        &["date", "content"],
+        "One worklog to import.",
+    );
+    json!({"type": "array", "maxItems": afterresume_core::service::worklogs::MAX_IMPORT, "items": entry})
+}
 
 fn choice(with_text: bool) -> Value {
     let mut properties = json!({
@@ -155,6 +174,7 @@ pub(crate) fn profile_schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("EducationInput", education()),
+        ("ImportEntries", import_entries()),
         ("SkillChoiceUpdate", choice(false)),
         ("HighlightChoiceUpdate", choice(true)),
         (

@@ -420,6 +420,22 @@ fn import_reads_git_notes_and_files_with_a_summary_per_source() {
         "alice",
     ]);
     assert!(!ok && stderr.contains("not a git repository"), "{stderr}");
+    // Several repositories: one that is not a repository fails alone.
+    let (ok, stdout, stderr) = run(&[
+        "import",
+        "git",
+        repo_arg,
+        data.path().to_str().unwrap(),
+        "--user",
+        "alice",
+    ]);
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains("billing (2 of 3 commits"), "{stdout}");
+    assert!(
+        stderr.contains("failed: ") && stderr.contains("not a git repository"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 2 sources failed"), "{stderr}");
     let (ok, stdout, _) = run(&["jobs", "list", "--type", "worklog.analyze"]);
     assert!(ok && stdout.lines().count() == 1, "{stdout}");
 }

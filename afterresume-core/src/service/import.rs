@@ -71,21 +71,25 @@ impl App {
         }
         self.resume_changed(user).await;
         if options.analyze {
-            let requests = report
-                .changed
-                .iter()
-                .map(|id| EnqueueRequest {
-                    job_type: WORKLOG_ANALYZE.to_owned(),
-                    payload: json!({"worklog_id": id}),
-                    options: EnqueueOptions {
-                        user_id: Some(user),
-                        ..Default::default()
-                    },
-                })
-                .collect();
-            report.analysis_jobs = self.engine.enqueue_many(requests).await?.len();
+            report.analysis_jobs = self.enqueue_analysis(user, &report.changed).await?;
         }
         Ok(report)
+    }
+
+    /// One `worklog.analyze` per worklog, in one bulk enqueue.
+    async fn enqueue_analysis(&self, user: UserId, worklogs: &[WorkLogId]) -> Result<usize> {
+        let requests = worklogs
+            .iter()
+            .map(|id| EnqueueRequest {
+                job_type: WORKLOG_ANALYZE.to_owned(),
+                payload: json!({"worklog_id": id}),
+                options: EnqueueOptions {
+                    user_id: Some(user),
+                    ..Default::default()
+                },
+            })
+            .collect();
+        Ok(self.engine.enqueue_many(requests).await?.len())
     }
 }
 
@@ -122,12 +126,19 @@ impl App {
         let user = self.subject(actor, user_id).await?;
         checked_batch(user, &entries)?;
         let mut report = ImportReport::default();
+        let parts = ImportOptions {
+            analyze: false,
+            ..options
+        };
         for part in entries.chunks(IMPORT_PART) {
             let written = self
-                .import_entries(actor, Some(user), part.to_vec(), options)
+                .import_entries(actor, Some(user), part.to_vec(), parts)
                 .await?;
             report.add(written);
             progress(report.summary.read);
+        }
+        if options.analyze && !options.dry_run {
+            report.analysis_jobs = self.enqueue_analysis(user, &report.changed).await?;
         }
         Ok(report)
     }

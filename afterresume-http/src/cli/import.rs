@@ -7,7 +7,7 @@ use std::time::Duration;
 use afterresume_backends::git::{GitImportOptions, GitRead, read_repository};
 use afterresume_core::domain::UserId;
 use afterresume_core::domain::storable::parse_date;
-use afterresume_core::import::{ImportEntry, ImportFormat, parse_path};
+use afterresume_core::import::{FIELD_ERROR_CONTEXT, ImportEntry, ImportFormat, parse_path};
 use afterresume_core::service::import::ImportOptions;
 use afterresume_core::service::{Actor, App};
 use afterresume_core::{Error, Result};
@@ -77,30 +77,44 @@ struct Source {
     skipped: usize,
 }
 
+/// A source that could not be read: its name and why.
+struct Unreadable {
+    name: String,
+    error: Error,
+}
+
 pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
     let (sources, common) = match command {
         ImportCommand::Git(args) => {
             let user = super::resume::user_id(app, &args.common.user).await?;
             (read_git(app, user, &args).await?, args.common)
         }
-        ImportCommand::Markdown(args) => (read_file(ImportFormat::Markdown, &args)?, args.common),
-        ImportCommand::Jrnl(args) => (read_file(ImportFormat::Jrnl, &args)?, args.common),
-        ImportCommand::Csv(args) => (read_file(ImportFormat::Csv, &args)?, args.common),
-        ImportCommand::Jsonl(args) => (read_file(ImportFormat::Jsonl, &args)?, args.common),
+        ImportCommand::Markdown(args) => (read_file(ImportFormat::Markdown, &args), args.common),
+        ImportCommand::Jrnl(args) => (read_file(ImportFormat::Jrnl, &args), args.common),
+        ImportCommand::Csv(args) => (read_file(ImportFormat::Csv, &args), args.common),
+        ImportCommand::Jsonl(args) => (read_file(ImportFormat::Jsonl, &args), args.common),
     };
     let user = super::resume::user_id(app, &common.user).await?;
     let options = ImportOptions {
         dry_run: common.dry_run,
         analyze: common.analyze,
     };
-    let total: usize = sources.iter().map(|s| s.entries.len()).sum();
+    let total: usize = sources.iter().flatten().map(|s| s.entries.len()).sum();
+    let count = sources.len();
     let bar = bar(total as u64, "writing");
-    let mut analysis_jobs = 0;
+    let (mut analysis_jobs, mut failed) = (0, Vec::new());
     let mut lines = Vec::new();
     for source in sources {
+        let source = match source {
+            Ok(source) => source,
+            Err(unreadable) => {
+                failed.push(unreadable);
+                continue;
+            }
+        };
         let before = bar.position();
         let mut progress = |written: usize| bar.set_position(before + written as u64);
-        let mut report = app
+        let written = app
             .import_in_parts(
                 &Actor::system(),
                 Some(user),
@@ -108,41 +122,67 @@ pub(super) async fn import(app: &App, command: ImportCommand) -> Result<()> {
                 options,
                 &mut progress,
             )
-            .await
-            .map_err(|e| {
-                bar.abandon();
-                Error::new(e.kind(), format!("{}: {}", source.name, e.message()))
-            })?;
-        report.summary.skipped += source.skipped;
-        analysis_jobs += report.analysis_jobs;
-        lines.push(format!(
-            "{}{}: {}",
-            source.name, source.detail, report.summary
-        ));
+            .await;
+        match written {
+            Ok(mut report) => {
+                report.summary.skipped += source.skipped;
+                analysis_jobs += report.analysis_jobs;
+                lines.push(format!(
+                    "{}{}: {}",
+                    source.name, source.detail, report.summary
+                ));
+            }
+            Err(error) => failed.push(Unreadable {
+                name: source.name,
+                error,
+            }),
+        }
     }
     bar.finish_and_clear();
     for line in lines {
         println!("{line}");
+    }
+    for f in &failed {
+        eprintln!("{}: failed: {}", f.name, f.error.message());
+        for (key, row) in f.error.context() {
+            if *key == FIELD_ERROR_CONTEXT {
+                eprintln!("  {row}");
+            }
+        }
     }
     if common.dry_run {
         println!("dry run: nothing was stored");
     } else if common.analyze {
         println!("{analysis_jobs} analysis jobs enqueued");
     }
-    Ok(())
+    match failed.len() {
+        0 => Ok(()),
+        n if n == count => Err(Error::invalid_input("nothing was imported")),
+        n => Err(Error::invalid_input(format!(
+            "{n} of {count} sources failed and stored nothing; the others were imported"
+        ))),
+    }
 }
 
-fn read_file(format: ImportFormat, args: &FileArgs) -> Result<Vec<Source>> {
-    let parsed = parse_path(format, &args.path)?;
-    Ok(vec![Source {
-        name: args.path.display().to_string(),
+fn read_file(
+    format: ImportFormat,
+    args: &FileArgs,
+) -> Vec<std::result::Result<Source, Unreadable>> {
+    let name = args.path.display().to_string();
+    let read = parse_path(format, &args.path).map(|parsed| Source {
+        name: name.clone(),
         detail: String::new(),
         entries: parsed.entries,
         skipped: parsed.skipped,
-    }])
+    });
+    vec![read.map_err(|error| Unreadable { name, error })]
 }
 
-async fn read_git(app: &App, user: UserId, args: &GitArgs) -> Result<Vec<Source>> {
+async fn read_git(
+    app: &App,
+    user: UserId,
+    args: &GitArgs,
+) -> Result<Vec<std::result::Result<Source, Unreadable>>> {
     let options = GitImportOptions {
         authors: app
             .git_authors(&Actor::system(), Some(user), args.authors.clone())
@@ -160,27 +200,29 @@ async fn read_git(app: &App, user: UserId, args: &GitArgs) -> Result<Vec<Source>
     };
     let mut sources = Vec::new();
     for path in &args.paths {
-        let spinner = spinner(&path.display().to_string());
-        let path = path.clone();
-        let options = options.clone();
-        let progress = spinner.clone();
-        let read: GitRead = tokio::task::spawn_blocking(move || {
+        let name = path.display().to_string();
+        let spinner = spinner(&name);
+        let (path, options, progress) = (path.clone(), options.clone(), spinner.clone());
+        let read = tokio::task::spawn_blocking(move || {
             read_repository(&path, &options, &mut |walked| {
                 progress.set_message(format!("{walked} commits"));
             })
         })
         .await
-        .map_err(|e| Error::unexpected(format!("git reader: {e}")))??;
+        .map_err(|e| Error::unexpected(format!("git reader: {e}")))?;
         spinner.finish_and_clear();
-        sources.push(Source {
-            name: read.repository.clone(),
-            detail: format!(
-                " ({} of {} commits; {} merges, {} by bots, {} by others or outside the dates)",
-                read.commits, read.walked, read.merges, read.bots, read.others
-            ),
-            entries: read.entries,
-            skipped: 0,
-        });
+        sources.push(
+            read.map(|read: GitRead| Source {
+                name: read.repository.clone(),
+                detail: format!(
+                    " ({} of {} commits; {} merges, {} by bots, {} by others or outside the dates)",
+                    read.commits, read.walked, read.merges, read.bots, read.others
+                ),
+                entries: read.entries,
+                skipped: 0,
+            })
+            .map_err(|error| Unreadable { name, error }),
+        );
     }
     Ok(sources)
 }
