@@ -4,7 +4,7 @@
 //! - `Authorization: Token <secret>` (as Django REST framework sends it) or
 //!   `Bearer <secret>`: an API token from `POST /api/auth/token/`.
 //! - The `afterresume_session` cookie, set by `POST /api/auth/login/`: HttpOnly,
-//!   SameSite=Lax, Secure unless `AFTERRESUME_SECURE_COOKIES=false`. A session is a
+//!   SameSite=Lax, Secure over HTTPS (`AFTERRESUME_SECURE_COOKIES`). A session is a
 //!   token named `session`, so logout revokes it like any token. Unsafe methods
 //!   on a cookie session must carry `X-CSRFToken`, an HMAC of the session under
 //!   `SECRET_KEY`: a page on another site can make the browser send the cookie,
@@ -169,7 +169,7 @@ impl FromRequestParts<AppState> for MetricsReader {
 }
 
 /// Compares every byte, so the time taken does not tell how much matched.
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -7,7 +7,7 @@
 //! | `ALLOWED_HOSTS` | comma-separated `Host` names served (`*` for any; `.example.com` for subdomains) | `localhost,127.0.0.1,[::1]` |
 //! | `SYSTEM_DASHBOARD_ENABLED` | serve `/system/*` at all | `true` |
 //! | `AFTERRESUME_MAX_BODY_BYTES` | largest request body | `1048576` |
-//! | `AFTERRESUME_SECURE_COOKIES` | mark session cookies `Secure` (turn off only for plain-HTTP development) | `true` |
+//! | `AFTERRESUME_SECURE_COOKIES` | `auto`: cookies are `Secure` when the request came over HTTPS (a trusted proxy's `X-Forwarded-Proto: https`), so a browser can log in at `http://127.0.0.1:8000`; `true`: always; `false`: never | `auto` |
 //! | `AFTERRESUME_TRUSTED_PROXIES` | comma-separated proxy addresses whose `X-Forwarded-For` names the client (login limits count per client address) | none |
 //! | `AFTERRESUME_METRICS_TOKEN` | a bearer token that may read `/metrics` (for Prometheus); staff may always | none |
 //! | `AFTERRESUME_MAX_CONNECTIONS` | open connections served at once; more wait in the listen backlog | `4096` |
@@ -34,8 +34,9 @@ pub struct HostSettings {
     pub dashboard_enabled: bool,
     /// `AFTERRESUME_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
-    /// `AFTERRESUME_SECURE_COOKIES`.
-    pub secure_cookies: bool,
+    /// `AFTERRESUME_SECURE_COOKIES`: `Some` forces `Secure` on or off; `None`
+    /// (`auto`) sets it on requests that came over HTTPS.
+    pub secure_cookies: Option<bool>,
     /// `AFTERRESUME_TRUSTED_PROXIES`.
     pub trusted_proxies: Vec<IpAddr>,
     /// `AFTERRESUME_METRICS_TOKEN`. Never printed.
@@ -78,7 +79,7 @@ impl HostSettings {
             allowed_hosts: default_allowed_hosts(),
             dashboard_enabled: true,
             max_body_bytes: 1 << 20,
-            secure_cookies: true,
+            secure_cookies: None,
             trusted_proxies: Vec::new(),
             metrics_token: None,
             max_connections: 4096,
@@ -186,7 +187,15 @@ impl HostSettings {
             allowed_hosts,
             dashboard_enabled: flag("SYSTEM_DASHBOARD_ENABLED", true)?,
             max_body_bytes,
-            secure_cookies: flag("AFTERRESUME_SECURE_COOKIES", true)?,
+            secure_cookies: match set("AFTERRESUME_SECURE_COOKIES") {
+                Some(v) if v.trim().eq_ignore_ascii_case("auto") => None,
+                Some(_) => Some(flag("AFTERRESUME_SECURE_COOKIES", true).map_err(|_| {
+                    Error::config_invalid(
+                        "AFTERRESUME_SECURE_COOKIES: expected auto, true or false",
+                    )
+                })?),
+                None => None,
+            },
             trusted_proxies,
             metrics_token,
             max_connections: number("AFTERRESUME_MAX_CONNECTIONS", 4096, 1..=1_000_000)? as usize,
@@ -315,6 +324,28 @@ mod tests {
         }
         assert!(!format!("{first:?}").contains(&first.secret_key));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn secure_cookies_are_auto_unless_forced() {
+        let dir = std::env::temp_dir().join(format!("ar-host-{}", uuid::Uuid::new_v4()));
+        let key = ("SECRET_KEY", "k".repeat(MIN_SECRET_KEY_CHARS));
+        let read = |value: Option<&str>| {
+            let mut pairs = vec![(key.0, key.1.as_str())];
+            if let Some(v) = value {
+                pairs.push(("AFTERRESUME_SECURE_COOKIES", v));
+            }
+            settings(&pairs, &dir).map(|s| s.secure_cookies)
+        };
+        assert_eq!(read(None).unwrap(), None);
+        assert_eq!(read(Some("AUTO")).unwrap(), None);
+        assert_eq!(read(Some("true")).unwrap(), Some(true));
+        assert_eq!(read(Some("0")).unwrap(), Some(false));
+        let err = read(Some("sometimes")).unwrap_err();
+        assert!(
+            err.message().starts_with("AFTERRESUME_SECURE_COOKIES:"),
+            "{err}"
+        );
     }
 
     #[test]

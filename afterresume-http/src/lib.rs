@@ -24,6 +24,7 @@ mod protocol_errors;
 mod routes;
 pub mod server;
 mod state;
+mod web;
 
 pub use afterresume_backends::system::{DataDir, DatabaseSetting, Settings, System};
 pub use auth::{CSRF_HEADER, SESSION_COOKIE};

@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/metrics", get(metrics::metrics))
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found("page") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -108,8 +108,9 @@ pub(crate) async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn cookie_header(
-    state: &AppState,
+/// A `Set-Cookie` value: `Path=/`, `SameSite=Lax`, `Secure` when `secure`.
+pub(crate) fn cookie_header(
+    secure: bool,
     name: &str,
     value: &str,
     http_only: bool,
@@ -119,7 +120,7 @@ fn cookie_header(
     if http_only {
         cookie.push_str("; HttpOnly");
     }
-    if state.settings.secure_cookies {
+    if secure {
         cookie.push_str("; Secure");
     }
     HeaderValue::from_str(&cookie).expect("cookie values are hex and ASCII")
@@ -129,6 +130,8 @@ fn cookie_header(
     request_body = Credentials,
     responses((status = 200, description = "`{user, csrf_token}`; sets the HttpOnly session cookie. Send `X-CSRFToken: <csrf_token>` on unsafe requests"), (status = 401, description = "Wrong username or password"), (status = 429, description = "Too many failures")))]
 pub(crate) async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let secure =
+        crate::web::cookie_is_secure(&state.settings, request.extensions(), request.headers());
     let (user, _) = log_in(&state, request).await?;
     let issued = state
         .app
@@ -141,11 +144,11 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Ap
     let headers = response.headers_mut();
     headers.append(
         header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, &issued.secret, true, max_age),
+        cookie_header(secure, SESSION_COOKIE, &issued.secret, true, max_age),
     );
     headers.append(
         header::SET_COOKIE,
-        cookie_header(&state, CSRF_COOKIE, &csrf, false, max_age),
+        cookie_header(secure, CSRF_COOKIE, &csrf, false, max_age),
     );
     Ok(response)
 }
@@ -153,7 +156,13 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Ap
 #[utoipa::path(post, path = "/api/auth/logout/", tag = "auth",
     responses((status = 204, description = "The session is revoked and its cookies cleared")),
     security(("session" = []), ("token" = [])))]
-pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
+    caller: Caller,
+) -> ApiResult<Response> {
+    let secure = crate::web::cookie_is_secure(&state.settings, &extensions, &headers);
     if let Credential::Session(secret) = &caller.credential {
         state
             .app
@@ -165,11 +174,11 @@ pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> Api
     let headers = response.headers_mut();
     headers.append(
         header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, "", true, 0),
+        cookie_header(secure, SESSION_COOKIE, "", true, 0),
     );
     headers.append(
         header::SET_COOKIE,
-        cookie_header(&state, CSRF_COOKIE, "", false, 0),
+        cookie_header(secure, CSRF_COOKIE, "", false, 0),
     );
     Ok(response)
 }

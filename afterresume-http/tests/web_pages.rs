@@ -1,0 +1,340 @@
+//! The pages for people over plain HTTP, as a browser without JavaScript uses
+//! them: log in with a form, write an entry, read and filter the journal,
+//! delete, log out; CSRF on every form; redirects to `/login`; cookies a
+//! browser keeps at `http://127.0.0.1:8000`; the security headers of a page.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use support::{App, Reply};
+
+/// A browser: the cookies it was given, sent back on every request.
+struct Browser<'a> {
+    app: &'a App,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a App) -> Self {
+        Browser {
+            app,
+            cookies: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost");
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header("cookie", jar.join("; "));
+        }
+        let body = match form {
+            Some(fields) => {
+                request = request.header("content-type", "application/x-www-form-urlencoded");
+                Body::from(
+                    fields
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", encode(v)))
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                )
+            }
+            None => Body::empty(),
+        };
+        let reply = self.app.send(request.body(body).unwrap()).await;
+        for set in reply.headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(k, _)| k != name);
+            if !set.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        reply
+    }
+
+    async fn get(&mut self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send(Method::POST, path, Some(form)).await
+    }
+
+    async fn log_in(&mut self, username: &str, password: &str) -> Reply {
+        let form = self.get("/login").await;
+        let token = hidden(&form.text, "login_csrf");
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("login_csrf", &token),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of a hidden form field.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+fn location(reply: &Reply) -> &str {
+    reply.headers["location"].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn a_person_logs_in_writes_reads_deletes_and_logs_out() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    let mut browser = Browser::new(&app);
+
+    let anonymous = browser.get("/journal?tag=billing").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&anonymous), "/login?next=/journal%3Ftag%3Dbilling");
+
+    let form = browser.get("/login").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for needle in [
+        "name=\"username\"",
+        "name=\"password\"",
+        "<label for=\"username\">",
+    ] {
+        assert!(form.text.contains(needle), "{needle}");
+    }
+    let csp = form.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(form.headers["referrer-policy"], "no-referrer");
+
+    let wrong = browser
+        .post(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", "nope-nope"),
+                ("login_csrf", &hidden(&form.text, "login_csrf")),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong.text.contains("Wrong username or password."),
+        "{}",
+        wrong.text
+    );
+    let forged = browser
+        .post(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", "alice-password"),
+                ("login_csrf", "forged"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a login form from elsewhere is refused"
+    );
+
+    let login = browser.log_in("alice", "alice-password").await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
+    assert_eq!(location(&login), "/");
+    let session = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("afterresume_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP on loopback keeps the session: {session}"
+    );
+
+    let today = browser.get("/").await;
+    assert_eq!(today.status, StatusCode::OK, "{}", today.text);
+    assert!(today.text.contains("What did you work on?"));
+    let csrf = hidden(&today.text, "csrf");
+    let refused = browser
+        .post("/", &[("content", "Shipped it."), ("csrf", "forged")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let blank = browser
+        .post(
+            "/",
+            &[("content", "   "), ("tags", "billing"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+    assert!(
+        blank.text.contains("content: must not be empty"),
+        "{}",
+        blank.text
+    );
+    assert!(
+        blank.text.contains("value=\"billing\""),
+        "the draft stays in the form"
+    );
+
+    let saved = browser
+        .post(
+            "/",
+            &[
+                (
+                    "content",
+                    "Fixed the <script>alert(1)</script> export in Rust.",
+                ),
+                ("tags", "billing, search"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert_eq!(location(&saved), "/?saved=1");
+    let today = browser.get("/?saved=1").await;
+    assert!(today.text.contains("Saved."));
+    assert!(today.text.contains("&lt;script&gt;alert(1)"), "escaped");
+    assert!(
+        !today.text.contains("<script>"),
+        "no script reaches the page"
+    );
+    let old = browser
+        .post(
+            "/",
+            &[
+                ("content", "Planned the quarter."),
+                ("date", "2026-01-05"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+
+    let journal = browser.get("/journal").await;
+    assert!(
+        journal.text.contains("Planned the quarter.") && journal.text.contains("export in Rust")
+    );
+    let filtered = browser.get("/journal?tag=search").await;
+    assert!(
+        filtered.text.contains("export in Rust") && !filtered.text.contains("Planned the quarter.")
+    );
+    let ranged = browser.get("/journal?from=2026-01-01&to=2026-01-31").await;
+    assert!(
+        ranged.text.contains("Planned the quarter.") && !ranged.text.contains("export in Rust")
+    );
+    let bad = browser.get("/journal?from=2026-02-30").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text.contains("from: &#x27;2026-02-30&#x27;")
+            || bad.text.contains("from: '2026-02-30'"),
+        "{}",
+        bad.text
+    );
+
+    let id = {
+        let at = journal.text.find("action=\"/journal/").unwrap() + "action=\"/journal/".len();
+        journal.text[at..].split('/').next().unwrap().to_owned()
+    };
+    let deleted = browser
+        .post(&format!("/journal/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    let journal = browser.get("/journal").await;
+    assert_eq!(journal.text.matches("action=\"/journal/").count(), 1);
+
+    let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        (out.status, location(&out)),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    assert_eq!(
+        browser.get("/").await.status,
+        StatusCode::SEE_OTHER,
+        "logged out"
+    );
+}
+
+#[tokio::test]
+async fn another_persons_entry_cannot_be_deleted_and_cookies_follow_https() {
+    let app = App::memory();
+    let (alice_id, alice_token) = app.user("alice", false).await;
+    app.user("bob", false).await;
+    let entry = app
+        .post(
+            "/api/worklogs/",
+            &support::As::Token(alice_token),
+            serde_json::json!({"content": "Alice's entry."}),
+        )
+        .await;
+    assert_eq!(entry.status, StatusCode::CREATED);
+    let mut bob = Browser::new(&app);
+    bob.log_in("bob", "bob-password").await;
+    let csrf = hidden(&bob.get("/").await.text, "csrf");
+    let id = entry.json["id"].as_i64().unwrap();
+    let refused = bob
+        .post(&format!("/journal/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text);
+    assert!(alice_id > 0);
+
+    let forced = App::memory_with({
+        let mut settings = afterresume_http::HostSettings::with_secret_key(support::SECRET_KEY);
+        settings.secure_cookies = Some(true);
+        settings
+    });
+    forced.user("carol", false).await;
+    let login = Browser::new(&forced)
+        .log_in("carol", "carol-password")
+        .await;
+    let session = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("afterresume_session="))
+        .unwrap();
+    assert!(
+        session.contains("Secure"),
+        "AFTERRESUME_SECURE_COOKIES=true: {session}"
+    );
+}
