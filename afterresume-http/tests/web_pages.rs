@@ -338,3 +338,96 @@ async fn another_persons_entry_cannot_be_deleted_and_cookies_follow_https() {
         "AFTERRESUME_SECURE_COOKIES=true: {session}"
     );
 }
+
+#[tokio::test]
+async fn skills_show_their_evidence_and_the_resume_previews_and_downloads() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    let mut browser = Browser::new(&app);
+    browser.log_in("alice", "alice-password").await;
+    let today = browser.get("/").await;
+    for link in ["href=\"/skills\"", "href=\"/resume\"", "href=\"/journal\""] {
+        assert!(today.text.contains(link), "{link}");
+    }
+    let csrf = hidden(&today.text, "csrf");
+    let saved = browser
+        .post(
+            "/",
+            &[
+                ("content", "Moved billing to PostgreSQL on Kubernetes."),
+                ("tags", "billing"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    app.run_jobs().await;
+
+    let skills = browser.get("/skills").await;
+    assert_eq!(skills.status, StatusCode::OK, "{}", skills.text);
+    assert!(
+        skills.text.contains("<h2>Databases</h2>"),
+        "{}",
+        skills.text
+    );
+    assert!(
+        skills
+            .text
+            .contains("Moved billing to <mark>PostgreSQL</mark> on Kubernetes."),
+        "{}",
+        skills.text
+    );
+    assert!(
+        skills.text.contains("1 entry · first seen"),
+        "{}",
+        skills.text
+    );
+
+    let empty = browser.get("/resume").await;
+    assert!(empty.text.contains("No resume yet."), "{}", empty.text);
+    let built = browser.post("/resume/refresh", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        (built.status, location(&built)),
+        (StatusCode::SEE_OTHER, "/resume")
+    );
+    app.run_jobs().await;
+    let resume = browser.get("/resume?theme=modern").await;
+    assert!(
+        resume.text.contains("src=\"/resume/preview?theme=modern\""),
+        "{}",
+        resume.text
+    );
+    assert!(
+        resume.text.contains("<option value=\"modern\" selected>"),
+        "{}",
+        resume.text
+    );
+    let preview = browser.get("/resume/preview?theme=modern").await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.text.contains("PostgreSQL"));
+    let csp = preview.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    let pdf = browser
+        .get("/resume/download?format=pdf&theme=classic")
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert_eq!(
+        pdf.headers["content-disposition"],
+        "attachment; filename=\"resume.pdf\""
+    );
+    let markdown = browser.get("/resume/download?format=markdown").await;
+    assert!(markdown.text.contains("PostgreSQL"), "{}", markdown.text);
+    let bad = browser.get("/resume/download?format=docx").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let anonymous = Browser::new(&app).get("/resume/download?format=pdf").await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::SEE_OTHER,
+        "no resume without a login"
+    );
+}

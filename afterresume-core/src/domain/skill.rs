@@ -32,6 +32,23 @@ super::string_enum! {
     }
 }
 
+impl SkillCategory {
+    /// The category as a heading over its skills ("Databases").
+    pub fn heading(self) -> &'static str {
+        match self {
+            SkillCategory::Language => "Languages",
+            SkillCategory::Framework => "Frameworks",
+            SkillCategory::Library => "Libraries",
+            SkillCategory::Database => "Databases",
+            SkillCategory::Cloud => "Cloud",
+            SkillCategory::Tool => "Tools",
+            SkillCategory::Platform => "Platforms",
+            SkillCategory::Practice => "Practices",
+            SkillCategory::Domain => "Domains",
+        }
+    }
+}
+
 /// A canonical skill: one name for all of its spellings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skill {

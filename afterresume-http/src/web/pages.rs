@@ -113,8 +113,15 @@ pub(super) async fn write_entry(
             .await;
         }
     };
-    match state.app.create_worklog(&web.actor(), None, input).await {
-        Ok(_) => Redirect::to("/?saved=1").into_response(),
+    let actor = web.actor();
+    match state.app.create_worklog(&actor, None, input).await {
+        Ok(created) => {
+            // The page promises skills once analyzed: ask for it now.
+            if let Err(e) = state.app.analyze_worklog(&actor, created.id, None).await {
+                tracing::warn!(worklog_id = created.id, error = %e, "could not enqueue the analysis");
+            }
+            Redirect::to("/?saved=1").into_response()
+        }
         Err(e) if e.status() == afterresume_core::ErrorStatus::Permanent => {
             let message = e.public_message();
             today_page(

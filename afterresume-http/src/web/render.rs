@@ -24,6 +24,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("today.html", include_str!("templates/today.html")),
         ("journal.html", include_str!("templates/journal.html")),
         ("error.html", include_str!("templates/error.html")),
+        ("skills.html", include_str!("templates/skills.html")),
+        ("resume.html", include_str!("templates/resume.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

@@ -498,15 +498,5 @@ fn education(profile: &ProfileDocument) -> Vec<Value> {
 }
 
 fn category_heading(category: SkillCategory) -> &'static str {
-    match category {
-        SkillCategory::Language => "Languages",
-        SkillCategory::Framework => "Frameworks",
-        SkillCategory::Library => "Libraries",
-        SkillCategory::Database => "Databases",
-        SkillCategory::Cloud => "Cloud",
-        SkillCategory::Tool => "Tools",
-        SkillCategory::Platform => "Platforms",
-        SkillCategory::Practice => "Practices",
-        SkillCategory::Domain => "Domains",
-    }
+    category.heading()
 }
