@@ -239,6 +239,13 @@ async fn resume_document(h: &Harness, alice: UserId) -> (Value, Vec<Event>) {
     )
 }
 
+/// The resume of the same entries with no model configured.
+async fn builtin_resume() -> Value {
+    let h = harness(false, None);
+    let (alice, _, _) = entries(&h).await;
+    resume_document(&h, alice).await.0
+}
+
 /// Every bullet of a resume document with the ids it cites.
 fn bullets(document: &Value) -> Vec<(String, Value)> {
     ["work", "projects"]
@@ -264,11 +271,7 @@ fn bullets(document: &Value) -> Vec<(String, Value)> {
 
 #[tokio::test]
 async fn resume_bullets_are_rewritten_in_place_keeping_their_evidence() {
-    let builtin = {
-        let h = harness(false, None);
-        let (alice, _, _) = entries(&h).await;
-        resume_document(&h, alice).await.0
-    };
+    let builtin = builtin_resume().await;
     let script = Arc::new(ScriptedLlm::responding(|request| {
         Ok(reworded(&draft_of(&request.prompt)))
     }));
@@ -304,11 +307,7 @@ async fn resume_bullets_are_rewritten_in_place_keeping_their_evidence() {
 
 #[tokio::test]
 async fn a_resume_rewrite_that_merges_bullets_is_rejected_for_the_builtin_bullets() {
-    let builtin = {
-        let h = harness(false, None);
-        let (alice, _, _) = entries(&h).await;
-        resume_document(&h, alice).await.0
-    };
+    let builtin = builtin_resume().await;
     let script = Arc::new(ScriptedLlm::responding(|request| {
         let mut answer = draft_of(&request.prompt);
         for section in answer["sections"].as_array_mut().unwrap() {

@@ -56,6 +56,15 @@ fn required(name: &str) -> String {
     })
 }
 
+/// The local model server `scripts/services.sh up` started, one call at a time.
+fn local_model() -> OpenAiProvider {
+    let endpoint = required("AFTERRESUME_TEST_LLM_ENDPOINT");
+    let model = required("AFTERRESUME_TEST_LLM_MODEL");
+    let mut options = OpenAiOptions::new("vllm", &endpoint, &model);
+    options.max_concurrency = 1;
+    OpenAiProvider::new(options).unwrap()
+}
+
 fn char_slice(text: &str, start: u64, end: u64) -> String {
     text.chars()
         .skip(start as usize)
@@ -65,11 +74,7 @@ fn char_slice(text: &str, start: u64, end: u64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_four_workflows_run_through_a_real_local_model() {
-    let endpoint = required("AFTERRESUME_TEST_LLM_ENDPOINT");
-    let model = required("AFTERRESUME_TEST_LLM_MODEL");
-    let mut options = OpenAiOptions::new("vllm", &endpoint, &model);
-    options.max_concurrency = 1;
-    let provider = OpenAiProvider::new(options).unwrap();
+    let provider = local_model();
     provider
         .check()
         .await
@@ -213,11 +218,7 @@ const WRITER_WORKLOGS: &[((i32, u32, u32), &str, &str)] = &[
 /// figure is how often the model's text was kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_model_writes_reports_held_to_the_entries() {
-    let endpoint = required("AFTERRESUME_TEST_LLM_ENDPOINT");
-    let model = required("AFTERRESUME_TEST_LLM_MODEL");
-    let mut options = OpenAiOptions::new("vllm", &endpoint, &model);
-    options.max_concurrency = 1;
-    let provider = Arc::new(OpenAiProvider::new(options).unwrap());
+    let provider = Arc::new(local_model());
     let writer = LlmWriter::new(provider, LlmWriterOptions::default());
     let h = harness_with(false, None, Some(writer));
     let alice = h.user("alice").await;
