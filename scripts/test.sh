@@ -21,7 +21,7 @@ if cargo tree -p afterresume-core -e normal --prefix none | grep -E "$forbidden"
     exit 1
 fi
 
-echo "== tools (poppler-utils for the PDF tests)"
+echo "== tools (poppler-utils for the PDF tests, Chromium for the browser tests)"
 scripts/tools.sh
 
 echo "== services (Postgres, Redis, S3, local LLM)"
@@ -39,3 +39,6 @@ scripts/api_fuzz.sh
 
 echo "== python module (maturin develop, pytest, stubtest, quick start)"
 scripts/python.sh
+
+echo "== web app in headless Chromium (Playwright, screenshots of every page)"
+scripts/browser.sh

@@ -20,6 +20,9 @@ pub(crate) trait SqlDialect: sqlx::Database {
     fn push_date(q: &mut QueryBuilder<'_, Self>, date: NaiveDate);
     /// Appends the condition "the row's `tags` hold `tag`" (no leading `AND`).
     fn push_has_tag(q: &mut QueryBuilder<'_, Self>, tag: String);
+    /// Appends the condition "the row's `content` holds `text`, ignoring
+    /// case" (no leading `AND`).
+    fn push_content_holds(q: &mut QueryBuilder<'_, Self>, text: String);
 }
 
 /// The largest page a list statement reads, whatever the caller asks.
@@ -44,6 +47,10 @@ pub(crate) fn worklog_list<'a, D: SqlDialect>(filter: &WorkLogFilter) -> QueryBu
     if let Some(tag) = &filter.tag {
         q.push(" AND ");
         D::push_has_tag(&mut q, tag.clone());
+    }
+    if let Some(text) = &filter.text {
+        q.push(" AND ");
+        D::push_content_holds(&mut q, text.clone());
     }
     if let Some((date, id)) = filter.after {
         q.push(" AND (date, id) < (");

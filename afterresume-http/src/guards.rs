@@ -38,7 +38,8 @@ pub(crate) async fn catch_panic(request: Request, next: Next) -> Response {
 }
 
 /// Headers every response carries: no MIME sniffing (a JSON body is never run as
-/// a script or page), no framing, no referrer.
+/// a script or page), no framing (unless the response allows its own site),
+/// no referrer.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -46,7 +47,10 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A page meant for one of our frames (a resume preview) says so itself.
+    headers
+        .entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -96,6 +96,12 @@ async fn full_flow(app: App) {
         .get("/api/worklogs/?tag=billing&date_from=2026-11-17", &alice)
         .await;
     assert_eq!(tagged.json["results"].as_array().unwrap().len(), 1);
+    let searched = app.get("/api/worklogs/?q=bill-7", &alice).await;
+    assert_eq!(searched.json["results"].as_array().unwrap().len(), 1);
+    assert_eq!(searched.json["results"][0]["date"], "2026-11-16");
+    let long = "x".repeat(201);
+    let refused = app.get(&format!("/api/worklogs/?q={long}"), &alice).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
 
     // Analyze each; 202 bodies as the reference says.
     for id in &ids {

@@ -431,3 +431,413 @@ async fn skills_show_their_evidence_and_the_resume_previews_and_downloads() {
         "no resume without a login"
     );
 }
+
+/// The id in a `Location` like `/reports/12` or `/reports?waiting=ID`.
+fn last_segment(location: &str) -> String {
+    location
+        .rsplit(['/', '='])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn entries_are_edited_and_found_by_text_on_the_journal() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    app.user("bob", false).await;
+    let mut alice = Browser::new(&app);
+    alice.log_in("alice", "alice-password").await;
+    let csrf = hidden(&alice.get("/").await.text, "csrf");
+    for content in ["Tuned the Redis cache.", "Wrote the onboarding guide."] {
+        let saved = alice
+            .post(
+                "/",
+                &[
+                    ("content", content),
+                    ("date", "2026-11-02"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    }
+    let found = alice.get("/journal?q=REDIS").await;
+    assert!(found.text.contains("Tuned the Redis cache."));
+    assert!(!found.text.contains("onboarding guide"), "{}", found.text);
+    let id = {
+        let at = found.text.find("href=\"/journal/").unwrap() + "href=\"/journal/".len();
+        found.text[at..].split('/').next().unwrap().to_owned()
+    };
+    let form = alice.get(&format!("/journal/{id}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(">Tuned the Redis cache.</textarea>"));
+    let bad = alice
+        .post(
+            &format!("/journal/{id}"),
+            &[
+                ("content", "Tuned the Redis cache and its eviction."),
+                ("date", "2026-13-01"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("its eviction."), "the draft stays");
+    let forged = alice
+        .post(
+            &format!("/journal/{id}"),
+            &[("content", "x"), ("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let saved = alice
+        .post(
+            &format!("/journal/{id}"),
+            &[
+                ("content", "Tuned the Redis cache and its eviction."),
+                ("tags", "cache"),
+                ("date", "2026-11-03"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (saved.status, location(&saved)),
+        (StatusCode::SEE_OTHER, "/journal")
+    );
+    let tagged = alice.get("/journal?tag=cache").await;
+    assert!(tagged.text.contains("its eviction.") && tagged.text.contains("2026-11-03"));
+
+    let mut bob = Browser::new(&app);
+    bob.log_in("bob", "bob-password").await;
+    let bob_csrf = hidden(&bob.get("/").await.text, "csrf");
+    assert_eq!(
+        bob.get(&format!("/journal/{id}/edit")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stolen = bob
+        .post(
+            &format!("/journal/{id}"),
+            &[("content", "Bob was here."), ("csrf", &bob_csrf)],
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    assert!(alice.get("/journal").await.text.contains("its eviction."));
+}
+
+#[tokio::test]
+async fn reports_are_generated_waited_for_read_and_downloaded() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    app.user("bob", false).await;
+    let mut alice = Browser::new(&app);
+    alice.log_in("alice", "alice-password").await;
+    let csrf = hidden(&alice.get("/").await.text, "csrf");
+    alice
+        .post(
+            "/",
+            &[
+                ("content", "Moved billing to PostgreSQL 15."),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+
+    let forged = alice
+        .post("/reports", &[("kind", "standup"), ("csrf", "forged")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let bad = alice
+        .post("/reports", &[("kind", "weekly"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("kind"), "{}", bad.text);
+    let backwards = alice
+        .post(
+            "/reports",
+            &[
+                ("kind", "summary"),
+                ("start", "2026-11-20"),
+                ("end", "2026-11-01"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+    assert!(
+        backwards.text.contains("value=\"2026-11-20\""),
+        "the draft stays"
+    );
+
+    let started = alice
+        .post("/reports", &[("kind", "standup"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+    let waiting = location(&started).to_owned();
+    assert!(waiting.starts_with("/reports?waiting="), "{waiting}");
+    let pending = alice.get(&waiting).await;
+    assert!(pending.text.contains("http-equiv=\"refresh\""));
+    app.run_jobs().await;
+    let done = alice.get(&waiting).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let report = location(&done).to_owned();
+    let page = alice.get(&report).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Moved billing to PostgreSQL 15"));
+    assert!(page.text.contains("data-copy-from=\"markdown\""));
+    let markdown = alice
+        .get(&format!("{report}/download?format=markdown"))
+        .await;
+    assert_eq!(markdown.status, StatusCode::OK);
+    assert!(
+        markdown.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"report-")
+    );
+    assert!(markdown.text.starts_with("# Standup"), "{}", markdown.text);
+    let preview = alice.get(&format!("{report}/preview")).await;
+    assert!(
+        preview.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'self'")
+    );
+    assert_eq!(preview.headers["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(
+        alice
+            .get(&format!("{report}/download?format=docx"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(alice.get("/reports").await.text.contains(&report));
+
+    let mut bob = Browser::new(&app);
+    bob.log_in("bob", "bob-password").await;
+    assert_eq!(bob.get(&report).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.get(&waiting).await.status, StatusCode::NOT_FOUND);
+    let job = last_segment(&waiting);
+    assert_eq!(
+        bob.get(&format!("/jobs/{job}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let timeline = alice.get(&format!("/jobs/{job}")).await;
+    assert!(timeline.text.contains("report.generate") && timeline.text.contains("Open the report"));
+    assert!(alice.get("/jobs").await.text.contains(&format!("/{job}\"")));
+    assert!(!bob.get("/jobs").await.text.contains(&job));
+}
+
+#[tokio::test]
+async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    app.user("root", true).await;
+    let anonymous = Browser::new(&app).get("/ops/").await;
+    assert_eq!(
+        (anonymous.status, location(&anonymous)),
+        (StatusCode::SEE_OTHER, "/login?next=/ops/")
+    );
+    let mut alice = Browser::new(&app);
+    alice.log_in("alice", "alice-password").await;
+    let csrf = hidden(&alice.get("/").await.text, "csrf");
+    for path in [
+        "/ops/",
+        "/ops/jobs",
+        "/ops/failed",
+        "/ops/schedules",
+        "/ops/users",
+    ] {
+        let refused = alice.get(path).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(refused.text.contains("Staff only"));
+    }
+    assert!(!alice.get("/").await.text.contains("href=\"/ops/\""));
+    // A job of alice's, cancelled while queued.
+    let started = alice
+        .post("/reports", &[("kind", "summary"), ("csrf", &csrf)])
+        .await;
+    let job = last_segment(location(&started));
+    let cancelled = alice
+        .post(&format!("/jobs/{job}/cancel"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert!(
+        alice
+            .get(&format!("/jobs/{job}"))
+            .await
+            .text
+            .contains("cancelled")
+    );
+    let refused = alice
+        .post(&format!("/ops/jobs/{job}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let mut root = Browser::new(&app);
+    root.log_in("root", "root-password").await;
+    let root_csrf = hidden(&root.get("/").await.text, "csrf");
+    let dashboard = root.get("/ops/").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.text.contains("<svg class=\"chart\""));
+    assert!(dashboard.text.contains("report.generate"));
+    let listed = root.get("/ops/jobs?status=cancelled").await;
+    assert!(listed.text.contains(&job), "{}", listed.text);
+    let bad = root.get("/ops/jobs?status=lost").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(root.get("/ops/users").await.text.contains("alice"));
+    let retried = root
+        .post(&format!("/ops/jobs/{job}/retry"), &[("csrf", &root_csrf)])
+        .await;
+    assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.text);
+    let again = last_segment(location(&retried));
+    assert_ne!(again, job);
+    app.run_jobs().await;
+    let detail = root.get(&format!("/ops/jobs/{again}")).await;
+    assert!(detail.text.contains("success") && detail.text.contains("retry"));
+    let twice = root
+        .post(&format!("/ops/jobs/{again}/retry"), &[("csrf", &root_csrf)])
+        .await;
+    assert_eq!(
+        twice.status,
+        StatusCode::CONFLICT,
+        "a success is not retried"
+    );
+    assert!(
+        alice.get("/jobs").await.text.contains(&again),
+        "still alice's job"
+    );
+    let chart = root.get("/ops/").await;
+    assert!(
+        chart.text.contains("1 succeeded, 0 failed"),
+        "{}",
+        chart.text
+    );
+}
+
+#[tokio::test]
+async fn resume_choices_and_a_tailored_variant() {
+    let app = App::memory();
+    app.user("alice", false).await;
+    let mut alice = Browser::new(&app);
+    alice.log_in("alice", "alice-password").await;
+    let csrf = hidden(&alice.get("/").await.text, "csrf");
+    alice
+        .post(
+            "/",
+            &[
+                ("content", "Moved billing to PostgreSQL 15 on Kubernetes."),
+                ("tags", "billing"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    app.run_jobs().await;
+    alice.post("/resume/refresh", &[("csrf", &csrf)]).await;
+    app.run_jobs().await;
+    let page = alice.get("/resume").await;
+    assert!(page.text.contains("Tailor to a job"), "{}", page.text);
+    let skill = {
+        let marker = "action=\"/resume/skills/";
+        let at = page.text.find(marker).unwrap() + marker.len();
+        page.text[at..].split('"').next().unwrap().to_owned()
+    };
+    let pinned = alice
+        .post(
+            &format!("/resume/skills/{skill}"),
+            &[("action", "pin"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        (pinned.status, location(&pinned)),
+        (StatusCode::SEE_OTHER, "/resume?saved=1")
+    );
+    let bad = alice
+        .post(
+            &format!("/resume/skills/{skill}"),
+            &[("action", "star"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let bullet = {
+        let marker = "action=\"/resume/bullets/";
+        let at = page.text.find(marker).unwrap() + marker.len();
+        page.text[at..].split('"').next().unwrap().to_owned()
+    };
+    let hidden_bullet = alice
+        .post(
+            &format!("/resume/bullets/{bullet}"),
+            &[("action", "hide"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(hidden_bullet.status, StatusCode::SEE_OTHER);
+    let page = alice.get("/resume?saved=1").await;
+    assert!(page.text.contains("Unpin") && page.text.contains("Hidden bullets"));
+
+    let empty = alice
+        .post(
+            "/resume/tailor",
+            &[("job_description", " "), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let tailoring = alice
+        .post(
+            "/resume/tailor",
+            &[
+                (
+                    "job_description",
+                    "Backend engineer: PostgreSQL and Elixir.",
+                ),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(tailoring.status, StatusCode::SEE_OTHER);
+    let waiting = location(&tailoring).to_owned();
+    assert!(
+        alice
+            .get(&waiting)
+            .await
+            .text
+            .contains("http-equiv=\"refresh\"")
+    );
+    app.run_jobs().await;
+    let tailored = alice.get(&waiting).await;
+    assert!(
+        tailored
+            .text
+            .contains("Matched:</strong> PostgreSQL <span class=\"meta\">(1 entry)"),
+        "{}",
+        tailored.text
+    );
+    assert!(tailored.text.contains("Elixir"));
+}
+
+#[tokio::test]
+async fn api_docs_and_assets_are_served_from_the_binary() {
+    let app = App::memory();
+    let mut browser = Browser::new(&app);
+    let docs = browser.get("/api/docs/").await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs.text.contains("/assets/swagger-ui-bundle.js"));
+    let csp = docs.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"));
+    let bundle = browser.get("/assets/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status, StatusCode::OK);
+    assert_eq!(
+        bundle.headers["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(bundle.text.contains("SwaggerUIBundle"));
+    assert_eq!(browser.get("/assets/app.js").await.status, StatusCode::OK);
+    assert_eq!(
+        browser.get("/assets/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        browser.get("/assets/nothing.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -207,7 +207,7 @@ impl NativeUseCases {
     }
 
     /// A page of worklogs: `{"results": [...], "next": cursor-or-None}`.
-    #[pyo3(signature = (user_id, *, date_from=None, date_to=None, tag=None, limit=None, cursor=None, as_user=None))]
+    #[pyo3(signature = (user_id, *, date_from=None, date_to=None, tag=None, q=None, limit=None, cursor=None, as_user=None))]
     #[allow(clippy::too_many_arguments)]
     fn list_worklogs(
         &self,
@@ -216,6 +216,7 @@ impl NativeUseCases {
         date_from: Option<&str>,
         date_to: Option<&str>,
         tag: Option<String>,
+        q: Option<String>,
         limit: Option<usize>,
         cursor: Option<String>,
         as_user: Option<i64>,
@@ -226,6 +227,7 @@ impl NativeUseCases {
             date_from: date("date_from", date_from)?,
             date_to: date("date_to", date_to)?,
             tag,
+            text: q,
             page: PageRequest { limit, cursor },
         };
         let page = self

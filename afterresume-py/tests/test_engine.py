@@ -65,6 +65,8 @@ def test_worklog_crud_filters_and_all_or_nothing_import(eng):
     assert len(eng.list_worklogs(uid)) == 3, "a failed import stores nothing"
     infra = eng.list_worklogs(uid, tag="infra", date_from="2026-11-17")
     assert [w["content"] for w in infra] == ["Tuned PostgreSQL indexes"]
+    found = eng.list_worklogs(uid, q="react SETTINGS")
+    assert [w["content"] for w in found] == ["Reviewed the React settings page"]
     updated = eng.update_worklog(created[0]["id"], content="Wrote Terraform and Helm charts", title=None)
     assert updated["content"].endswith("Helm charts") and updated["tags"] == ["infra"]
     eng.delete_worklog(created[0]["id"])

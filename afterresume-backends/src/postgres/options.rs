@@ -128,4 +128,10 @@ impl crate::sql_dialect::SqlDialect for sqlx::Postgres {
     fn push_has_tag(q: &mut sqlx::QueryBuilder<'_, Self>, tag: String) {
         q.push("tags @> ARRAY[").push_bind(tag).push("]::text[]");
     }
+
+    fn push_content_holds(q: &mut sqlx::QueryBuilder<'_, Self>, text: String) {
+        q.push("strpos(lower(content), lower(")
+            .push_bind(text)
+            .push(")) > 0");
+    }
 }

@@ -69,4 +69,12 @@ impl crate::sql_dialect::SqlDialect for sqlx::Sqlite {
             .push_bind(tag)
             .push(")");
     }
+
+    /// SQLite's `lower` folds ASCII letters only: other letters match in the
+    /// case written.
+    fn push_content_holds(q: &mut sqlx::QueryBuilder<'_, Self>, text: String) {
+        q.push("instr(lower(content), lower(")
+            .push_bind(text)
+            .push(")) > 0");
+    }
 }

@@ -510,6 +510,29 @@ where
         .unwrap();
     assert_eq!(tagged.len(), 8);
     assert!(tagged.iter().all(|w| w.tags == vec!["oncall".to_owned()]));
+    let found = store
+        .list_worklogs(&WorkLogFilter {
+            user_id: Some(alice.id),
+            text: Some("DAY 1 ENTRY".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut contents: Vec<&str> = found.iter().map(|w| w.content.as_str()).collect();
+    contents.sort_unstable();
+    assert_eq!(contents, ["day 1 entry 0", "day 1 entry 1"]);
+    // The text is literal: no wildcard matches everything.
+    let wildcard = store
+        .list_worklogs(&WorkLogFilter {
+            user_id: Some(alice.id),
+            text: Some("%".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(wildcard.is_empty(), "{wildcard:?}");
     let everyone = store
         .list_worklogs(&WorkLogFilter {
             limit: 100,

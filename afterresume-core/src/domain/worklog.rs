@@ -187,6 +187,9 @@ pub struct WorkLogFilter {
     pub date_to: Option<NaiveDate>,
     /// Only entries carrying this tag.
     pub tag: Option<String>,
+    /// Only entries whose content holds this text, ignoring the case of
+    /// ASCII letters (stores may fold other letters too; SQLite does not).
+    pub text: Option<String>,
     /// Keyset cursor: only entries strictly after this (date, id) in list order.
     pub after: Option<(NaiveDate, WorkLogId)>,
     /// Page size (1..=1000); 0 means the default of 50.
@@ -208,6 +211,10 @@ impl WorkLogFilter {
             && self.date_from.is_none_or(|d| w.date >= d)
             && self.date_to.is_none_or(|d| w.date <= d)
             && self.tag.as_ref().is_none_or(|t| w.tags.contains(t))
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|t| w.content.to_lowercase().contains(&t.to_lowercase()))
             && self.after.is_none_or(|(d, id)| (w.date, w.id) < (d, id))
     }
 }

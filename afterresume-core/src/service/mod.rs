@@ -13,6 +13,7 @@ pub mod curation;
 pub mod demo;
 pub mod import;
 pub mod jobs;
+pub mod operations;
 pub mod overview;
 mod page;
 pub mod profile;

@@ -67,6 +67,9 @@ impl WorkLogInput {
     }
 }
 
+/// The longest text a worklog search takes.
+const MAX_SEARCH_CHARS: usize = 200;
+
 /// Which worklogs to list, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkLogQuery {
@@ -78,6 +81,8 @@ pub struct WorkLogQuery {
     pub date_to: Option<NaiveDate>,
     /// Only entries with this tag.
     pub tag: Option<String>,
+    /// Only entries whose content holds this text (case ignored).
+    pub text: Option<String>,
     /// The page.
     pub page: PageRequest,
 }
@@ -145,11 +150,24 @@ impl App {
                 "date_to: {to} is before date_from {from}"
             )));
         }
+        let text = match query.text.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => {
+                crate::domain::storable::check_text("q", text)?;
+                if text.chars().count() > MAX_SEARCH_CHARS {
+                    return Err(Error::invalid_input(format!(
+                        "q: longer than {MAX_SEARCH_CHARS} characters"
+                    )));
+                }
+                Some(text.to_owned())
+            }
+        };
         let filter = WorkLogFilter {
             user_id: Some(user),
             date_from: query.date_from,
             date_to: query.date_to,
             tag: query.tag,
+            text,
             after,
             limit: limit + 1,
         };

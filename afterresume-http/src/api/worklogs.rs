@@ -104,6 +104,7 @@ pub(crate) async fn create(
         ("date_from" = Option<String>, Query, description = "Earliest date, YYYY-MM-DD"),
         ("date_to" = Option<String>, Query, description = "Latest date, YYYY-MM-DD"),
         ("tag" = Option<String>, Query, description = "Only entries with this tag"),
+        ("q" = Option<String>, Query, description = "Only entries whose content holds this text (case ignored), at most 200 characters"),
         ("user_id" = Option<i64>, Query, description = "Staff only: another user's entries"),
         ("limit" = Option<usize>, Query, description = "Page size, 1 to 200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "The `next` of the previous page"),
@@ -120,6 +121,7 @@ pub(crate) async fn list(
         date_from: params.date("date_from")?,
         date_to: params.date("date_to")?,
         tag: params.get("tag").map(str::to_owned),
+        text: params.get("q").map(str::to_owned),
         page: params.page()?,
     };
     Ok(Json(state.app.list_worklogs(&caller.actor(), query).await?))

@@ -1,13 +1,21 @@
-//! Server-rendered pages for people, over the same use cases as the API: log
-//! in and out, *Today* (write an entry; today's and this week's entries), the
-//! *Journal* (filter by date and tag, delete), *Skills* (each with the
-//! sentences that prove it) and the *Resume* (themed preview, downloads). Plain HTML forms that work
-//! without JavaScript; every form carries a CSRF token; every page is sent with
-//! a Content-Security-Policy that allows no inline script.
+//! Server-rendered pages, over the same use cases as the API. For people: log
+//! in and out, *Today*, the *Journal*, *Skills*, *Reports*, the *Resume* and
+//! *Jobs*; for staff, under `/ops/`: the dashboard, every job, failed jobs,
+//! schedules and users; `/api/docs/` over the OpenAPI document.
+//!
+//! Plain HTML forms that work without JavaScript (one small vendored script
+//! only adds conveniences such as copying a report); every form carries a
+//! CSRF token; every page is sent with a Content-Security-Policy that allows
+//! no inline script and no framing by other sites.
 
+mod api_docs;
 mod insights;
+mod jobs;
+mod ops;
 mod pages;
 mod render;
+mod reports;
+mod resume;
 mod session;
 
 use axum::Router;
@@ -17,18 +25,40 @@ use crate::state::AppState;
 
 pub(crate) use session::cookie_is_secure;
 
-/// The pages and their one stylesheet.
+/// The pages and their assets.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route("/", get(pages::today).post(pages::write_entry))
         .route("/journal", get(pages::journal))
+        .route("/journal/{id}", post(pages::save_entry))
+        .route("/journal/{id}/edit", get(pages::edit_entry))
         .route("/journal/{id}/delete", post(pages::delete_entry))
         .route("/skills", get(insights::skills))
-        .route("/resume", get(insights::resume))
-        .route("/resume/preview", get(insights::preview))
-        .route("/resume/download", get(insights::download))
-        .route("/resume/refresh", post(insights::refresh))
-        .route("/assets/app.css", get(render::stylesheet))
+        .route("/reports", get(reports::reports).post(reports::generate))
+        .route("/reports/{id}", get(reports::report))
+        .route("/reports/{id}/preview", get(reports::preview))
+        .route("/reports/{id}/download", get(reports::download))
+        .route("/resume", get(resume::resume))
+        .route("/resume/preview", get(resume::preview))
+        .route("/resume/download", get(resume::download))
+        .route("/resume/refresh", post(resume::refresh))
+        .route("/resume/skills/{id}", post(resume::choose_skill))
+        .route("/resume/bullets/{id}", post(resume::choose_bullet))
+        .route("/resume/tailor", post(resume::tailor))
+        .route("/resume/tailored/{job}", get(resume::tailored))
+        .route("/jobs", get(jobs::my_jobs))
+        .route("/jobs/{id}", get(jobs::my_job))
+        .route("/jobs/{id}/cancel", post(jobs::cancel_mine))
+        .route("/ops/", get(ops::dashboard))
+        .route("/ops/jobs", get(jobs::all_jobs))
+        .route("/ops/jobs/{id}", get(jobs::any_job))
+        .route("/ops/jobs/{id}/cancel", post(jobs::cancel_any))
+        .route("/ops/jobs/{id}/retry", post(jobs::retry))
+        .route("/ops/failed", get(jobs::failed_jobs))
+        .route("/ops/schedules", get(ops::schedules))
+        .route("/ops/users", get(ops::users))
+        .route("/api/docs/", get(api_docs::page))
+        .route("/assets/{name}", get(render::asset))
 }

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use afterresume_core::domain::WorkLog;
 use afterresume_core::domain::storable::parse_date;
+use afterresume_core::domain::{WorkLog, WorkLogPatch};
 use afterresume_core::service::PageRequest;
 use afterresume_core::service::worklogs::{WorkLogInput, WorkLogQuery};
 use axum::Form;
@@ -15,7 +15,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::render::page;
+use super::render::{page, query_value};
 use super::session::{CsrfForm, WebUser};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -169,6 +169,8 @@ pub(super) struct JournalQuery {
     #[serde(default)]
     tag: String,
     #[serde(default)]
+    q: String,
+    #[serde(default)]
     cursor: String,
 }
 
@@ -187,12 +189,14 @@ pub(super) async fn journal(
         }
     };
     let mut context = web.context("journal");
-    context["filter"] = json!({"from": filter.from, "to": filter.to, "tag": filter.tag});
+    context["filter"] =
+        json!({"from": filter.from, "to": filter.to, "tag": filter.tag, "q": filter.q});
     let query = date("from", &filter.from).and_then(|from| {
         Ok(WorkLogQuery {
             date_from: from,
             date_to: date("to", &filter.to)?,
             tag: Some(filter.tag.trim().to_owned()).filter(|t| !t.is_empty()),
+            text: Some(filter.q.clone()),
             page: PageRequest {
                 limit: Some(PAGE_ENTRIES),
                 cursor: Some(filter.cursor.clone()).filter(|c| !c.is_empty()),
@@ -213,7 +217,7 @@ pub(super) async fn journal(
             context["entries"] = json!(found.results);
             context["next"] = json!(found.next.map(|cursor| {
                 let mut next = form_query(&filter);
-                next.push_str(&format!("&cursor={cursor}"));
+                next.push_str(&format!("&cursor={}", query_value(&cursor)));
                 next
             }));
             page("journal.html", StatusCode::OK, &context)
@@ -228,22 +232,90 @@ pub(super) async fn journal(
 
 /// The filters as a query string (for the next page's link).
 fn form_query(filter: &JournalQuery) -> String {
-    let encode = |v: &str| -> String {
-        v.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
     format!(
-        "from={}&to={}&tag={}",
-        encode(&filter.from),
-        encode(&filter.to),
-        encode(&filter.tag)
+        "from={}&to={}&tag={}&q={}",
+        query_value(&filter.from),
+        query_value(&filter.to),
+        query_value(&filter.tag),
+        query_value(&filter.q)
     )
+}
+
+/// `GET /journal/{id}/edit`: the entry in a form.
+pub(super) async fn edit_entry(
+    State(state): State<AppState>,
+    web: WebUser,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.worklog(&web.actor(), id).await {
+        Ok(w) => {
+            let draft = json!({"content": w.content, "tags": w.tags.join(", "),
+                               "date": w.date.to_string()});
+            edit_page(&web, id, StatusCode::OK, draft, None)
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+fn edit_page(
+    web: &WebUser,
+    id: i64,
+    status: StatusCode,
+    draft: Value,
+    error: Option<String>,
+) -> Response {
+    let mut context = web.context("journal");
+    context["id"] = json!(id);
+    context["draft"] = draft;
+    context["error"] = json!(error);
+    page("edit.html", status, &context)
+}
+
+/// `POST /journal/{id}`: saves the edited entry (new content is analyzed
+/// again) and goes back to the journal; a bad edit comes back in the form.
+pub(super) async fn save_entry(
+    State(state): State<AppState>,
+    web: WebUser,
+    Path(id): Path<i64>,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    if let Some(refused) = web.refusal(&form.csrf) {
+        return refused;
+    }
+    let draft = json!({"content": form.content, "tags": form.tags, "date": form.date});
+    let input = match entry_input(&form) {
+        Ok(input) => input,
+        Err(message) => return edit_page(&web, id, StatusCode::BAD_REQUEST, draft, Some(message)),
+    };
+    let actor = web.actor();
+    let before = match state.app.worklog(&actor, id).await {
+        Ok(before) => before,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let patch = WorkLogPatch {
+        date: input.date,
+        content: Some(input.content),
+        tags: Some(input.tags),
+        ..WorkLogPatch::default()
+    };
+    match state.app.update_worklog(&actor, id, patch).await {
+        Ok(after) => {
+            if after.content != before.content
+                && let Err(e) = state.app.analyze_worklog(&actor, id, None).await
+            {
+                tracing::warn!(worklog_id = id, error = %e, "could not enqueue the analysis");
+            }
+            Redirect::to("/journal").into_response()
+        }
+        Err(e) if e.status() == afterresume_core::ErrorStatus::Permanent => edit_page(
+            &web,
+            id,
+            StatusCode::BAD_REQUEST,
+            draft,
+            Some(e.public_message()),
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 /// `POST /journal/{id}/delete`: deletes one of the person's entries.

@@ -2,6 +2,7 @@
 
 use std::sync::LazyLock;
 
+use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::Environment;
@@ -10,8 +11,6 @@ use serde_json::Value;
 /// No inline script or style, nothing from elsewhere, never framed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-
-const STYLESHEET: &str = include_str!("assets/app.css");
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -26,6 +25,22 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("error.html", include_str!("templates/error.html")),
         ("skills.html", include_str!("templates/skills.html")),
         ("resume.html", include_str!("templates/resume.html")),
+        ("edit.html", include_str!("templates/edit.html")),
+        ("reports.html", include_str!("templates/reports.html")),
+        ("report.html", include_str!("templates/report.html")),
+        ("tailored.html", include_str!("templates/tailored.html")),
+        ("jobs.html", include_str!("templates/jobs.html")),
+        ("job.html", include_str!("templates/job.html")),
+        (
+            "ops_dashboard.html",
+            include_str!("templates/ops_dashboard.html"),
+        ),
+        (
+            "ops_schedules.html",
+            include_str!("templates/ops_schedules.html"),
+        ),
+        ("ops_users.html", include_str!("templates/ops_users.html")),
+        ("api_docs.html", include_str!("templates/api_docs.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -65,17 +80,98 @@ fn html_response(status: StatusCode, html: String) -> Response {
     response
 }
 
-/// The stylesheet, cacheable for a day.
-pub(super) async fn stylesheet() -> Response {
-    let mut response = STYLESHEET.into_response();
+/// The files `/assets/` serves: ours and the vendored Swagger UI.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/app.js"),
+    ),
+    (
+        "api-docs.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/api-docs.js"),
+    ),
+    (
+        "swagger-ui.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/vendor/swagger-ui/swagger-ui.css"),
+    ),
+    (
+        "swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/vendor/swagger-ui/swagger-ui-bundle.js"),
+    ),
+];
+
+/// `GET /assets/{name}`: a stylesheet or script, cacheable for a day.
+pub(super) async fn asset(Path(name): Path<String>) -> Response {
+    let Some((_, content_type, bytes)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400"),
     );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
+}
+
+/// A standalone document (a resume or report page, whose styles are inline)
+/// for a frame of one of our pages: its policy allows its own styles and
+/// nothing else, and only this site may frame it.
+pub(super) fn framed_document(html: String) -> Response {
+    let mut response = html.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+        ),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    response
+}
+
+/// A file to save, named `filename`.
+pub(super) fn attachment(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Percent-encodes a value for a link's query string (`/` may stay).
+pub(super) fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

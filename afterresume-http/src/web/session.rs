@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::render::page;
+use super::render::{page, query_value};
 use crate::api::account::cookie_header;
 use crate::auth::{CSRF_COOKIE, SESSION_COOKIE, client_ip, constant_time_eq, cookie, csrf_token};
 use crate::config::HostSettings;
@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for WebUser {
                 .path_and_query()
                 .map_or("/", |p| p.as_str())
                 .to_owned();
-            Redirect::to(&format!("/login?next={}", encode(&here))).into_response()
+            Redirect::to(&format!("/login?next={}", query_value(&here))).into_response()
         };
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_login());
@@ -107,6 +107,25 @@ impl FromRequestParts<AppState> for WebUser {
                 Err((StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response())
             }
         }
+    }
+}
+
+/// A signed-in staff member; anyone else signed in gets a 403 page.
+pub(super) struct WebStaff(pub(super) WebUser);
+
+impl FromRequestParts<AppState> for WebStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let web = WebUser::from_request_parts(parts, state).await?;
+        if web.user.is_staff {
+            return Ok(WebStaff(web));
+        }
+        let mut context = web.context("");
+        context["title"] = json!("Staff only");
+        context["message"] = json!("These pages are for the people who run this server.");
+        context["back"] = json!("/");
+        Err(page("error.html", StatusCode::FORBIDDEN, &context))
     }
 }
 
@@ -139,18 +158,6 @@ fn safe_next(next: Option<&str>) -> String {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn login_form(
@@ -329,6 +336,6 @@ mod tests {
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
-        assert_eq!(encode("/journal?tag=a b"), "/journal%3Ftag%3Da%20b");
+        assert_eq!(query_value("/journal?tag=a b"), "/journal%3Ftag%3Da%20b");
     }
 }

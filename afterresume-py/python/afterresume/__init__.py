@@ -388,16 +388,19 @@ class Engine:
         date_from: Any = None,
         date_to: Any = None,
         tag: Optional[str] = None,
+        q: Optional[str] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
     ) -> Page:
-        """A page of a user's worklogs, newest first (``limit`` 1 to 200, default 50)."""
+        """A page of a user's worklogs, newest first (``limit`` 1 to 200, default 50);
+        ``q`` keeps entries whose content holds that text, case ignored."""
         return Page(
             self._cases.list_worklogs(
                 user_id,
                 date_from=_iso(date_from),
                 date_to=_iso(date_to),
                 tag=tag,
+                q=q,
                 limit=limit,
                 cursor=cursor,
             )
@@ -803,6 +806,7 @@ class Session:
         date_from: Any = None,
         date_to: Any = None,
         tag: Optional[str] = None,
+        q: Optional[str] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
         user_id: Optional[int] = None,
@@ -813,6 +817,7 @@ class Session:
                 date_from=_iso(date_from),
                 date_to=_iso(date_to),
                 tag=tag,
+                q=q,
                 limit=limit,
                 cursor=cursor,
                 as_user=self.user_id,
