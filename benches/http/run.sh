@@ -4,7 +4,9 @@
 #   1. embedded default (SQLite file, in-process queue and 2 workers, local artifact
 #      folder): POST /api/worklogs/ (create worklog), GET /api/worklogs/ (list),
 #      GET /api/jobs/{id}/ (job status); req/s and latency p50/p99 per route.
-#   2. Postgres with JOBS jobs and EVENTS events (default 1M and 10M, seeded with
+#   2. pages (embedded default, the demo account from `seed-demo`, logged in with a
+#      session cookie): GET / (Today) and GET /ops/ (the staff dashboard).
+#   3. Postgres with JOBS jobs and EVENTS events (default 1M and 10M, seeded with
 #      generate_series into the bench's own schema): GET /system/overview/, the first
 #      and a deep page of GET /system/jobs/ (keyset cursor), GET /api/jobs/ of one
 #      user, and one job's events; latency p50/p99 with one connection.
@@ -12,7 +14,7 @@
 # Prints a table and writes JSON (OUT, default benches/http/results/http-<UTC>.json).
 # Needs: wrk (installed from Debian's packages when missing), Postgres (started the way
 # scripts/services.sh starts it). Environment (all optional):
-#   PHASES      "embedded postgres" (default) or one of them
+#   PHASES      "embedded pages postgres" (default) or some of them
 #   SECONDS_PER load seconds per route (default 10); CONNECTIONS (default 32); THREADS (2)
 #   JOBS EVENTS rows to seed in phase 2 (default 1000000 and 10000000)
 #   POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test)
@@ -20,7 +22,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-PHASES="${PHASES:-embedded postgres}"
+PHASES="${PHASES:-embedded pages postgres}"
 SECONDS_PER="${SECONDS_PER:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
@@ -78,14 +80,21 @@ token_for() {  # username password
         -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
-# load NAME CONNECTIONS URL [LUA] — one wrk run; its output is kept for the report.
+# session_for USERNAME PASSWORD — the session cookie of a login (what a browser sends).
+session_for() {
+    curl -sf -o /dev/null -c - -XPOST "$BASE/api/auth/login/" -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"$2\"}" | awk '$6 == "afterresume_session" {print $6 "=" $7}'
+}
+
+# load NAME CONNECTIONS URL [LUA] — one wrk run with AUTH (default: the token of
+# TOKEN) as a header; its output is kept for the report.
 load() {
     local name="$1" conns="$2" url="$3" script=() threads="$THREADS"
     [ -n "${4:-}" ] && script=(-s "$4")
     [ "$conns" -lt "$threads" ] && threads="$conns"
     log "$name: wrk -t$threads -c$conns -d${SECONDS_PER}s $url"
     wrk -t"$threads" -c"$conns" -d"${SECONDS_PER}s" --latency \
-        -H "Authorization: Token $TOKEN" "${script[@]}" "$url" >"$WORK/raw/$name.txt"
+        -H "${AUTH:-Authorization: Token $TOKEN}" "${script[@]}" "$url" >"$WORK/raw/$name.txt"
 }
 
 export SECRET_KEY="http-bench-secret-key-0123456789abcdef" ALLOWED_HOSTS="127.0.0.1,localhost" RUST_LOG=warn
@@ -103,6 +112,25 @@ if [[ " $PHASES " == *" embedded "* ]]; then
     load embedded.create_worklog "$CONNECTIONS" "$BASE/api/worklogs/" "$HERE/create_worklog.lua"
     load embedded.list_worklogs "$CONNECTIONS" "$BASE/api/worklogs/?limit=20"
     load embedded.job_status "$CONNECTIONS" "$BASE/api/jobs/$JOB_ID/"
+    stop_server
+    unset AFTERRESUME_DATA_DIR
+fi
+
+if [[ " $PHASES " == *" pages "* ]]; then
+    export AFTERRESUME_DATA_DIR="$WORK/pages"
+    unset DATABASE_URL REDIS_URL
+    "$BIN" seed-demo >/dev/null
+    "$BIN" create-admin --username admin --email admin@example.com --password admin-password >/dev/null
+    start_server --workers 2
+    for page in "demo demo-password pages.today /" "admin admin-password pages.ops_dashboard /ops/"; do
+        read -r user password name path <<<"$page"
+        AUTH="Cookie: $(session_for "$user" "$password")"
+        # A lost session would measure the redirect to /login (wrk counts 3xx as success).
+        status="$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$BASE$path")"
+        [ "$status" = 200 ] || { log "$path answered $status, not the page"; exit 1; }
+        AUTH="$AUTH" load "$name" "$CONNECTIONS" "$BASE$path"
+    done
+    unset AUTH
     stop_server
     unset AFTERRESUME_DATA_DIR
 fi

@@ -98,7 +98,7 @@ pub(super) async fn write_entry(
     if let Some(refused) = web.refusal(&form.csrf) {
         return refused;
     }
-    let draft = json!({"content": form.content, "tags": form.tags, "date": form.date});
+    let draft = form.draft();
     let input = match entry_input(&form) {
         Ok(input) => input,
         Err(message) => {
@@ -135,6 +135,13 @@ pub(super) async fn write_entry(
             .await
         }
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+impl EntryForm {
+    /// The fields as sent, to put back in the form.
+    fn draft(&self) -> Value {
+        json!({"content": self.content, "tags": self.tags, "date": self.date})
     }
 }
 
@@ -282,7 +289,7 @@ pub(super) async fn save_entry(
     if let Some(refused) = web.refusal(&form.csrf) {
         return refused;
     }
-    let draft = json!({"content": form.content, "tags": form.tags, "date": form.date});
+    let draft = form.draft();
     let input = match entry_input(&form) {
         Ok(input) => input,
         Err(message) => return edit_page(&web, id, StatusCode::BAD_REQUEST, draft, Some(message)),

@@ -240,8 +240,13 @@ pub(super) async fn choose_skill(
         Ok(patch) => state.app.curate_skill(&web.actor(), None, id, patch).await,
         Err(e) => Err(e),
     };
+    back_to_resume(chosen.map(drop))
+}
+
+/// After a choice: the resume page, which says it was saved.
+fn back_to_resume(chosen: afterresume_core::Result<()>) -> Response {
     match chosen {
-        Ok(_) => Redirect::to("/resume?saved=1").into_response(),
+        Ok(()) => Redirect::to("/resume?saved=1").into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -265,10 +270,7 @@ pub(super) async fn choose_bullet(
         }
         Err(e) => Err(e),
     };
-    match chosen {
-        Ok(_) => Redirect::to("/resume?saved=1").into_response(),
-        Err(e) => ApiError::from(e).into_response(),
-    }
+    back_to_resume(chosen.map(drop))
 }
 
 /// The tailoring form.
