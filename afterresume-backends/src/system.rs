@@ -115,6 +115,23 @@ pub struct Settings {
     pub llm_writer: bool,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report -> resume.
     pub auto_chain: bool,
+    /// `AFTERRESUME_RETENTION_DAYS` (default 30; 0 keeps every job): finished
+    /// jobs and their events older than this are deleted by the workers'
+    /// maintenance, once an hour.
+    pub retention: Option<std::time::Duration>,
+}
+
+/// Days finished jobs are kept when `AFTERRESUME_RETENTION_DAYS` is unset.
+pub const DEFAULT_RETENTION_DAYS: u64 = 30;
+
+impl Settings {
+    /// The engine's configuration as these settings ask (retention).
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            retention: self.retention,
+            ..EngineConfig::default()
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -133,6 +150,7 @@ impl std::fmt::Debug for Settings {
             .field("llm_mode", &self.llm_mode)
             .field("llm_writer", &self.llm_writer)
             .field("auto_chain", &self.auto_chain)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -212,6 +230,7 @@ impl Settings {
             },
             llm_writer: flag_or("LLM_WRITER", true)?,
             auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
+            retention: retention_days(set("AFTERRESUME_RETENTION_DAYS"))?,
         })
     }
 
@@ -396,10 +415,49 @@ fn named(variable: &str, err: Error) -> Error {
     Error::config_invalid(format!("{variable}: {message}")).with_source(err)
 }
 
+/// `AFTERRESUME_RETENTION_DAYS`: whole days, 0 for forever, at most a
+/// hundred years.
+fn retention_days(value: Option<String>) -> Result<Option<std::time::Duration>> {
+    let days = match value {
+        None => DEFAULT_RETENTION_DAYS,
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(days) if days <= 36_500 => days,
+            _ => {
+                return Err(Error::config_invalid(format!(
+                    "AFTERRESUME_RETENTION_DAYS: expected whole days from 0 (keep every job) to 36500, got '{}'",
+                    text.chars().take(40).collect::<String>().escape_default()
+                )));
+            }
+        },
+    };
+    Ok((days > 0).then(|| std::time::Duration::from_secs(days * 86_400)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn retention_is_on_by_default_and_zero_keeps_everything() {
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(settings(&[]).unwrap().retention, Some(30 * day));
+        assert_eq!(
+            settings(&[]).unwrap().engine_config().retention,
+            Some(30 * day)
+        );
+        let kept = settings(&[("AFTERRESUME_RETENTION_DAYS", "0")]).unwrap();
+        assert_eq!(kept.retention, None);
+        let week = settings(&[("AFTERRESUME_RETENTION_DAYS", " 7 ")]).unwrap();
+        assert_eq!(week.retention, Some(7 * day));
+        for bad in ["-1", "1.5", "forever", "99999"] {
+            let e = settings(&[("AFTERRESUME_RETENTION_DAYS", bad)]).unwrap_err();
+            assert!(
+                e.message().starts_with("AFTERRESUME_RETENTION_DAYS:"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings> {
         let map: HashMap<String, String> = pairs

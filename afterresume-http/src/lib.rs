@@ -17,6 +17,7 @@ mod config;
 mod dashboard;
 mod error;
 mod guards;
+pub mod logging;
 mod metrics;
 mod openapi;
 mod openapi_profile;

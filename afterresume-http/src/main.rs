@@ -10,12 +10,10 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(err) = afterresume_http::logging::init_from_env() {
+        eprintln!("afterresume: {err}");
+        std::process::exit(2);
+    }
     if let Err(err) = cli::run(cli::Cli::parse()).await {
         eprintln!("afterresume: {err}");
         std::process::exit(1);

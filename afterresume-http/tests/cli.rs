@@ -161,11 +161,30 @@ fn operator_commands_share_the_embedded_data_directory() {
             "--wait",
             "30",
         ],
-        &[],
+        &[("AFTERRESUME_LOG_FORMAT", "json"), ("RUST_LOG", "debug")],
     );
     assert!(ok, "{stderr}");
     let job: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(job["status"], "success", "{job}");
+    assert_eq!(job["trigger"], "cli", "{job}");
+    // Logs for a shipper: one JSON object per line, never colour codes.
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "a worker at debug level logs something");
+    for line in lines {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(record["level"].is_string() && record["timestamp"].is_string());
+    }
+    let (ok, _, stderr) = run(&["jobs", "list"], &[("RUST_LOG", "debug")]);
+    assert!(
+        ok && !stderr.is_empty() && !stderr.contains('\u{1b}'),
+        "no colour into a pipe: {stderr}"
+    );
+    let (ok, _, stderr) = run(&["jobs", "list"], &[("AFTERRESUME_LOG_FORMAT", "yaml")]);
+    assert!(
+        !ok && stderr.contains("AFTERRESUME_LOG_FORMAT: 'yaml' is not one of text, json"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = run(
         &[
             "enqueue",

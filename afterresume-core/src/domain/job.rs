@@ -44,8 +44,11 @@ super::string_enum! {
         Schedule => "schedule",
         /// The engine itself (chaining, maintenance).
         System => "system",
-        /// Re-queued automatically after a retryable failure.
+        /// Re-queued automatically after a retryable failure, or run again
+        /// by an operator.
         Retry => "retry",
+        /// An operator's command line (`afterresume enqueue`).
+        Cli => "cli",
     }
 }
 

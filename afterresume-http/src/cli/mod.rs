@@ -170,7 +170,7 @@ enum JobsCommand {
 pub(crate) async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::from_env()?;
     let system = System::open(&settings).await?;
-    let engine = system.engine_builder(EngineConfig::default()).build()?;
+    let engine = system.engine_builder(settings.engine_config()).build()?;
     let app = App::new(engine.clone(), std::sync::Arc::clone(&system.domain));
     let accounts = app.accounts();
     let operator = Actor::system();
@@ -253,6 +253,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             let options = EnqueueOptions {
+                trigger: afterresume_core::domain::Trigger::Cli,
                 user_id,
                 idempotency_key: key,
                 ..Default::default()
