@@ -1,5 +1,9 @@
 //! Cron expressions as users write them: standard 5-field cron plus `@hourly`,
-//! `@daily` and `@every_minute` (and `@weekly`, `@monthly`, `@yearly`, `@midnight`).
+//! `@daily` and `@every_minute` (and `@weekly`, `@monthly`, `@yearly`, `@midnight`),
+//! in UTC or, with a `CRON_TZ=Europe/Paris ` prefix (the convention of cronie and
+//! Kubernetes), in an IANA time zone: `CRON_TZ=Europe/Paris 0 9 * * 1-5` fires at
+//! 09:00 Paris time whatever the season. A local time that a clock change skips
+//! does not fire that day; one it repeats fires once.
 //!
 //! Each field is validated here so that errors name the field ("hour: 25 is out of
 //! range 0-23"); the expression is then translated for the `cron` crate, which wants a
@@ -19,7 +23,38 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct CronExpr {
     source: String,
+    zone: Option<chrono_tz::Tz>,
     schedules: Vec<cron::Schedule>,
+}
+
+/// The prefix that names an expression's time zone.
+pub const TIME_ZONE_PREFIX: &str = "CRON_TZ=";
+
+/// Reads an IANA time zone name (`Europe/Paris`, `UTC`); the error names the
+/// field.
+pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz> {
+    name.parse::<chrono_tz::Tz>().map_err(|_| {
+        let shown: String = name.chars().take(60).collect();
+        Error::invalid_input(format!(
+            "time_zone: '{}' is not an IANA time zone (like Europe/Paris or UTC)",
+            shown.escape_default()
+        ))
+    })
+}
+
+/// An expression in a time zone: the prefix written before it (none for UTC).
+pub fn with_time_zone(expr: &str, zone: Option<&str>) -> Result<String> {
+    let expr = expr.trim();
+    match zone.map(str::trim).filter(|z| !z.is_empty()) {
+        None => Ok(expr.to_owned()),
+        Some(_) if expr.starts_with(TIME_ZONE_PREFIX) => Err(Error::invalid_input(
+            "time_zone: given twice, in the expression and apart",
+        )),
+        Some(zone) => {
+            let tz = parse_time_zone(zone)?;
+            Ok(format!("{TIME_ZONE_PREFIX}{} {expr}", tz.name()))
+        }
+    }
 }
 
 struct Field {
@@ -66,7 +101,14 @@ impl CronExpr {
     /// Parses and validates an expression; errors name the field at fault.
     pub fn parse(expr: &str) -> Result<Self> {
         let source = expr.trim().to_owned();
-        let expanded = match source.to_ascii_lowercase().as_str() {
+        let (zone, fields_text) = match source.strip_prefix(TIME_ZONE_PREFIX) {
+            Some(rest) => {
+                let (name, fields) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                (Some(parse_time_zone(name)?), fields.trim().to_owned())
+            }
+            None => (None, source.clone()),
+        };
+        let expanded = match fields_text.to_ascii_lowercase().as_str() {
             "@every_minute" => "* * * * *".to_owned(),
             "@hourly" => "0 * * * *".to_owned(),
             "@daily" | "@midnight" => "0 0 * * *".to_owned(),
@@ -79,7 +121,7 @@ impl CronExpr {
                      @weekly, @monthly, @yearly or 5 fields)"
                 )));
             }
-            _ => source.clone(),
+            _ => fields_text.clone(),
         };
         let fields: Vec<&str> = expanded.split_whitespace().collect();
         if fields.len() != 5 {
@@ -122,7 +164,16 @@ impl CronExpr {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(CronExpr { source, schedules })
+        Ok(CronExpr {
+            source,
+            zone,
+            schedules,
+        })
+    }
+
+    /// The time zone it is read in, when not UTC.
+    pub fn time_zone(&self) -> Option<&'static str> {
+        self.zone.map(|z| z.name())
     }
 
     /// The expression as written.
@@ -133,10 +184,21 @@ impl CronExpr {
     /// The first due time strictly after `after`, or `None` if there is none
     /// (a date such as 30 February that never comes).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.schedules
-            .iter()
-            .filter_map(|s| s.after(&after).next())
-            .min()
+        match self.zone {
+            None => self
+                .schedules
+                .iter()
+                .filter_map(|s| s.after(&after).next())
+                .min(),
+            Some(zone) => {
+                let local = after.with_timezone(&zone);
+                self.schedules
+                    .iter()
+                    .filter_map(|s| s.after(&local).next())
+                    .map(|t| t.with_timezone(&Utc))
+                    .min()
+            }
+        }
     }
 }
 
@@ -206,6 +268,57 @@ mod tests {
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn a_time_zone_keeps_local_time_across_daylight_saving() {
+        let paris = CronExpr::parse("CRON_TZ=Europe/Paris 0 9 * * *").unwrap();
+        assert_eq!(paris.time_zone(), Some("Europe/Paris"));
+        assert_eq!(paris.as_str(), "CRON_TZ=Europe/Paris 0 9 * * *");
+        // Winter: UTC+1; summer (from 29 March 2026): UTC+2.
+        assert_eq!(
+            paris.next_after(at(2026, 3, 27, 12, 0)),
+            Some(at(2026, 3, 28, 8, 0))
+        );
+        assert_eq!(
+            paris.next_after(at(2026, 3, 28, 12, 0)),
+            Some(at(2026, 3, 29, 7, 0))
+        );
+        // 02:30 does not exist in Paris on 29 March 2026: that day is skipped.
+        let skipped = CronExpr::parse("CRON_TZ=Europe/Paris 30 2 * * *").unwrap();
+        assert_eq!(
+            skipped.next_after(at(2026, 3, 28, 12, 0)),
+            Some(at(2026, 3, 30, 0, 30))
+        );
+        let daily = CronExpr::parse("CRON_TZ=America/New_York @daily").unwrap();
+        assert_eq!(
+            daily.next_after(at(2026, 1, 10, 12, 0)),
+            Some(at(2026, 1, 11, 5, 0))
+        );
+        assert_eq!(
+            with_time_zone("0 9 * * 1-5", Some("Asia/Tokyo")).unwrap(),
+            "CRON_TZ=Asia/Tokyo 0 9 * * 1-5"
+        );
+        assert_eq!(with_time_zone("0 9 * * *", None).unwrap(), "0 9 * * *");
+        for (expr, zone, needle) in [
+            (
+                "CRON_TZ=Mars/Olympus 0 9 * * *",
+                None,
+                "'Mars/Olympus' is not an IANA time zone",
+            ),
+            (
+                "0 9 * * *",
+                Some("Paris"),
+                "'Paris' is not an IANA time zone",
+            ),
+            ("CRON_TZ=UTC 0 9 * * *", Some("UTC"), "given twice"),
+            ("CRON_TZ=UTC", None, "expected 5 fields"),
+        ] {
+            let error = with_time_zone(expr, zone)
+                .and_then(|e| CronExpr::parse(&e))
+                .unwrap_err();
+            assert!(error.message().contains(needle), "{expr}: {error}");
+        }
     }
 
     #[test]

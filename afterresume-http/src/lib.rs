@@ -23,6 +23,7 @@ mod openapi;
 mod openapi_profile;
 mod protocol_errors;
 mod routes;
+mod schedules_api;
 pub mod server;
 mod state;
 mod web;

@@ -1,5 +1,5 @@
-//! The request bodies of `/api/profile/`, `/api/positions/` and
-//! `/api/education/` as JSON Schemas: the handlers parse them straight into the
+//! The request bodies of `/api/profile/`, `/api/positions/`,
+//! `/api/education/`, curation, imports and `/system/schedules/` as JSON Schemas: the handlers parse them straight into the
 //! core's request types, so the document states those types' rules here (the
 //! one rule between two fields, `end_date` not before `start_date`, is in the
 //! descriptions).
@@ -26,7 +26,25 @@ pub(crate) const PROFILE_BODIES: &[(&str, &str, &str)] = &[
         "HighlightChoiceUpdate",
     ),
     ("/api/worklogs/import/", "post", "ImportEntries"),
+    ("/system/schedules/", "post", "ScheduleInput"),
 ];
+
+/// A schedule to create or replace.
+fn schedule() -> Value {
+    object(
+        json!({
+            "name": not_blank(100),
+            "cron": not_blank(200),
+            "time_zone": nullable(not_blank(64)),
+            "type": not_blank(100),
+            "payload": {"type": "object"},
+            "user_id": {"type": ["integer", "null"], "format": "int64"},
+            "enabled": {"type": "boolean"},
+        }),
+        &["name", "cron", "type"],
+        "A recurring job; the cron is read in `time_zone` (IANA, default UTC).",
+    )
+}
 
 /// An import's JSON body: entries as the core's JSON import reads them.
 fn import_entries() -> Value {
@@ -175,6 +193,7 @@ pub(crate) fn profile_schemas() -> Vec<(&'static str, Value)> {
         ),
         ("EducationInput", education()),
         ("ImportEntries", import_entries()),
+        ("ScheduleInput", schedule()),
         ("SkillChoiceUpdate", choice(false)),
         ("HighlightChoiceUpdate", choice(true)),
         (

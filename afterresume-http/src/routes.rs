@@ -16,11 +16,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{account, curation, health, import, jobs, profile, reports, skills, worklogs};
-use crate::dashboard;
 use crate::error::ApiError;
 use crate::guards;
 use crate::metrics;
 use crate::state::AppState;
+use crate::{dashboard, schedules_api};
 
 /// The documented routes and their OpenAPI description.
 fn documented() -> OpenApiRouter<AppState> {
@@ -74,7 +74,10 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::jobs))
         .routes(routes!(dashboard::job))
         .routes(routes!(dashboard::job_events))
-        .routes(routes!(dashboard::schedules))
+        .routes(routes!(dashboard::schedules, schedules_api::put))
+        .routes(routes!(schedules_api::pause))
+        .routes(routes!(schedules_api::resume))
+        .routes(routes!(schedules_api::delete))
         .routes(routes!(dashboard::health))
 }
 

@@ -481,3 +481,69 @@ fn serve_refuses_bad_host_settings_naming_the_variable() {
         );
     }
 }
+
+#[test]
+fn schedules_are_added_listed_paused_resumed_and_deleted_from_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let (ok, stdout, stderr) = run(&["schedules", "list"]);
+    assert!(ok && stdout.contains("no schedules"), "{stdout}{stderr}");
+    let (ok, stdout, stderr) = run(&[
+        "schedules",
+        "add",
+        "weekly-summary",
+        "--cron",
+        "0 17 * * fri",
+        "--tz",
+        "America/New_York",
+        "--type",
+        "skills.extract",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("CRON_TZ=America/New_York 0 17 * * fri (America/New_York)")
+            && stdout.contains("enabled"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = run(&[
+        "schedules",
+        "add",
+        "bad",
+        "--cron",
+        "0 17 * *",
+        "--type",
+        "skills.extract",
+    ]);
+    assert!(!ok && stderr.contains("expected 5 fields"), "{stderr}");
+    let (ok, _, stderr) = run(&[
+        "schedules",
+        "add",
+        "bad",
+        "--cron",
+        "@daily",
+        "--tz",
+        "Nowhere",
+        "--type",
+        "skills.extract",
+    ]);
+    assert!(
+        !ok && stderr.contains("'Nowhere' is not an IANA time zone"),
+        "{stderr}"
+    );
+    let (ok, stdout, _) = run(&["schedules", "pause", "weekly-summary"]);
+    assert!(ok && stdout.contains("paused"), "{stdout}");
+    let (ok, stdout, _) = run(&["schedules", "list"]);
+    assert!(
+        ok && stdout.contains("paused") && !stdout.contains("bad"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["schedules", "resume", "weekly-summary"]);
+    assert!(ok && stdout.contains("enabled"), "{stdout}");
+    let (ok, stdout, _) = run(&["schedules", "delete", "weekly-summary"]);
+    assert!(
+        ok && stdout.contains("deleted schedule weekly-summary"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = run(&["schedules", "pause", "weekly-summary"]);
+    assert!(!ok && stderr.contains("not found"), "{stderr}");
+}

@@ -633,7 +633,7 @@ async fn reports_are_generated_waited_for_read_and_downloaded() {
 async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
     let app = App::memory();
     app.user("alice", false).await;
-    app.user("root", true).await;
+    let (_, root_token) = app.user("root", true).await;
     let anonymous = Browser::new(&app).get("/ops/").await;
     assert_eq!(
         (anonymous.status, location(&anonymous)),
@@ -713,6 +713,56 @@ async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
         chart.text.contains("1 succeeded, 0 failed"),
         "{}",
         chart.text
+    );
+
+    // Schedules: paused and deleted from the page.
+    let created = app
+        .post(
+            "/system/schedules/",
+            &support::As::Token(root_token),
+            serde_json::json!({"name": "nightly", "cron": "@daily", "type": "skills.extract"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    assert!(
+        root.get("/ops/schedules")
+            .await
+            .text
+            .contains(">Pause</button>")
+    );
+    let forged = root
+        .post(
+            "/ops/schedules/nightly",
+            &[("action", "pause"), ("csrf", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let paused = root
+        .post(
+            "/ops/schedules/nightly",
+            &[("action", "pause"), ("csrf", &root_csrf)],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER);
+    let page = root.get("/ops/schedules").await;
+    assert!(page.text.contains(">Resume</button>") && page.text.contains("paused"));
+    let by_alice = alice
+        .post(
+            "/ops/schedules/nightly",
+            &[("action", "delete"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(by_alice.status, StatusCode::FORBIDDEN);
+    root.post(
+        "/ops/schedules/nightly",
+        &[("action", "delete"), ("csrf", &root_csrf)],
+    )
+    .await;
+    assert!(
+        root.get("/ops/schedules")
+            .await
+            .text
+            .contains("No schedules.")
     );
 }
 

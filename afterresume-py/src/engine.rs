@@ -305,7 +305,7 @@ impl NativeEngine {
 
     // ---- schedules ----
 
-    #[pyo3(signature = (name, job_type, cron, payload=None, *, user_id=None, enabled=true, as_user=None))]
+    #[pyo3(signature = (name, job_type, cron, payload=None, *, user_id=None, enabled=true, time_zone=None, as_user=None))]
     #[allow(clippy::too_many_arguments)]
     fn put_schedule(
         &self,
@@ -316,11 +316,13 @@ impl NativeEngine {
         payload: Option<Bound<'_, PyAny>>,
         user_id: Option<i64>,
         enabled: bool,
+        time_zone: Option<String>,
         as_user: Option<i64>,
     ) -> PyResult<Py<PyAny>> {
         let actor = self.core.actor(py, as_user)?;
         let spec = ScheduleSpec {
             payload: from_python(payload.as_ref())?,
+            time_zone,
             user_id,
             enabled,
             ..ScheduleSpec::new(name, job_type, cron)
@@ -336,6 +338,22 @@ impl NativeEngine {
         let actor = self.core.actor(py, as_user)?;
         let schedules = self.core.block(py, self.core.app.list_schedules(&actor))?;
         to_python(py, &schedules)
+    }
+
+    #[pyo3(signature = (name, enabled, *, as_user=None))]
+    fn set_schedule_enabled(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        enabled: bool,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let schedule = self.core.block(
+            py,
+            self.core.app.set_schedule_enabled(&actor, name, enabled),
+        )?;
+        to_python(py, &schedule)
     }
 
     #[pyo3(signature = (schedule_id, *, as_user=None))]

@@ -131,6 +131,15 @@ def test_jobs_cancel_idempotency_and_schedules(mem):
     assert [s["name"] for s in mem.list_schedules()] == ["nightly-skills"]
     with pytest.raises(afterresume.InvalidInput):
         mem.put_schedule("bad", "skills.extract", "every tuesday")
+    with pytest.raises(afterresume.InvalidInput, match="IANA time zone"):
+        mem.put_schedule("bad", "skills.extract", "@daily", time_zone="Paris")
+    paris = mem.put_schedule("nightly-skills", "skills.extract", "0 2 * * *", time_zone="Europe/Paris")
+    assert paris["cron"] == "CRON_TZ=Europe/Paris 0 2 * * *" and paris["id"] == schedule["id"]
+    assert paris["next_run_at"].hour in (0, 1), "02:00 in Paris is 00:00 or 01:00 UTC"
+    assert mem.pause_schedule("nightly-skills")["enabled"] is False
+    assert mem.resume_schedule("nightly-skills")["enabled"] is True
+    with pytest.raises(afterresume.NotFound):
+        mem.pause_schedule("no-such-schedule")
     mem.delete_schedule(schedule["id"])
     assert mem.list_schedules() == []
 

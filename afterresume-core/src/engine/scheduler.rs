@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, EnqueueOptions};
-use crate::cron_expr::CronExpr;
+use crate::cron_expr::{CronExpr, with_time_zone};
 use crate::domain::{NewSchedule, Schedule, ScheduleId, Trigger, UserId};
 use crate::{Error, Result};
 
@@ -22,8 +22,12 @@ pub struct ScheduleSpec {
     pub name: String,
     /// Registered job type to enqueue.
     pub job_type: String,
-    /// 5-field cron, `@hourly`, `@daily` or `@every_minute`.
+    /// 5-field cron, `@hourly`, `@daily` or `@every_minute`, in UTC unless
+    /// it starts `CRON_TZ=Zone ` or `time_zone` is set.
     pub cron: String,
+    /// IANA time zone the expression is read in (`Europe/Paris`); stored as
+    /// the expression's `CRON_TZ=` prefix.
+    pub time_zone: Option<String>,
     /// Payload of each job (a JSON object).
     pub payload: Value,
     /// User the jobs work for.
@@ -40,6 +44,7 @@ impl ScheduleSpec {
             job_type: job_type.to_owned(),
             cron: cron.to_owned(),
             payload: Value::Object(Default::default()),
+            time_zone: None,
             user_id: None,
             enabled: true,
         }
@@ -61,7 +66,7 @@ impl Engine {
         if !spec.payload.is_object() {
             return Err(Error::invalid_input("payload: must be a JSON object"));
         }
-        let expr = CronExpr::parse(&spec.cron)?;
+        let expr = CronExpr::parse(&with_time_zone(&spec.cron, spec.time_zone.as_deref())?)?;
         let now = self.now();
         let next_run_at = next_due(&expr, now)?;
         let new = NewSchedule {
@@ -95,6 +100,19 @@ impl Engine {
             .store
             .set_schedule_enabled(id, enabled, next, now)
             .await
+    }
+
+    /// The schedule of that name.
+    pub async fn schedule_named(&self, name: &str) -> Result<Schedule> {
+        let name = name.trim();
+        self.list_schedules()
+            .await?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                let shown: String = name.chars().take(100).collect();
+                Error::not_found(format!("schedule '{}' not found", shown.escape_default()))
+            })
     }
 
     /// Deletes a schedule.

@@ -1,4 +1,4 @@
-//! Schedules: recurring jobs, for operators.
+//! Schedules: recurring jobs, for operators, by id or by their unique name.
 
 use super::{Actor, App};
 use crate::Result;
@@ -22,5 +22,29 @@ impl App {
     pub async fn delete_schedule(&self, actor: &Actor, id: ScheduleId) -> Result<()> {
         actor.require_operator()?;
         self.engine.delete_schedule(id).await
+    }
+
+    /// The schedule of that name.
+    pub async fn schedule_named(&self, actor: &Actor, name: &str) -> Result<Schedule> {
+        actor.require_operator()?;
+        self.engine.schedule_named(name).await
+    }
+
+    /// Pauses (`enabled` false) or resumes the schedule of that name; resuming
+    /// fires next at its next due time from now, not for the times it missed.
+    pub async fn set_schedule_enabled(
+        &self,
+        actor: &Actor,
+        name: &str,
+        enabled: bool,
+    ) -> Result<Schedule> {
+        let schedule = self.schedule_named(actor, name).await?;
+        self.engine.set_schedule_enabled(schedule.id, enabled).await
+    }
+
+    /// Deletes the schedule of that name.
+    pub async fn delete_schedule_named(&self, actor: &Actor, name: &str) -> Result<()> {
+        let schedule = self.schedule_named(actor, name).await?;
+        self.engine.delete_schedule(schedule.id).await
     }
 }

@@ -2,6 +2,7 @@
 
 mod import;
 mod resume;
+mod schedules;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use afterresume_core::accounts::{Accounts, NewAccount};
 use afterresume_core::domain::{JobId, JobStatus};
 use afterresume_core::service::{Actor, App, EventQuery, JobQuery, PageRequest};
-use afterresume_core::{Engine, EngineConfig, EnqueueOptions, Error, Result, WorkerOptions};
+use afterresume_core::{Engine, EnqueueOptions, Error, Result, WorkerOptions};
 use afterresume_http::{AppState, HostSettings, Settings, System, router};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
@@ -106,6 +107,9 @@ enum Command {
     /// Import work from git history, Markdown notes, jrnl, CSV or JSON Lines.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Add, list, pause, resume or delete recurring jobs.
+    #[command(subcommand)]
+    Schedules(schedules::SchedulesCommand),
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +314,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Positions(command) => resume::positions(&app, command).await,
         Command::Resume(command) => resume::resume(&app, command).await,
         Command::Import(command) => import::import(&app, command).await,
+        Command::Schedules(command) => schedules::schedules(&app, command).await,
         Command::Jobs(JobsCommand::Cancel { id }) => {
             let job = app.cancel_job(&operator, id).await?;
             println!(

@@ -58,6 +58,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ops/jobs/{id}/retry", post(jobs::retry))
         .route("/ops/failed", get(jobs::failed_jobs))
         .route("/ops/schedules", get(ops::schedules))
+        .route("/ops/schedules/{name}", post(ops::change_schedule))
         .route("/ops/users", get(ops::users))
         .route("/api/docs/", get(api_docs::page))
         .route("/assets/{name}", get(render::asset))

@@ -118,6 +118,50 @@ pub(super) async fn schedules(State(state): State<AppState>, WebStaff(web): WebS
     page("ops_schedules.html", StatusCode::OK, &context)
 }
 
+/// What a schedule's form asks for.
+#[derive(serde::Deserialize)]
+pub(super) struct ScheduleAction {
+    #[serde(default)]
+    csrf: String,
+    /// `pause`, `resume` or `delete`.
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /ops/schedules/{name}`: pauses, resumes or deletes a schedule.
+pub(super) async fn change_schedule(
+    State(state): State<AppState>,
+    WebStaff(web): WebStaff,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<ScheduleAction>,
+) -> Response {
+    if let Some(refused) = web.refusal(&form.csrf) {
+        return refused;
+    }
+    let actor = web.actor();
+    let done = match form.action.as_str() {
+        "pause" => state
+            .app
+            .set_schedule_enabled(&actor, &name, false)
+            .await
+            .map(drop),
+        "resume" => state
+            .app
+            .set_schedule_enabled(&actor, &name, true)
+            .await
+            .map(drop),
+        "delete" => state.app.delete_schedule_named(&actor, &name).await,
+        other => Err(afterresume_core::Error::invalid_input(format!(
+            "action: '{}' is not one of pause, resume, delete",
+            other.chars().take(20).collect::<String>().escape_default()
+        ))),
+    };
+    match done {
+        Ok(()) => axum::response::Redirect::to("/ops/schedules").into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 /// `GET /ops/users`: every account (never a password hash).
 pub(super) async fn users(State(state): State<AppState>, WebStaff(web): WebStaff) -> Response {
     let users = match state.app.list_users(&web.actor()).await {

@@ -628,16 +628,32 @@ class Engine:
         *,
         user_id: Optional[int] = None,
         enabled: bool = True,
+        time_zone: Optional[str] = None,
     ) -> Record:
-        """Creates or replaces a schedule (5-field cron, ``@hourly``, ``@daily``...)."""
+        """Creates or replaces a schedule (5-field cron, ``@hourly``, ``@daily``...),
+        read in ``time_zone`` (IANA, like ``"Europe/Paris"``; UTC when absent)."""
         return _convert(
             self._native.put_schedule(
-                name, job_type, cron, dict(payload or {}), user_id=user_id, enabled=enabled
+                name,
+                job_type,
+                cron,
+                dict(payload or {}),
+                user_id=user_id,
+                enabled=enabled,
+                time_zone=time_zone,
             )
         )
 
     def list_schedules(self) -> List[Record]:
         return _convert(self._native.list_schedules())
+
+    def pause_schedule(self, name: str) -> Record:
+        """Stops the schedule of that name from firing until it is resumed."""
+        return _convert(self._native.set_schedule_enabled(name, False))
+
+    def resume_schedule(self, name: str) -> Record:
+        """Lets a paused schedule fire again, from its next due time on."""
+        return _convert(self._native.set_schedule_enabled(name, True))
 
     def delete_schedule(self, schedule_id: int) -> None:
         self._native.delete_schedule(schedule_id)
