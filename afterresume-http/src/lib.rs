@@ -15,6 +15,7 @@ mod api;
 mod auth;
 mod config;
 mod dashboard;
+mod dead_letters_api;
 mod error;
 mod guards;
 pub mod logging;

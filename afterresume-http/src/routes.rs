@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::guards;
 use crate::metrics;
 use crate::state::AppState;
-use crate::{dashboard, schedules_api};
+use crate::{dashboard, dead_letters_api, schedules_api};
 
 /// The documented routes and their OpenAPI description.
 fn documented() -> OpenApiRouter<AppState> {
@@ -74,6 +74,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::jobs))
         .routes(routes!(dashboard::job))
         .routes(routes!(dashboard::job_events))
+        .routes(routes!(dead_letters_api::list))
+        .routes(routes!(dead_letters_api::retry))
+        .routes(routes!(dead_letters_api::purge))
         .routes(routes!(dashboard::schedules, schedules_api::put))
         .routes(routes!(schedules_api::pause))
         .routes(routes!(schedules_api::resume))

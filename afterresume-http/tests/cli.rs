@@ -547,3 +547,76 @@ fn schedules_are_added_listed_paused_resumed_and_deleted_from_the_terminal() {
     let (ok, _, stderr) = run(&["schedules", "pause", "weekly-summary"]);
     assert!(!ok && stderr.contains("not found"), "{stderr}");
 }
+
+#[test]
+fn dead_jobs_are_listed_retried_and_purged_from_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let (ok, _, stderr) = run(&[
+        "create-user",
+        "--username",
+        "ann",
+        "--password",
+        "ann-password",
+    ]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, _) = run(&["jobs", "dead"]);
+    assert!(ok && stdout.contains("no dead jobs"), "{stdout}");
+    let (ok, stdout, stderr) = run(&[
+        "enqueue",
+        "worklog.analyze",
+        "{\"worklog_id\": 99999}",
+        "--user",
+        "ann",
+        "--wait",
+        "30",
+    ]);
+    assert!(ok, "{stderr}");
+    let job: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(job["status"], "failed", "{job}");
+    let id = job["id"].as_str().unwrap();
+    let (ok, stdout, _) = run(&["jobs", "dead", "--type", "worklog.analyze"]);
+    assert!(
+        ok && stdout.contains(id) && stdout.contains("attempts 1"),
+        "{stdout}"
+    );
+    let (ok, stdout, stderr) = run(&["jobs", "retry", id]);
+    assert!(
+        ok && stdout.contains("queued again (trigger retry)"),
+        "{stdout}{stderr}"
+    );
+    let (ok, _, stderr) = run(&["jobs", "retry", id]);
+    assert!(
+        !ok && stderr.contains("only failed or cancelled jobs"),
+        "{stderr}"
+    );
+    let (ok, stdout, _) = run(&["jobs", "dead"]);
+    assert!(
+        ok && stdout.contains("no dead jobs"),
+        "a retried job is no longer dead: {stdout}"
+    );
+    let (ok, stdout, _) = run(&["jobs", "purge-dead"]);
+    assert!(ok && stdout.contains("deleted 0 dead jobs"), "{stdout}");
+    let (ok, _, _) = run(&["jobs", "cancel", id]);
+    assert!(ok, "the queued retry is cancelled");
+    let (ok, stdout, _) = run(&[
+        "enqueue",
+        "worklog.analyze",
+        "{\"worklog_id\": 99998}",
+        "--user",
+        "ann",
+        "--wait",
+        "30",
+    ]);
+    assert!(ok && stdout.contains("\"failed\""), "{stdout}");
+    let (ok, stdout, _) = run(&["jobs", "purge-dead"]);
+    assert!(
+        ok && stdout.contains("deleted 1 dead jobs and their events"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["jobs", "list"]);
+    assert!(
+        ok && stdout.contains(id) && stdout.contains("cancelled"),
+        "the cancelled one stays: {stdout}"
+    );
+}

@@ -691,13 +691,20 @@ async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
         .post(&format!("/ops/jobs/{job}/retry"), &[("csrf", &root_csrf)])
         .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.text);
-    let again = last_segment(location(&retried));
-    assert_ne!(again, job);
+    assert_eq!(
+        last_segment(location(&retried)),
+        job,
+        "a retry runs the same job again"
+    );
     app.run_jobs().await;
-    let detail = root.get(&format!("/ops/jobs/{again}")).await;
-    assert!(detail.text.contains("success") && detail.text.contains("retry"));
+    let detail = root.get(&format!("/ops/jobs/{job}")).await;
+    assert!(
+        detail.text.contains("success") && detail.text.contains("job retried by an operator"),
+        "{}",
+        detail.text
+    );
     let twice = root
-        .post(&format!("/ops/jobs/{again}/retry"), &[("csrf", &root_csrf)])
+        .post(&format!("/ops/jobs/{job}/retry"), &[("csrf", &root_csrf)])
         .await;
     assert_eq!(
         twice.status,
@@ -705,7 +712,11 @@ async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
         "a success is not retried"
     );
     assert!(
-        alice.get("/jobs").await.text.contains(&again),
+        alice
+            .get(&format!("/jobs/{job}"))
+            .await
+            .text
+            .contains("success"),
         "still alice's job"
     );
     let chart = root.get("/ops/").await;
@@ -764,6 +775,40 @@ async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
             .text
             .contains("No schedules.")
     );
+
+    // Dead letters: listed apart and purged from the page.
+    let dead = app
+        .state
+        .app
+        .engine()
+        .enqueue(
+            "worklog.analyze",
+            serde_json::json!({"worklog_id": 424242}),
+            afterresume_core::EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let failed = root.get("/ops/failed").await;
+    assert!(
+        failed.text.contains(&dead.id.to_string()) && failed.text.contains("Purge all failed jobs")
+    );
+    let purged = root
+        .post("/ops/failed/purge", &[("csrf", &root_csrf)])
+        .await;
+    assert_eq!(
+        (purged.status, location(&purged)),
+        (StatusCode::SEE_OTHER, "/ops/failed?purged=1")
+    );
+    let after = root.get("/ops/failed?purged=1").await;
+    assert!(
+        after
+            .text
+            .contains("Deleted 1 failed job and their events."),
+        "{}",
+        after.text
+    );
+    assert!(!after.text.contains(&dead.id.to_string()));
 }
 
 #[tokio::test]

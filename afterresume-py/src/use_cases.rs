@@ -445,6 +445,36 @@ impl NativeUseCases {
         to_python(py, &job)
     }
 
+    /// Runs a failed or cancelled job again (operators): the same job.
+    #[pyo3(signature = (job_id, *, as_user=None))]
+    fn retry_job(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let job = self
+            .core
+            .block(py, self.core.app.retry_job(&actor, parse_job_id(job_id)?))?;
+        to_python(py, &job)
+    }
+
+    /// Deletes every failed job (of one type) and its events (operators).
+    #[pyo3(signature = (*, job_type=None, as_user=None))]
+    fn purge_dead_jobs(
+        &self,
+        py: Python<'_>,
+        job_type: Option<String>,
+        as_user: Option<i64>,
+    ) -> PyResult<usize> {
+        let actor = self.core.actor(py, as_user)?;
+        self.core.block(
+            py,
+            self.core.app.purge_dead_jobs(&actor, job_type.as_deref()),
+        )
+    }
+
     /// A page of a job's timeline: `{"job_id", "results", "next_after_id"}`.
     #[pyo3(signature = (job_id, *, after_id=None, limit=None, as_user=None))]
     fn job_events(

@@ -126,6 +126,18 @@ def test_jobs_cancel_idempotency_and_schedules(mem):
     with pytest.raises(afterresume.Conflict):
         first.cancel()
     assert mem.list_jobs(status="cancelled")[0]["id"] == first.id
+    # Dead letters: a cancelled job runs again as itself; failed ones are purged.
+    retried = mem.retry_job(first.id)
+    assert retried["id"] == first.id and retried["status"] == "queued" and retried["trigger"] == "retry"
+    with pytest.raises(afterresume.Conflict, match="only failed or cancelled"):
+        mem.retry_job(first.id)
+    doomed = mem.enqueue("worklog.analyze", {"worklog_id": 424242}, user_id=uid)
+    mem.run_workers(1)
+    assert doomed.wait(30)["status"] == "failed"
+    assert [j["id"] for j in mem.dead_jobs()] == [doomed.id]
+    assert mem.purge_dead_jobs(job_type="resume.refresh") == 0
+    assert mem.purge_dead_jobs() == 1
+    assert list(mem.dead_jobs()) == []
     schedule = mem.put_schedule("nightly-skills", "skills.extract", "@daily", user_id=uid)
     assert schedule["enabled"] and isinstance(schedule["next_run_at"], dt.datetime)
     assert [s["name"] for s in mem.list_schedules()] == ["nightly-skills"]

@@ -344,6 +344,43 @@ impl JobStore for MemoryJobStore {
         Ok(ids)
     }
 
+    async fn requeue_finished(&self, id: JobId, now: DateTime<Utc>) -> Result<Job> {
+        self.lock().update(id, |job| match job.status {
+            JobStatus::Failed | JobStatus::Cancelled => {
+                job.status = JobStatus::Queued;
+                job.trigger = Trigger::Retry;
+                job.retry_count = 0;
+                job.run_at = now;
+                job.error = None;
+                job.result = None;
+                job.finished_at = None;
+                job.lease_expires_at = None;
+                job.worker_id = None;
+                job.cancel_requested = false;
+                Ok(job.clone())
+            }
+            status => Err(Error::conflict(format!(
+                "job {id} is {status}: only failed or cancelled jobs can be retried"
+            ))),
+        })
+    }
+
+    async fn delete_finished_jobs(&self, ids: &[JobId]) -> Result<Vec<JobId>> {
+        let mut state = self.lock();
+        let mut deleted = Vec::new();
+        for id in ids {
+            if state.jobs.get(id).is_some_and(|j| j.status.is_finished())
+                && let Some(job) = state.jobs.remove(id)
+            {
+                if let Some(key) = &job.idempotency_key {
+                    state.by_key.remove(key);
+                }
+                deleted.push(*id);
+            }
+        }
+        Ok(deleted)
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         let state = self.lock();
         let mut counts: BTreeMap<(String, &'static str), (JobStatus, u64)> = BTreeMap::new();

@@ -305,6 +305,48 @@ impl JobStore for SqliteBackend {
             .collect()
     }
 
+    async fn requeue_finished(&self, id: JobId, now: DateTime<Utc>) -> Result<Job> {
+        let requeued = sqlx::query(
+            "UPDATE jobs SET status = 'queued', trigger = 'retry', retry_count = 0, run_at = ?, \
+             error = NULL, result = NULL, finished_at = NULL, lease_expires_at = NULL, \
+             worker_id = NULL, cancel_requested = 0 \
+             WHERE id = ? AND status IN ('failed', 'cancelled') RETURNING *",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(map_sqlx)?;
+        match requeued {
+            Some(row) => job_from_row(&row),
+            None => match self.find_job(id).await? {
+                Some(job) => Err(Error::conflict(format!(
+                    "job {id} is {}: only failed or cancelled jobs can be retried",
+                    job.status
+                ))),
+                None => Err(job_not_found(id)),
+            },
+        }
+    }
+
+    async fn delete_finished_jobs(&self, ids: &[JobId]) -> Result<Vec<JobId>> {
+        let mut deleted = Vec::new();
+        // One statement per bounded batch keeps the bind count under SQLite's limit.
+        for batch in ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM jobs WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in batch {
+                list.push_bind(*id);
+            }
+            q.push(") AND status IN ('success', 'failed', 'cancelled') RETURNING id");
+            let rows = q.build().fetch_all(&self.writer).await.map_err(map_sqlx)?;
+            for row in &rows {
+                deleted.push(row.try_get("id").map_err(map_sqlx)?);
+            }
+        }
+        Ok(deleted)
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         let rows = sqlx::query("SELECT job_type, status, COUNT(*) AS n FROM jobs GROUP BY job_type, status ORDER BY job_type, status")
             .fetch_all(&self.pool)

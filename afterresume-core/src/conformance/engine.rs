@@ -66,6 +66,7 @@ macro_rules! engine_conformance {
                 long_jobs_are_not_claimed_ahead,
                 bulk_enqueue_is_all_or_nothing_and_runs,
                 reconciler_republishes_jobs_the_queue_lost,
+                dead_jobs_are_retried_or_purged,
             ]
         );
     };
@@ -981,6 +982,93 @@ where
 }
 
 /// Retention deletes old finished jobs and their events, and keeps everything else.
+/// A job that failed for good runs again as the same job when an operator
+/// retries it (through the queue, whatever queue it is); purging deletes the
+/// failed jobs and their events, and nothing else.
+pub async fn dead_jobs_are_retried_or_purged<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, clock, ports) = manual(make).await;
+    let job = engine
+        .enqueue(
+            "test.flaky",
+            json!({ "succeed_on_attempt": 4 }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        clock.advance(chrono::TimeDelta::minutes(10));
+        engine.run_next().await.unwrap();
+    }
+    assert_eq!(
+        engine.get_job(job.id).await.unwrap().status,
+        JobStatus::Failed
+    );
+    let retried = engine.retry_job(job.id).await.unwrap();
+    assert_eq!(
+        (retried.status, retried.retry_count, retried.trigger),
+        (JobStatus::Queued, 0, Trigger::Retry)
+    );
+    let done = engine
+        .run_next()
+        .await
+        .unwrap()
+        .expect("the retried job runs");
+    assert_eq!(
+        (done.id, done.status, done.attempt),
+        (job.id, JobStatus::Success, 4)
+    );
+    assert!(
+        messages(&engine, job.id)
+            .await
+            .contains(&"job retried by an operator".to_owned())
+    );
+    assert_eq!(
+        engine.retry_job(job.id).await.unwrap_err().kind(),
+        ErrorKind::Conflict,
+        "a success is not retried"
+    );
+
+    let fatal = engine
+        .enqueue("test.fatal", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    engine.run_next().await.unwrap();
+    let queued = engine
+        .enqueue(
+            "test.echo",
+            json!({}),
+            EnqueueOptions::default().with_delay(Duration::from_secs(3600)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(engine.purge_failed(Some("test.echo")).await.unwrap(), 0);
+    assert_eq!(engine.purge_failed(None).await.unwrap(), 1);
+    assert_eq!(
+        engine.get_job(fatal.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(
+        ports
+            .events
+            .list(fatal.id, &ListEventsOptions::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        engine.get_job(job.id).await.unwrap().status,
+        JobStatus::Success
+    );
+    assert_eq!(
+        engine.get_job(queued.id).await.unwrap().status,
+        JobStatus::Queued
+    );
+}
+
 pub async fn retention_purges_old_jobs_and_events<F, Fut>(make: &F)
 where
     F: Fn(SharedClock) -> Fut,

@@ -88,6 +88,7 @@ macro_rules! job_store_conformance {
                 batch_claim_takes_only_due_queued,
                 queued_due_lists_what_to_republish,
                 batch_finish_applies_each_outcome_and_fences_stale_leases,
+                dead_letters_are_requeued_or_deleted,
             ]
         );
     };
@@ -461,6 +462,95 @@ where
     assert_eq!(reaped[0].finished_at, Some(at(100)));
     assert!(reaped[0].error.as_deref().unwrap().contains("expired"));
     assert!(store.reap_expired(at(200), 10).await.unwrap().is_empty());
+}
+
+/// A failed or cancelled job goes back to the queue as the same job with its
+/// retries counted from zero; other statuses are a conflict. Deleting by id
+/// takes finished jobs only.
+pub async fn dead_letters_are_requeued_or_deleted<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut dead = new_job();
+    dead.max_retries = 0;
+    store.insert_job(dead.clone()).await.unwrap();
+    let claimed = store
+        .claim_job(dead.id, &claim_at(t0(), "w1"))
+        .await
+        .unwrap()
+        .unwrap();
+    let failed = store
+        .finish_job(
+            &Lease::of(&claimed),
+            JobOutcome::Failed {
+                error: "boom".into(),
+            },
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    let requeued = store.requeue_finished(dead.id, at(10)).await.unwrap();
+    assert_eq!(requeued.id, dead.id);
+    assert_eq!(requeued.status, JobStatus::Queued);
+    assert_eq!(requeued.trigger, Trigger::Retry);
+    assert_eq!((requeued.retry_count, requeued.attempt), (0, 1));
+    assert_eq!(requeued.run_at, at(10));
+    assert!(requeued.error.is_none() && requeued.finished_at.is_none());
+    assert!(requeued.lease_expires_at.is_none() && requeued.worker_id.is_none());
+    assert_eq!(store.get_job(dead.id).await.unwrap(), requeued);
+    assert!(
+        store
+            .claim_job(dead.id, &claim_at(at(9), "w2"))
+            .await
+            .unwrap()
+            .is_none(),
+        "not due before the retry"
+    );
+    let again = store
+        .claim_job(dead.id, &claim_at(at(10), "w2"))
+        .await
+        .unwrap()
+        .expect("claimable again");
+    assert_eq!(again.attempt, 2);
+    assert_eq!(
+        store
+            .requeue_finished(dead.id, at(11))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Conflict,
+        "a running job is not requeued"
+    );
+    assert_eq!(
+        store
+            .requeue_finished(Uuid::now_v7(), at(11))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    let cancelled = new_job();
+    store.insert_job(cancelled.clone()).await.unwrap();
+    store.cancel_job(cancelled.id, at(3)).await.unwrap();
+    let queued = new_job();
+    store.insert_job(queued.clone()).await.unwrap();
+    let deleted = store
+        .delete_finished_jobs(&[dead.id, cancelled.id, queued.id, Uuid::now_v7()])
+        .await
+        .unwrap();
+    assert_eq!(deleted, vec![cancelled.id], "running and queued jobs stay");
+    assert_eq!(
+        store.get_job(cancelled.id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        store.get_job(queued.id).await.unwrap().status,
+        JobStatus::Queued
+    );
+    assert!(store.delete_finished_jobs(&[]).await.unwrap().is_empty());
 }
 
 /// Success, failure, cancellation and release each land in the right state.

@@ -8,6 +8,7 @@
 mod builder;
 mod completer;
 mod context;
+mod dead_letters;
 mod events;
 mod jobs;
 mod maintenance;

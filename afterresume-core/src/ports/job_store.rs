@@ -297,6 +297,17 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
 
     /// Job counts by type and status.
     async fn job_counts(&self) -> Result<Vec<JobCount>>;
+
+    /// Puts a `failed` or `cancelled` job back in the queue for a new try (an
+    /// operator's retry of a dead letter): `queued`, due at `now`, trigger
+    /// `retry`, retries counted from zero again, without the last run's error,
+    /// result, finish time and lease; its id, payload and attempts stay.
+    /// Another status is a conflict; an unknown id is `NotFound`.
+    async fn requeue_finished(&self, id: JobId, now: DateTime<Utc>) -> Result<Job>;
+
+    /// Deletes those of `ids` that are finished (`success`, `failed`,
+    /// `cancelled`) and returns their ids; queued and running ones stay.
+    async fn delete_finished_jobs(&self, ids: &[JobId]) -> Result<Vec<JobId>>;
 }
 
 /// The single-job forms of [`JobStore`]'s batch calls, for every job store: a

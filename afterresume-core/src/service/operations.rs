@@ -1,12 +1,12 @@
 //! What operators do beyond looking: the last hour's outcomes minute by minute
-//! (the dashboard's chart), a failed job run again, the list of users.
+//! (the dashboard's chart), dead letters run again or purged, the list of
+//! users.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::{Actor, App};
 use crate::domain::{Job, JobId, JobStatus, User};
-use crate::engine::EnqueueOptions;
 use crate::ports::JobFilter;
 use crate::{Error, Result};
 
@@ -122,28 +122,18 @@ impl App {
         }
     }
 
-    /// Runs a failed or cancelled job again, for operators: a new job with
-    /// the same type, input and owner in the same trace (the old one stays
-    /// as the record of what happened).
+    /// Runs a failed or cancelled job again, for operators: the same job,
+    /// back in the queue with its retries counted from zero.
     pub async fn retry_job(&self, actor: &Actor, id: JobId) -> Result<Job> {
         actor.require_operator()?;
-        let job = self.engine.get_job(id).await?;
-        if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
-            return Err(Error::conflict(format!(
-                "job {id} is {}: only failed or cancelled jobs can be retried",
-                job.status.as_str()
-            )));
-        }
-        let options = EnqueueOptions {
-            trigger: crate::domain::Trigger::Retry,
-            user_id: job.user_id,
-            trace_id: Some(job.trace_id),
-            parent_job_id: job.parent_job_id,
-            ..Default::default()
-        };
-        self.engine
-            .enqueue(&job.job_type, job.payload, options)
-            .await
+        self.engine.retry_job(id).await
+    }
+
+    /// Deletes every failed job (of one type when given) and its events, for
+    /// operators; returns how many.
+    pub async fn purge_dead_jobs(&self, actor: &Actor, job_type: Option<&str>) -> Result<usize> {
+        actor.require_operator()?;
+        self.engine.purge_failed(job_type).await
     }
 
     /// Every account, for operators.

@@ -168,6 +168,26 @@ enum JobsCommand {
         /// Job id.
         id: JobId,
     },
+    /// Dead letters: jobs that failed for good, newest first.
+    Dead {
+        /// Only this type.
+        #[arg(long = "type")]
+        job_type: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Run a failed or cancelled job again (the same job, retries from zero).
+    Retry {
+        /// Job id.
+        id: JobId,
+    },
+    /// Delete every failed job and its events.
+    PurgeDead {
+        /// Only this type.
+        #[arg(long = "type")]
+        job_type: Option<String>,
+    },
 }
 
 /// Runs a command.
@@ -289,15 +309,39 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 ..Default::default()
             };
             for job in app.list_all_jobs(&operator, query).await?.results {
+                println!("{}", job_line(&job));
+            }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Dead { job_type, limit }) => {
+            let query = JobQuery {
+                status: Some(JobStatus::Failed),
+                job_type,
+                page: PageRequest::first(limit),
+                ..Default::default()
+            };
+            let dead = app.list_all_jobs(&operator, query).await?.results;
+            if dead.is_empty() {
+                println!("no dead jobs");
+            }
+            for job in dead {
                 println!(
-                    "{}  {:<9}  {:<18}  user {:<6}  {}",
-                    job.id,
-                    job.status,
-                    job.job_type,
-                    job.user_id.map_or("-".to_owned(), |u| u.to_string()),
-                    job.created_at.format("%Y-%m-%d %H:%M:%S")
+                    "{}  attempts {}  {}",
+                    job_line(&job),
+                    job.attempt,
+                    job.error.as_deref().unwrap_or("")
                 );
             }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Retry { id }) => {
+            let job = app.retry_job(&operator, id).await?;
+            println!("{} {} again (trigger {})", job.id, job.status, job.trigger);
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::PurgeDead { job_type }) => {
+            let deleted = app.purge_dead_jobs(&operator, job_type.as_deref()).await?;
+            println!("deleted {deleted} dead jobs and their events");
             Ok(())
         }
         Command::Jobs(JobsCommand::Show { id }) => {
@@ -353,6 +397,18 @@ async fn serve(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A job on one line: id, status, type, owner, creation time.
+fn job_line(job: &afterresume_core::domain::Job) -> String {
+    format!(
+        "{}  {:<9}  {:<18}  user {:<6}  {}",
+        job.id,
+        job.status,
+        job.job_type,
+        job.user_id.map_or("-".to_owned(), |u| u.to_string()),
+        job.created_at.format("%Y-%m-%d %H:%M:%S")
+    )
 }
 
 /// Deletes expired login counters once an hour, for as long as the server runs.

@@ -64,6 +64,8 @@ pub(super) struct JobFilterForm {
     user_id: String,
     #[serde(default)]
     cursor: String,
+    /// How many failed jobs a purge just deleted.
+    purged: Option<usize>,
 }
 
 impl JobFilterForm {
@@ -121,7 +123,7 @@ pub(super) async fn all_jobs(
     job_list(&state, &web, true, filter).await
 }
 
-/// `GET /ops/failed`: jobs that failed for good, for staff.
+/// `GET /ops/failed`: jobs that failed for good (dead letters), for staff.
 pub(super) async fn failed_jobs(
     State(state): State<AppState>,
     WebStaff(web): WebStaff,
@@ -132,6 +134,21 @@ pub(super) async fn failed_jobs(
     job_list(&state, &web, true, filter).await
 }
 
+/// `POST /ops/failed/purge`: deletes every failed job and its events.
+pub(super) async fn purge_failed(
+    State(state): State<AppState>,
+    WebStaff(web): WebStaff,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = web.refusal(&form.csrf) {
+        return refused;
+    }
+    match state.app.purge_dead_jobs(&web.actor(), None).await {
+        Ok(deleted) => Redirect::to(&format!("/ops/failed?purged={deleted}")).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 async fn job_list(state: &AppState, web: &WebUser, ops: bool, filter: JobFilterForm) -> Response {
     let base = if ops { "/ops/jobs" } else { "/jobs" };
     let mut context = web.context(if ops { "ops" } else { "jobs" });
@@ -140,6 +157,8 @@ async fn job_list(state: &AppState, web: &WebUser, ops: bool, filter: JobFilterF
     context["statuses"] = JobStatus::ALL.iter().map(|s| json!(s.as_str())).collect();
     context["filter"] = json!({"status": filter.status, "type": filter.job_type,
                                "user_id": filter.user_id});
+    context["dead"] = json!(ops && filter.status == JobStatus::Failed.as_str());
+    context["purged"] = json!(filter.purged);
     let actor = web.actor();
     let listed = match filter.query() {
         Ok(query) if ops => state.app.list_all_jobs(&actor, query).await,
@@ -269,7 +288,7 @@ async fn cancel(state: &AppState, web: &WebUser, id: JobId, csrf: &str, base: &s
     }
 }
 
-/// `POST /ops/jobs/{id}/retry`: the job again, as a new job; staff only.
+/// `POST /ops/jobs/{id}/retry`: the same job back in the queue; staff only.
 pub(super) async fn retry(
     State(state): State<AppState>,
     WebStaff(web): WebStaff,

@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ops/jobs/{id}/cancel", post(jobs::cancel_any))
         .route("/ops/jobs/{id}/retry", post(jobs::retry))
         .route("/ops/failed", get(jobs::failed_jobs))
+        .route("/ops/failed/purge", post(jobs::purge_failed))
         .route("/ops/schedules", get(ops::schedules))
         .route("/ops/schedules/{name}", post(ops::change_schedule))
         .route("/ops/users", get(ops::users))

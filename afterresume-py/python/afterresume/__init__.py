@@ -508,6 +508,21 @@ class Engine:
     def cancel_job(self, job_id: str) -> Record:
         return _convert(self._cases.cancel_job(str(job_id)))
 
+    def dead_jobs(self, *, job_type: Optional[str] = None, limit: Optional[int] = None) -> Page:
+        """Dead letters: jobs that failed for good (retries spent or a permanent
+        error), newest first."""
+        return self.list_jobs(status="failed", job_type=job_type, limit=limit)
+
+    def retry_job(self, job_id: str) -> Record:
+        """Runs a failed or cancelled job again: the same job, back in the queue
+        with its retries counted from zero."""
+        return _convert(self._cases.retry_job(str(job_id)))
+
+    def purge_dead_jobs(self, *, job_type: Optional[str] = None) -> int:
+        """Deletes every failed job (of ``job_type`` when given) and its events;
+        returns how many."""
+        return int(self._cases.purge_dead_jobs(job_type=job_type))
+
     def job_events(self, job_id: str) -> List[Record]:
         """The event timeline of a job, oldest first."""
         return _convert(self._cases.job_events(str(job_id))["results"])

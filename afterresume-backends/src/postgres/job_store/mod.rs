@@ -260,6 +260,42 @@ impl JobStore for PostgresBackend {
         rows.iter().map(|r| get(r, "id")).collect()
     }
 
+    async fn requeue_finished(&self, id: JobId, now: DateTime<Utc>) -> Result<Job> {
+        let requeued = sqlx::query(
+            "UPDATE jobs SET status = 'queued', trigger = 'retry', retry_count = 0, run_at = $1, \
+             error = NULL, result = NULL, finished_at = NULL, lease_expires_at = NULL, \
+             worker_id = NULL, cancel_requested = false \
+             WHERE id = $2 AND status IN ('failed', 'cancelled') RETURNING *",
+        )
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        match requeued {
+            Some(row) => job_from_row(&row),
+            None => match self.find_job(id).await? {
+                Some(job) => Err(Error::conflict(format!(
+                    "job {id} is {}: only failed or cancelled jobs can be retried",
+                    job.status
+                ))),
+                None => Err(job_not_found(id)),
+            },
+        }
+    }
+
+    async fn delete_finished_jobs(&self, ids: &[JobId]) -> Result<Vec<JobId>> {
+        let rows = sqlx::query(
+            "DELETE FROM jobs WHERE id = ANY($1) AND status IN ('success', 'failed', 'cancelled') \
+             RETURNING id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(|r| get(r, "id")).collect()
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         // The trigger-kept counters: a few rows per (type, status), whatever the size
         // of `jobs`.
