@@ -71,6 +71,7 @@ impl FinishRow {
                 row.retry = true;
             }
             JobOutcome::Released => row.run_at = Some(now),
+            JobOutcome::Snoozed { run_at } => row.run_at = Some(run_at),
         }
         row
     }

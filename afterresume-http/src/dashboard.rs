@@ -12,8 +12,8 @@ use axum::response::Json;
 use serde_json::{Value, json};
 
 use crate::api::health::dependency_checks;
-use crate::api::jobs::{event_query, job_page_json, job_query};
-use crate::api::{Params, PathId, job_json};
+use crate::api::jobs::{event_query, job_detail_json, job_page_json, job_query};
+use crate::api::{Params, PathId};
 use crate::auth::{Staff, client_ip};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -97,7 +97,7 @@ pub(crate) async fn job(
     access: DashboardAccess,
     PathId(id): PathId<JobId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(job_json(&state.app.job(&access.actor(), id).await?)))
+    Ok(Json(job_detail_json(&state, &access.actor(), id).await?))
 }
 
 #[utoipa::path(get, path = "/system/jobs/{id}/events/", tag = "system",

@@ -220,6 +220,12 @@ async fn large_or_keyed_imports_run_as_a_job_that_reports_progress() {
     let job = app.get(&format!("/api/jobs/{job_id}/"), &alice).await;
     assert_eq!(job.json["status"], "success", "{}", job.text);
     assert_eq!(job.json["result"]["created"], 1200);
+    assert_eq!(
+        job.json["progress"]["message"], "imported 1200 of 1200 entries",
+        "{}",
+        job.text
+    );
+    assert_eq!(job.json["progress"]["percent"], 100.0);
     let events = app
         .get(&format!("/api/jobs/{job_id}/events/?limit=200"), &alice)
         .await;
@@ -228,9 +234,9 @@ async fn large_or_keyed_imports_run_as_a_job_that_reports_progress() {
         .unwrap()
         .iter()
         .filter(|e| e["message"].as_str().unwrap().starts_with("imported "))
-        .map(|e| e["data"]["done"].clone())
+        .map(|e| e["data"]["progress"].clone())
         .collect();
-    assert_eq!(progress, [json!(500), json!(1000), json!(1200)]);
+    assert_eq!(progress, [json!(41.7), json!(83.3), json!(100.0)]);
 
     // A keyed request is a job too, and the same key returns the same job.
     let body = json!([{"date": "2026-11-23", "content": "Fixed the export."}]);

@@ -447,12 +447,7 @@ impl NativeUseCases {
 
     /// Runs a failed or cancelled job again (operators): the same job.
     #[pyo3(signature = (job_id, *, as_user=None))]
-    fn retry_job(
-        &self,
-        py: Python<'_>,
-        job_id: &str,
-        as_user: Option<i64>,
-    ) -> PyResult<Py<PyAny>> {
+    fn retry_job(&self, py: Python<'_>, job_id: &str, as_user: Option<i64>) -> PyResult<Py<PyAny>> {
         let actor = self.core.actor(py, as_user)?;
         let job = self
             .core

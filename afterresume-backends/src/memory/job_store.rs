@@ -192,6 +192,10 @@ fn apply_outcome(job: &mut Job, outcome: JobOutcome, now: DateTime<Utc>) {
             job.status = JobStatus::Queued;
             job.run_at = now;
         }
+        JobOutcome::Snoozed { run_at } => {
+            job.status = JobStatus::Queued;
+            job.run_at = run_at;
+        }
     }
 }
 

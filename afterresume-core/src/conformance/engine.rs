@@ -67,6 +67,7 @@ macro_rules! engine_conformance {
                 bulk_enqueue_is_all_or_nothing_and_runs,
                 reconciler_republishes_jobs_the_queue_lost,
                 dead_jobs_are_retried_or_purged,
+                snoozed_jobs_wait_without_spending_a_retry_and_report_progress,
             ]
         );
     };
@@ -212,6 +213,20 @@ fn build(
                 Ok(json!({ "n": n }))
             }),
             JobTypeOptions::default().with_retry(RetryPolicy::never()),
+        )
+        .register(
+            "test.snooze",
+            workflow_fn(|ctx, payload| async move {
+                ctx.progress(50.0, "half way").await?;
+                if let Some(ms) = payload["bad_snooze_ms"].as_u64() {
+                    return Err(ctx.snooze(Duration::from_millis(ms)));
+                }
+                if ctx.attempt() == 1 {
+                    return Err(ctx.snooze(Duration::from_secs(30)));
+                }
+                ctx.progress(100.0, "done").await?;
+                Ok(json!({ "attempt": ctx.attempt() }))
+            }),
         )
         .register_with(
             "test.panic",
@@ -982,6 +997,72 @@ where
 }
 
 /// Retention deletes old finished jobs and their events, and keeps everything else.
+/// A workflow that snoozes goes back to the queue, due after its delay, with
+/// no retry spent; its progress reports are on its timeline and the latest is
+/// the job's progress. A snooze out of range fails the job.
+pub async fn snoozed_jobs_wait_without_spending_a_retry_and_report_progress<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, clock, _ports) = manual(make).await;
+    let job = engine
+        .enqueue("test.snooze", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    let snoozed = engine.run_next().await.unwrap().unwrap();
+    assert_eq!(
+        (snoozed.status, snoozed.retry_count, snoozed.trigger),
+        (JobStatus::Queued, 0, Trigger::Api)
+    );
+    assert_eq!(
+        snoozed.run_at,
+        engine.now() + chrono::TimeDelta::seconds(30)
+    );
+    assert!(
+        messages(&engine, job.id)
+            .await
+            .contains(&"job snoozed".to_owned())
+    );
+    let halfway = engine.job_progress(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (halfway.percent, halfway.message.as_str()),
+        (50.0, "half way")
+    );
+    assert!(engine.run_next().await.unwrap().is_none(), "not due yet");
+    clock.advance(chrono::TimeDelta::seconds(31));
+    let done = engine.run_next().await.unwrap().unwrap();
+    assert_eq!(
+        (done.id, done.status, done.attempt, done.retry_count),
+        (job.id, JobStatus::Success, 2, 0)
+    );
+    let progress = engine.job_progress(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (progress.percent, progress.message.as_str()),
+        (100.0, "done")
+    );
+
+    let bad = engine
+        .enqueue(
+            "test.snooze",
+            json!({ "bad_snooze_ms": 0 }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
+    let failed = engine.run_next().await.unwrap().unwrap();
+    assert_eq!((failed.id, failed.status), (bad.id, JobStatus::Failed));
+    assert!(
+        failed.error.as_deref().unwrap().contains("snooze"),
+        "{failed:?}"
+    );
+    let untouched = engine
+        .enqueue("test.echo", json!({}), EnqueueOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(engine.job_progress(untouched.id).await.unwrap(), None);
+}
+
 /// A job that failed for good runs again as the same job when an operator
 /// retries it (through the queue, whatever queue it is); purging deletes the
 /// failed jobs and their events, and nothing else.

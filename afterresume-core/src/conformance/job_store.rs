@@ -580,6 +580,7 @@ where
             JobStatus::Cancelled,
         ),
         (JobOutcome::Released, JobStatus::Queued),
+        (JobOutcome::Snoozed { run_at: at(60) }, JobStatus::Queued),
     ];
     for (outcome, expected) in cases {
         let job = new_job();
@@ -610,6 +611,24 @@ where
                 assert_eq!(done.finished_at, None);
                 let again = store
                     .claim_job(job.id, &claim_at(at(6), "w"))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(again.attempt, 2);
+            }
+            JobOutcome::Snoozed { run_at } => {
+                assert_eq!((done.retry_count, done.run_at), (0, run_at));
+                assert_eq!((done.finished_at, done.trigger), (None, Trigger::Api));
+                assert!(
+                    store
+                        .claim_job(job.id, &claim_at(at(59), "w"))
+                        .await
+                        .unwrap()
+                        .is_none(),
+                    "a snoozed job waits for its time"
+                );
+                let again = store
+                    .claim_job(job.id, &claim_at(run_at, "w"))
                     .await
                     .unwrap()
                     .unwrap();

@@ -1,9 +1,9 @@
 //! What a running workflow knows about its job, and the step helper.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -14,6 +14,11 @@ use super::started::StartedWrite;
 use super::{Engine, EnqueueOptions};
 use crate::Result;
 use crate::domain::{EventLevel, EventSource, Job, JobId, Trigger, UserId};
+
+/// The key of an event's data that holds a progress percentage.
+pub const PROGRESS_KEY: &str = "progress";
+/// The longest progress message.
+pub const MAX_PROGRESS_MESSAGE: usize = 500;
 
 /// The identity of a running job, handed to its workflow and through every step.
 ///
@@ -31,6 +36,28 @@ pub struct ExecutionContext {
     children: Arc<AtomicU32>,
     /// The job's "job started" event; the job's own events wait for it.
     started: StartedWrite,
+    /// Set by [`ExecutionContext::snooze`]; read by the runner when the
+    /// workflow returns.
+    snooze: SnoozeRequest,
+}
+
+/// The longest a job may snooze.
+pub const MAX_SNOOZE: Duration = Duration::from_secs(366 * 86_400);
+
+/// A snooze a workflow asked for, shared by its context's clones and the
+/// runner.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SnoozeRequest(Arc<Mutex<Option<Duration>>>);
+
+impl SnoozeRequest {
+    /// The delay asked for, if any.
+    pub(crate) fn get(&self) -> Option<Duration> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, delay: Duration) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(delay);
+    }
 }
 
 impl ExecutionContext {
@@ -51,7 +78,51 @@ impl ExecutionContext {
             engine,
             children: Arc::new(AtomicU32::new(0)),
             started,
+            snooze: SnoozeRequest::default(),
         }
+    }
+
+    /// The snooze this context's workflow may ask for.
+    pub(crate) fn snooze_request(&self) -> SnoozeRequest {
+        self.snooze.clone()
+    }
+
+    /// Ends this attempt and puts the job back in the queue, due after `delay`,
+    /// without spending a retry (waiting on something outside, a rate limit, a
+    /// time of day). Return what it gives:
+    /// `return Err(ctx.snooze(Duration::from_secs(30)));`. A delay of zero or
+    /// over a year is refused: the error it gives then fails the job.
+    pub fn snooze(&self, delay: Duration) -> crate::Error {
+        if delay.is_zero() || delay > MAX_SNOOZE {
+            return crate::Error::invalid_input(format!(
+                "snooze: {delay:?} is not between a millisecond and a year"
+            ));
+        }
+        self.snooze.set(delay);
+        crate::Error::cancelled(format!("snoozed for {delay:?}"))
+    }
+
+    /// Records how far the job has come (0 to 100) and what it is doing, as an
+    /// event on its timeline (`data.progress`); the job's detail shows the
+    /// latest. Out-of-range numbers and over-long messages are refused.
+    pub async fn progress(&self, percent: f64, message: &str) -> Result<()> {
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(crate::Error::invalid_input(format!(
+                "progress: {percent} is not between 0 and 100"
+            )));
+        }
+        if message.chars().count() > MAX_PROGRESS_MESSAGE {
+            return Err(crate::Error::invalid_input(format!(
+                "progress: the message is longer than {MAX_PROGRESS_MESSAGE} characters"
+            )));
+        }
+        self.event(
+            EventLevel::Info,
+            EventSource::Workflow,
+            message,
+            json!({ PROGRESS_KEY: (percent * 10.0).round() / 10.0 }),
+        )
+        .await
     }
 
     /// The job's id.

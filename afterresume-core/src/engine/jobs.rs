@@ -76,6 +76,17 @@ impl EnqueueOptions {
     }
 }
 
+/// How far a running (or finished) job said it had come.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JobProgress {
+    /// 0 to 100.
+    pub percent: f64,
+    /// What it was doing.
+    pub message: String,
+    /// When it said so.
+    pub at: DateTime<Utc>,
+}
+
 /// One job of a bulk [`Engine::enqueue_many`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnqueueRequest {
@@ -288,6 +299,39 @@ impl Engine {
     pub async fn job_events(&self, id: JobId, opts: &ListEventsOptions) -> Result<Vec<Event>> {
         self.inner.store.get_job(id).await?;
         self.event_sink().list(id, opts).await
+    }
+
+    /// How far a job has come: its latest progress event (see
+    /// [`ExecutionContext::progress`](super::ExecutionContext::progress)).
+    pub async fn job_progress(&self, id: JobId) -> Result<Option<JobProgress>> {
+        self.inner.store.get_job(id).await?;
+        let mut options = ListEventsOptions {
+            after_id: None,
+            limit: 10_000,
+        };
+        let mut latest = None;
+        loop {
+            let page = self.event_sink().list(id, &options).await?;
+            latest = page
+                .iter()
+                .rev()
+                .find_map(|e| {
+                    e.data[super::PROGRESS_KEY]
+                        .as_f64()
+                        .map(|percent| JobProgress {
+                            percent,
+                            message: e.message.clone(),
+                            at: e.timestamp,
+                        })
+                })
+                .or(latest);
+            match page.last() {
+                Some(last) if page.len() == options.effective_limit() => {
+                    options.after_id = Some(last.id)
+                }
+                _ => return Ok(latest),
+            }
+        }
     }
 
     /// Cancels a job: a queued job ends `cancelled` at once; a running job is asked to

@@ -25,8 +25,8 @@ mod worker;
 /// row); re-exported where the engine's users have always found it.
 pub use crate::domain::{QUEUED_MESSAGE, QueuedFacts, queued_event};
 pub use builder::{EngineBuilder, EngineConfig};
-pub use context::ExecutionContext;
-pub use jobs::{EnqueueOptions, EnqueueRequest, MAX_IDEMPOTENCY_KEY_LEN};
+pub use context::{ExecutionContext, MAX_PROGRESS_MESSAGE, MAX_SNOOZE, PROGRESS_KEY};
+pub use jobs::{EnqueueOptions, EnqueueRequest, JobProgress, MAX_IDEMPOTENCY_KEY_LEN};
 pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;

@@ -164,6 +164,7 @@ impl Runner {
             ))));
         };
         let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
+        let snooze = ctx.snooze_request();
         let workflow = registration.workflow.run(ctx, payload);
         let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
             r.unwrap_or_else(|panic| {
@@ -211,7 +212,10 @@ impl Runner {
         let mut heartbeat = std::pin::pin!(self.heartbeat(lease, &token, &lease_lost));
         let mut timed = std::pin::pin!(timed);
         tokio::select! {
-            result = &mut timed => Attempt::Finished(result),
+            result = &mut timed => match (result, snooze.get()) {
+                (Err(_), Some(delay)) => Attempt::Snoozed(delay),
+                (result, _) => Attempt::Finished(result),
+            },
             _ = token.cancelled() => {
                 if lease_lost.load(Ordering::Relaxed) {
                     // Someone else owns the job now: stop at once.
@@ -304,6 +308,16 @@ impl Runner {
                 "job released on shutdown",
                 json!({ "attempt": lease.attempt, "worker_id": self.id }),
             ),
+            Attempt::Snoozed(delay) => {
+                let run_at = now + to_delta(delay).unwrap_or_default();
+                (
+                    JobOutcome::Snoozed { run_at },
+                    EventLevel::Info,
+                    "job snoozed",
+                    json!({ "delay_ms": delay.as_millis() as u64, "run_at": run_at,
+                            "duration_ms": duration_ms }),
+                )
+            }
             Attempt::Cancelled => (
                 JobOutcome::Cancelled {
                     reason: "cancelled while running".to_owned(),
@@ -329,7 +343,7 @@ impl Runner {
             Attempt::Finished(Err(err)) => self.failure(job, err, duration_ms),
         };
         let retry_at = match &outcome {
-            JobOutcome::Retry { run_at, .. } => Some(*run_at),
+            JobOutcome::Retry { run_at, .. } | JobOutcome::Snoozed { run_at } => Some(*run_at),
             JobOutcome::Released => Some(now),
             _ => None,
         };
@@ -339,6 +353,7 @@ impl Runner {
             JobOutcome::Retry { .. } => "retry",
             JobOutcome::Cancelled { .. } => "cancelled",
             JobOutcome::Released => "released",
+            JobOutcome::Snoozed { .. } => "snoozed",
         };
         let event = NewEvent {
             job_id: job.id,
@@ -441,6 +456,8 @@ impl Runner {
 /// How one attempt ended, before it is recorded.
 pub(super) enum Attempt {
     Finished(Result<Value>),
+    /// The workflow asked to run again after this long.
+    Snoozed(Duration),
     Cancelled,
     LeaseLost,
     Released,

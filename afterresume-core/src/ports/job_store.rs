@@ -128,6 +128,12 @@ pub enum JobOutcome {
     },
     /// `running -> queued` without spending a retry (graceful shutdown gave it back).
     Released,
+    /// `running -> queued` without spending a retry, not before `run_at`: the
+    /// workflow asked to wait (see `ExecutionContext::snooze`).
+    Snoozed {
+        /// Earliest next run.
+        run_at: DateTime<Utc>,
+    },
 }
 
 /// The result of [`JobStore::cancel_job`].

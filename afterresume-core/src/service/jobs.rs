@@ -156,6 +156,16 @@ impl App {
         visible(actor, found, |j| j.user_id, "job", id)
     }
 
+    /// How far a job the actor may see has come (its latest progress event).
+    pub async fn job_progress(
+        &self,
+        actor: &Actor,
+        id: JobId,
+    ) -> Result<Option<crate::engine::JobProgress>> {
+        self.job(actor, id).await?;
+        self.engine.job_progress(id).await
+    }
+
     /// A job's timeline, oldest first. Only operators see the detail of errors.
     pub async fn job_events(
         &self,

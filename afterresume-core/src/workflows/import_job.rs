@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::user_of;
 use crate::agents::{AgentServices, Payload};
-use crate::domain::{EventLevel, EventSource};
 use crate::engine::ExecutionContext;
 use crate::import::{ImportEntry, ImportSummary};
 use crate::service::import::ImportOptions;
@@ -64,11 +63,9 @@ pub(super) async fn import_worklogs(
         changed += report.changed.len();
         analysis_jobs += report.analysis_jobs;
         let done = (i * IMPORT_JOB_CHUNK + chunk.len()).min(total);
-        ctx.event(
-            EventLevel::Info,
-            EventSource::Workflow,
+        ctx.progress(
+            done as f64 * 100.0 / total.max(1) as f64,
             &format!("imported {done} of {total} entries"),
-            json!({"done": done, "total": total, "percent": done * 100 / total.max(1)}),
         )
         .await?;
     }

@@ -91,14 +91,25 @@ pub(crate) async fn list(
 
 #[utoipa::path(get, path = "/api/jobs/{id}/", tag = "jobs",
     params(("id" = String, Path, description = "Job id (UUID)")),
-    responses((status = 200, description = "`{id, type, status, result, error, created_at, started_at, finished_at, ...}`"), (status = 404, description = "Not found or not yours")),
+    responses((status = 200, description = "`{id, type, status, result, error, created_at, started_at, finished_at, ..., progress}`; `progress` is the latest `{percent, message, at}` the job reported, or null"), (status = 404, description = "Not found or not yours")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId<JobId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(job_json(&state.app.job(&caller.actor(), id).await?)))
+    Ok(Json(job_detail_json(&state, &caller.actor(), id).await?))
+}
+
+/// A job with its latest progress, as the detail routes answer it.
+pub(crate) async fn job_detail_json(
+    state: &AppState,
+    actor: &afterresume_core::service::Actor,
+    id: JobId,
+) -> ApiResult<Value> {
+    let mut body = job_json(&state.app.job(actor, id).await?);
+    body["progress"] = serde_json::json!(state.app.job_progress(actor, id).await?);
+    Ok(body)
 }
 
 #[utoipa::path(get, path = "/api/jobs/{id}/events/", tag = "jobs",

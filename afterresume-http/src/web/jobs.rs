@@ -239,10 +239,15 @@ async fn job_detail(state: &AppState, web: &WebUser, ops: bool, id: JobId) -> Re
         Ok(events) => events.results,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let progress = match state.app.job_progress(&actor, id).await {
+        Ok(progress) => progress,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let mut context = web.context(if ops { "ops" } else { "jobs" });
     context["ops"] = json!(ops);
     context["base"] = json!(if ops { "/ops/jobs" } else { "/jobs" });
     context["job"] = job_row(&job);
+    context["progress"] = json!(progress);
     context["events"] = events
         .iter()
         .map(|e| {
