@@ -996,7 +996,6 @@ where
     assert!(engine.list_schedules().await.unwrap().is_empty());
 }
 
-/// Retention deletes old finished jobs and their events, and keeps everything else.
 /// A workflow that snoozes goes back to the queue, due after its delay, with
 /// no retry spent; its progress reports are on its timeline and the latest is
 /// the job's progress. A snooze out of range fails the job.
@@ -1150,6 +1149,7 @@ where
     );
 }
 
+/// Retention deletes old finished jobs and their events, and keeps everything else.
 pub async fn retention_purges_old_jobs_and_events<F, Fut>(make: &F)
 where
     F: Fn(SharedClock) -> Fut,
