@@ -24,6 +24,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::common::redact_url;
 use crate::local::LocalArtifactStore;
@@ -34,10 +35,13 @@ use crate::s3::{S3ArtifactStore, S3Options};
 use crate::sqlite::SqliteBackend;
 use afterresume_core::agents::{
     AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent, LlmWriter, LlmWriterOptions,
+    RateLimitedLlm,
 };
+use afterresume_core::clock::SystemClock;
+use afterresume_core::engine::RateLimiter;
 use afterresume_core::ports::{
     SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedLlmProvider,
-    SharedQueue,
+    SharedQueue, ThrottleStore,
 };
 use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{EngineBuilder, EngineConfig, Error, Result};
@@ -115,6 +119,9 @@ pub struct Settings {
     pub llm_writer: bool,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report -> resume.
     pub auto_chain: bool,
+    /// `LLM_RATE_LIMIT`: requests per minute to the LLM provider across every
+    /// process on the store; `None` (unset or 0) does not limit them.
+    pub llm_rate_limit: Option<u32>,
     /// `AFTERRESUME_RETENTION_DAYS` (default 30; 0 keeps every job): finished
     /// jobs and their events older than this are deleted by the workers'
     /// maintenance, once an hour.
@@ -150,6 +157,7 @@ impl std::fmt::Debug for Settings {
             .field("llm_mode", &self.llm_mode)
             .field("llm_writer", &self.llm_writer)
             .field("auto_chain", &self.auto_chain)
+            .field("llm_rate_limit", &self.llm_rate_limit)
             .field("retention", &self.retention)
             .finish()
     }
@@ -230,6 +238,19 @@ impl Settings {
             },
             llm_writer: flag_or("LLM_WRITER", true)?,
             auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
+            llm_rate_limit: match set("LLM_RATE_LIMIT") {
+                None => None,
+                Some(text) => match text.trim().parse::<u32>() {
+                    Ok(0) => None,
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        return Err(Error::config_invalid(format!(
+                            "LLM_RATE_LIMIT: expected requests per minute (a whole number, 0 for none), got '{}'",
+                            text.chars().take(40).collect::<String>().escape_default()
+                        )));
+                    }
+                },
+            },
             retention: retention_days(set("AFTERRESUME_RETENTION_DAYS"))?,
         })
     }
@@ -353,9 +374,16 @@ impl System {
         let mut writer = None;
         let llm = match &settings.llm {
             Some(options) => {
-                let provider: SharedLlmProvider = Arc::new(
+                let mut provider: SharedLlmProvider = Arc::new(
                     OpenAiProvider::new(options.clone()).map_err(|e| named("LLM_PROVIDER", e))?,
                 );
+                if let Some(per_minute) = settings.llm_rate_limit {
+                    let limiter = RateLimiter::new(throttle_of(&domain), Arc::new(SystemClock));
+                    provider = Arc::new(
+                        RateLimitedLlm::new(provider, limiter, per_minute, Duration::from_secs(60))
+                            .map_err(|e| named("LLM_RATE_LIMIT", e))?,
+                    );
+                }
                 if settings.llm_writer {
                     writer = Some(LlmWriter::new(
                         Arc::clone(&provider),
@@ -401,9 +429,15 @@ impl System {
             .with_job_store(Arc::clone(&self.store))
             .with_queue(Arc::clone(&self.queue))
             .with_event_sink(Arc::clone(&self.events))
+            .with_rate_limiter(throttle_of(&self.domain))
             .with_config(config);
         register_builtin_workflows(builder, self.agent_services())
     }
+}
+
+/// The domain store's counters, which every process on the store shares.
+fn throttle_of(domain: &SharedDomainStore) -> Arc<dyn ThrottleStore> {
+    Arc::clone(domain) as Arc<dyn ThrottleStore>
 }
 
 /// Prefixes an error with the variable whose value caused it.
@@ -437,6 +471,27 @@ fn retention_days(value: Option<String>) -> Result<Option<std::time::Duration>> 
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn the_llm_rate_limit_is_requests_per_minute_or_none() {
+        assert_eq!(settings(&[]).unwrap().llm_rate_limit, None);
+        assert_eq!(
+            settings(&[("LLM_RATE_LIMIT", "0")]).unwrap().llm_rate_limit,
+            None
+        );
+        assert_eq!(
+            settings(&[("LLM_RATE_LIMIT", "60")])
+                .unwrap()
+                .llm_rate_limit,
+            Some(60)
+        );
+        let e = settings(&[("LLM_RATE_LIMIT", "fast")]).unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("LLM_RATE_LIMIT: expected requests per minute"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn retention_is_on_by_default_and_zero_keeps_everything() {

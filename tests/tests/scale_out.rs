@@ -68,6 +68,10 @@ impl Cluster {
                 "scale.count",
                 workflow_fn(|_ctx, _p| async move { Ok(json!({})) }),
             )
+            .register(
+                "scale.limited",
+                workflow_fn(|_ctx, _p| async move { Ok(json!({})) }),
+            )
             .build()
             .unwrap()
     }
@@ -201,6 +205,64 @@ async fn three_processes_drain_5000_jobs_exactly_once() {
     assert_eq!(distinct, JOBS as i64, "a job's workflow never ran");
     assert_eq!(executions, JOBS as i64, "a job's workflow ran twice");
     assert!(processes >= 2, "the work was not shared between processes");
+    cluster.stop().await;
+}
+
+/// A job type's rate limit holds across three worker processes: no period
+/// (aligned to the clock) ever has more starts than the limit, every job
+/// runs once, and none spends a retry waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_holds_across_three_processes() {
+    let _serial = SERIAL.lock().await;
+    let mut cluster = Cluster::new(None).await;
+    sqlx::query(
+        "CREATE TABLE scale_limited (job_id uuid NOT NULL, pid int NOT NULL, period timestamptz NOT NULL)",
+    )
+    .execute(cluster.db.pool())
+    .await
+    .unwrap();
+    let engine = cluster.engine(Arc::new(cluster.db.queue()));
+    const JOBS: i64 = 40;
+    const LIMIT: i64 = 5;
+    let requests: Vec<_> = (0..JOBS)
+        .map(|_| EnqueueRequest::new("scale.limited", json!({})))
+        .collect();
+    engine.enqueue_many(requests).await.unwrap();
+    for _ in 0..3 {
+        cluster.spawn(&["--workers", "4", "--rate", "5", "--rate-period-ms", "400"]);
+    }
+    let took = cluster
+        .wait_success(JOBS as u64, Duration::from_secs(120))
+        .await;
+    let most = cluster
+        .scalar("SELECT max(n) FROM (SELECT count(*) AS n FROM scale_limited GROUP BY period) AS p")
+        .await;
+    let periods = cluster
+        .scalar("SELECT count(DISTINCT period) FROM scale_limited")
+        .await;
+    let runs = cluster.scalar("SELECT count(*) FROM scale_limited").await;
+    let processes = cluster
+        .scalar("SELECT count(DISTINCT pid) FROM scale_limited")
+        .await;
+    let retried = cluster
+        .scalar("SELECT count(*) FROM jobs WHERE retry_count > 0")
+        .await;
+    println!(
+        "rate limit: jobs={JOBS} limit={LIMIT}/400ms processes_used={processes} periods={periods} \
+         most_in_a_period={most} seconds={:.2}",
+        took.as_secs_f64()
+    );
+    assert_eq!(runs, JOBS, "every job ran once");
+    assert!(
+        most <= LIMIT,
+        "{most} starts in one period, over the limit of {LIMIT}"
+    );
+    assert!(
+        periods >= JOBS / LIMIT,
+        "{periods} periods for {JOBS} jobs at {LIMIT} each"
+    );
+    assert!(processes >= 2, "the work was not shared between processes");
+    assert_eq!(retried, 0, "waiting for the limit spent no retry");
     cluster.stop().await;
 }
 

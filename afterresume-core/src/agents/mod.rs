@@ -15,6 +15,7 @@ mod mention_cues;
 mod payload;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+mod rate_limited_llm;
 mod references;
 mod report;
 mod resume;
@@ -31,6 +32,7 @@ pub use llm::{
 };
 pub use mention_context::{MentionContext, mention_context};
 pub use payload::Payload;
+pub use rate_limited_llm::{RATE_LIMIT_MAX_WAIT, RateLimitedLlm};
 pub(crate) use report::check_period;
 pub use report::{
     GeneratedReport, MAX_REPORT_DAYS, ReportAgent, ReportRequest, render_report_html, report_title,

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::registry::{JobTypeOptions, Registry, Workflow};
-use super::{Engine, EventRecorder, Inner, RetryPolicy};
+use super::{Engine, EventRecorder, Inner, RateLimiter, RetryPolicy};
 use crate::clock::{SharedClock, SystemClock};
-use crate::ports::{SharedEventSink, SharedJobStore, SharedQueue};
+use crate::ports::{SharedEventSink, SharedJobStore, SharedQueue, ThrottleStore};
 use crate::{Error, Result};
 
 /// Timings and limits of the engine. The defaults suit a small deployment.
@@ -116,6 +116,7 @@ pub struct EngineBuilder {
     clock: Option<SharedClock>,
     config: EngineConfig,
     workflows: Vec<(String, Arc<dyn Workflow>, Option<JobTypeOptions>)>,
+    throttle: Option<Arc<dyn ThrottleStore>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -155,6 +156,14 @@ impl EngineBuilder {
         self
     }
 
+    /// The counters that rate limits use: the throttle store every process
+    /// shares (the domain store of the deployment). Job types with a rate
+    /// limit need it.
+    pub fn with_rate_limiter(mut self, throttle: Arc<dyn ThrottleStore>) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
     /// The configuration.
     pub fn with_config(mut self, config: EngineConfig) -> Self {
         self.config = config;
@@ -190,12 +199,15 @@ impl EngineBuilder {
         let events = self.events.ok_or_else(|| missing("event sink"))?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let registry = Registry::default();
+        let limiter = self
+            .throttle
+            .map(|throttle| RateLimiter::new(throttle, Arc::clone(&clock)));
         for (job_type, workflow, options) in self.workflows {
             let options = options.unwrap_or_else(|| JobTypeOptions {
                 retry: self.config.default_retry.clone(),
-                timeout: None,
+                ..JobTypeOptions::default()
             });
-            registry.register(&job_type, workflow, options)?;
+            registry.register(&job_type, workflow, options, limiter.is_some())?;
         }
         // A store may write events in its own transactions when the sink reads the
         // same storage: one object serving as both, or handles that name the same
@@ -215,6 +227,7 @@ impl EngineBuilder {
                 config: self.config,
                 running: Default::default(),
                 metrics: Default::default(),
+                limiter,
             }),
         })
     }

@@ -39,6 +39,8 @@ pub struct ExecutionContext {
     /// Set by [`ExecutionContext::snooze`]; read by the runner when the
     /// workflow returns.
     snooze: SnoozeRequest,
+    /// The rate-limit period this start was counted in.
+    rate_period: Option<DateTime<Utc>>,
 }
 
 /// The longest a job may snooze.
@@ -79,7 +81,18 @@ impl ExecutionContext {
             children: Arc::new(AtomicU32::new(0)),
             started,
             snooze: SnoozeRequest::default(),
+            rate_period: None,
         }
+    }
+
+    pub(crate) fn set_rate_period(&mut self, period_start: DateTime<Utc>) {
+        self.rate_period = Some(period_start);
+    }
+
+    /// For a job type with a rate limit: the start of the period (aligned to
+    /// the clock) whose count this start used.
+    pub fn rate_period(&self) -> Option<DateTime<Utc>> {
+        self.rate_period
     }
 
     /// The snooze this context's workflow may ask for.

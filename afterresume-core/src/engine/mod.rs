@@ -14,6 +14,7 @@ mod jobs;
 mod maintenance;
 mod metrics;
 mod pace;
+mod rate_limit;
 mod registry;
 mod retry;
 mod runner;
@@ -28,6 +29,7 @@ pub use builder::{EngineBuilder, EngineConfig};
 pub use context::{ExecutionContext, MAX_PROGRESS_MESSAGE, MAX_SNOOZE, PROGRESS_KEY};
 pub use jobs::{EnqueueOptions, EnqueueRequest, JobProgress, MAX_IDEMPOTENCY_KEY_LEN};
 pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
+pub use rate_limit::{Admission, RateLimit, RateLimiter};
 pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;
@@ -67,6 +69,8 @@ struct Inner {
     /// The job store is also the event sink and writes a job's first event in the
     /// job's own transaction.
     store_writes_events: bool,
+    /// Enforces job types' rate limits through the shared store.
+    limiter: Option<RateLimiter>,
 }
 
 impl Engine {
@@ -127,9 +131,17 @@ impl Engine {
         workflow: impl Workflow,
         options: JobTypeOptions,
     ) -> crate::Result<()> {
-        self.inner
-            .registry
-            .register(job_type, Arc::new(workflow), options)
+        self.inner.registry.register(
+            job_type,
+            Arc::new(workflow),
+            options,
+            self.inner.limiter.is_some(),
+        )
+    }
+
+    /// The rate limiter, when the engine has one.
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.limiter.as_ref()
     }
 
     /// Registered job types, sorted.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::rate_limit::RateLimit;
 use super::{ExecutionContext, RetryPolicy};
 use crate::{Error, Result};
 
@@ -109,6 +110,12 @@ pub struct JobTypeOptions {
     pub retry: RetryPolicy,
     /// An attempt that runs longer fails with a temporary error.
     pub timeout: Option<Duration>,
+    /// At most this many starts of the type per period, across every process
+    /// on the store (the engine needs a throttle store for it: see
+    /// [`EngineBuilder::with_rate_limiter`](super::EngineBuilder::with_rate_limiter)).
+    /// A start over the limit waits, queued, for the next period without
+    /// spending a retry.
+    pub rate_limit: Option<(u32, Duration)>,
 }
 
 impl JobTypeOptions {
@@ -123,12 +130,21 @@ impl JobTypeOptions {
         self.timeout = Some(timeout);
         self
     }
+
+    /// At most `max` starts per `period` (aligned to the clock), counted for
+    /// every process on the store.
+    pub fn with_rate_limit(mut self, max: u32, period: Duration) -> Self {
+        self.rate_limit = Some((max, period));
+        self
+    }
 }
 
 #[derive(Clone)]
 pub(crate) struct Registration {
     pub(crate) workflow: Arc<dyn Workflow>,
     pub(crate) options: JobTypeOptions,
+    /// The type's rate limit, checked, under the key `job:{type}`.
+    pub(crate) rate_limit: Option<RateLimit>,
 }
 
 /// Job type -> workflow. Types can be added while the engine runs (Python scripts
@@ -147,15 +163,34 @@ impl fmt::Debug for Registry {
 }
 
 impl Registry {
+    /// Registers a type; `limiter` says whether the engine can enforce rate
+    /// limits (a type with one is refused without it).
     pub(crate) fn register(
         &self,
         job_type: &str,
         workflow: Arc<dyn Workflow>,
         options: JobTypeOptions,
+        limiter: bool,
     ) -> Result<()> {
         validate_job_type(job_type)?;
-        self.write()
-            .insert(job_type.to_owned(), Registration { workflow, options });
+        let rate_limit = match options.rate_limit {
+            None => None,
+            Some(_) if !limiter => {
+                return Err(Error::config_invalid(format!(
+                    "{job_type}: a rate limit needs the engine's rate limiter \
+                     (EngineBuilder::with_rate_limiter over the store every process shares)"
+                )));
+            }
+            Some((max, period)) => Some(RateLimit::new(format!("job:{job_type}"), max, period)?),
+        };
+        self.write().insert(
+            job_type.to_owned(),
+            Registration {
+                workflow,
+                options,
+                rate_limit,
+            },
+        );
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -15,7 +16,7 @@ use super::completer::Completer;
 use super::jobs::to_delta;
 use super::pace::Pace;
 use super::started::StartedWrite;
-use super::{Engine, ExecutionContext};
+use super::{Admission, Engine, ExecutionContext};
 use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent, storable};
 use crate::ports::{ClaimOptions, JobOutcome, Lease};
 use crate::{Error, ErrorKind, Result};
@@ -163,7 +164,20 @@ impl Runner {
                 job.job_type
             ))));
         };
-        let ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
+        let mut ctx = ExecutionContext::new(job, token.clone(), self.engine.clone(), started);
+        if let Some(limit) = &registration.rate_limit {
+            let admitted = match self.engine.rate_limiter() {
+                Some(limiter) => limiter.admit(limit).await,
+                None => Err(Error::config_invalid(
+                    "a rate-limited job type runs on an engine without a rate limiter",
+                )),
+            };
+            match admitted {
+                Ok(Admission::Admitted { period_start }) => ctx.set_rate_period(period_start),
+                Ok(Admission::Full { next_period }) => return Attempt::RateLimited(next_period),
+                Err(err) => return Attempt::Finished(Err(err)),
+            }
+        }
         let snooze = ctx.snooze_request();
         let workflow = registration.workflow.run(ctx, payload);
         let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
@@ -318,6 +332,14 @@ impl Runner {
                             "duration_ms": duration_ms }),
                 )
             }
+            Attempt::RateLimited(next_period) => (
+                JobOutcome::Snoozed {
+                    run_at: next_period,
+                },
+                EventLevel::Info,
+                "rate limit reached; waiting for the next period",
+                json!({ "run_at": next_period }),
+            ),
             Attempt::Cancelled => (
                 JobOutcome::Cancelled {
                     reason: "cancelled while running".to_owned(),
@@ -458,6 +480,8 @@ pub(super) enum Attempt {
     Finished(Result<Value>),
     /// The workflow asked to run again after this long.
     Snoozed(Duration),
+    /// Its type's rate limit is used up until this time: not started.
+    RateLimited(DateTime<Utc>),
     Cancelled,
     LeaseLost,
     Released,

@@ -3,13 +3,18 @@
 //! one job type, `scale.count`, whose workflow records every execution in its own
 //! side table so tests can count completions independently of the job store.
 //!
-//! Usage: `scale-worker [--workers N] [--scheduler] [--lease-ms MS] [--reap-ms MS]`.
+//! A second type, `scale.limited`, has a rate limit (`--rate N` starts per
+//! `--rate-period-ms MS`, shared by every process) and records the period each
+//! start was counted in.
+//!
+//! Usage: `scale-worker [--workers N] [--scheduler] [--lease-ms MS] [--reap-ms MS]
+//! [--rate N] [--rate-period-ms MS]`.
 //! Runs until SIGTERM/SIGINT (graceful) or SIGKILL.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use afterresume_core::{EngineConfig, Error, Result, WorkerOptions, workflow_fn};
+use afterresume_core::{EngineConfig, Error, JobTypeOptions, Result, WorkerOptions, workflow_fn};
 use afterresume_http::{DatabaseSetting, Settings, System};
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -19,6 +24,9 @@ struct Args {
     scheduler: bool,
     lease: Duration,
     reap: Duration,
+    /// Starts of `scale.limited` allowed per `rate_period`, for every process.
+    rate: u32,
+    rate_period: Duration,
 }
 
 fn parse_args() -> Result<Args> {
@@ -27,6 +35,8 @@ fn parse_args() -> Result<Args> {
         scheduler: false,
         lease: Duration::from_secs(30),
         reap: Duration::from_secs(1),
+        rate: 5,
+        rate_period: Duration::from_millis(500),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -40,6 +50,10 @@ fn parse_args() -> Result<Args> {
             "--scheduler" => args.scheduler = true,
             "--lease-ms" => args.lease = Duration::from_millis(value("--lease-ms")?),
             "--reap-ms" => args.reap = Duration::from_millis(value("--reap-ms")?),
+            "--rate" => args.rate = value("--rate")? as u32,
+            "--rate-period-ms" => {
+                args.rate_period = Duration::from_millis(value("--rate-period-ms")?)
+            }
             other => return Err(Error::invalid_input(format!("unknown flag '{other}'"))),
         }
     }
@@ -82,6 +96,7 @@ async fn run() -> Result<()> {
         ..EngineConfig::default()
     };
     let pid = std::process::id() as i32;
+    let limited_side = side.clone();
     let engine =
         system
             .engine_builder(config)
@@ -105,6 +120,29 @@ async fn run() -> Result<()> {
                         Ok(json!({ "pid": pid }))
                     }
                 }),
+            )
+            .register_with(
+                "scale.limited",
+                workflow_fn(move |ctx, _payload| {
+                    let side = limited_side.clone();
+                    async move {
+                        sqlx::query(
+                            "INSERT INTO scale_limited (job_id, pid, period) VALUES ($1, $2, $3)",
+                        )
+                        .bind(ctx.job_id())
+                        .bind(pid)
+                        .bind(ctx.rate_period())
+                        .execute(&side)
+                        .await
+                        .map_err(|e| {
+                            Error::backend("side table insert")
+                                .with_source(e)
+                                .temporary()
+                        })?;
+                        Ok(json!({ "pid": pid }))
+                    }
+                }),
+                JobTypeOptions::default().with_rate_limit(args.rate, args.rate_period),
             )
             .build()?;
     let running = engine.start(WorkerOptions {
