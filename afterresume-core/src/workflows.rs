@@ -46,6 +46,15 @@ pub const REPORT_GENERATE: &str = "report.generate";
 pub const RESUME_REFRESH: &str = "resume.refresh";
 /// `resume.tailor`.
 pub const RESUME_TAILOR: &str = "resume.tailor";
+/// Every job type [`register_builtin_workflows`] registers.
+pub const BUILTIN_JOB_TYPES: [&str; 6] = [
+    WORKLOG_ANALYZE,
+    SKILLS_EXTRACT,
+    REPORT_GENERATE,
+    RESUME_REFRESH,
+    RESUME_TAILOR,
+    WORKLOGS_IMPORT,
+];
 
 /// Default `skills.extract` window.
 pub const DEFAULT_WINDOW_DAYS: u32 = 365;

@@ -52,6 +52,10 @@ async fn staff_manage_schedules_by_name_with_a_time_zone() {
         json!([]),
         "a bad request changes nothing"
     );
+    // The document's list of job types is the engine's.
+    let mut builtin = afterresume_core::workflows::BUILTIN_JOB_TYPES.to_vec();
+    builtin.sort_unstable();
+    assert_eq!(app.state.app.engine().job_types(), builtin);
 
     let created = app.post("/system/schedules/", &root, body.clone()).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);

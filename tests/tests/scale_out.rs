@@ -72,6 +72,10 @@ impl Cluster {
                 "scale.limited",
                 workflow_fn(|_ctx, _p| async move { Ok(json!({})) }),
             )
+            .register(
+                "scale.keyed",
+                workflow_fn(|_ctx, _p| async move { Ok(json!({})) }),
+            )
             .build()
             .unwrap()
     }
@@ -263,6 +267,70 @@ async fn a_rate_limit_holds_across_three_processes() {
     );
     assert!(processes >= 2, "the work was not shared between processes");
     assert_eq!(retried, 0, "waiting for the limit spent no retry");
+    cluster.stop().await;
+}
+
+/// A keyed concurrency limit (one running job per user) holds across three
+/// worker processes: no two runs of one user's jobs overlap, while different
+/// users' jobs run side by side, and waiting spends no retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyed_concurrency_limit_holds_across_three_processes() {
+    let _serial = SERIAL.lock().await;
+    let mut cluster = Cluster::new(None).await;
+    sqlx::query(
+        "CREATE TABLE scale_keyed (job_id uuid NOT NULL, user_id bigint, pid int NOT NULL, \
+         started_at timestamptz NOT NULL, ended_at timestamptz NOT NULL)",
+    )
+    .execute(cluster.db.pool())
+    .await
+    .unwrap();
+    let engine = cluster.engine(Arc::new(cluster.db.queue()));
+    const JOBS: i64 = 30;
+    let requests: Vec<_> = (0..JOBS)
+        .map(|i| {
+            EnqueueRequest::new("scale.keyed", json!({}))
+                .with_options(EnqueueOptions::default().with_user(1 + i % 3))
+        })
+        .collect();
+    engine.enqueue_many(requests).await.unwrap();
+    for _ in 0..3 {
+        cluster.spawn(&["--workers", "4"]);
+    }
+    let took = cluster
+        .wait_success(JOBS as u64, Duration::from_secs(120))
+        .await;
+    let runs = cluster.scalar("SELECT count(*) FROM scale_keyed").await;
+    let overlaps_same_user = cluster
+        .scalar(
+            "SELECT count(*) FROM scale_keyed a JOIN scale_keyed b ON a.user_id = b.user_id \
+             AND a.job_id < b.job_id AND a.started_at < b.ended_at AND b.started_at < a.ended_at",
+        )
+        .await;
+    let overlaps_across_users = cluster
+        .scalar(
+            "SELECT count(*) FROM scale_keyed a JOIN scale_keyed b ON a.user_id <> b.user_id \
+             AND a.started_at < b.ended_at AND b.started_at < a.ended_at",
+        )
+        .await;
+    let processes = cluster
+        .scalar("SELECT count(DISTINCT pid) FROM scale_keyed")
+        .await;
+    let retried = cluster
+        .scalar("SELECT count(*) FROM jobs WHERE retry_count > 0")
+        .await;
+    println!(
+        "keyed concurrency: jobs={JOBS} users=3 limit=1 processes_used={processes} \
+         same_user_overlaps={overlaps_same_user} cross_user_overlaps={overlaps_across_users} seconds={:.2}",
+        took.as_secs_f64()
+    );
+    assert_eq!(runs, JOBS, "every job ran once");
+    assert_eq!(overlaps_same_user, 0, "two jobs of one user ran at once");
+    assert!(
+        overlaps_across_users > 0,
+        "users' jobs never ran side by side"
+    );
+    assert!(processes >= 2, "the work was not shared between processes");
+    assert_eq!(retried, 0, "waiting spent no retry");
     cluster.stop().await;
 }
 

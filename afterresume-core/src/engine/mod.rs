@@ -30,7 +30,9 @@ pub use context::{ExecutionContext, MAX_PROGRESS_MESSAGE, MAX_SNOOZE, PROGRESS_K
 pub use jobs::{EnqueueOptions, EnqueueRequest, JobProgress, MAX_IDEMPOTENCY_KEY_LEN};
 pub use metrics::{DURATION_BUCKETS, DurationHistogram, EngineMetricsSnapshot};
 pub use rate_limit::{Admission, RateLimit, RateLimiter};
-pub use registry::{JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn};
+pub use registry::{
+    ConcurrencyScope, JobTypeOptions, Workflow, WorkflowFn, validate_job_type, workflow_fn,
+};
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;
 pub use worker::{RunningEngine, WorkerOptions};

@@ -116,6 +116,20 @@ pub struct JobTypeOptions {
     /// A start over the limit waits, queued, for the next period without
     /// spending a retry.
     pub rate_limit: Option<(u32, Duration)>,
+    /// At most this many jobs of the type running at once, in every process
+    /// on the store together, per [`ConcurrencyScope`]. A start over it waits,
+    /// queued, a moment and tries again, without spending a retry.
+    pub concurrency: Option<(u32, ConcurrencyScope)>,
+}
+
+/// What a job type's concurrency limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcurrencyScope {
+    /// Every running job of the type.
+    Type,
+    /// The type's running jobs of the same user (a job of no user is held
+    /// to the limit over the whole type).
+    User,
 }
 
 impl JobTypeOptions {
@@ -135,6 +149,13 @@ impl JobTypeOptions {
     /// every process on the store.
     pub fn with_rate_limit(mut self, max: u32, period: Duration) -> Self {
         self.rate_limit = Some((max, period));
+        self
+    }
+
+    /// At most `max` running at once (per user, or for the whole type),
+    /// counted in the store across every process.
+    pub fn with_concurrency_limit(mut self, max: u32, scope: ConcurrencyScope) -> Self {
+        self.concurrency = Some((max, scope));
         self
     }
 }
@@ -173,6 +194,11 @@ impl Registry {
         limiter: bool,
     ) -> Result<()> {
         validate_job_type(job_type)?;
+        if options.concurrency.is_some_and(|(max, _)| max == 0) {
+            return Err(Error::invalid_input(format!(
+                "{job_type}: a concurrency limit allows at least one running job"
+            )));
+        }
         let rate_limit = match options.rate_limit {
             None => None,
             Some(_) if !limiter => {

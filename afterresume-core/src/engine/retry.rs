@@ -94,7 +94,7 @@ impl RetryPolicy {
 }
 
 /// A number in `[0, 1)` that depends only on the job and retry.
-fn unit_noise(job_id: Uuid, retry: u32) -> f64 {
+pub(super) fn unit_noise(job_id: Uuid, retry: u32) -> f64 {
     // A fixed-key hasher keeps the value stable across processes and runs.
     let mut hasher =
         std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()

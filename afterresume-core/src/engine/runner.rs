@@ -16,9 +16,10 @@ use super::completer::Completer;
 use super::jobs::to_delta;
 use super::pace::Pace;
 use super::started::StartedWrite;
-use super::{Admission, Engine, ExecutionContext};
+use super::{Admission, ConcurrencyScope, Engine, ExecutionContext};
+use crate::domain::JobStatus;
 use crate::domain::{EventLevel, EventSource, Job, JobId, NewEvent, storable};
-use crate::ports::{ClaimOptions, JobOutcome, Lease};
+use crate::ports::{ClaimOptions, JobFilter, JobOutcome, Lease};
 use crate::{Error, ErrorKind, Result};
 
 /// What a worker claims.
@@ -178,6 +179,13 @@ impl Runner {
                 Err(err) => return Attempt::Finished(Err(err)),
             }
         }
+        if let Some((max, scope)) = registration.options.concurrency {
+            match self.over_concurrency(job, max, scope).await {
+                Ok(false) => {}
+                Ok(true) => return Attempt::Busy,
+                Err(err) => return Attempt::Finished(Err(err)),
+            }
+        }
         let snooze = ctx.snooze_request();
         let workflow = registration.workflow.run(ctx, payload);
         let guarded = AssertUnwindSafe(workflow).catch_unwind().map(|r| {
@@ -250,6 +258,24 @@ impl Runner {
             _ = self.abort.cancelled() => Attempt::Released,
             never = &mut heartbeat => match never {},
         }
+    }
+
+    /// Whether more than `max` jobs of this one's type (and user, per
+    /// `scope`) are running, this one included: the store is the count every
+    /// process shares. Of two starts that overlap, the later one to count sees
+    /// the other, so no more than `max` ever run at once.
+    async fn over_concurrency(&self, job: &Job, max: u32, scope: ConcurrencyScope) -> Result<bool> {
+        let filter = JobFilter {
+            status: Some(JobStatus::Running),
+            job_type: Some(job.job_type.clone()),
+            user_id: match scope {
+                ConcurrencyScope::Type => None,
+                ConcurrencyScope::User => job.user_id,
+            },
+            limit: max as usize + 1,
+            ..JobFilter::default()
+        };
+        Ok(self.engine.store().list_jobs(&filter).await?.len() > max as usize)
     }
 
     /// Extends the lease until the attempt ends; cancels the attempt when a cancel is
@@ -340,6 +366,19 @@ impl Runner {
                 "rate limit reached; waiting for the next period",
                 json!({ "run_at": next_period }),
             ),
+            Attempt::Busy => {
+                // Spread the waiting jobs' next tries so they do not all come
+                // back at once.
+                let noise = super::retry::unit_noise(job.id, lease.attempt);
+                let wait = CONCURRENCY_WAIT.mul_f64(0.5 + noise);
+                let run_at = now + to_delta(wait).unwrap_or_default();
+                (
+                    JobOutcome::Snoozed { run_at },
+                    EventLevel::Info,
+                    "concurrency limit reached; trying again shortly",
+                    json!({ "run_at": run_at }),
+                )
+            }
             Attempt::Cancelled => (
                 JobOutcome::Cancelled {
                     reason: "cancelled while running".to_owned(),
@@ -476,12 +515,18 @@ impl Runner {
 }
 
 /// How one attempt ended, before it is recorded.
+/// About how long a start over its type's concurrency limit waits before it
+/// tries again (from half to one and a half times this).
+const CONCURRENCY_WAIT: Duration = Duration::from_millis(400);
+
 pub(super) enum Attempt {
     Finished(Result<Value>),
     /// The workflow asked to run again after this long.
     Snoozed(Duration),
     /// Its type's rate limit is used up until this time: not started.
     RateLimited(DateTime<Utc>),
+    /// Its type's concurrency limit is reached: not started.
+    Busy,
     Cancelled,
     LeaseLost,
     Released,

@@ -5,7 +5,8 @@
 //!
 //! A second type, `scale.limited`, has a rate limit (`--rate N` starts per
 //! `--rate-period-ms MS`, shared by every process) and records the period each
-//! start was counted in.
+//! start was counted in. A third, `scale.keyed`, runs at most one job per user
+//! at a time across every process and records when each ran.
 //!
 //! Usage: `scale-worker [--workers N] [--scheduler] [--lease-ms MS] [--reap-ms MS]
 //! [--rate N] [--rate-period-ms MS]`.
@@ -14,6 +15,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use afterresume_core::engine::ConcurrencyScope;
 use afterresume_core::{EngineConfig, Error, JobTypeOptions, Result, WorkerOptions, workflow_fn};
 use afterresume_http::{DatabaseSetting, Settings, System};
 use serde_json::json;
@@ -97,6 +99,7 @@ async fn run() -> Result<()> {
     };
     let pid = std::process::id() as i32;
     let limited_side = side.clone();
+    let keyed_side = side.clone();
     let engine =
         system
             .engine_builder(config)
@@ -143,6 +146,33 @@ async fn run() -> Result<()> {
                     }
                 }),
                 JobTypeOptions::default().with_rate_limit(args.rate, args.rate_period),
+            )
+            .register_with(
+                "scale.keyed",
+                workflow_fn(move |ctx, _payload| {
+                    let side = keyed_side.clone();
+                    async move {
+                        let started = ctx.now();
+                        tokio::time::sleep(Duration::from_millis(40)).await;
+                        sqlx::query(
+                            "INSERT INTO scale_keyed (job_id, user_id, pid, started_at, ended_at) \
+                             VALUES ($1, $2, $3, $4, clock_timestamp())",
+                        )
+                        .bind(ctx.job_id())
+                        .bind(ctx.user_id())
+                        .bind(pid)
+                        .bind(started)
+                        .execute(&side)
+                        .await
+                        .map_err(|e| {
+                            Error::backend("side table insert")
+                                .with_source(e)
+                                .temporary()
+                        })?;
+                        Ok(json!({ "pid": pid }))
+                    }
+                }),
+                JobTypeOptions::default().with_concurrency_limit(1, ConcurrencyScope::User),
             )
             .build()?;
     let running = engine.start(WorkerOptions {
