@@ -79,8 +79,7 @@ async fn limit_holds(
         assert_eq!((job.status, job.retry_count), (JobStatus::Success, 0));
     }
     running.shutdown(Duration::from_secs(5)).await;
-    let most = gauge.lock().unwrap().most.clone();
-    most
+    gauge.lock().unwrap().most.clone()
 }
 
 #[tokio::test]
