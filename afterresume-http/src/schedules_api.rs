@@ -7,7 +7,7 @@ use afterresume_core::domain::{Schedule, UserId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::api::PathId;
@@ -27,10 +27,27 @@ pub(crate) struct ScheduleBody {
     job_type: String,
     #[serde(default)]
     payload: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_user_id")]
     user_id: Option<UserId>,
     #[serde(default)]
     enabled: Option<bool>,
+}
+
+/// A user id as any JSON number with a whole value (`7.0` is 7, as JSON
+/// Schema's `integer` says).
+fn whole_user_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UserId>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(id) = number.as_i64() {
+        return Ok(Some(id));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "{number} is not a whole number"
+        ))),
+    }
 }
 
 #[utoipa::path(post, path = "/system/schedules/", tag = "system",

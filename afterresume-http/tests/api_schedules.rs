@@ -31,6 +31,7 @@ async fn staff_manage_schedules_by_name_with_a_time_zone() {
         (json!({"type": "no.such-type"}), "unknown job type"),
         (json!({"payload": [1]}), "payload"),
         (json!({"user_id": 999}), "user_id"),
+        (json!({"user_id": 1.5}), "user_id"),
         (json!({"colour": "red"}), "colour"),
     ] {
         let mut bad = body.clone();
@@ -57,7 +58,9 @@ async fn staff_manage_schedules_by_name_with_a_time_zone() {
     builtin.sort_unstable();
     assert_eq!(app.state.app.engine().job_types(), builtin);
 
-    let created = app.post("/system/schedules/", &root, body.clone()).await;
+    let mut whole = body.clone();
+    whole["user_id"] = json!(alice_id as f64);
+    let created = app.post("/system/schedules/", &root, whole).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
     assert_eq!(created.json["cron"], "CRON_TZ=Europe/Paris 0 9 * * 1-5");
     assert_eq!(created.json["enabled"], true);
