@@ -125,6 +125,7 @@ class NativeUseCases:
         date_from: Optional[str] = None,
         date_to: Optional[str] = None,
         tag: Optional[str] = None,
+        q: Optional[str] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
         as_user: Optional[int] = None,
