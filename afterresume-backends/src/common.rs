@@ -227,7 +227,7 @@ where
 }
 
 /// A service URL with its password replaced, for error messages and logs.
-#[cfg(any(feature = "postgres", feature = "redis"))]
+#[cfg(any(feature = "postgres", feature = "redis", feature = "webhooks"))]
 pub(crate) fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {

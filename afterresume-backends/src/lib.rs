@@ -43,6 +43,8 @@ pub mod sqlite;
 pub mod system;
 #[cfg(feature = "conformance")]
 pub mod testing;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
 
 /// The README's Rust quick start, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "system"))]

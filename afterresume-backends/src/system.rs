@@ -33,12 +33,15 @@ use crate::postgres::{PostgresBackend, PostgresOptions};
 use crate::redis::{RedisQueue, RedisQueueOptions};
 use crate::s3::{S3ArtifactStore, S3Options};
 use crate::sqlite::SqliteBackend;
+use crate::webhook::{WebhookDelivery, WebhookOptions};
+use afterresume_core::JobStatus;
 use afterresume_core::agents::{
     AgentServices, LlmAgentOptions, LlmMode, LlmWorklogAgent, LlmWriter, LlmWriterOptions,
     RateLimitedLlm,
 };
 use afterresume_core::clock::SystemClock;
 use afterresume_core::engine::RateLimiter;
+use afterresume_core::engine::{WEBHOOK_DELIVER, parse_outcomes};
 use afterresume_core::ports::{
     SharedArtifactStore, SharedDomainStore, SharedEventSink, SharedJobStore, SharedLlmProvider,
     SharedQueue, ThrottleStore,
@@ -119,6 +122,10 @@ pub struct Settings {
     pub llm_writer: bool,
     /// `WORKFLOW_AUTO_CHAIN`: analyze -> skills -> report -> resume.
     pub auto_chain: bool,
+    /// `AFTERRESUME_WEBHOOK_URL` with `AFTERRESUME_WEBHOOK_SECRET` and
+    /// `AFTERRESUME_WEBHOOK_OUTCOMES` (default `failed`): job outcomes posted,
+    /// signed, to a URL.
+    pub webhook: Option<(WebhookOptions, Vec<JobStatus>)>,
     /// `LLM_RATE_LIMIT`: requests per minute to the LLM provider across every
     /// process on the store; `None` (unset or 0) does not limit them.
     pub llm_rate_limit: Option<u32>,
@@ -157,6 +164,7 @@ impl std::fmt::Debug for Settings {
             .field("llm_mode", &self.llm_mode)
             .field("llm_writer", &self.llm_writer)
             .field("auto_chain", &self.auto_chain)
+            .field("webhook", &self.webhook)
             .field("llm_rate_limit", &self.llm_rate_limit)
             .field("retention", &self.retention)
             .finish()
@@ -238,6 +246,26 @@ impl Settings {
             },
             llm_writer: flag_or("LLM_WRITER", true)?,
             auto_chain: flag("WORKFLOW_AUTO_CHAIN")?,
+            webhook: match set("AFTERRESUME_WEBHOOK_URL") {
+                None => None,
+                Some(url) => {
+                    let secret = set("AFTERRESUME_WEBHOOK_SECRET").unwrap_or_default();
+                    let options = WebhookOptions::new(&url, &secret).map_err(|e| {
+                        // The options name their field; say which variable it is.
+                        let (variable, why) = match e.message().split_once(": ") {
+                            Some(("secret", why)) => ("AFTERRESUME_WEBHOOK_SECRET", why),
+                            Some((_, why)) => ("AFTERRESUME_WEBHOOK_URL", why),
+                            None => ("AFTERRESUME_WEBHOOK_URL", e.message()),
+                        };
+                        Error::config_invalid(format!("{variable}: {why}"))
+                    })?;
+                    let outcomes = parse_outcomes(
+                        &set("AFTERRESUME_WEBHOOK_OUTCOMES").unwrap_or_else(|| "failed".into()),
+                    )
+                    .map_err(|e| named("AFTERRESUME_WEBHOOK_OUTCOMES", e))?;
+                    Some((options, outcomes))
+                }
+            },
             llm_rate_limit: match set("LLM_RATE_LIMIT") {
                 None => None,
                 Some(text) => match text.trim().parse::<u32>() {
@@ -299,6 +327,8 @@ pub struct System {
     /// The LLM writer of reports, when a provider is configured and `LLM_WRITER`
     /// is on.
     pub writer: Option<LlmWriter>,
+    /// The webhook delivery and the outcomes it announces, when configured.
+    pub webhook: Option<(WebhookDelivery, Vec<JobStatus>)>,
     /// Chain analyze -> skills -> report -> resume.
     pub auto_chain: bool,
 }
@@ -315,6 +345,7 @@ impl System {
             artifacts: Arc::new(crate::memory::MemoryArtifactStore::new()),
             llm: None,
             writer: None,
+            webhook: None,
             auto_chain: false,
         }
     }
@@ -399,6 +430,14 @@ impl System {
             }
             None => None,
         };
+        let webhook = match &settings.webhook {
+            Some((options, outcomes)) => Some((
+                WebhookDelivery::new(options.clone())
+                    .map_err(|e| named("AFTERRESUME_WEBHOOK_URL", e))?,
+                outcomes.clone(),
+            )),
+            None => None,
+        };
         Ok(System {
             store,
             queue,
@@ -407,6 +446,7 @@ impl System {
             artifacts,
             llm,
             writer,
+            webhook,
             auto_chain: settings.auto_chain,
         })
     }
@@ -425,12 +465,19 @@ impl System {
     /// An engine builder over these backends, with `config` and the four built-in
     /// workflows registered.
     pub fn engine_builder(&self, config: EngineConfig) -> EngineBuilder {
-        let builder = afterresume_core::Engine::builder()
+        let mut builder = afterresume_core::Engine::builder()
             .with_job_store(Arc::clone(&self.store))
             .with_queue(Arc::clone(&self.queue))
             .with_event_sink(Arc::clone(&self.events))
             .with_rate_limiter(throttle_of(&self.domain))
             .with_config(config);
+        if let Some((delivery, outcomes)) = &self.webhook {
+            builder = builder.with_webhooks(outcomes.clone()).register_with(
+                WEBHOOK_DELIVER,
+                delivery.clone(),
+                WebhookDelivery::job_type_options(),
+            );
+        }
         register_builtin_workflows(builder, self.agent_services())
     }
 }
@@ -471,6 +518,41 @@ fn retention_days(value: Option<String>) -> Result<Option<std::time::Duration>> 
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn webhooks_need_a_secret_and_name_outcomes() {
+        assert!(settings(&[]).unwrap().webhook.is_none());
+        let url = ("AFTERRESUME_WEBHOOK_URL", "https://hooks.example.com/ar");
+        let e = settings(&[url]).unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("AFTERRESUME_WEBHOOK_SECRET: at least 16"),
+            "{e}"
+        );
+        let secret = ("AFTERRESUME_WEBHOOK_SECRET", "a-very-long-shared-secret");
+        let s = settings(&[url, secret]).unwrap();
+        let (options, outcomes) = s.webhook.clone().unwrap();
+        assert_eq!(options.url.as_str(), "https://hooks.example.com/ar");
+        assert_eq!(outcomes, vec![JobStatus::Failed]);
+        assert!(!format!("{s:?}").contains("a-very-long-shared-secret"));
+        let both = settings(&[
+            url,
+            secret,
+            ("AFTERRESUME_WEBHOOK_OUTCOMES", "success,failed"),
+        ])
+        .unwrap();
+        assert_eq!(
+            both.webhook.unwrap().1,
+            vec![JobStatus::Success, JobStatus::Failed]
+        );
+        let e = settings(&[url, secret, ("AFTERRESUME_WEBHOOK_OUTCOMES", "queued")]).unwrap_err();
+        assert!(
+            e.message().starts_with("AFTERRESUME_WEBHOOK_OUTCOMES:"),
+            "{e}"
+        );
+        let e = settings(&[("AFTERRESUME_WEBHOOK_URL", "not a url"), secret]).unwrap_err();
+        assert!(e.message().starts_with("AFTERRESUME_WEBHOOK_URL:"), "{e}");
+    }
 
     #[test]
     fn the_llm_rate_limit_is_requests_per_minute_or_none() {

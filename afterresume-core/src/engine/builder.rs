@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::registry::{JobTypeOptions, Registry, Workflow};
 use super::{Engine, EventRecorder, Inner, RateLimiter, RetryPolicy};
 use crate::clock::{SharedClock, SystemClock};
+use crate::domain::JobStatus;
 use crate::ports::{SharedEventSink, SharedJobStore, SharedQueue, ThrottleStore};
 use crate::{Error, Result};
 
@@ -117,6 +118,7 @@ pub struct EngineBuilder {
     config: EngineConfig,
     workflows: Vec<(String, Arc<dyn Workflow>, Option<JobTypeOptions>)>,
     throttle: Option<Arc<dyn ThrottleStore>>,
+    webhook_outcomes: Option<Vec<JobStatus>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -161,6 +163,14 @@ impl EngineBuilder {
     /// limit need it.
     pub fn with_rate_limiter(mut self, throttle: Arc<dyn ThrottleStore>) -> Self {
         self.throttle = Some(throttle);
+        self
+    }
+
+    /// Announces jobs that end in one of `outcomes` by enqueueing a
+    /// [`WEBHOOK_DELIVER`](super::WEBHOOK_DELIVER) job (register its
+    /// workflow too: the binary's posts the signed event to a URL).
+    pub fn with_webhooks(mut self, outcomes: Vec<JobStatus>) -> Self {
+        self.webhook_outcomes = Some(outcomes);
         self
     }
 
@@ -228,6 +238,7 @@ impl EngineBuilder {
                 running: Default::default(),
                 metrics: Default::default(),
                 limiter,
+                webhook_outcomes: self.webhook_outcomes,
             }),
         })
     }

@@ -352,6 +352,7 @@ impl Engine {
                         json!({ "while": "queued" }),
                     )
                     .await;
+                self.announce_outcome(&job, self.now()).await;
             }
             CancelOutcome::Requested(_) => {
                 // Record the request before waking the workflow, so the timeline shows

@@ -20,6 +20,7 @@ mod retry;
 mod runner;
 mod scheduler;
 mod started;
+mod webhooks;
 mod worker;
 
 /// The "job queued" event lives in the domain (stores rebuild it from a job's
@@ -35,6 +36,10 @@ pub use registry::{
 };
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;
+pub use webhooks::{
+    EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_DELIVER, outcome_event,
+    parse_outcomes, webhook_signature,
+};
 pub use worker::{RunningEngine, WorkerOptions};
 
 use std::collections::HashMap;
@@ -73,6 +78,8 @@ struct Inner {
     store_writes_events: bool,
     /// Enforces job types' rate limits through the shared store.
     limiter: Option<RateLimiter>,
+    /// Outcomes announced to a webhook (see `webhooks.rs`).
+    webhook_outcomes: Option<Vec<crate::domain::JobStatus>>,
 }
 
 impl Engine {

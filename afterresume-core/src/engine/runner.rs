@@ -426,13 +426,16 @@ impl Runner {
             trace_id: job.trace_id,
         };
         match self.store_outcome(lease, outcome, event).await {
-            Ok(_) => {
+            Ok(stored) => {
                 engine
                     .inner
                     .metrics
                     .record(&job.job_type, outcome_name, elapsed);
                 if let Some(at) = retry_at {
                     engine.publish(job.id, at).await;
+                }
+                if stored.status.is_finished() {
+                    engine.announce_outcome(&stored, now).await;
                 }
             }
             Err(err) if err.kind() == ErrorKind::Conflict => {
