@@ -203,6 +203,38 @@ fn operator_commands_share_the_embedded_data_directory() {
     assert!(ok);
     let queued: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let id = queued["id"].as_str().unwrap();
+    // A unique key returns the queued job; a debounce key replaces it.
+    let unique = ["enqueue", "skills.extract", "{}", "--unique-key", "nightly"];
+    let (_, first, stderr) = run(&unique, &[]);
+    let first: serde_json::Value =
+        serde_json::from_str(&first).unwrap_or_else(|_| panic!("{stderr}"));
+    let (_, again, _) = run(&unique, &[]);
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(first["id"], again["id"], "one queued job per unique key");
+    let debounce = ["enqueue", "skills.extract", "{}", "--debounce-key", "u1"];
+    let (_, older, _) = run(&debounce, &[]);
+    let older: serde_json::Value = serde_json::from_str(&older).unwrap();
+    let (_, newer, _) = run(&debounce, &[]);
+    let newer: serde_json::Value = serde_json::from_str(&newer).unwrap();
+    assert_ne!(older["id"], newer["id"]);
+    let (_, shown, _) = run(&["jobs", "show", older["id"].as_str().unwrap()], &[]);
+    assert!(
+        shown.contains("\"cancelled\""),
+        "the older debounced job is cancelled: {shown}"
+    );
+    let (ok, _, stderr) = run(
+        &[
+            "enqueue",
+            "skills.extract",
+            "{}",
+            "--key",
+            "k",
+            "--unique-key",
+            "u",
+        ],
+        &[],
+    );
+    assert!(!ok && stderr.contains("cannot be used with"), "{stderr}");
     let (ok, stdout, _) = run(&["jobs", "list", "--status", "queued"], &[]);
     assert!(ok && stdout.contains(id), "{stdout}");
     let (ok, stdout, _) = run(&["jobs", "show", id], &[]);

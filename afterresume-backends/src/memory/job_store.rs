@@ -385,6 +385,21 @@ impl JobStore for MemoryJobStore {
         Ok(deleted)
     }
 
+    async fn release_idempotency_key(&self, id: JobId, key: &str) -> Result<bool> {
+        let mut state = self.lock();
+        let held = state
+            .jobs
+            .get(&id)
+            .is_some_and(|j| j.idempotency_key.as_deref() == Some(key));
+        if held {
+            state.by_key.remove(key);
+            if let Some(job) = state.jobs.get_mut(&id) {
+                job.idempotency_key = None;
+            }
+        }
+        Ok(held)
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         let state = self.lock();
         let mut counts: BTreeMap<(String, &'static str), (JobStatus, u64)> = BTreeMap::new();

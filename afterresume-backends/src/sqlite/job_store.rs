@@ -347,6 +347,18 @@ impl JobStore for SqliteBackend {
         Ok(deleted)
     }
 
+    async fn release_idempotency_key(&self, id: JobId, key: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET idempotency_key = NULL WHERE id = ? AND idempotency_key = ?",
+        )
+        .bind(id)
+        .bind(key)
+        .execute(&self.writer)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         let rows = sqlx::query("SELECT job_type, status, COUNT(*) AS n FROM jobs GROUP BY job_type, status ORDER BY job_type, status")
             .fetch_all(&self.pool)

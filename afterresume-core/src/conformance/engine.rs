@@ -13,6 +13,7 @@ use serde_json::json;
 use super::t0;
 use crate::clock::{ManualClock, SharedClock, SystemClock};
 use crate::domain::{EventSource, JobStatus, Trigger};
+use crate::engine::Uniqueness;
 use crate::engine::{
     Engine, EngineConfig, EnqueueOptions, EnqueueRequest, JobTypeOptions, RetryPolicy,
     ScheduleSpec, WorkerOptions, workflow_fn,
@@ -68,6 +69,7 @@ macro_rules! engine_conformance {
                 reconciler_republishes_jobs_the_queue_lost,
                 dead_jobs_are_retried_or_purged,
                 snoozed_jobs_wait_without_spending_a_retry_and_report_progress,
+                unique_and_debounced_enqueues_keep_one_job,
             ]
         );
     };
@@ -994,6 +996,133 @@ where
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(engine.list_schedules().await.unwrap().is_empty());
+}
+
+/// A unique enqueue returns the job like it while that one is queued or
+/// running (and within the period), and creates a new one after; a debounced
+/// enqueue cancels the older queued job of its key and keeps the newest.
+pub async fn unique_and_debounced_enqueues_keep_one_job<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, clock, _ports) = manual(make).await;
+    let first = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({"n": 1}),
+            EnqueueOptions::default(),
+            Uniqueness::default(),
+        )
+        .await
+        .unwrap();
+    assert!(first.created);
+    let same = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({"n": 1}),
+            EnqueueOptions::default(),
+            Uniqueness::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((same.created, same.job.id), (false, first.job.id));
+    let other = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({"n": 2}),
+            EnqueueOptions::default(),
+            Uniqueness::default(),
+        )
+        .await
+        .unwrap();
+    assert!(other.created, "another payload is another job");
+    engine.run_next().await.unwrap();
+    engine.run_next().await.unwrap();
+    // Finished: no longer counts in the default states, so a new one is made.
+    let after = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({"n": 1}),
+            EnqueueOptions::default(),
+            Uniqueness::default(),
+        )
+        .await
+        .unwrap();
+    assert!(after.created && after.job.id != first.job.id);
+    // Counting finished jobs too, within an hour.
+    let hourly = Uniqueness {
+        period: Some(Duration::from_secs(3600)),
+        states: JobStatus::ALL.to_vec(),
+        ..Uniqueness::by_key("daily-digest")
+    };
+    let digest = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({}),
+            EnqueueOptions::default(),
+            hourly.clone(),
+        )
+        .await
+        .unwrap();
+    engine.run_next().await.unwrap();
+    engine.run_next().await.unwrap();
+    let within = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({"x": 1}),
+            EnqueueOptions::default(),
+            hourly.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((within.created, within.job.id), (false, digest.job.id));
+    clock.advance(chrono::TimeDelta::minutes(61));
+    let later = engine
+        .enqueue_unique("test.echo", json!({}), EnqueueOptions::default(), hourly)
+        .await
+        .unwrap();
+    assert!(later.created, "past the period a new job is made");
+    let own_key = engine
+        .enqueue_unique(
+            "test.echo",
+            json!({}),
+            EnqueueOptions {
+                idempotency_key: Some("mine".into()),
+                ..EnqueueOptions::default()
+            },
+            Uniqueness::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(own_key.kind(), ErrorKind::InvalidInput);
+
+    // Debounce: three enqueues in a burst leave one queued job, the newest.
+    engine.run_next().await.unwrap();
+    let delayed = EnqueueOptions::default().with_delay(Duration::from_secs(5));
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let job = engine
+            .enqueue_debounced("test.echo", json!({"n": n}), delayed.clone(), "user:7")
+            .await
+            .unwrap();
+        assert!(job.created);
+        ids.push(job.job.id);
+    }
+    for id in &ids[..2] {
+        assert_eq!(
+            engine.get_job(*id).await.unwrap().status,
+            JobStatus::Cancelled
+        );
+    }
+    assert_eq!(
+        engine.get_job(ids[2]).await.unwrap().status,
+        JobStatus::Queued
+    );
+    clock.advance(chrono::TimeDelta::seconds(6));
+    let ran = engine.run_next().await.unwrap().unwrap();
+    assert_eq!((ran.id, ran.result), (ids[2], Some(json!({"n": 2}))));
+    assert!(engine.run_next().await.unwrap().is_none());
 }
 
 /// A workflow that snoozes goes back to the queue, due after its delay, with

@@ -89,6 +89,7 @@ macro_rules! job_store_conformance {
                 queued_due_lists_what_to_republish,
                 batch_finish_applies_each_outcome_and_fences_stale_leases,
                 dead_letters_are_requeued_or_deleted,
+                idempotency_keys_are_released_by_compare_and_set,
             ]
         );
     };
@@ -551,6 +552,49 @@ where
         JobStatus::Queued
     );
     assert!(store.delete_finished_jobs(&[]).await.unwrap().is_empty());
+}
+
+/// A job gives up its idempotency key only if it still holds it; then a new
+/// job may take the key, and the old one keeps everything else.
+pub async fn idempotency_keys_are_released_by_compare_and_set<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let mut first = new_job();
+    first.idempotency_key = Some("k".into());
+    store.insert_job(first.clone()).await.unwrap();
+    assert!(
+        !store
+            .release_idempotency_key(first.id, "other")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .release_idempotency_key(Uuid::now_v7(), "k")
+            .await
+            .unwrap()
+    );
+    let mut second = new_job();
+    second.idempotency_key = Some("k".into());
+    let again = store.insert_job(second.clone()).await.unwrap();
+    assert!(
+        !again.created && again.job.id == first.id,
+        "the key is still held"
+    );
+    assert!(store.release_idempotency_key(first.id, "k").await.unwrap());
+    assert!(!store.release_idempotency_key(first.id, "k").await.unwrap());
+    let released = store.get_job(first.id).await.unwrap();
+    assert_eq!(released.idempotency_key, None);
+    assert_eq!(
+        (released.status, released.payload),
+        (JobStatus::Queued, first.payload.clone())
+    );
+    let taken = store.insert_job(second.clone()).await.unwrap();
+    assert!(taken.created && taken.job.id == second.id);
+    assert_eq!(taken.job.idempotency_key.as_deref(), Some("k"));
 }
 
 /// Success, failure, cancellation and release each land in the right state.

@@ -20,6 +20,7 @@ mod retry;
 mod runner;
 mod scheduler;
 mod started;
+mod unique;
 mod webhooks;
 mod worker;
 
@@ -36,6 +37,7 @@ pub use registry::{
 };
 pub use retry::RetryPolicy;
 pub use scheduler::ScheduleSpec;
+pub use unique::Uniqueness;
 pub use webhooks::{
     EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_DELIVER, outcome_event,
     parse_outcomes, webhook_signature,

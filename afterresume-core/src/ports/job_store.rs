@@ -314,6 +314,11 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// Deletes those of `ids` that are finished (`success`, `failed`,
     /// `cancelled`) and returns their ids; queued and running ones stay.
     async fn delete_finished_jobs(&self, ids: &[JobId]) -> Result<Vec<JobId>>;
+
+    /// Takes `key` off job `id` if the job still holds it (a compare-and-set),
+    /// so a new job may take it; returns whether it did. The job keeps
+    /// everything else.
+    async fn release_idempotency_key(&self, id: JobId, key: &str) -> Result<bool>;
 }
 
 /// The single-job forms of [`JobStore`]'s batch calls, for every job store: a

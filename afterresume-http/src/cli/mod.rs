@@ -88,6 +88,14 @@ enum Command {
         /// Idempotency key.
         #[arg(long)]
         key: Option<String>,
+        /// Unique key: while a job of this type and key is queued or running,
+        /// that job is returned and none is created.
+        #[arg(long, conflicts_with_all = ["key", "debounce_key"])]
+        unique_key: Option<String>,
+        /// Debounce key: a queued job of this type and key is cancelled, so
+        /// only the newest waits.
+        #[arg(long, conflicts_with = "key")]
+        debounce_key: Option<String>,
         /// Run the job in this process and wait up to this many seconds.
         #[arg(long)]
         wait: Option<u64>,
@@ -268,6 +276,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             payload,
             user,
             key,
+            unique_key,
+            debounce_key,
             wait,
         } => {
             let payload: Value = serde_json::from_str(&payload)
@@ -282,7 +292,22 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 idempotency_key: key,
                 ..Default::default()
             };
-            let job = engine.enqueue(&job_type, payload, options).await?;
+            let job = match (unique_key, debounce_key) {
+                (Some(unique), _) => {
+                    let uniqueness = afterresume_core::engine::Uniqueness::by_key(unique);
+                    engine
+                        .enqueue_unique(&job_type, payload, options, uniqueness)
+                        .await?
+                        .job
+                }
+                (None, Some(debounce)) => {
+                    engine
+                        .enqueue_debounced(&job_type, payload, options, &debounce)
+                        .await?
+                        .job
+                }
+                (None, None) => engine.enqueue(&job_type, payload, options).await?,
+            };
             let job = match wait {
                 Some(seconds) => {
                     let running = engine.start(WorkerOptions::workers(1));

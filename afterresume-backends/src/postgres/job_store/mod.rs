@@ -296,6 +296,18 @@ impl JobStore for PostgresBackend {
         rows.iter().map(|r| get(r, "id")).collect()
     }
 
+    async fn release_idempotency_key(&self, id: JobId, key: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET idempotency_key = NULL WHERE id = $1 AND idempotency_key = $2",
+        )
+        .bind(id)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         // The trigger-kept counters: a few rows per (type, status), whatever the size
         // of `jobs`.
