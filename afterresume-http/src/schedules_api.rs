@@ -87,12 +87,7 @@ pub(crate) async fn pause(
     Staff(caller): Staff,
     PathId(name): PathId<String>,
 ) -> ApiResult<Json<Schedule>> {
-    Ok(Json(
-        state
-            .app
-            .set_schedule_enabled(&caller.actor(), &name, false)
-            .await?,
-    ))
+    set_enabled(&state, &caller, &name, false).await
 }
 
 #[utoipa::path(post, path = "/system/schedules/{name}/resume/", tag = "system",
@@ -104,12 +99,20 @@ pub(crate) async fn resume(
     Staff(caller): Staff,
     PathId(name): PathId<String>,
 ) -> ApiResult<Json<Schedule>> {
-    Ok(Json(
-        state
-            .app
-            .set_schedule_enabled(&caller.actor(), &name, true)
-            .await?,
-    ))
+    set_enabled(&state, &caller, &name, true).await
+}
+
+async fn set_enabled(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    name: &str,
+    enabled: bool,
+) -> ApiResult<Json<Schedule>> {
+    let schedule = state
+        .app
+        .set_schedule_enabled(&caller.actor(), name, enabled)
+        .await?;
+    Ok(Json(schedule))
 }
 
 #[utoipa::path(delete, path = "/system/schedules/{name}/", tag = "system",

@@ -9,7 +9,7 @@ use afterresume_core::domain::{
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage, ScheduleStore,
+    JobStoreCapabilities, Lease, QueueMessage, ScheduleStore, requeue_conflict,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -363,9 +363,7 @@ impl JobStore for MemoryJobStore {
                 job.cancel_requested = false;
                 Ok(job.clone())
             }
-            status => Err(Error::conflict(format!(
-                "job {id} is {status}: only failed or cancelled jobs can be retried"
-            ))),
+            status => Err(requeue_conflict(id, status)),
         })
     }
 

@@ -136,6 +136,13 @@ pub enum JobOutcome {
     },
 }
 
+/// The error of [`JobStore::requeue_finished`] for a job in another status.
+pub fn requeue_conflict(id: JobId, status: JobStatus) -> crate::Error {
+    crate::Error::conflict(format!(
+        "job {id} is {status}: only failed or cancelled jobs can be retried"
+    ))
+}
+
 /// The result of [`JobStore::cancel_job`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum CancelOutcome {

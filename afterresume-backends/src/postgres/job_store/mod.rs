@@ -11,6 +11,7 @@ use afterresume_core::domain::{
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
     JobStore, JobStoreCapabilities, Lease, QueueMessage, STARTED_MESSAGE, ScheduleStore,
+    requeue_conflict,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -274,13 +275,10 @@ impl JobStore for PostgresBackend {
         .map_err(map_sqlx)?;
         match requeued {
             Some(row) => job_from_row(&row),
-            None => match self.find_job(id).await? {
-                Some(job) => Err(Error::conflict(format!(
-                    "job {id} is {}: only failed or cancelled jobs can be retried",
-                    job.status
-                ))),
-                None => Err(job_not_found(id)),
-            },
+            None => Err(match self.find_job(id).await? {
+                Some(job) => requeue_conflict(id, job.status),
+                None => job_not_found(id),
+            }),
         }
     }
 
