@@ -1,4 +1,4 @@
-//! What operators do beyond looking: the last hour's outcomes minute by minute
+//! What operators do beyond looking: the last hour's outcomes slice by slice
 //! (the dashboard's chart), dead letters run again or purged, the list of
 //! users.
 
