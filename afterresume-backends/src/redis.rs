@@ -1,89 +1,84 @@
 //! [`Queue`] on Redis (feature `redis`), used next to a SQL `JobStore` that stays the
 //! source of truth.
 //!
-//! # Why a list beside a sorted set
-//! Due messages sit in a list, `<prefix>:ready`, in push order, so an idle worker
-//! waits in `BLMPOP` and Redis hands it a message the moment one is pushed: pickup
-//! costs the push's own round trip and nothing more (no publish, no second pop round
-//! trip). Messages for later sit in a sorted set, `<prefix>:q`, scored by
-//! `available_at` in microseconds, member `<20-digit sequence>:<job id>`; every pop
-//! first moves the ones that came due to the list's tail, in due order, in the same
-//! Lua script that then pops the list's head, and Redis runs it atomically: no message
-//! reaches two poppers. A waiting pop blocks for at most one poll interval at a time,
-//! so a delayed message is delivered within a poll interval of its time. A push whose
-//! messages are all due is a plain `RPUSH`; one with later messages runs a script
-//! that sends each to its place.
+//! # Why two sorted sets
+//! Due messages sit in a sorted set, `<prefix>:due`, member the job id, scored by
+//! the job store's claim order in microseconds (`available_at` pushed back one
+//! aging step per priority level, see `afterresume_core::domain::claim_order`),
+//! so the queue hands out the most urgent due job first and priorities age
+//! exactly as they do in the store; equal scores come in id order, which for
+//! the engine's time-ordered (UUIDv7) ids is creation order. An idle worker
+//! waits in `BZMPOP` and Redis hands it a message the moment one is pushed:
+//! pickup costs the push's own round trip and nothing more (no publish, no
+//! second pop round trip). Messages for later sit in a second sorted set,
+//! `<prefix>:later`, scored by `available_at`, member `<claim order>:<job id>`;
+//! every pop first moves the ones that came due into `:due`, in the same Lua
+//! script that then pops the lowest scores, and Redis runs it atomically: no
+//! message reaches two poppers. A waiting pop blocks for at most one poll
+//! interval at a time, so a delayed message is delivered within a poll interval
+//! of its time. A push is one `ZADD` per set it touches, no script.
+//!
+//! (Before priorities the queue kept a list, `<prefix>:ready`, and a set,
+//! `<prefix>:q`; a queue upgraded in place leaves them unread, and the engine's
+//! reconciler publishes their jobs again from the job store.)
 //!
 //! Each blocked pop holds a connection of its own (a blocked connection serves
 //! nothing else); idle ones are kept in a small pool. A pop that is cancelled while
-//! it blocks (a worker stopping) leaves its `BLMPOP` to finish in a task, which puts
-//! anything it received back at the list's head, so cancelling loses no message.
+//! it blocks (a worker stopping) leaves its `BZMPOP` to finish in a task, which puts
+//! anything it received back with its score, so cancelling loses no message.
 //!
-//! Lists with a processing list (or streams with consumer groups) add redelivery of
+//! Processing lists (or streams with consumer groups) add redelivery of
 //! messages a crashed consumer popped but never acked. AfterResume does not need it:
 //! a job's truth is its row in the job store, claims are the store's atomic
 //! transition, expired leases are reaped there, and the engine's reconciler publishes
 //! again every due `queued` job a flushed or restarted Redis forgot. So the queue may
 //! lose or repeat messages and stays simple and fast.
 //!
-//! Needs Redis 7.0 or later (`BLMPOP`).
+//! Needs Redis 7.0 or later (`BZMPOP`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
+use afterresume_core::domain::claim_order;
 use afterresume_core::ports::{
     Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use fred::prelude::{
-    Builder, Client, ClientLike, Config, KeysInterface, ListInterface, ReconnectPolicy,
-    SortedSetsInterface,
+    Builder, Client, ClientLike, Config, KeysInterface, ReconnectPolicy, SortedSetsInterface,
 };
 use fred::types::Value;
-use fred::types::lists::LMoveDirection;
 use fred::types::scripts::Script;
+use fred::types::sorted_sets::ZCmp;
 use tokio::sync::oneshot;
 
 use crate::common::redact_url;
 
-/// Due messages go to the ready list, later ones to the sorted set.
-/// KEYS: sorted set, sequence, ready list. ARGV: now, then (available_at, job id) pairs.
-const PUSH_SCRIPT: &str = r#"
-local now = tonumber(ARGV[1])
-local n = (#ARGV - 1) / 2
-local ready = {}
-local seq = nil
-for i = 0, n - 1 do
-  local score = ARGV[2 + 2 * i]
-  local id = ARGV[3 + 2 * i]
-  if tonumber(score) <= now then
-    ready[#ready + 1] = id
-  else
-    if seq == nil then seq = redis.call('INCRBY', KEYS[2], n) - n end
-    seq = seq + 1
-    redis.call('ZADD', KEYS[1], score, string.format('%020d', seq) .. ':' .. id)
+/// Moves what came due from `:later` into `:due` (member `<claim order>:<id>`
+/// becomes `<id>` scored by the claim order), then pops up to ARGV[2] members
+/// with the lowest scores. KEYS: later, due. ARGV: now, max.
+const POP_SCRIPT: &str = r#"
+local came = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+if #came > 0 then
+  local scored = {}
+  for i, member in ipairs(came) do
+    local order, id = string.match(member, '^(%d+):(.+)$')
+    scored[#scored + 1] = order
+    scored[#scored + 1] = id
+  end
+  for i = 1, #came, 500 do
+    redis.call('ZREM', KEYS[1], unpack(came, i, math.min(i + 499, #came)))
+  end
+  for i = 1, #scored, 1000 do
+    redis.call('ZADD', KEYS[2], unpack(scored, i, math.min(i + 999, #scored)))
   end
 end
-for i = 1, #ready, 500 do
-  redis.call('RPUSH', KEYS[3], unpack(ready, i, math.min(i + 499, #ready)))
-end
-return n
-"#;
-
-/// Moves what came due to the ready list's tail, then pops up to ARGV[2] from its head.
-/// KEYS: sorted set, ready list. ARGV: now, max.
-const POP_SCRIPT: &str = r#"
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
-for i = 1, #due, 500 do
-  local part = {unpack(due, i, math.min(i + 499, #due))}
-  redis.call('ZREM', KEYS[1], unpack(part))
-  redis.call('RPUSH', KEYS[2], unpack(part))
-end
-local items = redis.call('LPOP', KEYS[2], ARGV[2])
-if not items then return {} end
-return items
+local popped = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
+local members = {}
+for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
+return members
 "#;
 
 /// Messages per push script call.
@@ -92,12 +87,12 @@ const PUSH_CHUNK: usize = 1000;
 /// Longest any command waits for its reply, reconnection included.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Longest one `BLMPOP` blocks, well under [`COMMAND_TIMEOUT`]; a longer wait loops.
+/// Longest one `BZMPOP` blocks, well under [`COMMAND_TIMEOUT`]; a longer wait loops.
 const MAX_BLOCK: Duration = Duration::from_secs(1);
 
-/// Longest a `BLMPOP` may take past its own timeout before the pop gives up on its
+/// Longest a `BZMPOP` may take past its own timeout before the pop gives up on its
 /// connection. Shorter than [`COMMAND_TIMEOUT`] so that fred's `Timeout` error can only
-/// mean what `BLMPOP` says with a nil reply: nothing came.
+/// mean what `BZMPOP` says with a nil reply: nothing came.
 const BLOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// How to open a [`RedisQueue`]. `Debug` prints the URL without its password.
@@ -143,7 +138,6 @@ impl RedisQueueOptions {
 pub struct RedisQueue {
     options: Arc<RedisQueueOptions>,
     clock: SharedClock,
-    push: Arc<Script>,
     pop: Arc<Script>,
     connections: Arc<Connections>,
 }
@@ -226,13 +220,9 @@ async fn connect(config: &Config, safe_url: &str) -> Result<Client> {
     }
 }
 
-/// A popped member as a delivery: list members pushed due are bare job ids, those
-/// that waited in the sorted set keep their `<sequence>:` prefix.
+/// A popped member (a job id) as a delivery.
 fn delivery(member: String) -> Result<Delivery> {
-    let id = member
-        .rsplit_once(':')
-        .map_or(member.as_str(), |(_, id)| id);
-    let job_id = id
+    let job_id = member
         .parse()
         .map_err(|_| Error::unexpected(format!("redis queue holds a bad member '{member}'")))?;
     Ok(Delivery {
@@ -241,20 +231,33 @@ fn delivery(member: String) -> Result<Delivery> {
     })
 }
 
-/// What `BLMPOP` returned: `[key, [members...]]`, or nil when it timed out.
-fn blmpop_members(reply: Value) -> Result<Vec<String>> {
-    let bad = || Error::unexpected("redis: BLMPOP returned an unexpected reply");
+/// What `BZMPOP` returned: `[key, [[member, score]...]]` as (score, member)
+/// pairs, or nothing when it timed out.
+fn bzmpop_members(reply: Value) -> Result<Vec<(f64, String)>> {
+    let bad = || Error::unexpected("redis: BZMPOP returned an unexpected reply");
     match reply {
         Value::Null => Ok(Vec::new()),
         Value::Array(mut parts) if parts.len() == 2 => match parts.pop() {
-            Some(Value::Array(members)) => members
+            Some(Value::Array(pairs)) => pairs
                 .into_iter()
-                .map(|m| m.into_string().ok_or_else(bad))
+                .map(|pair| match pair {
+                    Value::Array(mut pair) if pair.len() == 2 => {
+                        let score = pair.pop().and_then(|s| s.as_f64()).ok_or_else(bad)?;
+                        let member = pair.pop().and_then(Value::into_string).ok_or_else(bad)?;
+                        Ok((score, member))
+                    }
+                    _ => Err(bad()),
+                })
                 .collect(),
             _ => Err(bad()),
         },
         _ => Err(bad()),
     }
+}
+
+/// A message's claim order in microseconds: its score in `:due`.
+fn claim_score(message: &QueueMessage) -> i64 {
+    claim_order(message.available_at, message.priority).timestamp_micros()
 }
 
 impl RedisQueue {
@@ -284,7 +287,6 @@ impl RedisQueue {
         Ok(RedisQueue {
             options: Arc::new(options),
             clock: Arc::new(SystemClock),
-            push: Arc::new(Script::from_lua(PUSH_SCRIPT)),
             pop: Arc::new(Script::from_lua(POP_SCRIPT)),
             connections: Arc::new(Connections {
                 main: client,
@@ -306,25 +308,26 @@ impl RedisQueue {
         &self.options.prefix
     }
 
-    fn delayed_key(&self) -> String {
-        format!("{}:q", self.options.prefix)
+    fn later_key(&self) -> String {
+        format!("{}:later", self.options.prefix)
     }
 
-    fn seq_key(&self) -> String {
-        format!("{}:seq", self.options.prefix)
+    fn due_key(&self) -> String {
+        format!("{}:due", self.options.prefix)
     }
 
-    fn ready_key(&self) -> String {
-        format!("{}:ready", self.options.prefix)
-    }
-
-    /// Deletes this queue's keys (for tests and resets).
+    /// Deletes this queue's keys, and those a queue written before priorities
+    /// left (for tests and resets).
     pub async fn delete_all(&self) -> Result<()> {
-        let _: i64 = self
-            .client()
-            .del(vec![self.delayed_key(), self.seq_key(), self.ready_key()])
-            .await
-            .map_err(map_redis)?;
+        let prefix = &self.options.prefix;
+        let keys = vec![
+            self.later_key(),
+            self.due_key(),
+            format!("{prefix}:q"),
+            format!("{prefix}:seq"),
+            format!("{prefix}:ready"),
+        ];
+        let _: i64 = self.client().del(keys).await.map_err(map_redis)?;
         Ok(())
     }
 
@@ -343,7 +346,7 @@ impl RedisQueue {
             .pop
             .evalsha_with_reload(
                 self.client(),
-                vec![self.delayed_key(), self.ready_key()],
+                vec![self.later_key(), self.due_key()],
                 vec![self.now_micros().to_string(), max.to_string()],
             )
             .await
@@ -351,32 +354,27 @@ impl RedisQueue {
         members.into_iter().map(delivery).collect()
     }
 
-    /// Waits up to `block` in `BLMPOP` on the ready list, on a pooled connection. The
+    /// Waits up to `block` in `BZMPOP` on the due set, on a pooled connection. The
     /// command runs in a task of its own so that, if this pop is cancelled, what it
-    /// receives goes back to the list's head instead of being lost.
+    /// receives goes back with its score (its place) instead of being lost.
     async fn block_for_ready(&self, max: usize, block: Duration) -> Result<Vec<Delivery>> {
         let client = self.connections.take_blocking().await?;
-        let key = self.ready_key();
+        let key = self.due_key();
         let pool = Arc::downgrade(&self.connections);
         let (reply_tx, reply_rx) = oneshot::channel();
         tokio::spawn(async move {
             let timeout = block.as_secs_f64();
             let popped = tokio::time::timeout(
                 block + BLOCK_GRACE,
-                client.blmpop::<Value, _>(
-                    timeout,
-                    key.as_str(),
-                    LMoveDirection::Left,
-                    Some(max as i64),
-                ),
+                client.bzmpop::<Value, _>(timeout, key.as_str(), ZCmp::Min, Some(max as i64)),
             )
             .await;
             let members = match popped {
-                Ok(Ok(reply)) => blmpop_members(reply),
+                Ok(Ok(reply)) => bzmpop_members(reply),
                 Ok(Err(e)) if *e.kind() == fred::error::ErrorKind::Timeout => Ok(Vec::new()),
                 Ok(Err(e)) => Err(map_redis(e)),
                 Err(_) => Err(Error::backend(format!(
-                    "redis: BLMPOP did not return within {:?} of its timeout",
+                    "redis: BZMPOP did not return within {:?} of its timeout",
                     BLOCK_GRACE
                 ))
                 .temporary()),
@@ -384,11 +382,11 @@ impl RedisQueue {
             let healthy = members.is_ok();
             if let Err(Ok(unclaimed)) = reply_tx.send(members)
                 && !unclaimed.is_empty()
+                && let Err(err) = client
+                    .zadd::<i64, _, _>(key.as_str(), None, None, false, false, unclaimed)
+                    .await
             {
-                let back: Vec<String> = unclaimed.into_iter().rev().collect();
-                if let Err(err) = client.lpush::<i64, _, _>(key.as_str(), back).await {
-                    tracing::warn!(error = %err, "redis: a cancelled pop could not return its messages; the reconciler will publish them again");
-                }
+                tracing::warn!(error = %err, "redis: a cancelled pop could not return its messages; the reconciler will publish them again");
             }
             match pool.upgrade() {
                 Some(pool) if healthy => pool.give_back(client),
@@ -400,7 +398,10 @@ impl RedisQueue {
         let members = reply_rx.await.map_err(|_| {
             Error::unexpected("redis: the blocking pop task ended without a reply")
         })??;
-        members.into_iter().map(delivery).collect()
+        members
+            .into_iter()
+            .map(|(_, member)| delivery(member))
+            .collect()
     }
 }
 
@@ -413,34 +414,28 @@ impl Queue for RedisQueue {
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
         let now = self.now_micros();
         for chunk in messages.chunks(PUSH_CHUNK) {
-            // All due (the usual case): a plain RPUSH, which Redis serves without
-            // running a script.
-            if chunk
-                .iter()
-                .all(|m| m.available_at.timestamp_micros() <= now)
-            {
-                let ids: Vec<String> = chunk.iter().map(|m| m.job_id.to_string()).collect();
-                let _: i64 = self
-                    .client()
-                    .rpush(self.ready_key(), ids)
-                    .await
-                    .map_err(map_redis)?;
-                continue;
-            }
-            let mut args = Vec::with_capacity(1 + chunk.len() * 2);
-            args.push(now.to_string());
+            // Due messages (the usual case) go to `:due` by their claim order,
+            // later ones to `:later` by their time; both in one round trip.
+            let mut due: Vec<(f64, String)> = Vec::with_capacity(chunk.len());
+            let mut later: Vec<(f64, String)> = Vec::new();
             for m in chunk {
-                args.push(m.available_at.timestamp_micros().to_string());
-                args.push(m.job_id.to_string());
+                let at = m.available_at.timestamp_micros();
+                if at <= now {
+                    due.push((claim_score(m) as f64, m.job_id.to_string()));
+                } else {
+                    later.push((at as f64, format!("{}:{}", claim_score(m), m.job_id)));
+                }
             }
-            let _: i64 = self
-                .push
-                .evalsha_with_reload(
-                    self.client(),
-                    vec![self.delayed_key(), self.seq_key(), self.ready_key()],
-                    args,
-                )
-                .await
+            let client = self.client();
+            let add = |key: String, values: Vec<(f64, String)>| async move {
+                if values.is_empty() {
+                    return Ok(0);
+                }
+                client
+                    .zadd::<i64, _, _>(key, None, None, false, false, values)
+                    .await
+            };
+            tokio::try_join!(add(self.due_key(), due), add(self.later_key(), later))
                 .map_err(map_redis)?;
         }
         Ok(())
@@ -474,11 +469,11 @@ impl Queue for RedisQueue {
 
     async fn depth(&self) -> Result<QueueDepth> {
         let now = self.now_micros() as f64;
-        let key = self.delayed_key();
+        let key = self.later_key();
         let client = self.client();
         // Sent together: one round trip's wait, not three.
         let (listed, came_due, waiting): (u64, u64, u64) = tokio::try_join!(
-            client.llen(self.ready_key()),
+            client.zcard(self.due_key()),
             client.zcount(&key, f64::NEG_INFINITY, now),
             client.zcount(&key, f64::NEG_INFINITY, f64::INFINITY),
         )

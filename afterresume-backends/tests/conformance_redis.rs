@@ -29,7 +29,7 @@ mod engine_postgres_redis {
     });
 }
 
-/// What the suite cannot see: blocking pops, and the ready list beside the delayed set.
+/// What the suite cannot see: blocking pops, and the due set beside the later set.
 mod redis_queue_specific {
     use std::time::{Duration, Instant};
 
@@ -43,11 +43,16 @@ mod redis_queue_specific {
         QueueMessage {
             job_id,
             available_at: Utc::now() + delay,
+            priority: afterresume_core::domain::DEFAULT_PRIORITY,
         }
     }
 
     fn waiting(max: usize, wait: Duration) -> PopOptions {
-        PopOptions { max, wait }
+        PopOptions {
+            max,
+            wait,
+            queues: None,
+        }
     }
 
     /// A pop cancelled while it blocks (a worker stopping) puts what it then receives
@@ -173,6 +178,7 @@ mod redis_queue_reconnects {
         let message = QueueMessage {
             job_id,
             available_at: chrono::Utc::now(),
+            priority: afterresume_core::domain::DEFAULT_PRIORITY,
         };
         let started = Instant::now();
         let mut last_error = None;
@@ -194,6 +200,7 @@ mod redis_queue_reconnects {
             .pop(&PopOptions {
                 max: 1,
                 wait: Duration::from_secs(2),
+                queues: None,
             })
             .await
             .unwrap();

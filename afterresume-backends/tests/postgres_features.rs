@@ -110,6 +110,7 @@ async fn pop_woken_by_another_process(
         .pop(&PopOptions {
             max: 1,
             wait: Duration::from_millis(300),
+            queues: None,
         })
         .await
         .unwrap();
@@ -119,6 +120,7 @@ async fn pop_woken_by_another_process(
             .pop(&PopOptions {
                 max: 1,
                 wait: Duration::from_secs(10),
+                queues: None,
             })
             .await
             .unwrap();
@@ -129,6 +131,7 @@ async fn pop_woken_by_another_process(
         .push(&[QueueMessage {
             job_id,
             available_at: chrono::Utc::now(),
+            priority: afterresume_core::domain::DEFAULT_PRIORITY,
         }])
         .await
         .unwrap();
@@ -187,6 +190,7 @@ async fn a_burst_of_pushes_is_announced_by_few_notifies() {
         let message = QueueMessage {
             job_id: uuid::Uuid::now_v7(),
             available_at: chrono::Utc::now(),
+            priority: afterresume_core::domain::DEFAULT_PRIORITY,
         };
         queue.push(&[message]).await.unwrap();
     }

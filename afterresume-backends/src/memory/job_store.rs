@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use afterresume_core::domain::{
-    Job, JobId, JobStatus, NewJob, NewSchedule, Schedule, ScheduleId, Trigger,
+    Job, JobId, JobStatus, LOWEST_PRIORITY, NewJob, NewSchedule, PRIORITY_AGING, Schedule,
+    ScheduleId, Trigger, claim_order,
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, Lease, QueueMessage, ScheduleStore, requeue_conflict,
+    JobStoreCapabilities, Lease, Pause, PauseTarget, QueueMessage, QueueStats, ScheduleStore,
+    requeue_conflict,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -25,8 +27,10 @@ pub struct MemoryJobStore {
 struct State {
     jobs: HashMap<JobId, Job>,
     by_key: HashMap<String, JobId>,
-    /// Queued jobs by (run_at, id): the claim order.
+    /// Queued jobs by ([`claim_order`], id): the claim order.
     queued: BTreeSet<(DateTime<Utc>, JobId)>,
+    /// Pauses in force, with their start.
+    pauses: BTreeMap<PauseTarget, DateTime<Utc>>,
     /// Running jobs by (lease expiry, id): the reap order.
     leases: BTreeSet<(DateTime<Utc>, JobId)>,
     schedules: BTreeMap<ScheduleId, Schedule>,
@@ -86,10 +90,14 @@ impl State {
         let job = jobs
             .get_mut(&id)
             .ok_or_else(|| Error::not_found(format!("job {id} not found")))?;
-        let (status, run_at, lease_expires_at) = (job.status, job.run_at, job.lease_expires_at);
+        let (status, order, lease_expires_at) = (
+            job.status,
+            claim_order(job.run_at, job.priority),
+            job.lease_expires_at,
+        );
         let out = change(job)?;
         if status == JobStatus::Queued {
-            queued.remove(&(run_at, id));
+            queued.remove(&(order, id));
         }
         if let Some(expiry) = lease_expires_at {
             leases.remove(&(expiry, id));
@@ -100,7 +108,7 @@ impl State {
 
     fn claim(&mut self, id: JobId, opts: &ClaimOptions) -> Option<Job> {
         let job = self.jobs.get(&id)?;
-        if job.status != JobStatus::Queued || job.run_at > opts.now {
+        if job.status != JobStatus::Queued || job.run_at > opts.now || !self.claimable(job, opts) {
             return None;
         }
         self.update(id, |job| {
@@ -112,6 +120,26 @@ impl State {
             Ok(job.clone())
         })
         .ok()
+    }
+
+    /// Whether a queued job is in the claim's queues and not held by a pause.
+    fn claimable(&self, job: &Job, opts: &ClaimOptions) -> bool {
+        opts.queues
+            .as_ref()
+            .is_none_or(|queues| queues.iter().any(|q| q == &job.queue))
+            && !self.pauses.keys().any(|pause| pause.holds(job))
+    }
+
+    /// Queued jobs in claim order that may be due at `now`: a job's claim order
+    /// is at most [`LOWEST_PRIORITY`] aging steps after its `run_at`, so none
+    /// further on can be.
+    fn queued_until(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Job> + '_ {
+        let horizon = now + PRIORITY_AGING * LOWEST_PRIORITY as u32;
+        self.queued
+            .iter()
+            .take_while(move |(order, _)| *order <= horizon)
+            .filter_map(|(_, id)| self.jobs.get(id))
+            .filter(move |job| job.run_at <= now)
     }
 
     fn finish(&mut self, lease: &Lease, outcome: JobOutcome, now: DateTime<Utc>) -> Result<Job> {
@@ -142,7 +170,7 @@ fn index(
 ) {
     match job.status {
         JobStatus::Queued => {
-            queued.insert((job.run_at, job.id));
+            queued.insert((claim_order(job.run_at, job.priority), job.id));
         }
         JobStatus::Running => {
             if let Some(expiry) = job.lease_expires_at {
@@ -234,11 +262,10 @@ impl JobStore for MemoryJobStore {
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
         let mut state = self.lock();
         let due: Vec<JobId> = state
-            .queued
-            .iter()
-            .take_while(|(run_at, _)| *run_at <= opts.now)
+            .queued_until(opts.now)
+            .filter(|job| state.claimable(job, opts))
             .take(limit)
-            .map(|(_, id)| *id)
+            .map(|job| job.id)
             .collect();
         Ok(due
             .into_iter()
@@ -258,14 +285,9 @@ impl JobStore for MemoryJobStore {
     ) -> Result<Vec<QueueMessage>> {
         Ok(self
             .lock()
-            .queued
-            .iter()
-            .take_while(|(run_at, _)| *run_at <= due_before)
+            .queued_until(due_before)
             .take(limit)
-            .map(|(run_at, id)| QueueMessage {
-                job_id: *id,
-                available_at: *run_at,
-            })
+            .map(QueueMessage::of)
             .collect())
     }
 
@@ -396,6 +418,64 @@ impl JobStore for MemoryJobStore {
             }
         }
         Ok(held)
+    }
+
+    async fn set_paused(
+        &self,
+        target: &PauseTarget,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut state = self.lock();
+        Ok(if paused {
+            if state.pauses.contains_key(target) {
+                false
+            } else {
+                state.pauses.insert(target.clone(), now);
+                true
+            }
+        } else {
+            state.pauses.remove(target).is_some()
+        })
+    }
+
+    async fn pauses(&self) -> Result<Vec<Pause>> {
+        Ok(self
+            .lock()
+            .pauses
+            .iter()
+            .map(|(target, at)| Pause {
+                target: target.clone(),
+                paused_at: *at,
+            })
+            .collect())
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<Vec<QueueStats>> {
+        let state = self.lock();
+        let mut stats: BTreeMap<&str, QueueStats> = BTreeMap::new();
+        for job in state.jobs.values() {
+            if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+                continue;
+            }
+            let entry = stats.entry(&job.queue).or_insert_with(|| QueueStats {
+                queue: job.queue.clone(),
+                ..QueueStats::default()
+            });
+            match job.status {
+                JobStatus::Running => entry.running += 1,
+                _ if job.run_at <= now => {
+                    entry.ready += 1;
+                    entry.oldest_ready_at = Some(
+                        entry
+                            .oldest_ready_at
+                            .map_or(job.run_at, |t| t.min(job.run_at)),
+                    );
+                }
+                _ => entry.delayed += 1,
+            }
+        }
+        Ok(stats.into_values().collect())
     }
 
     async fn job_counts(&self) -> Result<Vec<JobCount>> {

@@ -1,4 +1,6 @@
-//! In-memory [`Queue`]: a min-heap by (available_at, push sequence) and a `Notify`.
+//! In-memory [`Queue`]: messages for later in a min-heap by (available_at, push
+//! sequence), due ones in a min-heap by ([`claim_order`], push sequence), and a
+//! `Notify`.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -7,7 +9,7 @@ use std::time::Duration;
 
 use afterresume_core::Result;
 use afterresume_core::clock::{SharedClock, SystemClock};
-use afterresume_core::domain::JobId;
+use afterresume_core::domain::{JobId, claim_order};
 use afterresume_core::ports::{
     Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
 };
@@ -24,10 +26,33 @@ pub struct MemoryQueue {
     clock: SharedClock,
 }
 
+/// A message: its sort time, push sequence, job and priority.
+type Item = (DateTime<Utc>, u64, JobId, i16);
+
 #[derive(Debug, Default)]
 struct Heap {
-    items: BinaryHeap<Reverse<(DateTime<Utc>, u64, JobId)>>,
+    /// Not yet due, by `available_at`.
+    delayed: BinaryHeap<Reverse<Item>>,
+    /// Due, by claim order.
+    ready: BinaryHeap<Reverse<Item>>,
     seq: u64,
+}
+
+impl Heap {
+    fn len(&self) -> usize {
+        self.delayed.len() + self.ready.len()
+    }
+
+    /// Moves the messages that came due at `now` to `ready`.
+    fn promote(&mut self, now: DateTime<Utc>) {
+        while let Some(Reverse((at, _, _, _))) = self.delayed.peek()
+            && *at <= now
+        {
+            let Reverse((at, seq, id, priority)) = self.delayed.pop().expect("peeked");
+            self.ready
+                .push(Reverse((claim_order(at, priority), seq, id, priority)));
+        }
+    }
 }
 
 impl Default for MemoryQueue {
@@ -59,24 +84,24 @@ impl MemoryQueue {
     fn take_due(&self, max: usize) -> (Vec<Delivery>, Option<Duration>) {
         let now = self.clock.now();
         let mut heap = self.lock();
+        heap.promote(now);
         let mut out = Vec::new();
         while out.len() < max {
-            match heap.items.peek() {
-                Some(Reverse((at, _, _))) if *at <= now => {
-                    let Reverse((_, _, job_id)) = heap.items.pop().expect("peeked");
-                    out.push(Delivery {
-                        job_id,
-                        receipt: String::new(),
-                    });
-                }
-                Some(Reverse((at, _, _))) => {
-                    let wait = (*at - now).to_std().unwrap_or_default();
-                    return (out, Some(wait));
-                }
-                None => break,
-            }
+            let Some(Reverse((_, _, job_id, _))) = heap.ready.pop() else {
+                break;
+            };
+            out.push(Delivery {
+                job_id,
+                receipt: String::new(),
+            });
         }
-        (out, None)
+        let next_due = match heap.delayed.peek() {
+            Some(Reverse((at, _, _, _))) if out.is_empty() => {
+                Some((*at - now).to_std().unwrap_or_default())
+            }
+            _ => None,
+        };
+        (out, next_due)
     }
 }
 
@@ -92,8 +117,12 @@ impl Queue for MemoryQueue {
             for message in messages {
                 heap.seq += 1;
                 let seq = heap.seq;
-                heap.items
-                    .push(Reverse((message.available_at, seq, message.job_id)));
+                heap.delayed.push(Reverse((
+                    message.available_at,
+                    seq,
+                    message.job_id,
+                    message.priority,
+                )));
             }
         }
         for _ in messages {
@@ -112,7 +141,7 @@ impl Queue for MemoryQueue {
             notified.as_mut().enable();
             let (taken, next_due) = self.take_due(opts.max.max(1));
             if !taken.is_empty() {
-                if !self.lock().items.is_empty() {
+                if self.lock().len() > 0 {
                     // Pass the wakeup on: there may be more for another waiter.
                     self.notify.notify_one();
                 }
@@ -136,15 +165,11 @@ impl Queue for MemoryQueue {
 
     async fn depth(&self) -> Result<QueueDepth> {
         let now = self.clock.now();
-        let heap = self.lock();
-        let ready = heap
-            .items
-            .iter()
-            .filter(|Reverse((at, _, _))| *at <= now)
-            .count() as u64;
+        let mut heap = self.lock();
+        heap.promote(now);
         Ok(QueueDepth {
-            ready,
-            delayed: heap.items.len() as u64 - ready,
+            ready: heap.ready.len() as u64,
+            delayed: heap.delayed.len() as u64,
         })
     }
 }

@@ -38,7 +38,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use afterresume_core::domain::{NewEvent, NewJob};
-use afterresume_core::ports::InsertedJob;
+use afterresume_core::ports::{InsertedJob, QueueMessage};
 use afterresume_core::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
@@ -210,7 +210,7 @@ impl PostgresBackend {
             let job = &inserted.job;
             let event = afterresume_core::engine::queued_event(job, job.created_at);
             event_sink_append(&mut *conn, std::slice::from_ref(&event)).await?;
-            queue::push_in(&mut *conn, &[(job.id, job.run_at)], "").await?;
+            queue::push_in(&mut *conn, &[QueueMessage::of(job)], "").await?;
         }
         Ok(inserted)
     }

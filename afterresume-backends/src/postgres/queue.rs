@@ -27,23 +27,25 @@ pub struct PostgresQueue {
 /// push comes from no backend (every listener then wakes all its poppers).
 pub(super) async fn push_in(
     conn: &mut PgConnection,
-    messages: &[(JobId, DateTime<Utc>)],
+    messages: &[QueueMessage],
     payload: &str,
 ) -> Result<()> {
     if messages.is_empty() {
         return Ok(());
     }
-    let ids: Vec<JobId> = messages.iter().map(|m| m.0).collect();
-    let times: Vec<DateTime<Utc>> = messages.iter().map(|m| m.1).collect();
+    let ids: Vec<JobId> = messages.iter().map(|m| m.job_id).collect();
+    let times: Vec<DateTime<Utc>> = messages.iter().map(|m| m.available_at).collect();
+    let priorities: Vec<i16> = messages.iter().map(|m| m.priority).collect();
     sqlx::query(
-        "WITH pushed AS (INSERT INTO queue_messages (job_id, available_at) \
-           SELECT j, a FROM UNNEST($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS m(j, a, n) ORDER BY n \
-           RETURNING 1) \
-         SELECT pg_notify('afterresume_queue_' || current_schema(), $3) FROM (SELECT 1) once \
+        "WITH pushed AS (INSERT INTO queue_messages (job_id, available_at, priority) \
+           SELECT j, a, p FROM UNNEST($1::uuid[], $2::timestamptz[], $3::int2[]) \
+           WITH ORDINALITY AS m(j, a, p, n) ORDER BY n RETURNING 1) \
+         SELECT pg_notify('afterresume_queue_' || current_schema(), $4) FROM (SELECT 1) once \
          WHERE EXISTS (SELECT 1 FROM pushed)",
     )
     .bind(&ids)
     .bind(&times)
+    .bind(&priorities)
     .bind(payload)
     .execute(&mut *conn)
     .await
@@ -64,7 +66,8 @@ impl PostgresQueue {
     async fn take_due(&self, max: usize) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
             "DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM queue_messages WHERE available_at <= $1 \
-             ORDER BY available_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING seq, job_id, available_at",
+             ORDER BY afterresume_claim_order(available_at, priority), seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING seq, job_id, afterresume_claim_order(available_at, priority) AS claim_order",
         )
         .bind(self.backend.clock.now())
         .bind(max as i64)
@@ -75,7 +78,7 @@ impl PostgresQueue {
             .iter()
             .map(|r| {
                 Ok((
-                    r.try_get::<DateTime<Utc>, _>("available_at")
+                    r.try_get::<DateTime<Utc>, _>("claim_order")
                         .map_err(map_sqlx)?,
                     r.try_get::<i64, _>("seq").map_err(map_sqlx)?,
                     r.try_get::<JobId, _>("job_id").map_err(map_sqlx)?,
@@ -100,15 +103,11 @@ impl Queue for PostgresQueue {
     }
 
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
-        let pairs: Vec<_> = messages
-            .iter()
-            .map(|m| (m.job_id, m.available_at))
-            .collect();
         let mut conn = self.backend.pool.acquire().await.map_err(map_sqlx)?;
         let wakeups = &self.backend.wakeups;
-        push_in(&mut conn, &pairs, &wakeups.payload(pairs.len())).await?;
+        push_in(&mut conn, messages, &wakeups.payload(messages.len())).await?;
         // Local poppers need not wait for the round trip through LISTEN.
-        wakeups.wake(pairs.len());
+        wakeups.wake(messages.len());
         Ok(())
     }
 

@@ -18,8 +18,21 @@ use afterresume_core::ports::{
 use async_trait::async_trait;
 use sqlx::Row;
 
+use std::sync::LazyLock;
+
+use super::job_store::NOT_PAUSED;
 use super::{PostgresBackend, map_sqlx};
 use crate::common::wait_for_due_or_push;
+
+/// Whether a claimable job is due (`$1` now, `$2` the served queues or `NULL`),
+/// dropping the message rows nobody needs.
+static HAS_DUE_JOB: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH hints AS (DELETE FROM queue_messages RETURNING 1) \
+         SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= $1 \
+         AND {NOT_PAUSED} AND ($2::text[] IS NULL OR queue = ANY($2::text[])))"
+    )
+});
 
 /// The `jobs` table of a [`PostgresBackend`] seen as a queue
 /// ([`QueueCapabilities::claims_from_store`]). Use it only with that same backend as
@@ -38,16 +51,15 @@ impl PostgresStoreQueue {
         PostgresStoreQueue { backend }
     }
 
-    async fn has_due_job(&self) -> Result<bool> {
+    /// Whether a job a claim for `queues` could take is due.
+    async fn has_due_job(&self, queues: Option<&[String]>) -> Result<bool> {
         // Deleting no rows writes no WAL: the idle look stays a read.
-        let due: bool = sqlx::query_scalar(
-            "WITH hints AS (DELETE FROM queue_messages RETURNING 1) \
-             SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= $1)",
-        )
-        .bind(self.backend.clock.now())
-        .fetch_one(&self.backend.pool)
-        .await
-        .map_err(map_sqlx)?;
+        let due: bool = sqlx::query_scalar(&HAS_DUE_JOB)
+            .bind(self.backend.clock.now())
+            .bind(queues)
+            .fetch_one(&self.backend.pool)
+            .await
+            .map_err(map_sqlx)?;
         Ok(due)
     }
 }
@@ -82,7 +94,7 @@ impl Queue for PostgresStoreQueue {
             &self.backend.wakeups.notify,
             self.backend.options.poll_interval,
             opts.wait,
-            || self.has_due_job(),
+            || self.has_due_job(opts.queues.as_deref()),
         )
         .await?;
         Ok(Vec::new())

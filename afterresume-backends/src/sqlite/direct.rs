@@ -22,7 +22,8 @@ use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow};
 /// string comparison per column and row; it was 7% of the writer's time).
 const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, result, error, retry_count, \
      max_retries, idempotency_key, parent_job_id, user_id, trace_id, run_at, attempt, \
-     lease_expires_at, worker_id, cancel_requested, created_at, started_at, finished_at";
+     lease_expires_at, worker_id, cancel_requested, created_at, started_at, finished_at, \
+     priority, queue";
 
 /// One job by id; built once, not per row (the statement cache is keyed by text).
 static JOB_BY_ID: LazyLock<String> =
@@ -57,6 +58,8 @@ fn job_from_row(row: &Row<'_>) -> Result<Job> {
         created_at: time(row.get(18).map_err(get)?),
         started_at: opt_time(row.get(19).map_err(get)?),
         finished_at: opt_time(row.get(20).map_err(get)?),
+        priority: row.get(21).map_err(get)?,
+        queue: row.get(22).map_err(get)?,
     })
 }
 
@@ -109,8 +112,8 @@ pub(super) fn insert_jobs(
         .prepare_cached(
             "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
              parent_job_id, user_id, trace_id, run_at, created_at, queued_event_id, queued_trigger, \
-             queued_run_at) \
-             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+             queued_run_at, priority, queue) \
+             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .map_err(map_rusqlite)?;
@@ -153,6 +156,8 @@ pub(super) fn insert_jobs(
                 kept_id,
                 kept_id.map(|_| job.trigger.as_str()),
                 kept_id.map(|_| micros(job.run_at)),
+                job.priority,
+                job.queue,
             ])
             .map_err(map_rusqlite)?;
         if changed == 1 {
@@ -217,20 +222,20 @@ fn read_job(db: &Connection, id: JobId) -> Result<Option<Job>> {
 /// Claims one job if it is queued and due; `None` otherwise. The group's
 /// transaction holds SQLite's write lock, so nothing can change the row between
 /// this process's look and its update.
-fn claim_one(db: &Connection, id: JobId, opts: &ClaimOptions) -> Result<Option<Job>> {
-    let mut claim = db
-        .prepare_cached(
-            "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ?1, \
-             worker_id = ?2, started_at = COALESCE(started_at, ?3) \
-             WHERE id = ?4 AND status = 'queued' AND run_at <= ?3",
-        )
-        .map_err(map_rusqlite)?;
+fn claim_one(
+    db: &Connection,
+    id: JobId,
+    opts: &ClaimOptions,
+    queues: Option<&str>,
+) -> Result<Option<Job>> {
+    let mut claim = db.prepare_cached(&CLAIM_ONE).map_err(map_rusqlite)?;
     let changed = claim
         .execute(params![
             micros(opts.lease_expires_at),
             opts.worker_id,
             micros(opts.now),
             id,
+            queues,
         ])
         .map_err(map_rusqlite)?;
     if changed == 0 {
@@ -239,32 +244,77 @@ fn claim_one(db: &Connection, id: JobId, opts: &ClaimOptions) -> Result<Option<J
     read_job(db, id)
 }
 
-/// Claims up to `limit` due jobs, oldest `run_at` first.
+/// Claims up to `limit` due jobs in claim order (the `jobs_claim_order` index,
+/// migration `0007`).
 pub(super) fn claim_due(db: &Connection, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
-    let mut due = db
-        .prepare_cached(
-            "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?2",
-        )
-        .map_err(map_rusqlite)?;
+    let queues = served_queues(opts)?;
+    let mut due = db.prepare_cached(&DUE_IDS).map_err(map_rusqlite)?;
     let ids = due
-        .query_map(params![micros(opts.now), limit as i64], |row| {
-            row.get::<_, JobId>(0)
-        })
+        .query_map(
+            params![micros(opts.now), limit as i64, queues.as_deref()],
+            |row| row.get::<_, JobId>(0),
+        )
         .map_err(map_rusqlite)?
         .collect::<rusqlite::Result<Vec<JobId>>>()
         .map_err(map_rusqlite)?;
-    claim_ids(db, &ids, opts)
+    claim_each(db, &ids, opts, queues.as_deref())
 }
 
 /// Claims the named jobs that are queued and due, in the order given; others are
 /// skipped.
 pub(super) fn claim_ids(db: &Connection, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
+    let queues = served_queues(opts)?;
+    claim_each(db, ids, opts, queues.as_deref())
+}
+
+fn claim_each(
+    db: &Connection,
+    ids: &[JobId],
+    opts: &ClaimOptions,
+    queues: Option<&str>,
+) -> Result<Vec<Job>> {
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
-        jobs.extend(claim_one(db, *id, opts)?);
+        jobs.extend(claim_one(db, *id, opts, queues)?);
     }
     Ok(jobs)
 }
+
+/// The claim's queues as the JSON array the statements read with `json_each`.
+fn served_queues(opts: &ClaimOptions) -> Result<Option<String>> {
+    opts.queues
+        .as_deref()
+        .map(|queues| {
+            serde_json::to_string(queues)
+                .map_err(|e| Error::unexpected("sqlite: queue names").with_source(e))
+        })
+        .transpose()
+}
+
+/// Jobs a claim may take: of the served queues (`?5`, a JSON array, or `NULL` for
+/// all) and not held by a pause. SQLite runs each uncorrelated `IN` subquery
+/// once per statement.
+pub(super) const CLAIMABLE_BY: &str = "(?5 IS NULL OR queue IN (SELECT value FROM json_each(?5))) \
+     AND queue NOT IN (SELECT name FROM job_pauses WHERE kind = 'queue') \
+     AND job_type NOT IN (SELECT name FROM job_pauses WHERE kind = 'type')";
+
+/// Claims one job by id (`?1` lease expiry, `?2` worker, `?3` now, `?4` id).
+static CLAIM_ONE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ?1, \
+         worker_id = ?2, started_at = COALESCE(started_at, ?3) \
+         WHERE id = ?4 AND status = 'queued' AND run_at <= ?3 AND {CLAIMABLE_BY}"
+    )
+});
+
+/// The ids of up to `?2` claimable jobs due at `?1`, in claim order.
+static DUE_IDS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?1 AND {} \
+         ORDER BY run_at + priority * 60000000, id LIMIT ?2",
+        CLAIMABLE_BY.replace("?5", "?3")
+    )
+});
 
 /// Applies outcomes, each fenced by its lease's (id, attempt); returns, per item in
 /// order, the row as written, or `None` where the lease was stale and nothing changed.

@@ -7,7 +7,8 @@ use afterresume_core::domain::{
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
-    JobStore, JobStoreCapabilities, Lease, QueueMessage, ScheduleStore, requeue_conflict,
+    JobStore, JobStoreCapabilities, Lease, Pause, PauseTarget, QueueMessage, QueueStats,
+    ScheduleStore, requeue_conflict,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -39,6 +40,8 @@ fn job_from_row(row: &SqliteRow) -> Result<Job> {
         user_id: row.try_get("user_id").map_err(get)?,
         trace_id: row.try_get("trace_id").map_err(get)?,
         run_at: time(row.try_get("run_at").map_err(get)?),
+        priority: row.try_get("priority").map_err(get)?,
+        queue: row.try_get("queue").map_err(get)?,
         attempt: row.try_get::<i64, _>("attempt").map_err(get)? as u32,
         lease_expires_at: opt_time(row.try_get("lease_expires_at").map_err(get)?),
         worker_id: row.try_get("worker_id").map_err(get)?,
@@ -139,6 +142,9 @@ impl JobStore for SqliteBackend {
         if let Some(job_type) = &filter.job_type {
             q.push(" AND job_type = ").push_bind(job_type.clone());
         }
+        if let Some(queue) = &filter.queue {
+            q.push(" AND queue = ").push_bind(queue.clone());
+        }
         if let Some(user_id) = filter.user_id {
             q.push(" AND user_id = ").push_bind(user_id);
         }
@@ -187,7 +193,8 @@ impl JobStore for SqliteBackend {
         limit: usize,
     ) -> Result<Vec<QueueMessage>> {
         let rows = sqlx::query(
-            "SELECT id, run_at FROM jobs WHERE status = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
+            "SELECT id, run_at, priority FROM jobs WHERE status = 'queued' AND run_at <= ? \
+             ORDER BY run_at + priority * 60000000, id LIMIT ?",
         )
         .bind(micros(due_before))
         .bind(limit as i64)
@@ -199,6 +206,7 @@ impl JobStore for SqliteBackend {
                 Ok(QueueMessage {
                     job_id: r.try_get("id").map_err(map_sqlx)?,
                     available_at: time(r.try_get("run_at").map_err(map_sqlx)?),
+                    priority: r.try_get("priority").map_err(map_sqlx)?,
                 })
             })
             .collect()
@@ -354,6 +362,77 @@ impl JobStore for SqliteBackend {
         .await
         .map_err(map_sqlx)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_paused(
+        &self,
+        target: &PauseTarget,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = if paused {
+            "INSERT INTO job_pauses (kind, name, paused_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (kind, name) DO NOTHING"
+        } else {
+            "DELETE FROM job_pauses WHERE kind = ?1 AND name = ?2 AND ?3 IS NOT NULL"
+        };
+        let done = sqlx::query(sql)
+            .bind(target.kind())
+            .bind(target.name())
+            .bind(micros(now))
+            .execute(&self.writer)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn pauses(&self) -> Result<Vec<Pause>> {
+        let rows = sqlx::query("SELECT kind, name, paused_at FROM job_pauses ORDER BY kind, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind").map_err(map_sqlx)?;
+                let name: String = r.try_get("name").map_err(map_sqlx)?;
+                let target = PauseTarget::from_parts(&kind, name).ok_or_else(|| {
+                    Error::unexpected(format!("job_pauses: unknown kind {kind:?}"))
+                })?;
+                Ok(Pause {
+                    target,
+                    paused_at: time(r.try_get("paused_at").map_err(map_sqlx)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<Vec<QueueStats>> {
+        let rows = sqlx::query(
+            "SELECT queue, \
+             COALESCE(SUM(status = 'queued' AND run_at <= ?1), 0) AS ready, \
+             COALESCE(SUM(status = 'queued' AND run_at > ?1), 0) AS delayed, \
+             COALESCE(SUM(status = 'running'), 0) AS running, \
+             MIN(CASE WHEN status = 'queued' AND run_at <= ?1 THEN run_at END) AS oldest \
+             FROM jobs WHERE status IN ('queued', 'running') GROUP BY queue ORDER BY queue",
+        )
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                let count = |column: &str| -> Result<u64> {
+                    Ok(r.try_get::<i64, _>(column).map_err(map_sqlx)? as u64)
+                };
+                Ok(QueueStats {
+                    queue: r.try_get("queue").map_err(map_sqlx)?,
+                    ready: count("ready")?,
+                    delayed: count("delayed")?,
+                    running: count("running")?,
+                    oldest_ready_at: opt_time(r.try_get("oldest").map_err(map_sqlx)?),
+                })
+            })
+            .collect()
     }
 
     async fn job_counts(&self) -> Result<Vec<JobCount>> {

@@ -37,7 +37,8 @@ impl SqliteQueue {
         let now = micros(self.backend.clock.now());
         let rows = sqlx::query(
             "DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM queue_messages WHERE available_at <= ? \
-             ORDER BY available_at, seq LIMIT ?) RETURNING seq, job_id, available_at",
+             ORDER BY available_at + priority * 60000000, seq LIMIT ?) \
+             RETURNING seq, job_id, available_at + priority * 60000000 AS claim_order",
         )
         .bind(now)
         .bind(max as i64)
@@ -48,7 +49,7 @@ impl SqliteQueue {
             .iter()
             .map(|r| {
                 Ok((
-                    r.try_get::<i64, _>("available_at").map_err(map_sqlx)?,
+                    r.try_get::<i64, _>("claim_order").map_err(map_sqlx)?,
                     r.try_get::<i64, _>("seq").map_err(map_sqlx)?,
                     r.try_get("job_id").map_err(map_sqlx)?,
                 ))
@@ -77,9 +78,11 @@ impl Queue for SqliteQueue {
         }
         for chunk in messages.chunks(300) {
             let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT INTO queue_messages (job_id, available_at) ");
+                QueryBuilder::new("INSERT INTO queue_messages (job_id, available_at, priority) ");
             q.push_values(chunk, |mut row, m| {
-                row.push_bind(m.job_id).push_bind(micros(m.available_at));
+                row.push_bind(m.job_id)
+                    .push_bind(micros(m.available_at))
+                    .push_bind(m.priority);
             });
             q.build()
                 .execute(&self.backend.writer)

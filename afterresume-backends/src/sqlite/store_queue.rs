@@ -17,12 +17,23 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqliteBackend;
+use std::sync::LazyLock;
+
 use super::convert::micros;
+use super::direct::CLAIMABLE_BY;
 use super::error::map_sqlx;
 use crate::common::{wait_for_due_or_push, wake_poppers};
 
 /// How often a waiting pop looks for due jobs it was not woken for.
 const POLL_STEP: Duration = Duration::from_millis(25);
+
+/// One claimable job due at `?1`, for the served queues `?2` (`NULL`: all).
+static HAS_DUE_JOB: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= ?1 AND {} LIMIT 1",
+        CLAIMABLE_BY.replace("?5", "?2")
+    )
+});
 
 /// The `jobs` table of a [`SqliteBackend`] seen as a queue
 /// ([`QueueCapabilities::claims_from_store`]). Use it only with that same backend
@@ -38,13 +49,17 @@ impl SqliteStoreQueue {
         SqliteStoreQueue { backend }
     }
 
-    async fn has_due_job(&self) -> Result<bool> {
-        let found =
-            sqlx::query("SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= ? LIMIT 1")
-                .bind(micros(self.backend.clock.now()))
-                .fetch_optional(&self.backend.pool)
-                .await
-                .map_err(map_sqlx)?;
+    /// Whether a job a claim for `queues` could take is due.
+    async fn has_due_job(&self, queues: Option<&[String]>) -> Result<bool> {
+        let queues = queues.map(serde_json::to_string).transpose().map_err(|e| {
+            afterresume_core::Error::unexpected("sqlite: queue names").with_source(e)
+        })?;
+        let found = sqlx::query(&HAS_DUE_JOB)
+            .bind(micros(self.backend.clock.now()))
+            .bind(queues)
+            .fetch_optional(&self.backend.pool)
+            .await
+            .map_err(map_sqlx)?;
         Ok(found.is_some())
     }
 }
@@ -68,7 +83,7 @@ impl Queue for SqliteStoreQueue {
     async fn pop(&self, opts: &PopOptions) -> Result<Vec<Delivery>> {
         if !opts.wait.is_zero() {
             wait_for_due_or_push(&self.backend.notify, POLL_STEP, opts.wait, || {
-                self.has_due_job()
+                self.has_due_job(opts.queues.as_deref())
             })
             .await?;
         }

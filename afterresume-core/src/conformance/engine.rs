@@ -70,6 +70,9 @@ macro_rules! engine_conformance {
                 dead_jobs_are_retried_or_purged,
                 snoozed_jobs_wait_without_spending_a_retry_and_report_progress,
                 unique_and_debounced_enqueues_keep_one_job,
+                one_slot_runs_the_most_urgent_due_job_first,
+                paused_queues_and_types_run_nothing_until_resumed,
+                workers_serve_only_their_queues,
             ]
         );
     };
@@ -98,6 +101,14 @@ struct Probe {
     /// `test.gauge` workflows running now, and the most seen at once.
     active: AtomicU32,
     max_active: AtomicU32,
+    /// `test.order` labels in the order their jobs ran.
+    ran: std::sync::Mutex<Vec<String>>,
+}
+
+impl Probe {
+    fn ran(&self) -> Vec<String> {
+        self.ran.lock().unwrap().clone()
+    }
 }
 
 fn build(
@@ -115,6 +126,7 @@ fn build(
     let p1 = Arc::clone(&probe);
     let p2 = Arc::clone(&probe);
     let p3 = Arc::clone(&probe);
+    let p4 = Arc::clone(&probe);
     Engine::builder()
         .with_job_store(Arc::clone(&ports.store))
         .with_queue(Arc::clone(&ports.queue))
@@ -228,6 +240,17 @@ fn build(
                 }
                 ctx.progress(100.0, "done").await?;
                 Ok(json!({ "attempt": ctx.attempt() }))
+            }),
+        )
+        .register(
+            "test.order",
+            workflow_fn(move |_ctx, payload| {
+                let probe = Arc::clone(&p4);
+                async move {
+                    let label = payload["label"].as_str().unwrap_or_default().to_owned();
+                    probe.ran.lock().unwrap().push(label);
+                    Ok(json!({}))
+                }
             }),
         )
         .register_with(
@@ -836,6 +859,7 @@ where
                 worker_id: "dead".into(),
                 now: t0(),
                 lease_expires_at: t0() + chrono::TimeDelta::seconds(2),
+                queues: None,
             },
         )
         .await
@@ -1687,6 +1711,7 @@ where
         .pop(&crate::ports::PopOptions {
             max: 100,
             wait: Duration::ZERO,
+            queues: None,
         })
         .await
         .unwrap();
@@ -1705,6 +1730,7 @@ where
         .pop(&crate::ports::PopOptions {
             max: 100,
             wait: Duration::from_millis(200),
+            queues: None,
         })
         .await
         .unwrap();
@@ -1747,4 +1773,203 @@ pub async fn a_separate_event_sink_gets_the_events(
         .await
         .unwrap();
     assert!(in_store.is_empty(), "{in_store:?}");
+}
+
+/// An engine on the system clock that claims one job at a time (no prefetch),
+/// with the probe its `test.order` jobs report to.
+async fn one_at_a_time_engine<F, Fut>(make: &F) -> (Engine, Arc<Probe>)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let ports = make(Arc::new(SystemClock)).await;
+    let probe = Arc::new(Probe::default());
+    let config = EngineConfig {
+        claim_batch: 1,
+        prefetch: 0,
+        fetchers: 1,
+        ..fast_config()
+    };
+    let engine = build(&ports, Arc::new(SystemClock), config, Arc::clone(&probe));
+    (engine, probe)
+}
+
+/// A `test.order` job labelled `label`.
+fn ordered(label: &str, options: EnqueueOptions) -> EnqueueRequest {
+    EnqueueRequest::new("test.order", json!({ "label": label })).with_options(options)
+}
+
+/// With one worker slot, due jobs run most urgent first; a low-priority job that
+/// has waited longer than its aging steps runs before fresher urgent ones.
+pub async fn one_slot_runs_the_most_urgent_due_job_first<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, probe) = one_at_a_time_engine(make).await;
+    let aging = crate::domain::PRIORITY_AGING;
+    let now = engine.now();
+    let waited = now - chrono::TimeDelta::from_std(aging * 3 + Duration::from_secs(5)).unwrap();
+    let requests = vec![
+        ordered("p4", EnqueueOptions::default().with_priority(4)),
+        ordered("p2", EnqueueOptions::default()),
+        ordered("p1", EnqueueOptions::default().with_priority(1)),
+        ordered("p3", EnqueueOptions::default().with_priority(3)),
+        ordered(
+            "aged-p4",
+            EnqueueOptions::default()
+                .with_priority(4)
+                .with_run_at(waited),
+        ),
+    ];
+    let jobs = engine.enqueue_many(requests).await.unwrap();
+    assert_eq!(jobs[1].job.priority, crate::domain::DEFAULT_PRIORITY);
+    let bad = engine
+        .enqueue(
+            "test.order",
+            json!({}),
+            EnqueueOptions::default().with_priority(9),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+    let running = engine.start(WorkerOptions::workers(1));
+    for job in &jobs {
+        let done = engine.wait_for(job.job.id, WAIT).await.unwrap();
+        assert_eq!(done.status, JobStatus::Success, "{done:?}");
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(probe.ran(), ["aged-p4", "p1", "p2", "p3", "p4"]);
+}
+
+/// A paused queue, or a paused job type, keeps its jobs queued while other work
+/// runs, in every process; resumed, they run.
+pub async fn paused_queues_and_types_run_nothing_until_resumed<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    use crate::ports::PauseTarget;
+    let (engine, probe) = one_at_a_time_engine(make).await;
+    let bulk = PauseTarget::Queue("bulk".to_owned());
+    let slow_type = PauseTarget::JobType("test.slow".to_owned());
+    assert!(engine.pause(&bulk).await.unwrap());
+    assert!(!engine.pause(&bulk).await.unwrap());
+    assert!(engine.pause(&slow_type).await.unwrap());
+    let bad = engine
+        .pause(&PauseTarget::Queue("No Such".to_owned()))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+
+    let running = engine.start(WorkerOptions::workers(2));
+    let held = engine
+        .enqueue_many(vec![
+            ordered("bulk-1", EnqueueOptions::default().with_queue("bulk")),
+            ordered("bulk-2", EnqueueOptions::default().with_queue("bulk")),
+        ])
+        .await
+        .unwrap();
+    let slow = engine
+        .enqueue("test.slow", json!({ "ms": 1 }), EnqueueOptions::default())
+        .await
+        .unwrap();
+    let free = engine
+        .enqueue(
+            "test.order",
+            json!({ "label": "free" }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.wait_for(free.id, WAIT).await.unwrap().status,
+        JobStatus::Success
+    );
+    // Twenty poll intervals: time enough for any worker to have taken them.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for job in held.iter().map(|h| &h.job).chain([&slow]) {
+        assert_eq!(
+            engine.get_job(job.id).await.unwrap().status,
+            JobStatus::Queued
+        );
+    }
+    assert_eq!(probe.ran(), ["free"]);
+    let queues = engine.queues().await.unwrap();
+    let (stats, pause) = queues.iter().find(|(s, _)| s.queue == "bulk").unwrap();
+    assert_eq!(stats.ready, 2);
+    assert!(pause.is_some());
+
+    assert!(engine.resume(&bulk).await.unwrap());
+    assert!(!engine.resume(&bulk).await.unwrap());
+    for job in &held {
+        let done = engine.wait_for(job.job.id, WAIT).await.unwrap();
+        assert_eq!(done.status, JobStatus::Success, "{done:?}");
+    }
+    assert_eq!(
+        engine.get_job(slow.id).await.unwrap().status,
+        JobStatus::Queued
+    );
+    assert!(engine.resume(&slow_type).await.unwrap());
+    let done = engine.wait_for(slow.id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Success, "{done:?}");
+    assert!(engine.pauses().await.unwrap().is_empty());
+    running.shutdown(Duration::from_secs(5)).await;
+}
+
+/// Workers started for a set of queues run only those queues' jobs; the others
+/// wait for a process that serves them.
+pub async fn workers_serve_only_their_queues<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let (engine, probe) = one_at_a_time_engine(make).await;
+    let options = WorkerOptions::workers(2).serving(["llm", "reports"]);
+    options.check().unwrap();
+    let bad = WorkerOptions::workers(1).serving(["Not A Queue"]).check();
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert!(
+        WorkerOptions::workers(1)
+            .serving(Vec::<String>::new())
+            .check()
+            .is_err()
+    );
+
+    let serving = engine.start(options);
+    let other = engine
+        .enqueue(
+            "test.order",
+            json!({ "label": "default" }),
+            EnqueueOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mine = engine
+        .enqueue(
+            "test.order",
+            json!({ "label": "llm" }),
+            EnqueueOptions::default().with_queue("llm"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.queue, "llm");
+    assert_eq!(
+        engine.wait_for(mine.id, WAIT).await.unwrap().status,
+        JobStatus::Success
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        engine.get_job(other.id).await.unwrap().status,
+        JobStatus::Queued
+    );
+    serving.shutdown(Duration::from_secs(5)).await;
+
+    let everything = engine.start(WorkerOptions::workers(1));
+    assert_eq!(
+        engine.wait_for(other.id, WAIT).await.unwrap().status,
+        JobStatus::Success
+    );
+    everything.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(probe.ran(), ["llm", "default"]);
 }

@@ -90,6 +90,9 @@ macro_rules! job_store_conformance {
                 batch_finish_applies_each_outcome_and_fences_stale_leases,
                 dead_letters_are_requeued_or_deleted,
                 idempotency_keys_are_released_by_compare_and_set,
+                claim_due_in_priority_order_with_aging,
+                claims_serve_chosen_queues_and_skip_pauses,
+                queue_stats_count_waiting_and_running_jobs,
             ]
         );
     };
@@ -113,6 +116,7 @@ fn claim_at(now: DateTime<Utc>, worker: &str) -> ClaimOptions {
         worker_id: worker.to_owned(),
         now,
         lease_expires_at: now + chrono::TimeDelta::seconds(30),
+        queues: None,
     }
 }
 
@@ -294,6 +298,193 @@ where
     let claimed = store.claim_due(10, &claim_at(at(100), "w")).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].run_at, at(30));
+}
+
+/// A job placed in a queue with a priority.
+fn placed(queue: &str, priority: i16, run_at: DateTime<Utc>) -> NewJob {
+    let mut job = new_job();
+    job.queue = queue.to_owned();
+    job.priority = priority;
+    job.run_at = run_at;
+    job
+}
+
+/// Due jobs are claimed most urgent first, and a low-priority job that has waited
+/// longer than its priority's aging steps goes before fresher urgent ones; the
+/// republish list follows the same order and carries each job's priority.
+pub async fn claim_due_in_priority_order_with_aging<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    let aging = crate::domain::PRIORITY_AGING.as_secs() as i64;
+    let now = at(1000);
+    // (label, priority, seconds before `now` it became due)
+    let plan = [
+        ("p4", 4, 0),
+        ("p1", 1, 0),
+        ("p2", 2, 0),
+        ("p3", 3, 0),
+        ("aged-p4", 4, 3 * aging + 1),
+        ("later-p1", 1, -10),
+    ];
+    let mut labels = std::collections::HashMap::new();
+    for (label, priority, waited) in plan {
+        let job = placed("default", priority, at(1000 - waited));
+        labels.insert(job.id, label);
+        store.insert_job(job).await.unwrap();
+    }
+    let due = store.queued_due(now, 10).await.unwrap();
+    let republished: Vec<_> = due
+        .iter()
+        .map(|m| (labels[&m.job_id], m.priority))
+        .collect();
+    assert_eq!(
+        republished,
+        vec![("aged-p4", 4), ("p1", 1), ("p2", 2), ("p3", 3), ("p4", 4)]
+    );
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        for job in store.claim_due(1, &claim_at(now, "w")).await.unwrap() {
+            order.push(labels[&job.id]);
+        }
+    }
+    assert_eq!(order, vec!["aged-p4", "p1", "p2", "p3", "p4"]);
+    let batch = store.claim_due(5, &claim_at(at(1100), "w")).await.unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(
+        batch[0].priority, 1,
+        "the late urgent job is claimed once due"
+    );
+}
+
+/// A claim takes only jobs of the queues it serves; a paused queue or job type
+/// holds its jobs (by due time and by id) until it is resumed.
+pub async fn claims_serve_chosen_queues_and_skip_pauses<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    use crate::ports::PauseTarget;
+    let store = make().await;
+    let mut in_a = placed("a", 2, at(0));
+    in_a.job_type = "test.other".to_owned();
+    let in_b = placed("b", 2, at(0));
+    let (a, b) = (in_a.id, in_b.id);
+    store.insert_jobs(vec![in_a, in_b]).await.unwrap();
+    let listed = store
+        .list_jobs(&JobFilter {
+            queue: Some("a".to_owned()),
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![a]);
+    assert_eq!(listed[0].queue, "a");
+
+    let only_b = ClaimOptions {
+        queues: Some(vec!["b".to_owned(), "c".to_owned()].into()),
+        ..claim_at(at(1), "w")
+    };
+    assert!(store.claim_jobs(&[a], &only_b).await.unwrap().is_empty());
+    let queue_b = PauseTarget::Queue("b".to_owned());
+    assert!(store.set_paused(&queue_b, true, at(1)).await.unwrap());
+    assert!(
+        !store.set_paused(&queue_b, true, at(2)).await.unwrap(),
+        "already paused"
+    );
+    let other_type = PauseTarget::JobType("test.other".to_owned());
+    assert!(store.set_paused(&other_type, true, at(3)).await.unwrap());
+    let pauses = store.pauses().await.unwrap();
+    assert_eq!(pauses.len(), 2);
+    assert!(
+        pauses
+            .iter()
+            .any(|p| p.target == queue_b && p.paused_at == at(1))
+    );
+    assert!(
+        pauses
+            .iter()
+            .any(|p| p.target == other_type && p.paused_at == at(3))
+    );
+
+    assert!(store.claim_due(10, &only_b).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_due(10, &claim_at(at(5), "w"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_jobs(&[a, b], &claim_at(at(5), "w"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.get_job(a).await.unwrap().status, JobStatus::Queued);
+
+    assert!(store.set_paused(&queue_b, false, at(6)).await.unwrap());
+    assert!(
+        !store.set_paused(&queue_b, false, at(6)).await.unwrap(),
+        "not paused"
+    );
+    let claimed = store.claim_due(10, &only_b).await.unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![b]);
+    assert!(
+        store
+            .claim_due(10, &claim_at(at(7), "w"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.set_paused(&other_type, false, at(8)).await.unwrap());
+    assert!(store.pauses().await.unwrap().is_empty());
+    let claimed = store.claim_jobs(&[a], &claim_at(at(9), "w")).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].queue, "a");
+}
+
+/// Operators' per-queue counts: due, delayed and running jobs of each queue.
+pub async fn queue_stats_count_waiting_and_running_jobs<F, Fut>(make: &F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedJobStore>,
+{
+    let store = make().await;
+    store
+        .insert_jobs(vec![
+            placed("bulk", 4, at(5)),
+            placed("bulk", 4, at(10)),
+            placed("bulk", 4, at(500)),
+            placed("default", 2, at(0)),
+        ])
+        .await
+        .unwrap();
+    let only_default = ClaimOptions {
+        queues: Some(vec!["default".to_owned()].into()),
+        ..claim_at(at(20), "w")
+    };
+    assert_eq!(store.claim_due(1, &only_default).await.unwrap().len(), 1);
+    let stats = store.queue_stats(at(20)).await.unwrap();
+    let view: Vec<_> = stats
+        .iter()
+        .map(|s| {
+            (
+                s.queue.as_str(),
+                s.ready,
+                s.delayed,
+                s.running,
+                s.oldest_ready_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        vec![("bulk", 2, 1, 0, Some(at(5))), ("default", 0, 0, 1, None)]
+    );
 }
 
 /// Many workers claiming at once never share a job.
@@ -1614,6 +1805,7 @@ pub async fn queued_events_read_back_as_given(
         worker_id: "w1".to_owned(),
         now: at(1),
         lease_expires_at: at(60),
+        queues: None,
     };
     let claimed = writer(&store)
         .claim_jobs_with_events(&[*job], &opts)

@@ -57,6 +57,8 @@ pub fn new_job() -> NewJob {
         user_id: None,
         trace_id: Uuid::new_v4(),
         run_at: t0(),
+        priority: crate::domain::DEFAULT_PRIORITY,
+        queue: crate::domain::DEFAULT_QUEUE.to_owned(),
         created_at: t0(),
     }
 }

@@ -29,6 +29,7 @@ macro_rules! queue_conformance {
                 delayed_messages_wait_for_their_time,
                 concurrent_pops_never_share_a_message,
                 depth_counts_ready_and_delayed,
+                due_messages_come_in_claim_order,
             ]
         );
     };
@@ -47,6 +48,7 @@ fn now_msg(job_id: Uuid) -> QueueMessage {
     QueueMessage {
         job_id,
         available_at: t0(),
+        priority: crate::domain::DEFAULT_PRIORITY,
     }
 }
 
@@ -54,6 +56,61 @@ fn pop(max: usize, wait_ms: u64) -> PopOptions {
     PopOptions {
         max,
         wait: Duration::from_millis(wait_ms),
+        queues: None,
+    }
+}
+
+/// Due messages come most urgent first, in the job store's claim order: a
+/// low-priority message that has waited past its aging steps goes before a
+/// fresh urgent one, and a delayed urgent message joins the order once due.
+/// Pops of one message at a time and of a batch agree.
+pub async fn due_messages_come_in_claim_order<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = SharedQueue>,
+{
+    let aging = crate::domain::PRIORITY_AGING.as_secs() as i64;
+    for one_at_a_time in [true, false] {
+        let (queue, clock) = fresh(make).await;
+        // (label, priority, due at): t0 is now.
+        let plan = [
+            ("p3", 3, at(0)),
+            ("p1", 1, at(0)),
+            ("p2", 2, at(0)),
+            ("aged-p4", 4, at(-3 * aging - 1)),
+            ("late-p1", 1, at(5)),
+            ("p4", 4, at(0)),
+        ];
+        let mut labels = std::collections::HashMap::new();
+        let messages: Vec<QueueMessage> = plan
+            .iter()
+            .map(|(label, priority, due)| {
+                let id = Uuid::now_v7();
+                labels.insert(id, *label);
+                QueueMessage {
+                    job_id: id,
+                    available_at: *due,
+                    priority: *priority,
+                }
+            })
+            .collect();
+        // Pushed in two calls, one of them all due and of one priority.
+        queue.push(&messages[..2]).await.unwrap();
+        queue.push(&messages[2..3]).await.unwrap();
+        queue.push(&messages[3..]).await.unwrap();
+        let mut got = Vec::new();
+        let max = if one_at_a_time { 1 } else { 10 };
+        while got.len() < 5 {
+            let batch = queue.pop(&pop(max, 1000)).await.unwrap();
+            assert!(!batch.is_empty(), "queue lost messages: {got:?}");
+            assert!(batch.len() <= max);
+            got.extend(batch.iter().map(|d| labels[&d.job_id]));
+        }
+        assert_eq!(got, vec!["aged-p4", "p1", "p2", "p3", "p4"]);
+        clock.set(at(6));
+        let late = queue.pop(&pop(10, 1000)).await.unwrap();
+        assert_eq!(late.len(), 1);
+        assert_eq!(labels[&late[0].job_id], "late-p1");
     }
 }
 
@@ -149,6 +206,7 @@ where
         .push(&[QueueMessage {
             job_id: later,
             available_at: at(60),
+            priority: crate::domain::DEFAULT_PRIORITY,
         }])
         .await
         .unwrap();
@@ -221,6 +279,7 @@ where
         .push(&[QueueMessage {
             job_id: Uuid::now_v7(),
             available_at: at(600),
+            priority: crate::domain::DEFAULT_PRIORITY,
         }])
         .await
         .unwrap();

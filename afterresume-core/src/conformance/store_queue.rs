@@ -31,6 +31,7 @@ macro_rules! store_queue_conformance {
                 a_due_job_ends_the_wait_without_a_push,
                 delayed_jobs_do_not_end_the_wait,
                 depth_counts_queued_jobs,
+                jobs_a_claim_cannot_take_do_not_end_the_wait,
             ]
         );
     };
@@ -50,6 +51,7 @@ fn wait(ms: u64) -> PopOptions {
     PopOptions {
         max: 10,
         wait: Duration::from_millis(ms),
+        queues: None,
     }
 }
 
@@ -58,6 +60,7 @@ fn claim() -> ClaimOptions {
         worker_id: "w".into(),
         now: t0(),
         lease_expires_at: at(30),
+        queues: None,
     }
 }
 
@@ -113,6 +116,7 @@ where
         .push(&[QueueMessage {
             job_id: job.id,
             available_at: job.run_at,
+            priority: crate::domain::DEFAULT_PRIORITY,
         }])
         .await
         .unwrap();
@@ -183,4 +187,46 @@ where
     store.claim_due(1, &claim()).await.unwrap();
     let depth = queue.depth().await.unwrap();
     assert_eq!((depth.ready, depth.delayed), (1, 1));
+}
+
+/// A due job in a queue the popper does not serve, or held by a pause, does not
+/// end the wait (a worker would wake, claim nothing and spin); resumed, it does.
+pub async fn jobs_a_claim_cannot_take_do_not_end_the_wait<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = (SharedJobStore, SharedQueue)>,
+{
+    use crate::ports::PauseTarget;
+    let (store, queue, _clock) = fresh(make).await;
+    let mut job = new_job();
+    job.queue = "a".to_owned();
+    store.insert_job(job).await.unwrap();
+    let only_b = PopOptions {
+        queues: Some(vec!["b".to_owned()].into()),
+        ..wait(300)
+    };
+    let started = Instant::now();
+    queue.pop(&only_b).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "a job of another queue ended the wait after {:?}",
+        started.elapsed()
+    );
+    let paused = PauseTarget::Queue("a".to_owned());
+    store.set_paused(&paused, true, t0()).await.unwrap();
+    let started = Instant::now();
+    queue.pop(&wait(300)).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "a paused job ended the wait after {:?}",
+        started.elapsed()
+    );
+    store.set_paused(&paused, false, t0()).await.unwrap();
+    let started = Instant::now();
+    queue.pop(&wait(5_000)).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a resumed job did not end the wait ({:?})",
+        started.elapsed()
+    );
 }

@@ -87,6 +87,13 @@ pub struct Job {
     pub trace_id: Uuid,
     /// Not before this time.
     pub run_at: DateTime<Utc>,
+    /// 1 (most urgent) to 4; see [`claim_order`](super::claim_order) for how
+    /// priorities age.
+    #[serde(default = "default_priority")]
+    pub priority: i16,
+    /// The named queue the job waits in; a worker process serves a set of them.
+    #[serde(default = "default_queue")]
+    pub queue: String,
     /// Claims so far; the fencing token of the current lease.
     pub attempt: u32,
     /// When the current lease expires (running jobs only).
@@ -101,6 +108,14 @@ pub struct Job {
     pub started_at: Option<DateTime<Utc>>,
     /// End time.
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn default_priority() -> i16 {
+    super::DEFAULT_PRIORITY
+}
+
+fn default_queue() -> String {
+    super::DEFAULT_QUEUE.to_owned()
 }
 
 /// What a store needs to create a job. The engine fills it; stores do not validate
@@ -127,6 +142,10 @@ pub struct NewJob {
     pub trace_id: Uuid,
     /// Not before.
     pub run_at: DateTime<Utc>,
+    /// Priority (1 most urgent to 4).
+    pub priority: i16,
+    /// Named queue.
+    pub queue: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -149,6 +168,8 @@ impl NewJob {
             user_id: self.user_id,
             trace_id: self.trace_id,
             run_at: self.run_at,
+            priority: self.priority,
+            queue: self.queue,
             attempt: 0,
             lease_expires_at: None,
             worker_id: None,

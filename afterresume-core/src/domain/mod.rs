@@ -6,6 +6,7 @@
 mod curation;
 mod event;
 mod job;
+mod placement;
 mod profile;
 mod queued;
 mod report;
@@ -19,6 +20,10 @@ mod worklog;
 pub use curation::{Choice, ChoicePatch, Curation, HighlightId, MAX_BULLET_CHARS};
 pub use event::{Event, EventLevel, EventSource, NewEvent, OPERATOR_DETAIL_KEY};
 pub use job::{Job, JobId, JobStatus, NewJob, Trigger};
+pub use placement::{
+    DEFAULT_PRIORITY, DEFAULT_QUEUE, HIGHEST_PRIORITY, LOWEST_PRIORITY, MAX_QUEUE_NAME_LEN,
+    PRIORITY_AGING, check_priority, check_queue_name, claim_order,
+};
 pub use profile::{
     Education, EducationPatch, Location, MAX_PROFILE_ENTRIES, NewEducation, NewPosition, Position,
     PositionId, PositionPatch, Profile, ProfileDocument, ProfilePatch, SocialProfile,

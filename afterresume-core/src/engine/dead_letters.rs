@@ -29,7 +29,7 @@ impl Engine {
                 json!({ "was": before.status, "attempt": job.attempt }),
             )
             .await;
-        self.publish(job.id, job.run_at).await;
+        self.publish(&job, job.run_at).await;
         Ok(job)
     }
 

@@ -7,8 +7,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Engine;
+use crate::domain::{
+    DEFAULT_PRIORITY, DEFAULT_QUEUE, QueuedFacts, check_priority, check_queue_name, queued_event,
+    storable,
+};
 use crate::domain::{Event, EventLevel, EventSource, Job, JobId, NewJob, Trigger, UserId};
-use crate::domain::{QueuedFacts, queued_event, storable};
 use crate::ports::{CancelOutcome, InsertedJob, JobFilter, ListEventsOptions, QueueMessage};
 use crate::{Error, ErrorKind, Result};
 
@@ -34,6 +37,10 @@ pub struct EnqueueOptions {
     pub trace_id: Option<Uuid>,
     /// Overrides the type's retry budget.
     pub max_retries: Option<u32>,
+    /// 1 (most urgent) to 4; the type's priority when absent.
+    pub priority: Option<i16>,
+    /// The named queue; the type's queue when absent.
+    pub queue: Option<String>,
 }
 
 // The enum comes from `string_enum!`, which cannot mark a default variant.
@@ -72,6 +79,18 @@ impl EnqueueOptions {
     /// Sets the earliest run time.
     pub fn with_run_at(mut self, run_at: DateTime<Utc>) -> Self {
         self.run_at = Some(run_at);
+        self
+    }
+
+    /// Sets the priority (1 most urgent to 4).
+    pub fn with_priority(mut self, priority: i16) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Puts the job in a named queue.
+    pub fn with_queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = Some(queue.into());
         self
     }
 }
@@ -190,6 +209,17 @@ impl Engine {
             }
             storable::check_text("idempotency_key", key)?;
         }
+        let priority = match opts.priority.or(registration.options.priority) {
+            Some(priority) => check_priority(priority)?,
+            None => DEFAULT_PRIORITY,
+        };
+        let queue = match opts.queue.or_else(|| registration.options.queue.clone()) {
+            Some(queue) => {
+                check_queue_name(&queue)?;
+                queue
+            }
+            None => DEFAULT_QUEUE.to_owned(),
+        };
         let now = self.now();
         let run_at = match (opts.run_at, opts.delay) {
             (Some(at), _) => at,
@@ -209,6 +239,8 @@ impl Engine {
             user_id: opts.user_id,
             trace_id: opts.trace_id.unwrap_or_else(Uuid::new_v4),
             run_at,
+            priority,
+            queue,
             created_at: now,
         })
     }
@@ -257,10 +289,7 @@ impl Engine {
         let messages = inserted
             .iter()
             .filter(|i| i.created)
-            .map(|i| QueueMessage {
-                job_id: i.job.id,
-                available_at: i.job.run_at,
-            })
+            .map(|i| QueueMessage::of(&i.job))
             .collect::<Vec<_>>();
         if !messages.is_empty() {
             self.publish_many(&messages).await;
@@ -276,11 +305,12 @@ impl Engine {
         }
     }
 
-    /// Hands one job id to the queue (see [`publish_many`](Self::publish_many)).
-    pub(crate) async fn publish(&self, job_id: JobId, available_at: DateTime<Utc>) {
+    /// Hands one job to the queue, due at `available_at` (see
+    /// [`publish_many`](Self::publish_many)).
+    pub(crate) async fn publish(&self, job: &Job, available_at: DateTime<Utc>) {
         self.publish_many(&[QueueMessage {
-            job_id,
             available_at,
+            ..QueueMessage::of(job)
         }])
         .await
     }

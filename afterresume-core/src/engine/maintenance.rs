@@ -40,7 +40,7 @@ impl Engine {
                 )
                 .await;
             if requeued {
-                self.publish(job.id, job.run_at).await;
+                self.publish(job, job.run_at).await;
             }
         }
         Ok(reaped.len())

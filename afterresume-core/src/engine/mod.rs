@@ -14,6 +14,7 @@ mod jobs;
 mod maintenance;
 mod metrics;
 mod pace;
+mod queues;
 mod rate_limit;
 mod registry;
 mod retry;

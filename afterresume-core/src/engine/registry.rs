@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::rate_limit::RateLimit;
 use super::{ExecutionContext, RetryPolicy};
+use crate::domain::{check_priority, check_queue_name};
 use crate::{Error, Result};
 
 /// The code behind a job type.
@@ -120,6 +121,12 @@ pub struct JobTypeOptions {
     /// on the store together, per [`ConcurrencyScope`]. A start over it waits,
     /// queued, a moment and tries again, without spending a retry.
     pub concurrency: Option<(u32, ConcurrencyScope)>,
+    /// The queue the type's jobs wait in unless the enqueue names one
+    /// ([`DEFAULT_QUEUE`](crate::domain::DEFAULT_QUEUE) when unset).
+    pub queue: Option<String>,
+    /// The type's priority unless the enqueue names one
+    /// ([`DEFAULT_PRIORITY`](crate::domain::DEFAULT_PRIORITY) when unset).
+    pub priority: Option<i16>,
 }
 
 /// What a job type's concurrency limit counts.
@@ -158,6 +165,18 @@ impl JobTypeOptions {
         self.concurrency = Some((max, scope));
         self
     }
+
+    /// Puts the type's jobs in a named queue by default.
+    pub fn with_queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = Some(queue.into());
+        self
+    }
+
+    /// Gives the type's jobs a priority by default (1 most urgent to 4).
+    pub fn with_priority(mut self, priority: i16) -> Self {
+        self.priority = Some(priority);
+        self
+    }
 }
 
 #[derive(Clone)]
@@ -194,6 +213,12 @@ impl Registry {
         limiter: bool,
     ) -> Result<()> {
         validate_job_type(job_type)?;
+        if let Some(queue) = &options.queue {
+            check_queue_name(queue).map_err(|e| e.with_context("job_type", job_type))?;
+        }
+        if let Some(priority) = options.priority {
+            check_priority(priority).map_err(|e| e.with_context("job_type", job_type))?;
+        }
         if options.concurrency.is_some_and(|(max, _)| max == 0) {
             return Err(Error::invalid_input(format!(
                 "{job_type}: a concurrency limit allows at least one running job"

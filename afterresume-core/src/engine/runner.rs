@@ -58,6 +58,8 @@ pub(super) struct Runner {
     pub(super) slots: Option<Arc<Semaphore>>,
     /// Run times, and how many jobs to claim ahead of the slots.
     pub(super) pace: Pace,
+    /// The named queues this runner claims from (`None`: all).
+    pub(super) queues: Option<Arc<[String]>>,
 }
 
 impl Runner {
@@ -114,6 +116,7 @@ impl Runner {
             worker_id: self.id.clone(),
             now,
             lease_expires_at: now + to_delta(self.engine.config().lease_ttl)?,
+            queues: self.queues.clone(),
         })
     }
 
@@ -432,7 +435,7 @@ impl Runner {
                     .metrics
                     .record(&job.job_type, outcome_name, elapsed);
                 if let Some(at) = retry_at {
-                    engine.publish(job.id, at).await;
+                    engine.publish(job, at).await;
                 }
                 if stored.status.is_finished() {
                     engine.announce_outcome(&stored, now).await;

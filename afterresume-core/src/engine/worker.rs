@@ -15,7 +15,7 @@ use super::pace::Pace;
 use super::runner::{Claim, Claimed, Runner};
 use super::started::StartedWrite;
 use crate::Result;
-use crate::domain::Job;
+use crate::domain::{Job, check_queue_name};
 use crate::ports::PopOptions;
 
 /// What to run in this process.
@@ -29,6 +29,11 @@ pub struct WorkerOptions {
     pub maintenance: bool,
     /// A name for this process in worker ids and events.
     pub name: String,
+    /// The named queues these workers serve (`None`: every queue). A process
+    /// serving a subset claims from the store: with a queue that delivers
+    /// messages (Redis), it leaves them to processes serving every queue and
+    /// finds its own jobs by polling the store each poll interval.
+    pub queues: Option<Vec<String>>,
 }
 
 impl Default for WorkerOptions {
@@ -38,6 +43,7 @@ impl Default for WorkerOptions {
             scheduler: true,
             maintenance: true,
             name: format!("{}-{}", hostname(), std::process::id()),
+            queues: None,
         }
     }
 }
@@ -49,6 +55,28 @@ impl WorkerOptions {
             workers: n,
             ..Self::default()
         }
+    }
+
+    /// Checks options a user gave: at least one worker or loop, and valid queue
+    /// names (at least one when a set is given).
+    pub fn check(&self) -> Result<()> {
+        if let Some(queues) = &self.queues {
+            if queues.is_empty() {
+                return Err(crate::Error::invalid_input(
+                    "queues: name at least one queue to serve",
+                ));
+            }
+            for name in queues {
+                check_queue_name(name)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves only these named queues.
+    pub fn serving(mut self, queues: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.queues = Some(queues.into_iter().map(Into::into).collect());
+        self
     }
 }
 
@@ -77,7 +105,9 @@ pub struct RunningEngine {
 impl Engine {
     /// Starts workers (and, as asked, the scheduler and maintenance loops) on the
     /// current tokio runtime.
+    /// Hosts check options from users with [`WorkerOptions::check`] first.
     pub fn start(&self, opts: WorkerOptions) -> RunningEngine {
+        let queues = opts.queues.as_ref().map(|q| served_queues(q));
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -90,6 +120,7 @@ impl Engine {
                 completer: Some(completer),
                 slots: Some(Arc::new(Semaphore::new(opts.workers))),
                 pace: Pace::new(opts.workers, self.config().prefetch),
+                queues,
             });
             let capacity = opts.workers + self.config().prefetch;
             let batch = self.config().claim_batch.clamp(1, capacity);
@@ -118,6 +149,14 @@ impl Engine {
             tasks,
         }
     }
+}
+
+/// A worker's queue set, sorted and without repeats.
+fn served_queues(queues: &[String]) -> Arc<[String]> {
+    let mut names = queues.to_vec();
+    names.sort();
+    names.dedup();
+    names.into()
 }
 
 impl RunningEngine {
@@ -221,17 +260,25 @@ impl Dispatcher {
     /// the queue could not hold them). Also says whether the store supplied them.
     async fn next_jobs(&self, max: usize, backlog: bool) -> Result<(Claimed, bool)> {
         let engine = &self.runner.engine;
-        let pop = PopOptions {
-            max,
-            wait: if backlog {
-                Duration::ZERO
-            } else {
-                engine.config().poll_interval
-            },
+        let wait = if backlog {
+            Duration::ZERO
+        } else {
+            engine.config().poll_interval
         };
-        let deliveries = tokio::select! {
-            d = engine.queue().pop(&pop) => d?,
-            _ = self.stop.cancelled() => return Ok((Claimed::none(), false)),
+        let queues = self.runner.queues.clone();
+        let deliveries = if queues.is_some() && !engine.queue().capabilities().claims_from_store {
+            // A delivering queue holds every queue's messages: popping them
+            // for a subset would take other processes' work.
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => Vec::new(),
+                _ = self.stop.cancelled() => return Ok((Claimed::none(), false)),
+            }
+        } else {
+            let pop = PopOptions { max, wait, queues };
+            tokio::select! {
+                d = engine.queue().pop(&pop) => d?,
+                _ = self.stop.cancelled() => return Ok((Claimed::none(), false)),
+            }
         };
         if deliveries.is_empty() {
             let claimed = self.runner.claim(Claim::Due(max)).await?;
@@ -260,6 +307,7 @@ impl Engine {
             completer: None,
             slots: None,
             pace: Pace::new(1, 0),
+            queues: None,
         };
         let Claimed { jobs, started } = worker.claim(Claim::Due(1)).await?;
         let Some(job) = jobs.into_iter().next() else {

@@ -1,4 +1,5 @@
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -54,6 +55,8 @@ pub struct ClaimOptions {
     pub now: DateTime<Utc>,
     /// When the new lease expires unless extended by a heartbeat.
     pub lease_expires_at: DateTime<Utc>,
+    /// Claim only jobs of these named queues; `None` serves every queue.
+    pub queues: Option<Arc<[String]>>,
 }
 
 impl ClaimOptions {
@@ -136,6 +139,74 @@ pub enum JobOutcome {
     },
 }
 
+/// What an operator can pause: a named queue, or a job type in every queue.
+/// Paused work stays `queued`; no worker claims it until it is resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PauseTarget {
+    /// Every job of the named queue.
+    Queue(String),
+    /// Every job of the type.
+    JobType(String),
+}
+
+impl PauseTarget {
+    /// `queue` or `type`, as stores keep it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PauseTarget::Queue(_) => "queue",
+            PauseTarget::JobType(_) => "type",
+        }
+    }
+
+    /// The queue's or the type's name.
+    pub fn name(&self) -> &str {
+        match self {
+            PauseTarget::Queue(name) | PauseTarget::JobType(name) => name,
+        }
+    }
+
+    /// The target a store row names; `None` for an unknown kind.
+    pub fn from_parts(kind: &str, name: String) -> Option<PauseTarget> {
+        match kind {
+            "queue" => Some(PauseTarget::Queue(name)),
+            "type" => Some(PauseTarget::JobType(name)),
+            _ => None,
+        }
+    }
+
+    /// Whether a job is held by this pause.
+    pub fn holds(&self, job: &Job) -> bool {
+        match self {
+            PauseTarget::Queue(name) => &job.queue == name,
+            PauseTarget::JobType(name) => &job.job_type == name,
+        }
+    }
+}
+
+/// A pause in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    /// What is paused.
+    pub target: PauseTarget,
+    /// Since when.
+    pub paused_at: DateTime<Utc>,
+}
+
+/// One named queue as operators see it: its waiting and running jobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// The queue's name.
+    pub queue: String,
+    /// Queued and due.
+    pub ready: u64,
+    /// Queued for later.
+    pub delayed: u64,
+    /// Running now.
+    pub running: u64,
+    /// The oldest due job's `run_at`.
+    pub oldest_ready_at: Option<DateTime<Utc>>,
+}
+
 /// The error of [`JobStore::requeue_finished`] for a job in another status.
 pub fn requeue_conflict(id: JobId, status: JobStatus) -> crate::Error {
     crate::Error::conflict(format!(
@@ -168,6 +239,8 @@ pub struct JobFilter {
     pub status: Option<JobStatus>,
     /// Only this type.
     pub job_type: Option<String>,
+    /// Only jobs of this named queue.
+    pub queue: Option<String>,
     /// Only this user's jobs.
     pub user_id: Option<UserId>,
     /// Only children of this job.
@@ -195,6 +268,7 @@ impl JobFilter {
     pub fn matches(&self, job: &Job) -> bool {
         self.status.is_none_or(|s| job.status == s)
             && self.job_type.as_ref().is_none_or(|t| &job.job_type == t)
+            && self.queue.as_ref().is_none_or(|q| &job.queue == q)
             && self.user_id.is_none_or(|u| job.user_id == Some(u))
             && self
                 .parent_job_id
@@ -225,8 +299,11 @@ pub struct JobCount {
 /// # Contract
 /// - Every state transition is atomic and conditional on the current state: two callers
 ///   racing for the same transition see exactly one winner.
-/// - `claim_*` moves `queued -> running` only for jobs whose `run_at <= now`, increments
-///   `attempt` and sets the lease. The new `attempt` is the fencing token: `heartbeat`
+/// - `claim_*` moves `queued -> running` only for jobs whose `run_at <= now`, of
+///   the queues the claim serves ([`ClaimOptions::queues`]), and not held by a
+///   pause ([`JobStore::set_paused`]); increments `attempt` and sets the lease.
+///   `claim_due` takes them in [`claim_order`](crate::domain::claim_order)
+///   (priority aged by waiting time), then by id. The new `attempt` is the fencing token: `heartbeat`
 ///   and `finish_jobs` with any other attempt, or on a job that is no longer `running`,
 ///   fail (that item) with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) and
 ///   change nothing.
@@ -267,7 +344,8 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// running, finished, cancelled, not yet due, or deleted) are skipped.
     async fn claim_jobs(&self, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>>;
 
-    /// Claims up to `limit` due `queued` jobs, earliest `run_at` first.
+    /// Claims up to `limit` due `queued` jobs, earliest
+    /// [`claim_order`](crate::domain::claim_order) first.
     async fn claim_due(&self, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>>;
 
     /// Up to `limit` `queued` jobs with `run_at <= due_before`, earliest first, as
@@ -326,6 +404,24 @@ pub trait JobStore: ScheduleStore + Send + Sync + Debug + 'static {
     /// so a new job may take it; returns whether it did. The job keeps
     /// everything else.
     async fn release_idempotency_key(&self, id: JobId, key: &str) -> Result<bool>;
+
+    /// Pauses (`paused`) or resumes a queue or a job type for every process on
+    /// the store; returns whether that changed anything (pausing twice keeps
+    /// the first `paused_at`). From the call's return on, no `claim_*` takes a
+    /// job the pause holds.
+    async fn set_paused(
+        &self,
+        target: &PauseTarget,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// The pauses in force, by kind then name.
+    async fn pauses(&self) -> Result<Vec<Pause>>;
+
+    /// Every queue that has queued or running jobs, by name, with jobs due at
+    /// `now` counted as ready.
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<Vec<QueueStats>>;
 }
 
 /// The single-job forms of [`JobStore`]'s batch calls, for every job store: a

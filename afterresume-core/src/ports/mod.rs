@@ -28,7 +28,8 @@ pub use event_sink::{EventSink, ListEventsOptions};
 pub use job_event_writer::JobEventWriter;
 pub use job_store::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobFilter, JobOutcome, JobStore,
-    JobStoreCapabilities, JobStoreExt, Lease, STARTED_MESSAGE, requeue_conflict,
+    JobStoreCapabilities, JobStoreExt, Lease, Pause, PauseTarget, QueueStats, STARTED_MESSAGE,
+    requeue_conflict,
 };
 pub use llm::{LlmCapabilities, LlmProvider, LlmRequest, LlmResponse, TokenUsage};
 pub use queue::{Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage};

@@ -1,4 +1,5 @@
 use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -48,6 +49,20 @@ pub struct QueueMessage {
     pub job_id: JobId,
     /// Earliest delivery.
     pub available_at: DateTime<Utc>,
+    /// The job's priority: among due messages, a queue delivers in the job
+    /// store's [`claim_order`](crate::domain::claim_order).
+    pub priority: i16,
+}
+
+impl QueueMessage {
+    /// The message that announces a queued job.
+    pub fn of(job: &crate::domain::Job) -> QueueMessage {
+        QueueMessage {
+            job_id: job.id,
+            available_at: job.run_at,
+            priority: job.priority,
+        }
+    }
 }
 
 /// A delivered message. Ack it once handled.
@@ -60,12 +75,16 @@ pub struct Delivery {
 }
 
 /// How many messages to take and how long to wait for the first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PopOptions {
     /// At most this many (at least 1).
     pub max: usize,
     /// Wait up to this long when nothing is ready.
     pub wait: Duration,
+    /// The named queues the popper serves (`None`: all). Only a queue that
+    /// [claims from the store](QueueCapabilities::claims_from_store) filters by
+    /// it; the engine never pops a delivering queue for a subset of queues.
+    pub queues: Option<Arc<[String]>>,
 }
 
 /// Messages in a queue.
@@ -85,7 +104,9 @@ pub struct QueueDepth {
 ///   runs anything, and idle workers poll the store, so a lost message delays a job but
 ///   never loses it and a repeated one never runs it twice at once.
 /// - `pop` never hands one pushed message to two concurrent poppers.
-/// - Messages with the same `available_at` are delivered in push order.
+/// - Due messages are delivered in [`claim_order`](crate::domain::claim_order)
+///   of their `available_at` and `priority`; messages with the same order in
+///   push order.
 /// - With `delayed_delivery`, nothing is delivered before its `available_at`.
 /// - A push wakes a waiting `pop` in the same process promptly.
 ///

@@ -43,6 +43,8 @@ pub struct JobQuery {
     pub status: Option<JobStatus>,
     /// Only this type.
     pub job_type: Option<String>,
+    /// Only this named queue.
+    pub queue: Option<String>,
     /// Whose jobs: the caller's own when absent (staff may name anyone; in the
     /// operator listing, absent means everyone's).
     pub user_id: Option<UserId>,
@@ -137,6 +139,7 @@ impl App {
         let filter = JobFilter {
             status: query.status,
             job_type: query.job_type,
+            queue: query.queue,
             user_id: owner,
             parent_job_id: None,
             created_from: query.created_from,

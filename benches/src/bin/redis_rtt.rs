@@ -71,6 +71,7 @@ async fn measure(args: &Args, runtime: &str) {
                 let message = QueueMessage {
                     job_id: uuid::Uuid::now_v7(),
                     available_at: chrono::Utc::now(),
+                    priority: afterresume_core::domain::DEFAULT_PRIORITY,
                 };
                 queue.push(&[message]).await.expect("push");
                 push.push(took(started));

@@ -180,6 +180,7 @@ async fn run() -> Result<()> {
         scheduler: args.scheduler,
         maintenance: true,
         name: format!("scale-{pid}"),
+        queues: None,
     });
     println!("ready {pid}");
     wait_for_signal().await;

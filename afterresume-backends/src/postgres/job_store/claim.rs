@@ -17,18 +17,33 @@ pub(super) const CLAIM_SET: &str = "status = 'running', attempt = attempt + 1, l
 /// depend on those statistics (the `plan_tests` module checks both plans).
 pub(super) const CLAIMABLE: &str = "CASE WHEN status = 'queued' THEN run_at <= $3 ELSE false END";
 
+/// Leaves out jobs of paused queues and types. Each `ARRAY(SELECT ...)` is an
+/// init plan, read once per statement, and with no pauses the test is two
+/// comparisons with empty arrays per row.
+pub(in crate::postgres) const NOT_PAUSED: &str = "queue <> ALL(ARRAY(SELECT name FROM job_pauses WHERE kind = 'queue')) \
+     AND job_type <> ALL(ARRAY(SELECT name FROM job_pauses WHERE kind = 'type'))";
+
+/// Keeps jobs of the queues the claim serves, `$5` (`NULL`: every queue).
+pub(super) const IN_QUEUES: &str = "($5::text[] IS NULL OR queue = ANY($5::text[]))";
+
 /// Claims the queued, due jobs among `$4` (an id array). A row another claimer
 /// holds is re-checked after its lock is released (and then no longer matches
 /// `status = 'queued'`), so two claims never both win.
 pub(super) static CLAIM_IDS: LazyLock<String> = LazyLock::new(|| {
-    format!("UPDATE jobs SET {CLAIM_SET} WHERE id = ANY($4) AND {CLAIMABLE} RETURNING *")
+    format!(
+        "UPDATE jobs SET {CLAIM_SET} WHERE id = ANY($4) AND {CLAIMABLE} AND {NOT_PAUSED} \
+         AND {IN_QUEUES} RETURNING *"
+    )
 });
 
-/// Claims up to `$4` due jobs, earliest first, skipping rows other claimers hold.
+/// Claims up to `$4` due jobs in claim order (the `jobs_claim_order` index,
+/// migration `0012`), skipping rows other claimers hold.
 pub(super) static CLAIM_DUE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE jobs SET {CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' \
-         AND run_at <= $3 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *"
+         AND run_at <= $3 AND {NOT_PAUSED} AND {IN_QUEUES} \
+         ORDER BY afterresume_claim_order(run_at, priority), id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING *"
     )
 });
 
@@ -46,7 +61,8 @@ pub(super) fn with_started_events(claim: &str) -> String {
         "WITH claimed AS ({claim}), started AS (\
          INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
          SELECT id, $3, '{level}', '{source}', '{STARTED_MESSAGE}', json_build_object('attempt', attempt, \
-         'worker_id', $2::text, 'retry_count', retry_count), trace_id FROM claimed ORDER BY run_at, id) \
+         'worker_id', $2::text, 'retry_count', retry_count), trace_id FROM claimed \
+         ORDER BY afterresume_claim_order(run_at, priority), id) \
          SELECT * FROM claimed"
     )
 }
@@ -68,6 +84,7 @@ impl PostgresBackend {
             .bind(&opts.worker_id)
             .bind(opts.now)
             .bind(ids)
+            .bind(opts.queues.as_deref())
             .fetch_all(&self.claims)
             .await
             .map_err(map_sqlx)?;
@@ -86,12 +103,13 @@ impl PostgresBackend {
             .bind(&opts.worker_id)
             .bind(opts.now)
             .bind(limit as i64)
+            .bind(opts.queues.as_deref())
             .fetch_all(&self.claims)
             .await
             .map_err(map_sqlx)?;
         let mut jobs = jobs_from_rows(&rows)?;
         // RETURNING does not promise an order.
-        jobs.sort_by_key(|j| (j.run_at, j.id));
+        jobs.sort_by_key(|j| (claim_order(j.run_at, j.priority), j.id));
         Ok(jobs)
     }
 }

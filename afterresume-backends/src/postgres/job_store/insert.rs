@@ -5,23 +5,24 @@ use super::*;
 
 /// The columns every inserted job sets.
 pub(super) const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, max_retries, idempotency_key, \
-     parent_job_id, user_id, trace_id, run_at, created_at";
+     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue";
 
-/// The jobs' column arrays (`$1..$11`), unnested in input order as the values of
+/// The jobs' column arrays (`$1..$13`), unnested in input order as the values of
 /// [`JOB_COLUMNS`] followed by `extra` values.
 pub(super) fn unnest_jobs(extra: &str) -> String {
     format!(
-        "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca{extra} \
+        "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca, pr, qu{extra} \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
-         $7::uuid[], $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[]) \
-         WITH ORDINALITY AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, n) ORDER BY n"
+         $7::uuid[], $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[], \
+         $12::int2[], $13::text[]) \
+         WITH ORDINALITY AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, pr, qu, n) ORDER BY n"
     )
 }
 
-/// Appends the events' column arrays (`$12..$18`), unnested as `e` with their ordinal `e.n`.
+/// Appends the events' column arrays (`$14..$20`), unnested as `e` with their ordinal `e.n`.
 pub(super) const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-     SELECT e.j, e.t, e.l, e.s, e.m, e.d::json, e.tr FROM UNNEST($12::uuid[], $13::timestamptz[], \
-     $14::text[], $15::text[], $16::text[], $17::text[], $18::uuid[]) WITH ORDINALITY \
+     SELECT e.j, e.t, e.l, e.s, e.m, e.d::json, e.tr FROM UNNEST($14::uuid[], $15::timestamptz[], \
+     $16::text[], $17::text[], $18::text[], $19::text[], $20::uuid[]) WITH ORDINALITY \
      AS e(j, t, l, s, m, d, tr, n)";
 
 /// Skips a job whose idempotency key is taken; returns the ids of those created.
@@ -130,6 +131,8 @@ pub(super) async fn insert_many_with_events(
     let mut traces = Vec::with_capacity(n);
     let mut run_ats = Vec::with_capacity(n);
     let mut created = Vec::with_capacity(n);
+    let mut priorities = Vec::with_capacity(n);
+    let mut queues = Vec::with_capacity(n);
     for job in &jobs {
         ids.push(job.id);
         types.push(job.job_type.as_str());
@@ -142,6 +145,8 @@ pub(super) async fn insert_many_with_events(
         traces.push(job.trace_id);
         run_ats.push(job.run_at);
         created.push(job.created_at);
+        priorities.push(job.priority);
+        queues.push(job.queue.as_str());
     }
     // Without idempotency keys every job is created (or the statement fails), so the
     // statement needs neither conflict handling (a speculative insert costs an extra
@@ -170,7 +175,9 @@ pub(super) async fn insert_many_with_events(
         .bind(&users)
         .bind(&traces)
         .bind(&run_ats)
-        .bind(&created);
+        .bind(&created)
+        .bind(&priorities)
+        .bind(&queues);
     let query = match &columns {
         Some(columns) => columns.bind(query),
         None => query,

@@ -6,12 +6,12 @@ use std::sync::LazyLock;
 
 use afterresume_core::domain::{
     EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule,
-    ScheduleId,
+    ScheduleId, claim_order,
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
-    JobStore, JobStoreCapabilities, Lease, QueueMessage, STARTED_MESSAGE, ScheduleStore,
-    requeue_conflict,
+    JobStore, JobStoreCapabilities, Lease, Pause, PauseTarget, QueueMessage, QueueStats,
+    STARTED_MESSAGE, ScheduleStore, requeue_conflict,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
@@ -28,10 +28,12 @@ mod claim;
 mod event_writer;
 mod finish;
 mod insert;
+mod pauses;
 #[cfg(all(test, feature = "conformance"))]
 mod plan_tests;
 mod schedules;
 
+pub(super) use claim::NOT_PAUSED;
 use claim::*;
 use finish::*;
 pub(super) use insert::{FirstEvents, insert_one};
@@ -59,6 +61,8 @@ fn job_from_row(row: &PgRow) -> Result<Job> {
         user_id: get(row, "user_id")?,
         trace_id: get(row, "trace_id")?,
         run_at: get(row, "run_at")?,
+        priority: get(row, "priority")?,
+        queue: get(row, "queue")?,
         attempt: get::<i32>(row, "attempt")? as u32,
         lease_expires_at: get(row, "lease_expires_at")?,
         worker_id: get(row, "worker_id")?,
@@ -143,7 +147,8 @@ impl JobStore for PostgresBackend {
         limit: usize,
     ) -> Result<Vec<QueueMessage>> {
         let rows = sqlx::query(
-            "SELECT id, run_at FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT $2",
+            "SELECT id, run_at, priority FROM jobs WHERE status = 'queued' AND run_at <= $1 \
+             ORDER BY afterresume_claim_order(run_at, priority), id LIMIT $2",
         )
         .bind(due_before)
         .bind(limit as i64)
@@ -155,6 +160,7 @@ impl JobStore for PostgresBackend {
                 Ok(QueueMessage {
                     job_id: get(r, "id")?,
                     available_at: get(r, "run_at")?,
+                    priority: get(r, "priority")?,
                 })
             })
             .collect()
@@ -306,6 +312,23 @@ impl JobStore for PostgresBackend {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn set_paused(
+        &self,
+        target: &PauseTarget,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        PostgresBackend::set_paused(self, target, paused, now).await
+    }
+
+    async fn pauses(&self) -> Result<Vec<Pause>> {
+        PostgresBackend::pauses(self).await
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<Vec<QueueStats>> {
+        PostgresBackend::queue_stats(self, now).await
+    }
+
     async fn job_counts(&self) -> Result<Vec<JobCount>> {
         // The trigger-kept counters: a few rows per (type, status), whatever the size
         // of `jobs`.
@@ -364,6 +387,9 @@ fn push_list_branch(
     }
     if let Some(job_type) = &filter.job_type {
         q.push(" AND job_type = ").push_bind(job_type.clone());
+    }
+    if let Some(queue) = &filter.queue {
+        q.push(" AND queue = ").push_bind(queue.clone());
     }
     if let Some(user_id) = filter.user_id {
         q.push(" AND user_id = ").push_bind(user_id);
