@@ -68,6 +68,7 @@ pub(crate) async fn overview(
     params(
         ("status" = Option<String>, Query, description = "queued, running, success, failed or cancelled"),
         ("type" = Option<String>, Query, description = "Job type"),
+        ("queue" = Option<String>, Query, description = "Named queue"),
         ("user_id" = Option<i64>, Query, description = "Owner"),
         ("created_from" = Option<String>, Query, description = "RFC 3339"),
         ("created_to" = Option<String>, Query, description = "RFC 3339"),

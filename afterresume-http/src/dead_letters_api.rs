@@ -16,6 +16,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/system/jobs/dead/", tag = "system",
     params(
         ("type" = Option<String>, Query, description = "Job type"),
+        ("queue" = Option<String>, Query, description = "Named queue"),
         ("user_id" = Option<i64>, Query, description = "Owner"),
         ("limit" = Option<usize>, Query, description = "Page size, 1 to 200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "The `next` of the previous page"),

@@ -23,6 +23,7 @@ mod metrics;
 mod openapi;
 mod openapi_profile;
 mod protocol_errors;
+mod queues_api;
 mod routes;
 mod schedules_api;
 pub mod server;

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::guards;
 use crate::metrics;
 use crate::state::AppState;
-use crate::{dashboard, dead_letters_api, schedules_api};
+use crate::{dashboard, dead_letters_api, queues_api, schedules_api};
 
 /// The documented routes and their OpenAPI description.
 fn documented() -> OpenApiRouter<AppState> {
@@ -81,6 +81,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(schedules_api::pause))
         .routes(routes!(schedules_api::resume))
         .routes(routes!(schedules_api::delete))
+        .routes(routes!(queues_api::list))
+        .routes(routes!(queues_api::pause_queue))
+        .routes(routes!(queues_api::resume_queue))
+        .routes(routes!(queues_api::pause_type))
+        .routes(routes!(queues_api::resume_type))
         .routes(routes!(dashboard::health))
 }
 

@@ -581,6 +581,63 @@ fn schedules_are_added_listed_paused_resumed_and_deleted_from_the_terminal() {
 }
 
 #[test]
+fn queues_are_listed_paused_and_resumed_from_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let (ok, stdout, stderr) = run(&["queues", "list"]);
+    assert!(
+        ok && stdout.contains("no queued or running jobs"),
+        "{stdout}{stderr}"
+    );
+    let (ok, stdout, stderr) = run(&[
+        "enqueue",
+        "skills.extract",
+        "{\"user_id\": 1}",
+        "--queue",
+        "bulk",
+        "--priority",
+        "4",
+    ]);
+    assert!(ok, "{stderr}");
+    let job: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&job["queue"], &job["priority"]),
+        (&serde_json::json!("bulk"), &serde_json::json!(4))
+    );
+    let (ok, _, stderr) = run(&["enqueue", "skills.extract", "{}", "--priority", "9"]);
+    assert!(!ok && stderr.contains("priority: must be 1"), "{stderr}");
+    let (ok, _, stderr) = run(&["enqueue", "skills.extract", "{}", "--queue", "Bulk Jobs"]);
+    assert!(!ok && stderr.contains("queue: must be"), "{stderr}");
+
+    let (ok, stdout, _) = run(&["queues", "pause", "bulk"]);
+    assert!(ok && stdout.contains("queue bulk paused"), "{stdout}");
+    let (ok, stdout, _) = run(&["queues", "pause", "bulk"]);
+    assert!(
+        ok && stdout.contains("queue bulk was already paused"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["queues", "list"]);
+    assert!(ok && stdout.contains("bulk\tpaused\tready 1"), "{stdout}");
+    let (ok, stdout, _) = run(&["queues", "resume", "bulk"]);
+    assert!(ok && stdout.contains("queue bulk running"), "{stdout}");
+    let (ok, stdout, _) = run(&["queues", "pause", "--type", "report.generate"]);
+    assert!(
+        ok && stdout.contains("job type report.generate paused"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["queues", "list"]);
+    assert!(
+        ok && stdout.contains("bulk\tactive")
+            && stdout.contains("type report.generate\tpaused since"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = run(&["queues", "pause", "Not/A/Queue"]);
+    assert!(!ok && stderr.contains("queue: must be"), "{stderr}");
+    let (ok, _, stderr) = run(&["worker", "--queues", "llm,Bad Name"]);
+    assert!(!ok && stderr.contains("queue: must be"), "{stderr}");
+}
+
+#[test]
 fn dead_jobs_are_listed_retried_and_purged_from_the_terminal() {
     let data = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);

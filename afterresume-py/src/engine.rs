@@ -163,11 +163,18 @@ impl NativeEngine {
 
     // ---- workers ----
 
-    /// Starts `n` workers (and the scheduler) in this process.
-    fn run_workers(&self, n: usize) -> PyResult<()> {
+    /// Starts `n` workers (and the scheduler) in this process, serving the
+    /// named `queues` (every queue when `None`).
+    #[pyo3(signature = (n, queues=None))]
+    fn run_workers(&self, n: usize, queues: Option<Vec<String>>) -> PyResult<()> {
         if n == 0 || n > 256 {
             return Err(InvalidInput::new_err("workers: must be 1 to 256"));
         }
+        let options = WorkerOptions {
+            queues,
+            ..WorkerOptions::workers(n)
+        };
+        options.check().map_err(to_py)?;
         let mut workers = self.workers.lock().unwrap_or_else(|e| e.into_inner());
         if workers.is_some() {
             return Err(crate::errors::Conflict::new_err(
@@ -175,7 +182,7 @@ impl NativeEngine {
             ));
         }
         let _guard = self.core.rt().enter();
-        *workers = Some(self.core.app.engine().start(WorkerOptions::workers(n)));
+        *workers = Some(self.core.app.engine().start(options));
         Ok(())
     }
 
@@ -254,7 +261,8 @@ impl NativeEngine {
 
     /// Enqueues any registered job type, as the embedding program (the
     /// operator's call; use cases enqueue through their own methods).
-    #[pyo3(signature = (job_type, payload=None, *, user_id=None, idempotency_key=None))]
+    #[pyo3(signature = (job_type, payload=None, *, user_id=None, idempotency_key=None, priority=None, queue=None, concurrency_key=None))]
+    #[allow(clippy::too_many_arguments)]
     fn enqueue(
         &self,
         py: Python<'_>,
@@ -262,11 +270,17 @@ impl NativeEngine {
         payload: Option<Bound<'_, PyAny>>,
         user_id: Option<i64>,
         idempotency_key: Option<String>,
+        priority: Option<i16>,
+        queue: Option<String>,
+        concurrency_key: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let payload = from_python(payload.as_ref())?;
         let options = EnqueueOptions {
             user_id,
             idempotency_key,
+            priority,
+            queue,
+            concurrency_key,
             ..Default::default()
         };
         let job = self.core.block(

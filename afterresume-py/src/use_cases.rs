@@ -13,6 +13,7 @@ use afterresume_core::domain::{
     ReportKind,
 };
 use afterresume_core::import::{ImportFormat, parse_path};
+use afterresume_core::ports::PauseTarget;
 use afterresume_core::service::import::ImportOptions;
 use afterresume_core::service::reports::{
     GenerateReport, RenderedReport, ReportFormat, ReportQuery,
@@ -28,7 +29,7 @@ use serde_json::json;
 use crate::convert::{
     WorkLogFields, date, fields_as, import_entry, parse_job_id, to_python, worklog_patch,
 };
-use crate::errors::to_py;
+use crate::errors::{InvalidInput, to_py};
 use crate::shared::Core;
 
 /// The use cases behind `afterresume.Engine`. `as_user` on every method makes
@@ -397,13 +398,14 @@ impl NativeUseCases {
 
     /// A page of jobs, newest first. A session lists its user's jobs; the
     /// program itself lists everyone's (`user_id` narrows it).
-    #[pyo3(signature = (*, status=None, job_type=None, user_id=None, limit=None, cursor=None, as_user=None))]
+    #[pyo3(signature = (*, status=None, job_type=None, queue=None, user_id=None, limit=None, cursor=None, as_user=None))]
     #[allow(clippy::too_many_arguments)]
     fn list_jobs(
         &self,
         py: Python<'_>,
         status: Option<&str>,
         job_type: Option<String>,
+        queue: Option<String>,
         user_id: Option<i64>,
         limit: Option<usize>,
         cursor: Option<String>,
@@ -416,6 +418,7 @@ impl NativeUseCases {
                 .transpose()
                 .map_err(to_py)?,
             job_type,
+            queue,
             user_id,
             page: PageRequest { limit, cursor },
             ..Default::default()
@@ -453,6 +456,36 @@ impl NativeUseCases {
             .core
             .block(py, self.core.app.retry_job(&actor, parse_job_id(job_id)?))?;
         to_python(py, &job)
+    }
+
+    /// Every queue with waiting or running jobs or a pause, and the paused
+    /// job types (operators): `{"queues": [...], "paused_job_types": [...]}`.
+    #[pyo3(signature = (*, as_user=None))]
+    fn queues(&self, py: Python<'_>, as_user: Option<i64>) -> PyResult<Py<PyAny>> {
+        let actor = self.core.actor(py, as_user)?;
+        let overview = self.core.block(py, self.core.app.queues(&actor))?;
+        to_python(py, &overview)
+    }
+
+    /// Pauses or resumes a queue (`kind="queue"`) or a job type
+    /// (`kind="type"`) in every process (operators).
+    #[pyo3(signature = (kind, name, paused, *, as_user=None))]
+    fn set_paused(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: String,
+        paused: bool,
+        as_user: Option<i64>,
+    ) -> PyResult<Py<PyAny>> {
+        let target = PauseTarget::from_parts(kind, name).ok_or_else(|| {
+            InvalidInput::new_err(format!("kind: must be 'queue' or 'type', got {kind:?}"))
+        })?;
+        let actor = self.core.actor(py, as_user)?;
+        let change = self
+            .core
+            .block(py, self.core.app.set_paused(&actor, target, paused))?;
+        to_python(py, &change)
     }
 
     /// Deletes every failed job (of one type) and its events (operators).

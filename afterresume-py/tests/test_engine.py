@@ -117,6 +117,36 @@ def test_authenticate_is_under_the_login_limits(mem):
         mem.authenticate("erin\x00", "erin-password")
 
 
+def test_priorities_queues_and_pauses(eng):
+    uid = eng.create_user("quinn", password="quinn-password")["id"]
+    eng.pause_queue("bulk")
+    assert eng.pause_queue("bulk")["changed"] is False
+    held = eng.enqueue(
+        "resume.refresh", {}, user_id=uid, queue="bulk", priority=4, concurrency_key="user-1"
+    )
+    assert (held.record["queue"], held.record["priority"]) == ("bulk", 4)
+    assert held.record["concurrency_key"] == "user-1"
+    with pytest.raises(afterresume.InvalidInput, match="priority"):
+        eng.enqueue("resume.refresh", {}, user_id=uid, priority=0)
+    with pytest.raises(afterresume.InvalidInput, match="queue"):
+        eng.enqueue("resume.refresh", {}, user_id=uid, queue="Bulk Jobs")
+    with pytest.raises(afterresume.InvalidInput, match="queue"):
+        eng.run_workers(1, queues=["Not A Queue"])
+    assert eng.run_pending() == 0
+    overview = eng.queues()
+    bulk = next(q for q in overview["queues"] if q["name"] == "bulk")
+    assert (bulk["ready"], bulk["paused"]) == (1, True)
+    assert [j["id"] for j in eng.list_jobs(queue="bulk")] == [held.id]
+    eng.pause_job_type("resume.refresh")
+    assert eng.queues()["paused_job_types"][0]["job_type"] == "resume.refresh"
+    assert eng.resume_queue("bulk")["changed"] is True
+    assert eng.run_pending() == 0, "the type is still paused"
+    eng.resume_job_type("resume.refresh")
+    eng.run_workers(1, queues=["bulk"])
+    assert held.wait(30)["status"] in ("success", "failed")
+    eng.stop_workers()
+
+
 def test_jobs_cancel_idempotency_and_schedules(mem):
     uid = mem.create_user("erin", password="erin-password")["id"]
     first = mem.enqueue("resume.refresh", {}, user_id=uid, idempotency_key="k1")

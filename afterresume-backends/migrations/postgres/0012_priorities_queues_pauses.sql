@@ -8,6 +8,11 @@
 -- the index replaces `jobs_claim` and keeps the claim one ordered index scan.
 ALTER TABLE jobs ADD COLUMN priority smallint NOT NULL DEFAULT 2;
 ALTER TABLE jobs ADD COLUMN queue text NOT NULL DEFAULT 'default';
+-- Jobs sharing a concurrency key run at most N at once; a start counts the
+-- running jobs of its key, by this index of the few running keyed jobs.
+ALTER TABLE jobs ADD COLUMN concurrency_key text;
+CREATE INDEX jobs_running_key ON jobs (concurrency_key)
+    WHERE status = 'running' AND concurrency_key IS NOT NULL;
 
 CREATE FUNCTION afterresume_claim_order(run_at timestamptz, priority smallint)
     RETURNS timestamptz IMMUTABLE PARALLEL SAFE LANGUAGE sql

@@ -6,6 +6,11 @@
 -- that expression replaces `jobs_claim`, keeping the claim one ordered index scan.
 ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
 ALTER TABLE jobs ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';
+-- Jobs sharing a concurrency key run at most N at once; a start counts the
+-- running jobs of its key, by this index of the few running keyed jobs.
+ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
+CREATE INDEX jobs_running_key ON jobs (concurrency_key)
+    WHERE status = 'running' AND concurrency_key IS NOT NULL;
 
 CREATE INDEX jobs_claim_order ON jobs (run_at + priority * 60000000, id) WHERE status = 'queued';
 DROP INDEX jobs_claim;

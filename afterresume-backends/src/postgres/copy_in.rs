@@ -43,16 +43,16 @@ use crate::common::as_stored;
 pub(super) const COPY_MIN_JOBS: usize = 256;
 
 const COPY_JOBS: &str = "COPY jobs (id, job_type, status, trigger, payload, max_retries, \
-     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue, queued_event_id, \
-     queued_trigger, queued_run_at) FROM STDIN (FORMAT binary)";
-const JOB_FIELDS: i16 = 16;
+     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue, concurrency_key, \
+     queued_event_id, queued_trigger, queued_run_at) FROM STDIN (FORMAT binary)";
+const JOB_FIELDS: i16 = 17;
 
 /// [`COPY_JOBS`] for jobs that all keep their "job queued" event, each drawing the
 /// event's id from the column's default (migration `0006`) as its row goes in.
 const COPY_QUEUED_JOBS: &str = "COPY jobs (id, job_type, status, trigger, payload, max_retries, \
-     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue, queued_trigger, \
-     queued_run_at) FROM STDIN (FORMAT binary)";
-const QUEUED_JOB_FIELDS: i16 = 15;
+     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue, concurrency_key, \
+     queued_trigger, queued_run_at) FROM STDIN (FORMAT binary)";
+const QUEUED_JOB_FIELDS: i16 = 16;
 
 const COPY_EVENTS: &str = "COPY job_events (id, job_id, timestamp, level, source, message, \
      data, trace_id) FROM STDIN (FORMAT binary)";
@@ -306,6 +306,10 @@ impl CopyRows {
         self.timestamptz(job.created_at);
         self.int2(job.priority);
         self.text(&job.queue);
+        match &job.concurrency_key {
+            Some(key) => self.text(key),
+            None => self.null(),
+        }
         match kept {
             KeptEvent::No => {
                 self.null();

@@ -23,7 +23,7 @@ use crate::sql_finish::{FINISH_SET, FINISH_WHERE, FinishRow};
 const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, result, error, retry_count, \
      max_retries, idempotency_key, parent_job_id, user_id, trace_id, run_at, attempt, \
      lease_expires_at, worker_id, cancel_requested, created_at, started_at, finished_at, \
-     priority, queue";
+     priority, queue, concurrency_key";
 
 /// One job by id; built once, not per row (the statement cache is keyed by text).
 static JOB_BY_ID: LazyLock<String> =
@@ -60,6 +60,7 @@ fn job_from_row(row: &Row<'_>) -> Result<Job> {
         finished_at: opt_time(row.get(20).map_err(get)?),
         priority: row.get(21).map_err(get)?,
         queue: row.get(22).map_err(get)?,
+        concurrency_key: row.get(23).map_err(get)?,
     })
 }
 
@@ -112,8 +113,8 @@ pub(super) fn insert_jobs(
         .prepare_cached(
             "INSERT INTO jobs (id, job_type, status, trigger, payload, max_retries, idempotency_key, \
              parent_job_id, user_id, trace_id, run_at, created_at, queued_event_id, queued_trigger, \
-             queued_run_at, priority, queue) \
-             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             queued_run_at, priority, queue, concurrency_key) \
+             VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .map_err(map_rusqlite)?;
@@ -158,6 +159,7 @@ pub(super) fn insert_jobs(
                 kept_id.map(|_| micros(job.run_at)),
                 job.priority,
                 job.queue,
+                job.concurrency_key,
             ])
             .map_err(map_rusqlite)?;
         if changed == 1 {

@@ -42,6 +42,7 @@ fn job_from_row(row: &SqliteRow) -> Result<Job> {
         run_at: time(row.try_get("run_at").map_err(get)?),
         priority: row.try_get("priority").map_err(get)?,
         queue: row.try_get("queue").map_err(get)?,
+        concurrency_key: row.try_get("concurrency_key").map_err(get)?,
         attempt: row.try_get::<i64, _>("attempt").map_err(get)? as u32,
         lease_expires_at: opt_time(row.try_get("lease_expires_at").map_err(get)?),
         worker_id: row.try_get("worker_id").map_err(get)?,
@@ -144,6 +145,9 @@ impl JobStore for SqliteBackend {
         }
         if let Some(queue) = &filter.queue {
             q.push(" AND queue = ").push_bind(queue.clone());
+        }
+        if let Some(key) = &filter.concurrency_key {
+            q.push(" AND concurrency_key = ").push_bind(key.clone());
         }
         if let Some(user_id) = filter.user_id {
             q.push(" AND user_id = ").push_bind(user_id);

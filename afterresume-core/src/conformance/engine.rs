@@ -73,6 +73,7 @@ macro_rules! engine_conformance {
                 one_slot_runs_the_most_urgent_due_job_first,
                 paused_queues_and_types_run_nothing_until_resumed,
                 workers_serve_only_their_queues,
+                jobs_sharing_a_concurrency_key_run_one_at_a_time,
             ]
         );
     };
@@ -1972,4 +1973,53 @@ where
     );
     everything.shutdown(Duration::from_secs(5)).await;
     assert_eq!(probe.ran(), ["llm", "default"]);
+}
+
+/// Jobs sharing a concurrency key never overlap on a worker pool that could run
+/// them all at once; a bad key is refused at enqueue.
+pub async fn jobs_sharing_a_concurrency_key_run_one_at_a_time<F, Fut>(make: &F)
+where
+    F: Fn(SharedClock) -> Fut,
+    Fut: Future<Output = EnginePorts>,
+{
+    let ports = make(Arc::new(SystemClock)).await;
+    let probe = Arc::new(Probe::default());
+    let engine = build(
+        &ports,
+        Arc::new(SystemClock),
+        fast_config(),
+        Arc::clone(&probe),
+    );
+    let keyed = |key: &str| EnqueueOptions::default().with_concurrency_key(key);
+    let requests: Vec<EnqueueRequest> = (0..6)
+        .map(|i| EnqueueRequest::new("test.gauge", json!({ "i": i })).with_options(keyed("acct-1")))
+        .collect();
+    let jobs = engine.enqueue_many(requests).await.unwrap();
+    assert_eq!(jobs[0].job.concurrency_key.as_deref(), Some("acct-1"));
+    let listed = engine
+        .list_jobs(&JobFilter {
+            concurrency_key: Some("acct-1".to_owned()),
+            limit: 100,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 6);
+    let bad = engine
+        .enqueue("test.gauge", json!({}), keyed(""))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+
+    let running = engine.start(WorkerOptions::workers(4));
+    for job in &jobs {
+        let done = engine.wait_for(job.job.id, WAIT).await.unwrap();
+        assert_eq!(done.status, JobStatus::Success, "{done:?}");
+    }
+    running.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(
+        probe.max_active.load(Ordering::SeqCst),
+        1,
+        "jobs of one concurrency key overlapped"
+    );
 }

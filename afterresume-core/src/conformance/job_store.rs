@@ -1199,6 +1199,9 @@ where
             job.max_retries = (i % 7) as u32;
             job.parent_job_id = (i % 3 == 0).then(Uuid::now_v7);
             job.user_id = (i % 4 == 0).then_some(i);
+            job.priority = 1 + (i % 4) as i16;
+            job.queue = ["default", "bulk", "llm"][i as usize % 3].to_owned();
+            job.concurrency_key = (i % 6 == 0).then(|| format!("acct-{}", i % 12));
             job.created_at = t0() + chrono::TimeDelta::nanoseconds(i * 1_001_001);
             job.run_at = if i % 5 == 0 {
                 at(60) + chrono::TimeDelta::nanoseconds(i * 999)
@@ -1224,6 +1227,10 @@ where
         assert_eq!(job.idempotency_key, None);
         assert_eq!(job.parent_job_id, new.parent_job_id);
         assert_eq!(job.user_id, new.user_id);
+        assert_eq!(
+            (job.priority, &job.queue, &job.concurrency_key),
+            (new.priority, &new.queue, &new.concurrency_key)
+        );
         assert_eq!(job.trace_id, new.trace_id);
         assert_eq!(micros(job.run_at), micros(new.run_at));
         assert_eq!(micros(job.created_at), micros(new.created_at));

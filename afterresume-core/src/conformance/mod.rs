@@ -59,6 +59,7 @@ pub fn new_job() -> NewJob {
         run_at: t0(),
         priority: crate::domain::DEFAULT_PRIORITY,
         queue: crate::domain::DEFAULT_QUEUE.to_owned(),
+        concurrency_key: None,
         created_at: t0(),
     }
 }
@@ -78,6 +79,9 @@ pub fn jobs_with_queued_events(n: usize) -> Vec<(NewJob, NewEvent)> {
             job.trigger = [Trigger::Api, Trigger::Schedule, Trigger::System][i % 3];
             job.parent_job_id = (i % 2 == 0).then_some(parent);
             job.max_retries = i as u32 % 4;
+            job.priority = 1 + (i % 4) as i16;
+            job.queue = ["default", "bulk"][i % 2].to_owned();
+            job.concurrency_key = (i % 3 == 0).then(|| format!("key-{}", i % 5));
             let event = QueuedFacts::of_new(&job).event();
             (job, event)
         })

@@ -94,6 +94,10 @@ pub struct Job {
     /// The named queue the job waits in; a worker process serves a set of them.
     #[serde(default = "default_queue")]
     pub queue: String,
+    /// Jobs sharing a concurrency key run at most N at once across every
+    /// process (N is the type's concurrency limit, 1 when it sets none).
+    #[serde(default)]
+    pub concurrency_key: Option<String>,
     /// Claims so far; the fencing token of the current lease.
     pub attempt: u32,
     /// When the current lease expires (running jobs only).
@@ -146,6 +150,8 @@ pub struct NewJob {
     pub priority: i16,
     /// Named queue.
     pub queue: String,
+    /// Concurrency key.
+    pub concurrency_key: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -170,6 +176,7 @@ impl NewJob {
             run_at: self.run_at,
             priority: self.priority,
             queue: self.queue,
+            concurrency_key: self.concurrency_key,
             attempt: 0,
             lease_expires_at: None,
             worker_id: None,

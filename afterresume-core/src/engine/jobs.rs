@@ -41,6 +41,10 @@ pub struct EnqueueOptions {
     pub priority: Option<i16>,
     /// The named queue; the type's queue when absent.
     pub queue: Option<String>,
+    /// Jobs with the same key run at most N at once in every process together
+    /// (N: the type's concurrency limit, 1 when it sets none), e.g. one per
+    /// provider account or per repository.
+    pub concurrency_key: Option<String>,
 }
 
 // The enum comes from `string_enum!`, which cannot mark a default variant.
@@ -91,6 +95,12 @@ impl EnqueueOptions {
     /// Puts the job in a named queue.
     pub fn with_queue(mut self, queue: impl Into<String>) -> Self {
         self.queue = Some(queue.into());
+        self
+    }
+
+    /// Limits the job's concurrency together with every job of the same key.
+    pub fn with_concurrency_key(mut self, key: impl Into<String>) -> Self {
+        self.concurrency_key = Some(key.into());
         self
     }
 }
@@ -209,6 +219,14 @@ impl Engine {
             }
             storable::check_text("idempotency_key", key)?;
         }
+        if let Some(key) = &opts.concurrency_key {
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+                return Err(Error::invalid_input(
+                    "concurrency_key: must be 1 to 255 bytes",
+                ));
+            }
+            storable::check_text("concurrency_key", key)?;
+        }
         let priority = match opts.priority.or(registration.options.priority) {
             Some(priority) => check_priority(priority)?,
             None => DEFAULT_PRIORITY,
@@ -241,6 +259,7 @@ impl Engine {
             run_at,
             priority,
             queue,
+            concurrency_key: opts.concurrency_key,
             created_at: now,
         })
     }

@@ -118,8 +118,10 @@ pub struct JobTypeOptions {
     /// spending a retry.
     pub rate_limit: Option<(u32, Duration)>,
     /// At most this many jobs of the type running at once, in every process
-    /// on the store together, per [`ConcurrencyScope`]. A start over it waits,
-    /// queued, a moment and tries again, without spending a retry.
+    /// on the store together, per [`ConcurrencyScope`]; for a job with a
+    /// concurrency key, at most this many (1 when unset) of that key, of any
+    /// type. A start over it waits, queued, a moment and tries again, without
+    /// spending a retry.
     pub concurrency: Option<(u32, ConcurrencyScope)>,
     /// The queue the type's jobs wait in unless the enqueue names one
     /// ([`DEFAULT_QUEUE`](crate::domain::DEFAULT_QUEUE) when unset).

@@ -182,7 +182,12 @@ impl Runner {
                 Err(err) => return Attempt::Finished(Err(err)),
             }
         }
-        if let Some((max, scope)) = registration.options.concurrency {
+        let limit = match (&job.concurrency_key, registration.options.concurrency) {
+            (Some(_), limit) => Some((limit.map_or(1, |(max, _)| max), None)),
+            (None, Some((max, scope))) => Some((max, Some(scope))),
+            (None, None) => None,
+        };
+        if let Some((max, scope)) = limit {
             match self.over_concurrency(job, max, scope).await {
                 Ok(false) => {}
                 Ok(true) => return Attempt::Busy,
@@ -263,20 +268,35 @@ impl Runner {
         }
     }
 
-    /// Whether more than `max` jobs of this one's type (and user, per
-    /// `scope`) are running, this one included: the store is the count every
-    /// process shares. Of two starts that overlap, the later one to count sees
-    /// the other, so no more than `max` ever run at once.
-    async fn over_concurrency(&self, job: &Job, max: u32, scope: ConcurrencyScope) -> Result<bool> {
+    /// Whether more than `max` jobs are running that share this one's
+    /// concurrency key (of any type) or, without a key (`scope` given), its
+    /// type (and user, per `scope`), this one included: the store is the count
+    /// every process shares. Of two starts that overlap, the later one to count
+    /// sees the other, so no more than `max` ever run at once.
+    async fn over_concurrency(
+        &self,
+        job: &Job,
+        max: u32,
+        scope: Option<ConcurrencyScope>,
+    ) -> Result<bool> {
+        let filter = match scope {
+            None => JobFilter {
+                concurrency_key: job.concurrency_key.clone(),
+                ..JobFilter::default()
+            },
+            Some(scope) => JobFilter {
+                job_type: Some(job.job_type.clone()),
+                user_id: match scope {
+                    ConcurrencyScope::Type => None,
+                    ConcurrencyScope::User => job.user_id,
+                },
+                ..JobFilter::default()
+            },
+        };
         let filter = JobFilter {
             status: Some(JobStatus::Running),
-            job_type: Some(job.job_type.clone()),
-            user_id: match scope {
-                ConcurrencyScope::Type => None,
-                ConcurrencyScope::User => job.user_id,
-            },
             limit: max as usize + 1,
-            ..JobFilter::default()
+            ..filter
         };
         Ok(self.engine.store().list_jobs(&filter).await?.len() > max as usize)
     }

@@ -241,6 +241,8 @@ pub struct JobFilter {
     pub job_type: Option<String>,
     /// Only jobs of this named queue.
     pub queue: Option<String>,
+    /// Only jobs with this concurrency key.
+    pub concurrency_key: Option<String>,
     /// Only this user's jobs.
     pub user_id: Option<UserId>,
     /// Only children of this job.
@@ -269,6 +271,10 @@ impl JobFilter {
         self.status.is_none_or(|s| job.status == s)
             && self.job_type.as_ref().is_none_or(|t| &job.job_type == t)
             && self.queue.as_ref().is_none_or(|q| &job.queue == q)
+            && self
+                .concurrency_key
+                .as_ref()
+                .is_none_or(|k| job.concurrency_key.as_ref() == Some(k))
             && self.user_id.is_none_or(|u| job.user_id == Some(u))
             && self
                 .parent_job_id

@@ -140,6 +140,7 @@ impl App {
             status: query.status,
             job_type: query.job_type,
             queue: query.queue,
+            concurrency_key: None,
             user_id: owner,
             parent_job_id: None,
             created_from: query.created_from,

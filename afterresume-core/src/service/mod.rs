@@ -17,6 +17,7 @@ pub mod operations;
 pub mod overview;
 mod page;
 pub mod profile;
+pub mod queues;
 pub mod reports;
 pub mod resume;
 pub mod schedules;

@@ -70,6 +70,7 @@ pub(crate) fn job_page_json(page: Page<Job>) -> Page<Value> {
     params(
         ("status" = Option<String>, Query, description = "queued, running, success, failed or cancelled"),
         ("type" = Option<String>, Query, description = "Job type"),
+        ("queue" = Option<String>, Query, description = "Named queue"),
         ("created_from" = Option<String>, Query, description = "RFC 3339"),
         ("created_to" = Option<String>, Query, description = "RFC 3339"),
         ("user_id" = Option<i64>, Query, description = "Staff only: another user's jobs"),

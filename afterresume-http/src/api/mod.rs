@@ -174,6 +174,9 @@ pub(crate) fn job_json(job: &Job) -> Value {
         "user_id": job.user_id,
         "trace_id": job.trace_id,
         "run_at": job.run_at,
+        "priority": job.priority,
+        "queue": job.queue,
+        "concurrency_key": job.concurrency_key,
         "cancel_requested": job.cancel_requested,
     })
 }

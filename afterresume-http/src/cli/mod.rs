@@ -1,6 +1,7 @@
 //! Subcommands of the `afterresume` binary.
 
 mod import;
+mod queues;
 mod resume;
 mod schedules;
 
@@ -61,6 +62,9 @@ enum Command {
         /// Concurrent workers.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// Serve only these named queues (comma-separated); every queue when absent.
+        #[arg(long, value_delimiter = ',')]
+        queues: Option<Vec<String>>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -96,6 +100,17 @@ enum Command {
         /// only the newest waits.
         #[arg(long, conflicts_with = "key")]
         debounce_key: Option<String>,
+        /// Priority: 1 (most urgent) to 4; the type's own (2 unless it sets one)
+        /// when absent.
+        #[arg(long)]
+        priority: Option<i16>,
+        /// Named queue; the type's own (`default` unless it sets one) when absent.
+        #[arg(long)]
+        queue: Option<String>,
+        /// Concurrency key: jobs sharing it run at most N at once in every
+        /// process together (N: the type's concurrency limit, 1 when unset).
+        #[arg(long)]
+        concurrency_key: Option<String>,
         /// Run the job in this process and wait up to this many seconds.
         #[arg(long)]
         wait: Option<u64>,
@@ -118,6 +133,9 @@ enum Command {
     /// Add, list, pause, resume or delete recurring jobs.
     #[command(subcommand)]
     Schedules(schedules::SchedulesCommand),
+    /// List named queues; pause or resume a queue or a job type.
+    #[command(subcommand)]
+    Queues(queues::QueuesCommand),
 }
 
 #[derive(Debug, Args)]
@@ -212,9 +230,15 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("schema up to date; {}", settings.describe());
             Ok(())
         }
-        Command::Worker { workers } => {
-            let running = engine.start(WorkerOptions::workers(workers));
-            tracing::info!(workers, backends = %settings.describe(), "workers running");
+        Command::Worker { workers, queues } => {
+            let options = WorkerOptions {
+                queues: queues.clone(),
+                ..WorkerOptions::workers(workers)
+            };
+            options.check()?;
+            let running = engine.start(options);
+            let serving = queues.map_or_else(|| "all".to_owned(), |q| q.join(","));
+            tracing::info!(workers, queues = %serving, backends = %settings.describe(), "workers running");
             shutdown_signal().await;
             running.shutdown(Duration::from_secs(10)).await;
             Ok(())
@@ -278,6 +302,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             key,
             unique_key,
             debounce_key,
+            priority,
+            queue,
+            concurrency_key,
             wait,
         } => {
             let payload: Value = serde_json::from_str(&payload)
@@ -290,6 +317,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 trigger: afterresume_core::domain::Trigger::Cli,
                 user_id,
                 idempotency_key: key,
+                priority,
+                queue,
+                concurrency_key,
                 ..Default::default()
             };
             let job = match (unique_key, debounce_key) {
@@ -384,6 +414,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Resume(command) => resume::resume(&app, command).await,
         Command::Import(command) => import::import(&app, command).await,
         Command::Schedules(command) => schedules::schedules(&app, command).await,
+        Command::Queues(command) => queues::queues(&app, command).await,
         Command::Jobs(JobsCommand::Cancel { id }) => {
             let job = app.cancel_job(&operator, id).await?;
             println!(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TypeVar
 
 from . import _afterresume
 from ._afterresume import (
@@ -253,9 +253,10 @@ class Engine:
 
     # ---- workers ----
 
-    def run_workers(self, n: int = 2) -> None:
-        """Starts ``n`` worker tasks (and the scheduler) in the background."""
-        self._native.run_workers(n)
+    def run_workers(self, n: int = 2, *, queues: Optional[Sequence[str]] = None) -> None:
+        """Starts ``n`` worker tasks (and the scheduler) in the background,
+        serving the named ``queues`` (every queue when None)."""
+        self._native.run_workers(n, None if queues is None else [str(q) for q in queues])
         self.workers_running = True
 
     def stop_workers(self, grace: float = 10.0) -> bool:
@@ -425,10 +426,27 @@ class Engine:
         *,
         user_id: Optional[int] = None,
         idempotency_key: Optional[str] = None,
+        priority: Optional[int] = None,
+        queue: Optional[str] = None,
+        concurrency_key: Optional[str] = None,
     ) -> Job:
-        """Enqueues any registered job type (the key is used as given)."""
+        """Enqueues any registered job type (the key is used as given).
+
+        ``priority`` runs from 1 (most urgent) to 4 (the type's own, 2 unless
+        it sets one, when None); a waiting job gains one level a minute, so
+        none starves. ``queue`` names the queue it waits in (workers serve a
+        set of queues, see :meth:`run_workers`). Jobs sharing a
+        ``concurrency_key`` run one at a time (or the type's concurrency limit)
+        across every process.
+        """
         record = self._native.enqueue(
-            job_type, dict(payload or {}), user_id=user_id, idempotency_key=idempotency_key
+            job_type,
+            dict(payload or {}),
+            user_id=user_id,
+            idempotency_key=idempotency_key,
+            priority=priority,
+            queue=queue,
+            concurrency_key=concurrency_key,
         )
         return Job(self, record)
 
@@ -494,14 +512,21 @@ class Engine:
         *,
         status: Optional[str] = None,
         job_type: Optional[str] = None,
+        queue: Optional[str] = None,
         user_id: Optional[int] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
     ) -> Page:
-        """A page of every user's jobs (``user_id`` narrows it), newest first."""
+        """A page of every user's jobs (``user_id`` and ``queue`` narrow it),
+        newest first."""
         return Page(
             self._cases.list_jobs(
-                status=status, job_type=job_type, user_id=user_id, limit=limit, cursor=cursor
+                status=status,
+                job_type=job_type,
+                queue=queue,
+                user_id=user_id,
+                limit=limit,
+                cursor=cursor,
             )
         )
 
@@ -517,6 +542,29 @@ class Engine:
         """Runs a failed or cancelled job again: the same job, back in the queue
         with its retries counted from zero."""
         return _convert(self._cases.retry_job(str(job_id)))
+
+    def queues(self) -> Record:
+        """Every queue with waiting or running jobs or a pause (``queues``:
+        name, ready, delayed, running, oldest_ready_at, paused, paused_at) and
+        the paused job types (``paused_job_types``)."""
+        return _convert(self._cases.queues())
+
+    def pause_queue(self, name: str) -> Record:
+        """Holds the queue's jobs in every process until it is resumed;
+        running jobs finish. ``changed`` is False when it was paused already."""
+        return _convert(self._cases.set_paused("queue", name, True))
+
+    def resume_queue(self, name: str) -> Record:
+        """Lets a paused queue's jobs run again."""
+        return _convert(self._cases.set_paused("queue", name, False))
+
+    def pause_job_type(self, job_type: str) -> Record:
+        """Holds every job of the type, in every queue, until it is resumed."""
+        return _convert(self._cases.set_paused("type", job_type, True))
+
+    def resume_job_type(self, job_type: str) -> Record:
+        """Lets a paused job type's jobs run again."""
+        return _convert(self._cases.set_paused("type", job_type, False))
 
     def purge_dead_jobs(self, *, job_type: Optional[str] = None) -> int:
         """Deletes every failed job (of ``job_type`` when given) and its events;

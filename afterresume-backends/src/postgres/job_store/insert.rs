@@ -5,24 +5,24 @@ use super::*;
 
 /// The columns every inserted job sets.
 pub(super) const JOB_COLUMNS: &str = "id, job_type, status, trigger, payload, max_retries, idempotency_key, \
-     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue";
+     parent_job_id, user_id, trace_id, run_at, created_at, priority, queue, concurrency_key";
 
-/// The jobs' column arrays (`$1..$13`), unnested in input order as the values of
+/// The jobs' column arrays (`$1..$14`), unnested in input order as the values of
 /// [`JOB_COLUMNS`] followed by `extra` values.
 pub(super) fn unnest_jobs(extra: &str) -> String {
     format!(
-        "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca, pr, qu{extra} \
+        "SELECT i, ty, 'queued', tr, p::json, mr, k, pa, u, tc, ra, ca, pr, qu, ck{extra} \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
          $7::uuid[], $8::int8[], $9::uuid[], $10::timestamptz[], $11::timestamptz[], \
-         $12::int2[], $13::text[]) \
-         WITH ORDINALITY AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, pr, qu, n) ORDER BY n"
+         $12::int2[], $13::text[], $14::text[]) \
+         WITH ORDINALITY AS x(i, ty, tr, p, mr, k, pa, u, tc, ra, ca, pr, qu, ck, n) ORDER BY n"
     )
 }
 
-/// Appends the events' column arrays (`$14..$20`), unnested as `e` with their ordinal `e.n`.
+/// Appends the events' column arrays (`$15..$21`), unnested as `e` with their ordinal `e.n`.
 pub(super) const UNNEST_EVENTS: &str = "INSERT INTO job_events (job_id, timestamp, level, source, message, data, trace_id) \
-     SELECT e.j, e.t, e.l, e.s, e.m, e.d::json, e.tr FROM UNNEST($14::uuid[], $15::timestamptz[], \
-     $16::text[], $17::text[], $18::text[], $19::text[], $20::uuid[]) WITH ORDINALITY \
+     SELECT e.j, e.t, e.l, e.s, e.m, e.d::json, e.tr FROM UNNEST($15::uuid[], $16::timestamptz[], \
+     $17::text[], $18::text[], $19::text[], $20::text[], $21::uuid[]) WITH ORDINALITY \
      AS e(j, t, l, s, m, d, tr, n)";
 
 /// Skips a job whose idempotency key is taken; returns the ids of those created.
@@ -133,6 +133,7 @@ pub(super) async fn insert_many_with_events(
     let mut created = Vec::with_capacity(n);
     let mut priorities = Vec::with_capacity(n);
     let mut queues = Vec::with_capacity(n);
+    let mut concurrency_keys = Vec::with_capacity(n);
     for job in &jobs {
         ids.push(job.id);
         types.push(job.job_type.as_str());
@@ -147,6 +148,7 @@ pub(super) async fn insert_many_with_events(
         created.push(job.created_at);
         priorities.push(job.priority);
         queues.push(job.queue.as_str());
+        concurrency_keys.push(job.concurrency_key.as_deref());
     }
     // Without idempotency keys every job is created (or the statement fails), so the
     // statement needs neither conflict handling (a speculative insert costs an extra
@@ -177,7 +179,8 @@ pub(super) async fn insert_many_with_events(
         .bind(&run_ats)
         .bind(&created)
         .bind(&priorities)
-        .bind(&queues);
+        .bind(&queues)
+        .bind(&concurrency_keys);
     let query = match &columns {
         Some(columns) => columns.bind(query),
         None => query,

@@ -63,6 +63,7 @@ fn job_from_row(row: &PgRow) -> Result<Job> {
         run_at: get(row, "run_at")?,
         priority: get(row, "priority")?,
         queue: get(row, "queue")?,
+        concurrency_key: get(row, "concurrency_key")?,
         attempt: get::<i32>(row, "attempt")? as u32,
         lease_expires_at: get(row, "lease_expires_at")?,
         worker_id: get(row, "worker_id")?,
@@ -390,6 +391,9 @@ fn push_list_branch(
     }
     if let Some(queue) = &filter.queue {
         q.push(" AND queue = ").push_bind(queue.clone());
+    }
+    if let Some(key) = &filter.concurrency_key {
+        q.push(" AND concurrency_key = ").push_bind(key.clone());
     }
     if let Some(user_id) = filter.user_id {
         q.push(" AND user_id = ").push_bind(user_id);
