@@ -3,6 +3,8 @@
 //! a receiver that answers 503 is tried again, one that answers 410 fails the
 //! delivery for good; outcomes nobody subscribed to are not announced.
 
+#![cfg(feature = "webhooks")]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

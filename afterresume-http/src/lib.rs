@@ -28,6 +28,7 @@ mod routes;
 mod schedules_api;
 pub mod server;
 mod state;
+pub mod telemetry;
 mod web;
 
 pub use afterresume_backends::system::{DataDir, DatabaseSetting, Settings, System};

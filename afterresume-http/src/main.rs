@@ -10,11 +10,19 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
-    if let Err(err) = afterresume_http::logging::init_from_env() {
-        eprintln!("afterresume: {err}");
-        std::process::exit(2);
+    let cli = cli::Cli::parse();
+    let telemetry = match afterresume_http::logging::init_from_env() {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("afterresume: {err}");
+            std::process::exit(2);
+        }
+    };
+    let outcome = cli::run(cli).await;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown();
     }
-    if let Err(err) = cli::run(cli::Cli::parse()).await {
+    if let Err(err) = outcome {
         eprintln!("afterresume: {err}");
         std::process::exit(1);
     }

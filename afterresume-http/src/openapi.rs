@@ -121,6 +121,12 @@ fn parameter_schema(name: &str, path: &str) -> Option<Value> {
             json!({"type": "string", "enum": ["json", "markdown", "md", "html", "pdf"]})
         }
         "format" => json!({"type": "string", "enum": ["json", "markdown", "md", "html"]}),
+        "name" | "queue" if name == "queue" || path.starts_with("/system/queues/") => json!({
+            "type": "string",
+            "pattern": format!("^[a-z0-9._-]{{1,{}}}$", afterresume_core::domain::MAX_QUEUE_NAME_LEN)
+        }),
+        "job_type" => json!({"type": "string", "maxLength": 100,
+                             "pattern": "^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$"}),
         "name" => text(Some(200)),
         "dry_run" | "analyze" => json!({"type": "boolean"}),
         "theme" => json!({"type": "string", "enum": afterresume_core::agents::RESUME_THEMES}),

@@ -637,6 +637,67 @@ fn queues_are_listed_paused_and_resumed_from_the_terminal() {
     assert!(!ok && stderr.contains("queue: must be"), "{stderr}");
 }
 
+/// A worker process with a pool of its own for one queue runs that queue's
+/// jobs and leaves the others queued.
+#[test]
+fn a_worker_serves_its_queues_with_pools_of_their_own() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| afterresume_in(data.path(), args, &[]);
+    let enqueue = |queue: &str| {
+        let (ok, stdout, stderr) = run(&[
+            "enqueue",
+            "skills.extract",
+            "{\"user_id\": 1}",
+            "--queue",
+            queue,
+        ]);
+        assert!(ok, "{stderr}");
+        let job: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        job["id"].as_str().unwrap().to_owned()
+    };
+    let (ok, _, stderr) = run(&[
+        "create-user",
+        "--username",
+        "wes",
+        "--password",
+        "wes-password",
+    ]);
+    assert!(ok, "{stderr}");
+    let mine = enqueue("llm");
+    let other = enqueue("bulk");
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_afterresume"))
+        .args(["worker", "--workers", "1", "--queues", "llm:2,reports"])
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("AFTERRESUME_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let status = |id: &str| {
+        let (ok, stdout, stderr) = run(&["jobs", "show", id]);
+        assert!(ok, "{stderr}");
+        let shown: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        shown["job"]["status"].as_str().unwrap().to_owned()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while status(&mine) != "success" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the llm job never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        status(&other),
+        "queued",
+        "a bulk job ran on a worker for llm and reports"
+    );
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let (ok, _, stderr) = run(&["worker", "--queues", "llm:0"]);
+    assert!(!ok && stderr.contains("'llm:0'"), "{stderr}");
+}
+
 #[test]
 fn dead_jobs_are_listed_retried_and_purged_from_the_terminal() {
     let data = tempfile::tempdir().unwrap();

@@ -812,6 +812,115 @@ async fn staff_pages_are_for_staff_and_retry_runs_a_job_again() {
 }
 
 #[tokio::test]
+async fn staff_pause_and_resume_queues_and_job_types_on_the_queues_page() {
+    let app = App::memory();
+    let (alice_id, _) = app.user("alice", false).await;
+    app.user("root", true).await;
+    let engine = app.state.app.engine();
+    engine
+        .enqueue(
+            "skills.extract",
+            serde_json::json!({"user_id": alice_id}),
+            afterresume_core::EnqueueOptions::default()
+                .with_user(alice_id)
+                .with_queue("bulk"),
+        )
+        .await
+        .unwrap();
+    let mut alice = Browser::new(&app);
+    alice.log_in("alice", "alice-password").await;
+    let alice_csrf = hidden(&alice.get("/").await.text, "csrf");
+    assert_eq!(alice.get("/ops/queues").await.status, StatusCode::FORBIDDEN);
+    let by_alice = alice
+        .post(
+            "/ops/queues/bulk",
+            &[("action", "pause"), ("csrf", &alice_csrf)],
+        )
+        .await;
+    assert_eq!(by_alice.status, StatusCode::FORBIDDEN);
+
+    let mut root = Browser::new(&app);
+    root.log_in("root", "root-password").await;
+    let csrf = hidden(&root.get("/").await.text, "csrf");
+    let page = root.get("/ops/queues").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains("href=\"/ops/jobs?queue=bulk\"")
+            && page.text.contains(">Pause</button>"),
+        "{}",
+        page.text
+    );
+    let forged = root
+        .post("/ops/queues/bulk", &[("action", "pause"), ("csrf", "x")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        engine.pauses().await.unwrap().is_empty(),
+        "a forged form paused"
+    );
+    let paused = root
+        .post("/ops/queues/bulk", &[("action", "pause"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        (paused.status, location(&paused)),
+        (StatusCode::SEE_OTHER, "/ops/queues")
+    );
+    let page = root.get("/ops/queues").await;
+    assert!(page.text.contains("paused since") && page.text.contains(">Resume</button>"));
+    app.run_jobs().await;
+    let listed = root.get("/ops/jobs?queue=bulk&status=queued").await;
+    assert!(listed.text.contains("skills.extract"), "{}", listed.text);
+
+    let typed = root
+        .post(
+            "/ops/job-types",
+            &[
+                ("action", "pause"),
+                ("job_type", "report.generate"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::SEE_OTHER);
+    assert!(
+        root.get("/ops/queues")
+            .await
+            .text
+            .contains("<code>report.generate</code>")
+    );
+    let bad = root
+        .post(
+            "/ops/job-types",
+            &[
+                ("action", "pause"),
+                ("job_type", "Not A Type"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = root
+        .post("/ops/queues/bulk", &[("action", "drop"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    root.post(
+        "/ops/job-types/report.generate",
+        &[("action", "resume"), ("csrf", &csrf)],
+    )
+    .await;
+    root.post("/ops/queues/bulk", &[("action", "resume"), ("csrf", &csrf)])
+        .await;
+    assert!(engine.pauses().await.unwrap().is_empty());
+    app.run_jobs().await;
+    let page = root.get("/ops/queues").await;
+    assert!(
+        page.text.contains("No job is waiting or running"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test]
 async fn resume_choices_and_a_tailored_variant() {
     let app = App::memory();
     app.user("alice", false).await;

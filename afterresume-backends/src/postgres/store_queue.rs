@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use std::sync::LazyLock;
 
-use super::job_store::NOT_PAUSED;
+use super::job_store::{DUE_BY_CLAIM_ORDER, NOT_PAUSED};
 use super::{PostgresBackend, map_sqlx};
 use crate::common::wait_for_due_or_push;
 
@@ -29,8 +29,9 @@ use crate::common::wait_for_due_or_push;
 static HAS_DUE_JOB: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH hints AS (DELETE FROM queue_messages RETURNING 1) \
-         SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= $1 \
-         AND {NOT_PAUSED} AND ($2::text[] IS NULL OR queue = ANY($2::text[])))"
+         SELECT EXISTS (SELECT 1 FROM jobs WHERE {} AND {NOT_PAUSED} \
+         AND ($2::text[] IS NULL OR array_position($2::text[], queue) IS NOT NULL))",
+        DUE_BY_CLAIM_ORDER.replace("$3", "$1")
     )
 });
 

@@ -7,7 +7,9 @@
 use afterresume_core::{Error, ErrorKind, Result};
 use std::sync::LazyLock;
 
-use afterresume_core::domain::{Job, JobId, NewEvent, NewJob, NewWorkLog, WorkLog};
+use afterresume_core::domain::{
+    Job, JobId, LOWEST_PRIORITY, NewEvent, NewJob, NewWorkLog, PRIORITY_AGING, WorkLog,
+};
 use afterresume_core::engine::QueuedFacts;
 use afterresume_core::ports::{ClaimOptions, InsertedJob, JobOutcome, Lease};
 use chrono::{DateTime, Utc};
@@ -309,10 +311,15 @@ static CLAIM_ONE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The ids of up to `?2` claimable jobs due at `?1`, in claim order.
+/// The ids of up to `?2` claimable jobs due at `?1`, in claim order: a range of
+/// the `jobs_claim_order` index (migration `0007`) that no job due by `?1` lies
+/// beyond (its claim order is at most [`LOWEST_PRIORITY`] aging steps after its
+/// due time), then the due test itself.
 static DUE_IDS: LazyLock<String> = LazyLock::new(|| {
+    let horizon = PRIORITY_AGING.as_micros() as u64 * LOWEST_PRIORITY as u64;
     format!(
-        "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?1 AND {} \
+        "SELECT id FROM jobs WHERE status = 'queued' \
+         AND run_at + priority * 60000000 <= ?1 + {horizon} AND run_at <= ?1 AND {} \
          ORDER BY run_at + priority * 60000000, id LIMIT ?2",
         CLAIMABLE_BY.replace("?5", "?3")
     )

@@ -11,6 +11,7 @@ use futures::FutureExt;
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::completer::Completer;
 use super::jobs::to_delta;
@@ -123,6 +124,11 @@ impl Runner {
     /// Runs one claimed job. The claim (`claim`) is given back as soon as the
     /// workflow returns: writing the outcome is the completion writer's work, and
     /// holding the claim through it would cap throughput at claims / commit latency.
+    ///
+    /// The workflow runs in a `job` span named after its type, carrying the
+    /// job's id, attempt, queue and trace id: what a tracing layer (the host's
+    /// OpenTelemetry export, a JSON log) sees of it, and the parent of every
+    /// span and event the workflow records.
     pub(super) async fn run_job(
         &self,
         mut job: Job,
@@ -140,7 +146,17 @@ impl Runner {
             // The workflow takes the payload over: nothing after it reads it, and a
             // copy of a large payload per job is what this avoids.
             let payload = std::mem::take(&mut job.payload);
+            let span = tracing::info_span!(
+                "job",
+                otel.name = %format_args!("job {}", job.job_type),
+                job.id = %job.id,
+                job.r#type = %job.job_type,
+                job.attempt = job.attempt,
+                job.queue = %job.queue,
+                job.trace_id = %job.trace_id,
+            );
             self.execute(&job, payload, &lease, token.clone(), started_event.clone())
+                .instrument(span)
                 .await
         };
         engine.running().remove(&job.id);

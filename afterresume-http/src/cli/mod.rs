@@ -4,6 +4,7 @@ mod import;
 mod queues;
 mod resume;
 mod schedules;
+mod worker_pools;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -62,7 +63,9 @@ enum Command {
         /// Concurrent workers.
         #[arg(long, default_value_t = 2)]
         workers: usize,
-        /// Serve only these named queues (comma-separated); every queue when absent.
+        /// Serve only these named queues, comma-separated; `name:N` gives a queue
+        /// a pool of its own with N slots (its concurrency here), the others share
+        /// `--workers`. Every queue when absent.
         #[arg(long, value_delimiter = ',')]
         queues: Option<Vec<String>>,
     },
@@ -221,6 +224,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::from_env()?;
     let system = System::open(&settings).await?;
     let engine = system.engine_builder(settings.engine_config()).build()?;
+    afterresume_http::telemetry::observe_engine(&engine);
     let app = App::new(engine.clone(), std::sync::Arc::clone(&system.domain));
     let accounts = app.accounts();
     let operator = Actor::system();
@@ -231,16 +235,23 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Worker { workers, queues } => {
-            let options = WorkerOptions {
-                queues: queues.clone(),
-                ..WorkerOptions::workers(workers)
-            };
-            options.check()?;
-            let running = engine.start(options);
-            let serving = queues.map_or_else(|| "all".to_owned(), |q| q.join(","));
-            tracing::info!(workers, queues = %serving, backends = %settings.describe(), "workers running");
+            let pools = worker_pools::plan(workers, queues.as_deref())?;
+            let mut running = Vec::with_capacity(pools.len());
+            for pool in pools {
+                let serving = pool
+                    .queues
+                    .as_ref()
+                    .map_or_else(|| "all".to_owned(), |q| q.join(","));
+                tracing::info!(workers = pool.workers, queues = %serving, backends = %settings.describe(), "workers running");
+                running.push(engine.start(pool));
+            }
             shutdown_signal().await;
-            running.shutdown(Duration::from_secs(10)).await;
+            futures::future::join_all(
+                running
+                    .into_iter()
+                    .map(|pool| pool.shutdown(Duration::from_secs(10))),
+            )
+            .await;
             Ok(())
         }
         Command::Serve {

@@ -61,6 +61,8 @@ pub(super) struct JobFilterForm {
     #[serde(default, rename = "type")]
     job_type: String,
     #[serde(default)]
+    queue: String,
+    #[serde(default)]
     user_id: String,
     #[serde(default)]
     cursor: String,
@@ -83,6 +85,7 @@ impl JobFilterForm {
         Ok(JobQuery {
             status,
             job_type: Some(self.job_type.trim().to_owned()).filter(|t| !t.is_empty()),
+            queue: Some(self.queue.trim().to_owned()).filter(|q| !q.is_empty()),
             user_id,
             page: PageRequest {
                 limit: Some(JOBS_PER_PAGE),
@@ -94,9 +97,10 @@ impl JobFilterForm {
 
     fn next_link(&self, base: &str, cursor: &str) -> String {
         format!(
-            "{base}?status={}&type={}&user_id={}&cursor={}",
+            "{base}?status={}&type={}&queue={}&user_id={}&cursor={}",
             query_value(&self.status),
             query_value(&self.job_type),
+            query_value(&self.queue),
             query_value(&self.user_id),
             query_value(cursor)
         )
@@ -156,7 +160,7 @@ async fn job_list(state: &AppState, web: &WebUser, ops: bool, filter: JobFilterF
     context["base"] = json!(base);
     context["statuses"] = JobStatus::ALL.iter().map(|s| json!(s.as_str())).collect();
     context["filter"] = json!({"status": filter.status, "type": filter.job_type,
-                               "user_id": filter.user_id});
+                               "queue": filter.queue, "user_id": filter.user_id});
     context["dead"] = json!(ops && filter.status == JobStatus::Failed.as_str());
     context["purged"] = json!(filter.purged);
     let actor = web.actor();

@@ -2,6 +2,7 @@
 //! dashboard with the last hour as a chart, schedules and users. The job
 //! lists and timelines are in `jobs.rs`.
 
+use afterresume_core::ports::PauseTarget;
 use afterresume_core::service::operations::Activity;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -158,6 +159,101 @@ pub(super) async fn change_schedule(
     };
     match done {
         Ok(()) => axum::response::Redirect::to("/ops/schedules").into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /ops/queues`: each named queue's waiting and running jobs, with pause
+/// and resume; the paused job types.
+pub(super) async fn queues(State(state): State<AppState>, WebStaff(web): WebStaff) -> Response {
+    let overview = match state.app.queues(&web.actor()).await {
+        Ok(overview) => overview,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut context = web.context("ops");
+    context["queues"] = overview
+        .queues
+        .iter()
+        .map(|q| {
+            json!({"name": q.name, "ready": q.ready, "delayed": q.delayed, "running": q.running,
+                   "oldest_ready_at": q.oldest_ready_at.map(when), "paused": q.paused,
+                   "paused_at": q.paused_at.map(when)})
+        })
+        .collect();
+    context["paused_types"] = overview
+        .paused_job_types
+        .iter()
+        .map(|t| json!({"job_type": t.job_type, "paused_at": when(t.paused_at)}))
+        .collect();
+    page("ops_queues.html", StatusCode::OK, &context)
+}
+
+/// What a pause or resume form asks for.
+#[derive(serde::Deserialize)]
+pub(super) struct PauseAction {
+    #[serde(default)]
+    csrf: String,
+    /// `pause` or `resume`.
+    #[serde(default)]
+    action: String,
+    /// The job type, for the form that names one.
+    #[serde(default)]
+    job_type: String,
+}
+
+/// `POST /ops/queues/{name}`: pauses or resumes a queue.
+pub(super) async fn change_queue(
+    State(state): State<AppState>,
+    WebStaff(web): WebStaff,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<PauseAction>,
+) -> Response {
+    set_paused(&state, &web, PauseTarget::Queue(name), &form).await
+}
+
+/// `POST /ops/job-types/{job_type}`: pauses or resumes a job type.
+pub(super) async fn change_job_type(
+    State(state): State<AppState>,
+    WebStaff(web): WebStaff,
+    axum::extract::Path(job_type): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<PauseAction>,
+) -> Response {
+    set_paused(&state, &web, PauseTarget::JobType(job_type), &form).await
+}
+
+/// `POST /ops/job-types`: pauses the job type the form names.
+pub(super) async fn pause_job_type(
+    State(state): State<AppState>,
+    WebStaff(web): WebStaff,
+    axum::Form(form): axum::Form<PauseAction>,
+) -> Response {
+    let target = PauseTarget::JobType(form.job_type.trim().to_owned());
+    set_paused(&state, &web, target, &form).await
+}
+
+async fn set_paused(
+    state: &AppState,
+    web: &super::session::WebUser,
+    target: PauseTarget,
+    form: &PauseAction,
+) -> Response {
+    if let Some(refused) = web.refusal(&form.csrf) {
+        return refused;
+    }
+    let paused = match form.action.as_str() {
+        "pause" => true,
+        "resume" => false,
+        other => {
+            return ApiError::from(afterresume_core::Error::invalid_input(format!(
+                "action: '{}' is not one of pause, resume",
+                other.chars().take(20).collect::<String>().escape_default()
+            )))
+            .into_response();
+        }
+    };
+    match state.app.set_paused(&web.actor(), target, paused).await {
+        Ok(_) => axum::response::Redirect::to("/ops/queues").into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }

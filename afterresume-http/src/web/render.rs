@@ -40,6 +40,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/ops_schedules.html"),
         ),
         ("ops_users.html", include_str!("templates/ops_users.html")),
+        ("ops_queues.html", include_str!("templates/ops_queues.html")),
         ("api_docs.html", include_str!("templates/api_docs.html")),
     ] {
         env.add_template(name, source)
@@ -174,4 +175,25 @@ pub(super) fn query_value(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TEMPLATES;
+
+    /// A template file that is not embedded renders every page that uses it
+    /// as "failed to render"; this names the file instead.
+    #[test]
+    fn every_template_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".html") {
+                assert!(
+                    TEMPLATES.get_template(&name).is_ok(),
+                    "{name} is not in the embedded templates"
+                );
+            }
+        }
+    }
 }

@@ -21,6 +21,10 @@
 //! how long the enqueue call itself took (`latency_enqueue_call_p50_ms`, `_p99_ms`),
 //! the part of pickup latency that is the durable write, and the queue push within it
 //! (`latency_queue_push_p50_ms`, `_p99_ms`).
+//!
+//! `--concurrency-keys K` gives the drain's jobs K concurrency keys in turn, each
+//! at the default limit of one running job (keyed concurrency's cost: a count of
+//! the key's running jobs in the store per start); the label says so.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -82,6 +86,10 @@ struct Args {
     /// Only the latency phase (after the warm-up), with where its time goes.
     #[arg(long, conflicts_with_all = ["drain_only", "bulk_only"])]
     latency_only: bool,
+    /// Drain jobs take this many concurrency keys in turn, each limited to one
+    /// running job (0: no keys).
+    #[arg(long, default_value_t = 0)]
+    concurrency_keys: usize,
     /// Postgres URL.
     #[arg(
         long,
@@ -344,10 +352,21 @@ async fn measure_bulk(kind: &str, args: &Args) -> f64 {
 
 /// Drain jobs/s: `n` jobs enqueued in bulk while the warmed workers run.
 /// Returns (jobs/s, drain seconds, jobs done, seconds spent enqueueing).
-async fn measure_drain(bench: &Bench, n: usize) -> (f64, f64, usize, f64) {
+async fn measure_drain(bench: &Bench, n: usize, keys: usize) -> (f64, f64, usize, f64) {
     let enqueue_started = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
-        let batch = chunk.iter().map(|_| request("drain", now_ns())).collect();
+        let batch = chunk
+            .iter()
+            .map(|i| {
+                let request = request("drain", now_ns());
+                match keys {
+                    0 => request,
+                    keys => request.with_options(
+                        EnqueueOptions::default().with_concurrency_key(format!("k{}", i % keys)),
+                    ),
+                }
+            })
+            .collect();
         bench
             .engine
             .enqueue_many(batch)
@@ -390,7 +409,7 @@ async fn measure(kind: &str, args: &Args) -> Value {
     let (drain, drain_s, done, drain_enqueue_s) = if args.latency_only {
         (0.0, 0.0, 0, 0.0)
     } else {
-        measure_drain(&bench, n).await
+        measure_drain(&bench, n, args.concurrency_keys).await
     };
 
     // 4. Pickup latency at a steady rate, workers idle.
@@ -445,9 +464,14 @@ async fn measure(kind: &str, args: &Args) -> Value {
         "sqlite-redis" => "sqlite+redis",
         other => other,
     };
+    let label = match args.concurrency_keys {
+        0 => format!("afterresume-{kind}"),
+        keys => format!("afterresume-{kind}-{keys}keys"),
+    };
     json!({
         "peer": format!("afterresume-{kind}"),
-        "label": format!("afterresume-{kind}"),
+        "label": label,
+        "drain_concurrency_keys": args.concurrency_keys,
         "backend": backend,
         "version": format!("afterresume {}", env!("CARGO_PKG_VERSION")),
         "worker": format!("1 process, {} worker slots, batched claims", args.workers),

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use afterresume_core::domain::{
-    EventLevel, EventSource, Job, JobId, JobStatus, NewEvent, NewJob, NewSchedule, Schedule,
-    ScheduleId, claim_order,
+    EventLevel, EventSource, Job, JobId, JobStatus, LOWEST_PRIORITY, NewEvent, NewJob, NewSchedule,
+    PRIORITY_AGING, Schedule, ScheduleId, claim_order,
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,
@@ -33,8 +33,8 @@ mod pauses;
 mod plan_tests;
 mod schedules;
 
-pub(super) use claim::NOT_PAUSED;
 use claim::*;
+pub(super) use claim::{DUE_BY_CLAIM_ORDER, NOT_PAUSED};
 use finish::*;
 pub(super) use insert::{FirstEvents, insert_one};
 
@@ -147,10 +147,11 @@ impl JobStore for PostgresBackend {
         due_before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<QueueMessage>> {
-        let rows = sqlx::query(
-            "SELECT id, run_at, priority FROM jobs WHERE status = 'queued' AND run_at <= $1 \
-             ORDER BY afterresume_claim_order(run_at, priority), id LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT id, run_at, priority FROM jobs WHERE {} \
+                 ORDER BY afterresume_claim_order(run_at, priority), id LIMIT $2",
+            DUE_BY_CLAIM_ORDER.replace("$3", "$1")
+        ))
         .bind(due_before)
         .bind(limit as i64)
         .fetch_all(&self.pool)

@@ -64,7 +64,11 @@ async fn claim_by_ids_probes_the_primary_key_whatever_the_statistics_say() {
                 AND $2::text IS NOT NULL RETURNING *";
     let control = plan(&db, trap, &queued).await;
     assert_scans_a_status_index(&control);
-    for sql in [&*CLAIM_IDS, &*CLAIM_IDS_WITH_EVENTS] {
+    for sql in CLAIM_IDS
+        .both()
+        .into_iter()
+        .chain(CLAIM_IDS_WITH_EVENTS.both())
+    {
         assert_probes_the_primary_key(&plan(&db, sql, &queued).await);
     }
 }
