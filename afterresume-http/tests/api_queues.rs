@@ -91,6 +91,13 @@ async fn staff_pause_and_resume_queues_and_job_types() {
         "{}",
         in_queue.text
     );
+    let bad_filter = app.get("/api/jobs/?queue=AAA", &alice).await;
+    assert_eq!(bad_filter.status, 400, "{}", bad_filter.text);
+    assert!(
+        bad_filter.text.contains("queue: must be"),
+        "{}",
+        bad_filter.text
+    );
 
     let resumed = app
         .post("/system/queues/bulk/resume/", &root, json!({}))

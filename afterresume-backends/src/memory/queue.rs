@@ -113,16 +113,20 @@ impl Queue for MemoryQueue {
 
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
         {
+            let now = self.clock.now();
             let mut heap = self.lock();
             for message in messages {
                 heap.seq += 1;
                 let seq = heap.seq;
-                heap.delayed.push(Reverse((
-                    message.available_at,
-                    seq,
-                    message.job_id,
-                    message.priority,
-                )));
+                let (at, id, priority) = (message.available_at, message.job_id, message.priority);
+                // A due message goes straight to `ready`: most are due when
+                // pushed, and a pass through `delayed` doubles their heap work.
+                if at <= now {
+                    heap.ready
+                        .push(Reverse((claim_order(at, priority), seq, id, priority)));
+                } else {
+                    heap.delayed.push(Reverse((at, seq, id, priority)));
+                }
             }
         }
         for _ in messages {

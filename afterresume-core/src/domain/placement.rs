@@ -56,8 +56,9 @@ pub fn check_priority(priority: i16) -> Result<i16> {
 pub fn check_queue_name(name: &str) -> Result<&str> {
     let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c);
     if name.is_empty() || name.len() > MAX_QUEUE_NAME_LEN || !name.chars().all(valid_char) {
+        let shown: String = name.chars().take(MAX_QUEUE_NAME_LEN + 1).collect();
         return Err(Error::invalid_input(format!(
-            "queue: must be 1 to {MAX_QUEUE_NAME_LEN} characters of a-z, 0-9, '-', '_' and '.', got {name:?}"
+            "queue: must be 1 to {MAX_QUEUE_NAME_LEN} characters of a-z, 0-9, '-', '_' and '.', got {shown:?}"
         )));
     }
     Ok(name)

@@ -30,7 +30,9 @@ pub(crate) fn job_query(params: &Params) -> ApiResult<JobQuery> {
     Ok(JobQuery {
         status: params.parsed("status", JobStatus::parse_field)?,
         job_type: params.get("type").map(str::to_owned),
-        queue: params.get("queue").map(str::to_owned),
+        queue: params.parsed("queue", |_, name| {
+            afterresume_core::domain::check_queue_name(name).map(str::to_owned)
+        })?,
         user_id: params.id("user_id")?,
         created_from: time("created_from")?,
         created_to: time("created_to")?,
