@@ -170,7 +170,7 @@ pub(super) async fn queues(State(state): State<AppState>, WebStaff(web): WebStaf
         Ok(overview) => overview,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     let mut context = web.context("ops");
     context["queues"] = overview
         .queues

@@ -142,7 +142,7 @@ def test_a_person_logs_in_writes_and_sees_skills_reports_and_resume(tab):
     assert "/login" in page.url
 
 
-def test_staff_see_the_dashboard_jobs_schedules_and_users(tab):
+def test_staff_see_the_dashboard_jobs_schedules_queues_and_users(tab):
     page = tab.page
     tab.login("root")
     response = tab.go("/ops/")
@@ -159,6 +159,15 @@ def test_staff_see_the_dashboard_jobs_schedules_and_users(tab):
     tab.shot("ops-failed")
     tab.go("/ops/schedules")
     tab.shot("ops-schedules")
+    tab.go("/ops/queues")
+    page.fill("#pause-type", "report.generate")
+    page.click("form[action='/ops/job-types'] button")
+    page.wait_for_url("**/ops/queues")
+    assert "report.generate" in page.locator("code").all_inner_texts()
+    tab.shot("ops-queues")
+    page.click("button[aria-label='Resume job type report.generate']")
+    page.wait_for_url("**/ops/queues")
+    assert "No job type is paused." in page.content()
     tab.go("/ops/users")
     assert "alice" in page.content() and "root" in page.content()
     tab.shot("ops-users")
