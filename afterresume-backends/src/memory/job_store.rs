@@ -248,12 +248,15 @@ impl JobStore for MemoryJobStore {
 
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
         let state = self.lock();
-        let mut jobs: Vec<Job> = state
-            .jobs
-            .values()
-            .filter(|j| filter.matches(j))
-            .cloned()
-            .collect();
+        // The running jobs are the few in `leases`: a start's concurrency
+        // check lists them, and must not walk every job ever stored.
+        let candidates: Box<dyn Iterator<Item = &Job>> = match filter.status {
+            Some(JobStatus::Running) => {
+                Box::new(state.leases.iter().filter_map(|(_, id)| state.jobs.get(id)))
+            }
+            _ => Box::new(state.jobs.values()),
+        };
+        let mut jobs: Vec<Job> = candidates.filter(|j| filter.matches(j)).cloned().collect();
         jobs.sort_by_key(|j| std::cmp::Reverse((j.created_at, j.id)));
         jobs.truncate(filter.effective_limit());
         Ok(jobs)

@@ -60,7 +60,8 @@ pub struct PostgresBackend {
     /// off`): for writes that lose nothing if a server crash forgets them, such as
     /// a wakeup `NOTIFY` (a transaction of its own, else one WAL flush per push).
     relaxed: PgPool,
-    /// Where claims run: `pool` itself with durable claims, else `relaxed`.
+    /// Where claims run: connections that never sort when an index gives the
+    /// order, committing asynchronously unless durable claims are asked for.
     claims: PgPool,
     options: Arc<PostgresOptions>,
     clock: afterresume_core::SharedClock,
@@ -131,12 +132,26 @@ impl PostgresBackend {
         let relaxed = PgPoolOptions::new()
             .max_connections(CLAIM_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
-        let claims = if options.durable_claims {
-            pool.clone()
-        } else {
-            relaxed.clone()
-        };
+            .connect_lazy_with(connect.clone().options([("synchronous_commit", "off")]));
+        // Claims walk `jobs_claim_order` to their limit. A planner that believes
+        // a job table's statistics (gathered when nothing was queued, as they are
+        // sooner or later) expects a handful of queued rows and prefers to fetch
+        // them all and sort them: a sort of the whole backlog on every claim.
+        // Nothing a claim runs needs a sort it could avoid, so on these
+        // connections a sort is the last resort. The penalty that makes it so
+        // (a huge cost) would also make every claim worth compiling: no JIT.
+        let claim_settings = [
+            ("enable_sort", "off"),
+            ("jit", "off"),
+            (
+                "synchronous_commit",
+                if options.durable_claims { "on" } else { "off" },
+            ),
+        ];
+        let claims = PgPoolOptions::new()
+            .max_connections(CLAIM_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(connect.options(claim_settings));
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await

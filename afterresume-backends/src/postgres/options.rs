@@ -38,9 +38,10 @@ pub struct PostgresOptions {
     pub durable_claims: bool,
 }
 
-/// Connections of the pool that commits asynchronously (claims, see
-/// [`PostgresOptions::durable_claims`], and wakeups), besides
-/// [`PostgresOptions::max_connections`].
+/// Connections of each of the two small pools beside
+/// [`PostgresOptions::max_connections`]: the claims' (see
+/// [`PostgresOptions::durable_claims`]) and the asynchronously committing
+/// wakeups'.
 pub const CLAIM_CONNECTIONS: u32 = 4;
 
 impl std::fmt::Debug for PostgresOptions {

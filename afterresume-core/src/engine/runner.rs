@@ -289,6 +289,14 @@ impl Runner {
     /// type (and user, per `scope`), this one included: the store is the count
     /// every process shares. Of two starts that overlap, the later one to count
     /// sees the other, so no more than `max` ever run at once.
+    ///
+    /// Jobs this runner holds that are no longer running in this process have
+    /// finished, their outcome waiting in the completion writer's batch: they
+    /// do not count. Counting them made a key look busy for as long as a batch
+    /// takes to write, and snoozed the key's next job behind its predecessor's
+    /// bookkeeping. (Each job joins the process's running set before it counts,
+    /// so two starts still see each other.) Up to [`FINISHED_UNWRITTEN_SEEN`]
+    /// of them are looked past; beyond that the count errs on the busy side.
     async fn over_concurrency(
         &self,
         job: &Job,
@@ -311,10 +319,17 @@ impl Runner {
         };
         let filter = JobFilter {
             status: Some(JobStatus::Running),
-            limit: max as usize + 1,
+            limit: max as usize + 1 + FINISHED_UNWRITTEN_SEEN,
             ..filter
         };
-        Ok(self.engine.store().list_jobs(&filter).await?.len() > max as usize)
+        let listed = self.engine.store().list_jobs(&filter).await?;
+        let running_here = self.engine.running();
+        let finished_here = |other: &Job| {
+            other.worker_id.as_deref() == Some(self.id.as_str())
+                && !running_here.contains_key(&other.id)
+        };
+        let running = listed.iter().filter(|other| !finished_here(other)).count();
+        Ok(running > max as usize)
     }
 
     /// Extends the lease until the attempt ends; cancels the attempt when a cancel is
@@ -560,6 +575,10 @@ impl Runner {
 /// About how long a start over its type's concurrency limit waits before it
 /// tries again (from half to one and a half times this).
 const CONCURRENCY_WAIT: Duration = Duration::from_millis(400);
+
+/// How many jobs a concurrency count looks past that finished in this process
+/// and wait for their outcome to be written.
+const FINISHED_UNWRITTEN_SEEN: usize = 64;
 
 pub(super) enum Attempt {
     Finished(Result<Value>),

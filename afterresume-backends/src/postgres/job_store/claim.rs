@@ -37,10 +37,9 @@ pub(super) const IN_QUEUES: &str = "array_position($5::text[], queue) IS NOT NUL
 /// test itself. The range is what lets the planner walk the index in order and
 /// stop at the limit, whatever the table's statistics say.
 pub(in crate::postgres) static DUE_BY_CLAIM_ORDER: LazyLock<String> = LazyLock::new(|| {
-    let horizon = PRIORITY_AGING.as_secs() * LOWEST_PRIORITY as u64;
     format!(
         "status = 'queued' AND afterresume_claim_order(run_at, priority) \
-         <= $3 + interval '{horizon} seconds' AND run_at <= $3"
+         <= afterresume_claim_order($3, {LOWEST_PRIORITY}::smallint) AND run_at <= $3"
     )
 });
 

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use afterresume_core::domain::{
     EventLevel, EventSource, Job, JobId, JobStatus, LOWEST_PRIORITY, NewEvent, NewJob, NewSchedule,
-    PRIORITY_AGING, Schedule, ScheduleId, claim_order,
+    Schedule, ScheduleId, claim_order,
 };
 use afterresume_core::ports::{
     CancelOutcome, ClaimOptions, InsertedJob, JobCount, JobEventWriter, JobFilter, JobOutcome,

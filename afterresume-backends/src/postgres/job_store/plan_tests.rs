@@ -103,6 +103,67 @@ async fn finish_finds_rows_by_primary_key_whatever_the_statistics_say() {
     assert_probes_the_primary_key(&explain(FINISH_WHERE.to_owned()).await);
 }
 
+/// A claim of due jobs walks `jobs_claim_order` to its limit on the claims'
+/// connections, also where the statistics expect a handful of queued rows and
+/// the same statement on an ordinary connection sorts the whole backlog.
+#[tokio::test]
+async fn due_claims_walk_the_claim_order_index_whatever_the_statistics_say() {
+    let (db, _, _) = table_with_stale_statistics().await;
+    async fn plan(pool: &sqlx::PgPool, claim: &str, generic: bool) -> String {
+        let mut conn = pool.acquire().await.unwrap();
+        let mode = if generic {
+            "force_generic_plan"
+        } else {
+            "auto"
+        };
+        let queues = if claim.contains("$5") {
+            ", ARRAY['default']"
+        } else {
+            ""
+        };
+        sqlx::raw_sql(&format!(
+            "SET plan_cache_mode = {mode}; PREPARE claim AS {claim}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN EXECUTE claim(now(), 'w', now(), 16{queues})"
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql("DEALLOCATE claim; RESET plan_cache_mode")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        rows.join("\n")
+    }
+    let control = plan(db.pool(), CLAIM_DUE.both()[0], false).await;
+    assert!(
+        control.contains("Sort"),
+        "the trap is not set: an ordinary connection walks the index here\n{control}"
+    );
+    for claim in CLAIM_DUE
+        .both()
+        .into_iter()
+        .chain(CLAIM_DUE_WITH_EVENTS.both())
+    {
+        for generic in [false, true] {
+            let plan = plan(&db.claims, claim, generic).await;
+            let select = plan
+                .split("LockRows")
+                .nth(1)
+                .unwrap_or_else(|| panic!("no LockRows in\n{plan}"));
+            let select = select.split("jobs_pkey").next().unwrap_or(select);
+            assert!(
+                select.contains("Index Scan using jobs_claim_order") && !select.contains("Sort"),
+                "{plan}"
+            );
+        }
+    }
+}
+
 /// Claims commit without waiting for the disk unless durable claims are asked
 /// for; everything else always waits.
 #[tokio::test]
