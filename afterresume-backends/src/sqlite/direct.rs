@@ -231,17 +231,17 @@ fn claim_one(
     id: JobId,
     opts: &ClaimOptions,
     queues: Option<&str>,
+    narrowed: bool,
 ) -> Result<Option<Job>> {
-    let mut claim = db.prepare_cached(&CLAIM_ONE).map_err(map_rusqlite)?;
-    let changed = claim
-        .execute(params![
-            micros(opts.lease_expires_at),
-            opts.worker_id,
-            micros(opts.now),
-            id,
-            queues,
-        ])
-        .map_err(map_rusqlite)?;
+    let statement: &str = if narrowed { &CLAIM_ONE } else { CLAIM_ONE_ANY };
+    let mut claim = db.prepare_cached(statement).map_err(map_rusqlite)?;
+    let (expiry, now) = (micros(opts.lease_expires_at), micros(opts.now));
+    let changed = if narrowed {
+        claim.execute(params![expiry, opts.worker_id, now, id, queues])
+    } else {
+        claim.execute(params![expiry, opts.worker_id, now, id])
+    }
+    .map_err(map_rusqlite)?;
     if changed == 0 {
         return Ok(None);
     }
@@ -252,23 +252,28 @@ fn claim_one(
 /// migration `0007`).
 pub(super) fn claim_due(db: &Connection, limit: usize, opts: &ClaimOptions) -> Result<Vec<Job>> {
     let queues = served_queues(opts)?;
-    let mut due = db.prepare_cached(&DUE_IDS).map_err(map_rusqlite)?;
-    let ids = due
-        .query_map(
-            params![micros(opts.now), limit as i64, queues.as_deref()],
-            |row| row.get::<_, JobId>(0),
-        )
-        .map_err(map_rusqlite)?
-        .collect::<rusqlite::Result<Vec<JobId>>>()
-        .map_err(map_rusqlite)?;
-    claim_each(db, &ids, opts, queues.as_deref())
+    let narrowed = is_narrowed(db, queues.as_deref())?;
+    let statement = if narrowed { &DUE_IDS } else { &DUE_IDS_ANY };
+    let mut due = db.prepare_cached(statement).map_err(map_rusqlite)?;
+    let id = |row: &rusqlite::Row<'_>| row.get::<_, JobId>(0);
+    let (now, limit) = (micros(opts.now), limit as i64);
+    let ids = if narrowed {
+        due.query_map(params![now, limit, queues.as_deref()], id)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<JobId>>>())
+    } else {
+        due.query_map(params![now, limit], id)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<JobId>>>())
+    }
+    .map_err(map_rusqlite)?;
+    claim_each(db, &ids, opts, queues.as_deref(), narrowed)
 }
 
 /// Claims the named jobs that are queued and due, in the order given; others are
 /// skipped.
 pub(super) fn claim_ids(db: &Connection, ids: &[JobId], opts: &ClaimOptions) -> Result<Vec<Job>> {
     let queues = served_queues(opts)?;
-    claim_each(db, ids, opts, queues.as_deref())
+    let narrowed = is_narrowed(db, queues.as_deref())?;
+    claim_each(db, ids, opts, queues.as_deref(), narrowed)
 }
 
 fn claim_each(
@@ -276,12 +281,25 @@ fn claim_each(
     ids: &[JobId],
     opts: &ClaimOptions,
     queues: Option<&str>,
+    narrowed: bool,
 ) -> Result<Vec<Job>> {
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
-        jobs.extend(claim_one(db, *id, opts, queues)?);
+        jobs.extend(claim_one(db, *id, opts, queues, narrowed)?);
     }
     Ok(jobs)
+}
+
+/// Whether a claim must test queues and pauses: it serves a subset of the
+/// queues, or something is paused. Asked once per claim, in the claim's own
+/// transaction; most claims are neither, and then skip the per-job subqueries.
+fn is_narrowed(db: &Connection, queues: Option<&str>) -> Result<bool> {
+    if queues.is_some() {
+        return Ok(true);
+    }
+    db.prepare_cached("SELECT EXISTS (SELECT 1 FROM job_pauses)")
+        .and_then(|mut paused| paused.query_row([], |row| row.get(0)))
+        .map_err(map_rusqlite)
 }
 
 /// The claim's queues as the JSON array the statements read with `json_each`.
@@ -302,28 +320,34 @@ pub(super) const CLAIMABLE_BY: &str = "(?5 IS NULL OR queue IN (SELECT value FRO
      AND queue NOT IN (SELECT name FROM job_pauses WHERE kind = 'queue') \
      AND job_type NOT IN (SELECT name FROM job_pauses WHERE kind = 'type')";
 
-/// Claims one job by id (`?1` lease expiry, `?2` worker, `?3` now, `?4` id).
-static CLAIM_ONE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_expires_at = ?1, \
-         worker_id = ?2, started_at = COALESCE(started_at, ?3) \
-         WHERE id = ?4 AND status = 'queued' AND run_at <= ?3 AND {CLAIMABLE_BY}"
-    )
-});
+/// Claims one job by id (`?1` lease expiry, `?2` worker, `?3` now, `?4` id),
+/// whatever its queue, when nothing is paused.
+const CLAIM_ONE_ANY: &str = "UPDATE jobs SET status = 'running', attempt = attempt + 1, \
+     lease_expires_at = ?1, worker_id = ?2, started_at = COALESCE(started_at, ?3) \
+     WHERE id = ?4 AND status = 'queued' AND run_at <= ?3";
+
+/// [`CLAIM_ONE_ANY`] for a claim that must test queues (`?5`) and pauses.
+static CLAIM_ONE: LazyLock<String> =
+    LazyLock::new(|| format!("{CLAIM_ONE_ANY} AND {CLAIMABLE_BY}"));
 
 /// The ids of up to `?2` claimable jobs due at `?1`, in claim order: a range of
 /// the `jobs_claim_order` index (migration `0007`) that no job due by `?1` lies
 /// beyond (its claim order is at most [`LOWEST_PRIORITY`] aging steps after its
 /// due time), then the due test itself.
-static DUE_IDS: LazyLock<String> = LazyLock::new(|| {
+static DUE_IDS: LazyLock<String> =
+    LazyLock::new(|| due_ids(&format!(" AND {}", CLAIMABLE_BY.replace("?5", "?3"))));
+
+/// [`DUE_IDS`] when nothing is paused and every queue is served.
+static DUE_IDS_ANY: LazyLock<String> = LazyLock::new(|| due_ids(""));
+
+fn due_ids(claimable: &str) -> String {
     let horizon = PRIORITY_AGING.as_micros() as u64 * LOWEST_PRIORITY as u64;
     format!(
         "SELECT id FROM jobs WHERE status = 'queued' \
-         AND run_at + priority * 60000000 <= ?1 + {horizon} AND run_at <= ?1 AND {} \
-         ORDER BY run_at + priority * 60000000, id LIMIT ?2",
-        CLAIMABLE_BY.replace("?5", "?3")
+         AND run_at + priority * 60000000 <= ?1 + {horizon} AND run_at <= ?1{claimable} \
+         ORDER BY run_at + priority * 60000000, id LIMIT ?2"
     )
-});
+}
 
 /// Applies outcomes, each fenced by its lease's (id, attempt); returns, per item in
 /// order, the row as written, or `None` where the lease was stale and nothing changed.
