@@ -164,6 +164,44 @@ async fn due_claims_walk_the_claim_order_index_whatever_the_statistics_say() {
     }
 }
 
+/// The claim-order function inlines to plain operators (migration `0013`), so
+/// an insert computes its index key without the SQL-function executor, and it
+/// agrees with core's `claim_order` across a daylight-saving change elsewhere.
+#[tokio::test]
+async fn the_claim_order_function_inlines_and_agrees_with_core() {
+    let db = postgres().await;
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN VERBOSE SELECT afterresume_claim_order(run_at, priority) FROM jobs",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("timezone") && !plan.contains("afterresume_claim_order"),
+        "{plan}"
+    );
+    let mut conn = db.pool().acquire().await.unwrap();
+    sqlx::query("SET timezone = 'Europe/Berlin'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let run_at = "2026-03-29T00:59:30Z".parse::<DateTime<Utc>>().unwrap();
+    for priority in 1..=4_i16 {
+        let order: DateTime<Utc> = sqlx::query_scalar("SELECT afterresume_claim_order($1, $2)")
+            .bind(run_at)
+            .bind(priority)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(order, claim_order(run_at, priority));
+    }
+    sqlx::query("RESET timezone")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
 /// Claims commit without waiting for the disk unless durable claims are asked
 /// for; everything else always waits.
 #[tokio::test]
