@@ -341,13 +341,21 @@ static DUE_IDS: LazyLock<String> =
 static DUE_IDS_ANY: LazyLock<String> = LazyLock::new(|| due_ids(""));
 
 fn due_ids(claimable: &str) -> String {
-    let horizon = PRIORITY_AGING.as_micros() as u64 * LOWEST_PRIORITY as u64;
     format!(
-        "SELECT id FROM jobs WHERE status = 'queued' \
-         AND run_at + priority * 60000000 <= ?1 + {horizon} AND run_at <= ?1{claimable} \
-         ORDER BY run_at + priority * 60000000, id LIMIT ?2"
+        "SELECT id FROM jobs WHERE {}{claimable} \
+         ORDER BY run_at + priority * 60000000, id LIMIT ?2",
+        *DUE_BY_CLAIM_ORDER
     )
 }
+
+/// Queued jobs due at `?1`, as a range of the `jobs_claim_order` index (no job
+/// due by `?1` lies beyond [`LOWEST_PRIORITY`] aging steps after it), then the
+/// due test itself; without the range, a search for a due job walks every job
+/// queued for later.
+pub(super) static DUE_BY_CLAIM_ORDER: LazyLock<String> = LazyLock::new(|| {
+    let horizon = PRIORITY_AGING.as_micros() as u64 * LOWEST_PRIORITY as u64;
+    format!("status = 'queued' AND run_at + priority * 60000000 <= ?1 + {horizon} AND run_at <= ?1")
+});
 
 /// Applies outcomes, each fenced by its lease's (id, attempt); returns, per item in
 /// order, the row as written, or `None` where the lease was stale and nothing changed.

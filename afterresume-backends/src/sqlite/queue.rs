@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use afterresume_core::Result;
+use afterresume_core::domain::{LOWEST_PRIORITY, PRIORITY_AGING};
 use afterresume_core::ports::{
     Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
 };
@@ -36,12 +37,16 @@ impl SqliteQueue {
     async fn take_due(&self, max: usize) -> Result<Vec<Delivery>> {
         let now = micros(self.backend.clock.now());
         let rows = sqlx::query(
-            "DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM queue_messages WHERE available_at <= ? \
-             ORDER BY available_at + priority * 60000000, seq LIMIT ?) \
+            "DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM queue_messages \
+             WHERE available_at + priority * 60000000 <= ?1 + ?3 AND available_at <= ?1 \
+             ORDER BY available_at + priority * 60000000, seq LIMIT ?2) \
              RETURNING seq, job_id, available_at + priority * 60000000 AS claim_order",
         )
         .bind(now)
         .bind(max as i64)
+        // No message due by now lies beyond the lowest priority's aging in
+        // the `queue_messages_claim_order` index (migration `0008`).
+        .bind(PRIORITY_AGING.as_micros() as i64 * i64::from(LOWEST_PRIORITY))
         .fetch_all(&self.backend.writer)
         .await
         .map_err(map_sqlx)?;

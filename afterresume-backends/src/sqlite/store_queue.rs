@@ -20,7 +20,7 @@ use super::SqliteBackend;
 use std::sync::LazyLock;
 
 use super::convert::micros;
-use super::direct::CLAIMABLE_BY;
+use super::direct::{CLAIMABLE_BY, DUE_BY_CLAIM_ORDER};
 use super::error::map_sqlx;
 use crate::common::{wait_for_due_or_push, wake_poppers};
 
@@ -30,7 +30,8 @@ const POLL_STEP: Duration = Duration::from_millis(25);
 /// One claimable job due at `?1`, for the served queues `?2` (`NULL`: all).
 static HAS_DUE_JOB: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= ?1 AND {} LIMIT 1",
+        "SELECT 1 FROM jobs WHERE {} AND {} LIMIT 1",
+        *DUE_BY_CLAIM_ORDER,
         CLAIMABLE_BY.replace("?5", "?2")
     )
 });
