@@ -478,7 +478,7 @@ impl NativeUseCases {
         paused: bool,
         as_user: Option<i64>,
     ) -> PyResult<Py<PyAny>> {
-        let target = PauseTarget::from_parts(kind, name).ok_or_else(|| {
+        let target = PauseTarget::from_parts(kind, name).map_err(|_| {
             InvalidInput::new_err(format!("kind: must be 'queue' or 'type', got {kind:?}"))
         })?;
         let actor = self.core.actor(py, as_user)?;

@@ -399,9 +399,7 @@ impl JobStore for SqliteBackend {
             .map(|r| {
                 let kind: String = r.try_get("kind").map_err(map_sqlx)?;
                 let name: String = r.try_get("name").map_err(map_sqlx)?;
-                let target = PauseTarget::from_parts(&kind, name).ok_or_else(|| {
-                    Error::unexpected(format!("job_pauses: unknown kind {kind:?}"))
-                })?;
+                let target = PauseTarget::from_parts(&kind, name)?;
                 Ok(Pause {
                     target,
                     paused_at: time(r.try_get("paused_at").map_err(map_sqlx)?),

@@ -165,12 +165,15 @@ impl PauseTarget {
         }
     }
 
-    /// The target a store row names; `None` for an unknown kind.
-    pub fn from_parts(kind: &str, name: String) -> Option<PauseTarget> {
+    /// The target a store row names (`kind` is [`PauseTarget::kind`]); an
+    /// unknown kind is a store that holds something this code never wrote.
+    pub fn from_parts(kind: &str, name: String) -> crate::Result<PauseTarget> {
         match kind {
-            "queue" => Some(PauseTarget::Queue(name)),
-            "type" => Some(PauseTarget::JobType(name)),
-            _ => None,
+            "queue" => Ok(PauseTarget::Queue(name)),
+            "type" => Ok(PauseTarget::JobType(name)),
+            _ => Err(crate::Error::unexpected(format!(
+                "job_pauses: unknown kind {kind:?}"
+            ))),
         }
     }
 
@@ -462,3 +465,24 @@ pub trait JobStoreExt: JobStore {
 }
 
 impl<S: JobStore + ?Sized> JobStoreExt for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::PauseTarget;
+
+    #[test]
+    fn a_pause_target_reads_back_from_its_kind_and_name() {
+        for target in [
+            PauseTarget::Queue("bulk".to_owned()),
+            PauseTarget::JobType("skills.extract".to_owned()),
+        ] {
+            let read = PauseTarget::from_parts(target.kind(), target.name().to_owned());
+            assert_eq!(read.unwrap(), target);
+        }
+        let unknown = PauseTarget::from_parts("user", "x".to_owned()).unwrap_err();
+        assert!(
+            unknown.message().contains("unknown kind \"user\""),
+            "{unknown}"
+        );
+    }
+}

@@ -34,9 +34,7 @@ impl PostgresBackend {
         rows.iter()
             .map(|r| {
                 let kind: String = get(r, "kind")?;
-                let target = PauseTarget::from_parts(&kind, get(r, "name")?).ok_or_else(|| {
-                    Error::unexpected(format!("job_pauses: unknown kind {kind:?}"))
-                })?;
+                let target = PauseTarget::from_parts(&kind, get(r, "name")?)?;
                 Ok(Pause {
                     target,
                     paused_at: get(r, "paused_at")?,
