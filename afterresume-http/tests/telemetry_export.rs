@@ -59,6 +59,15 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
+/// Runs one skill extraction of user 1 and waits for it.
+const EXTRACT_AND_WAIT: [&str; 5] = [
+    "enqueue",
+    "skills.extract",
+    "{\"user_id\": 1}",
+    "--wait",
+    "30",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_spans_and_metrics_reach_the_collector() {
     let (endpoint, received) = collector().await;
@@ -81,18 +90,7 @@ async fn job_spans_and_metrics_reach_the_collector() {
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
         ("OTEL_METRIC_EXPORT_INTERVAL", "200"),
     ];
-    let printed = afterresume(
-        data.path(),
-        &[
-            "enqueue",
-            "skills.extract",
-            "{\"user_id\": 1}",
-            "--wait",
-            "30",
-        ],
-        &otel,
-    )
-    .await;
+    let printed = afterresume(data.path(), &EXTRACT_AND_WAIT, &otel).await;
     let job: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(job["status"], "success", "{printed}");
     let job_id = job["id"].as_str().unwrap();
@@ -125,13 +123,7 @@ async fn job_spans_and_metrics_reach_the_collector() {
     let (quiet, silence) = collector().await;
     afterresume(
         data.path(),
-        &[
-            "enqueue",
-            "skills.extract",
-            "{\"user_id\": 1}",
-            "--wait",
-            "30",
-        ],
+        &EXTRACT_AND_WAIT,
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", quiet.as_str()),
             ("OTEL_SDK_DISABLED", "true"),
