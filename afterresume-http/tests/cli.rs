@@ -2,6 +2,8 @@
 //! startup checks that refuse, naming the variable, a wrong value or a service
 //! that is down.
 
+mod support;
+
 use std::process::Command;
 
 fn afterresume(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
@@ -14,20 +16,11 @@ fn afterresume_in(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_afterresume"));
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("MINIO_ENDPOINT")
-        .env_remove("ADMIN_USERNAME")
-        .env_remove("ADMIN_PASSWORD")
-        .env_remove("SECRET_KEY")
-        .env("AFTERRESUME_DATA_DIR", data)
-        .env("RUST_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
+    let out = support::binary(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

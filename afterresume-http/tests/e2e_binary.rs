@@ -3,6 +3,8 @@
 //! workers, then stop it with SIGTERM and expect a clean exit. On the embedded
 //! default and on Postgres.
 
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,16 +17,8 @@ struct Server {
 }
 
 fn afterresume(data: &std::path::Path, env: &[(&str, String)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_afterresume"));
-    cmd.env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("MINIO_ENDPOINT")
-        .env_remove("SECRET_KEY")
-        .env("AFTERRESUME_DATA_DIR", data)
-        .env("RUST_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = support::binary(data);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd
 }
 

@@ -3,6 +3,8 @@
 //! after its type (carrying the job's id) and as the attempts metric, flushed
 //! before the process exits; with `OTEL_SDK_DISABLED=true` nothing is sent.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -34,20 +36,11 @@ async fn collector() -> (String, Received) {
 }
 
 async fn afterresume(data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_afterresume"));
+    let mut cmd = support::binary(data);
     cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("MINIO_ENDPOINT")
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("OTEL_SDK_DISABLED")
-        .env("AFTERRESUME_DATA_DIR", data)
-        .env("RUST_LOG", "info");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().await.unwrap();
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied());
+    let out = tokio::process::Command::from(cmd).output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{args:?}: {stderr}");
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -257,3 +257,26 @@ impl App {
         }
     }
 }
+
+/// The `afterresume` binary on a data folder of its own, with none of the
+/// settings a developer's shell may carry (a database, Redis, S3, an admin, a
+/// secret key, an OpenTelemetry collector), logging warnings only.
+pub fn binary(data: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_afterresume"));
+    for name in [
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MINIO_ENDPOINT",
+        "ADMIN_USERNAME",
+        "ADMIN_PASSWORD",
+        "SECRET_KEY",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_SDK_DISABLED",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd.env("AFTERRESUME_DATA_DIR", data)
+        .env("RUST_LOG", "warn");
+    cmd
+}
