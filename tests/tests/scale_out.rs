@@ -103,7 +103,7 @@ impl Cluster {
             .env_remove("MINIO_ENDPOINT")
             .env("AFTERRESUME_DATA_DIR", self.logs.path())
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(log)
             .kill_on_drop(true);
         if let (Some(prefix), Some(url)) = (&self.redis_prefix, &self.redis_url) {
@@ -111,6 +111,27 @@ impl Cluster {
                 .env("AFTERRESUME_REDIS_PREFIX", prefix);
         }
         self.workers.push(cmd.spawn().expect("spawn scale-worker"));
+    }
+
+    /// Waits until every worker spawned so far has said it serves (its
+    /// `ready` line): work enqueued after this can go to any of them, where
+    /// a worker still starting on a loaded machine could miss all of it.
+    async fn wait_ready(&mut self) {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        for (n, worker) in self.workers.iter_mut().enumerate() {
+            let Some(out) = worker.stdout.take() else {
+                continue;
+            };
+            let mut line = String::new();
+            tokio::time::timeout(
+                Duration::from_secs(60),
+                BufReader::new(out).read_line(&mut line),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("worker {n} not ready in 60 s"))
+            .unwrap();
+            assert!(line.starts_with("ready"), "worker {n} said {line:?}");
+        }
     }
 
     async fn count(&self, status: JobStatus) -> u64 {
@@ -228,13 +249,14 @@ async fn a_rate_limit_holds_across_three_processes() {
     let engine = cluster.engine(Arc::new(cluster.db.queue()));
     const JOBS: i64 = 40;
     const LIMIT: i64 = 5;
+    for _ in 0..3 {
+        cluster.spawn(&["--workers", "4", "--rate", "5", "--rate-period-ms", "400"]);
+    }
+    cluster.wait_ready().await;
     let requests: Vec<_> = (0..JOBS)
         .map(|_| EnqueueRequest::new("scale.limited", json!({})))
         .collect();
     engine.enqueue_many(requests).await.unwrap();
-    for _ in 0..3 {
-        cluster.spawn(&["--workers", "4", "--rate", "5", "--rate-period-ms", "400"]);
-    }
     let took = cluster
         .wait_success(JOBS as u64, Duration::from_secs(120))
         .await;
