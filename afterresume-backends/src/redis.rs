@@ -1,22 +1,34 @@
 //! [`Queue`] on Redis (feature `redis`), used next to a SQL `JobStore` that stays the
 //! source of truth.
 //!
-//! # Why two sorted sets
-//! Due messages sit in a sorted set, `<prefix>:due`, member the job id, scored by
-//! the job store's claim order in microseconds (`available_at` pushed back one
-//! aging step per priority level, see `afterresume_core::domain::claim_order`),
-//! so the queue hands out the most urgent due job first and priorities age
-//! exactly as they do in the store; equal scores come in id order, which for
-//! the engine's time-ordered (UUIDv7) ids is creation order. An idle worker
-//! waits in `BZMPOP` and Redis hands it a message the moment one is pushed:
-//! pickup costs the push's own round trip and nothing more (no publish, no
-//! second pop round trip). Messages for later sit in a second sorted set,
-//! `<prefix>:later`, scored by `available_at`, member `<claim order>:<job id>`;
-//! every pop first moves the ones that came due into `:due`, in the same Lua
-//! script that then pops the lowest scores, and Redis runs it atomically: no
-//! message reaches two poppers. A waiting pop blocks for at most one poll
-//! interval at a time, so a delayed message is delivered within a poll interval
-//! of its time. A push is one `ZADD` per set it touches, no script.
+//! # Why a list per priority, beside two sorted sets
+//! A fresh due message (due now, the usual case) goes to its priority level's
+//! list, `<prefix>:ready:<p>`, by a plain `RPUSH`, which Redis serves without a
+//! script and far cheaper than a sorted-set insert. Every element is
+//! `<claim order>:<job id>`: the job store's claim order in microseconds
+//! (`available_at` pushed back one aging step per priority level, see
+//! `afterresume_core::domain::claim_order`). A message due well before now (a
+//! backdated run, a job the reconciler publishes again) would break a list's
+//! order, so it goes to a sorted set, `<prefix>:due`, scored by its claim
+//! order; so does a delayed message once it comes due. Messages for later sit
+//! in `<prefix>:later`, scored by `available_at`.
+//!
+//! A pop runs one Lua script: it moves what came due from `:later` to `:due`,
+//! then compares the heads of `:due` and of the lists and takes from the one
+//! that comes first in claim order, as many as come no later than the next
+//! head. So the most urgent due job comes first and priorities age exactly as
+//! they do in the store (a low-priority job that waited long enough beats a
+//! fresh urgent one), while the usual backlog of one level drains with one
+//! `LPOP` of a whole batch. Within a level, fresh messages keep push order,
+//! which is claim order to within [`FRESH`]. Redis runs the script
+//! atomically: no message reaches two poppers.
+//!
+//! An idle worker waits in `BLMPOP` over the lists, most urgent level first,
+//! and Redis hands it a message the moment one is pushed: pickup costs the
+//! push's own round trip and nothing more (no publish, no second pop round
+//! trip). A waiting pop blocks for at most one poll interval at a time, so a
+//! message that went to a sorted set is delivered within a poll interval of
+//! its time.
 //!
 //! (Before priorities the queue kept a list, `<prefix>:ready`, and a set,
 //! `<prefix>:q`; a queue upgraded in place leaves them unread, and the engine's
@@ -24,8 +36,8 @@
 //!
 //! Each blocked pop holds a connection of its own (a blocked connection serves
 //! nothing else); idle ones are kept in a small pool. A pop that is cancelled while
-//! it blocks (a worker stopping) leaves its `BZMPOP` to finish in a task, which puts
-//! anything it received back with its score, so cancelling loses no message.
+//! it blocks (a worker stopping) leaves its `BLMPOP` to finish in a task, which puts
+//! anything it received back at its list's head, so cancelling loses no message.
 //!
 //! Processing lists (or streams with consumer groups) add redelivery of
 //! messages a crashed consumer popped but never acked. AfterResume does not need it:
@@ -34,39 +46,42 @@
 //! again every due `queued` job a flushed or restarted Redis forgot. So the queue may
 //! lose or repeat messages and stays simple and fast.
 //!
-//! Needs Redis 7.0 or later (`BZMPOP`).
+//! Needs Redis 7.0 or later (`BLMPOP`, `LPOP` with a count).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use afterresume_core::clock::{SharedClock, SystemClock};
-use afterresume_core::domain::claim_order;
+use afterresume_core::domain::{HIGHEST_PRIORITY, LOWEST_PRIORITY, claim_order};
 use afterresume_core::ports::{
     Delivery, PopOptions, Queue, QueueCapabilities, QueueDepth, QueueMessage,
 };
 use afterresume_core::{Error, Result};
 use async_trait::async_trait;
 use fred::prelude::{
-    Builder, Client, ClientLike, Config, KeysInterface, ReconnectPolicy, SortedSetsInterface,
+    Builder, Client, ClientLike, Config, KeysInterface, ListInterface, ReconnectPolicy,
+    SortedSetsInterface,
 };
 use fred::types::Value;
+use fred::types::lists::LMoveDirection;
 use fred::types::scripts::Script;
-use fred::types::sorted_sets::ZCmp;
 use tokio::sync::oneshot;
 
 use crate::common::redact_url;
 
-/// Moves what came due from `:later` into `:due` (member `<claim order>:<id>`
-/// becomes `<id>` scored by the claim order), then pops up to ARGV[2] members
-/// with the lowest scores. KEYS: later, due. ARGV: now, max.
+/// Moves what came due from `:later` to `:due` (the member, `<claim
+/// order>:<id>`, scored by its claim order), then pops up to ARGV[2] elements
+/// in claim order from `:due` and the ready lists: from the source whose head
+/// comes first, as many as come no later than the next source's head. Equal
+/// claim orders go to the source listed first. KEYS: later, due, then the
+/// ready lists, most urgent first. ARGV: now, max.
 const POP_SCRIPT: &str = r#"
 local came = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
 if #came > 0 then
   local scored = {}
-  for i, member in ipairs(came) do
-    local order, id = string.match(member, '^(%d+):(.+)$')
-    scored[#scored + 1] = order
-    scored[#scored + 1] = id
+  for _, member in ipairs(came) do
+    scored[#scored + 1] = string.match(member, '^(%d+):')
+    scored[#scored + 1] = member
   end
   for i = 1, #came, 500 do
     redis.call('ZREM', KEYS[1], unpack(came, i, math.min(i + 499, #came)))
@@ -75,24 +90,82 @@ if #came > 0 then
     redis.call('ZADD', KEYS[2], unpack(scored, i, math.min(i + 999, #scored)))
   end
 end
-local popped = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
-local members = {}
-for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
-return members
+local function order(element) return tonumber(string.match(element, '^(%d+):')) end
+local function head_of(k)
+  if k == 2 then
+    local first = redis.call('ZRANGE', KEYS[2], 0, 0)
+    return first[1] and order(first[1]) or nil
+  end
+  local head = redis.call('LINDEX', KEYS[k], 0)
+  return head and order(head) or nil
+end
+local heads = {}
+for k = 2, #KEYS do heads[k] = head_of(k) end
+local max = tonumber(ARGV[2])
+local out = {}
+while #out < max do
+  local best, after = nil, nil
+  for k = 2, #KEYS do
+    local head = heads[k]
+    if head then
+      if best == nil or head < heads[best] then
+        if best ~= nil then after = heads[best] end
+        best = k
+      elseif after == nil or head < after then
+        after = head
+      end
+    end
+  end
+  if best == nil then break end
+  local want = max - #out
+  local taken
+  if best == 2 then
+    if after == nil then
+      taken = redis.call('ZRANGE', KEYS[2], 0, want - 1)
+    else
+      taken = redis.call('ZRANGE', KEYS[2], '-inf', after, 'BYSCORE', 'LIMIT', 0, want)
+    end
+    for i = 1, #taken, 500 do
+      redis.call('ZREM', KEYS[2], unpack(taken, i, math.min(i + 499, #taken)))
+    end
+  elseif after == nil then
+    taken = redis.call('LPOP', KEYS[best], want) or {}
+  else
+    local front = redis.call('LRANGE', KEYS[best], 0, want - 1)
+    taken = {}
+    for _, element in ipairs(front) do
+      if #taken > 0 and order(element) > after then break end
+      taken[#taken + 1] = element
+    end
+    redis.call('LPOP', KEYS[best], #taken)
+  end
+  for _, element in ipairs(taken) do out[#out + 1] = element end
+  if after == nil then break end
+  heads[best] = head_of(best)
+end
+return out
 "#;
 
-/// Messages per push script call.
+/// How far before now a due message may be and still join its level's list
+/// (beyond, it goes to `:due`): within a level, pop order may differ from
+/// claim order by at most this much, far under one aging step.
+const FRESH: Duration = Duration::from_secs(5);
+
+/// Number of ready lists: one per priority level.
+const LEVELS: usize = (LOWEST_PRIORITY - HIGHEST_PRIORITY + 1) as usize;
+
+/// Messages per push round trip.
 const PUSH_CHUNK: usize = 1000;
 
 /// Longest any command waits for its reply, reconnection included.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Longest one `BZMPOP` blocks, well under [`COMMAND_TIMEOUT`]; a longer wait loops.
+/// Longest one `BLMPOP` blocks, well under [`COMMAND_TIMEOUT`]; a longer wait loops.
 const MAX_BLOCK: Duration = Duration::from_secs(1);
 
-/// Longest a `BZMPOP` may take past its own timeout before the pop gives up on its
+/// Longest a `BLMPOP` may take past its own timeout before the pop gives up on its
 /// connection. Shorter than [`COMMAND_TIMEOUT`] so that fred's `Timeout` error can only
-/// mean what `BZMPOP` says with a nil reply: nothing came.
+/// mean what `BLMPOP` says with a nil reply: nothing came.
 const BLOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// How to open a [`RedisQueue`]. `Debug` prints the URL without its password.
@@ -137,6 +210,7 @@ impl RedisQueueOptions {
 #[derive(Clone)]
 pub struct RedisQueue {
     options: Arc<RedisQueueOptions>,
+    keys: Arc<Keys>,
     clock: SharedClock,
     pop: Arc<Script>,
     connections: Arc<Connections>,
@@ -148,6 +222,40 @@ impl std::fmt::Debug for RedisQueue {
             .field("prefix", &self.options.prefix)
             .finish_non_exhaustive()
     }
+}
+
+/// The queue's key names, built once.
+struct Keys {
+    later: String,
+    due: String,
+    /// Most urgent level first.
+    ready: [String; LEVELS],
+}
+
+impl Keys {
+    fn new(prefix: &str) -> Self {
+        Keys {
+            later: format!("{prefix}:later"),
+            due: format!("{prefix}:due"),
+            ready: std::array::from_fn(|i| {
+                format!("{prefix}:ready:{}", i as i16 + HIGHEST_PRIORITY)
+            }),
+        }
+    }
+
+    /// The pop script's keys.
+    fn for_pop(&self) -> Vec<String> {
+        [self.later.clone(), self.due.clone()]
+            .into_iter()
+            .chain(self.ready.iter().cloned())
+            .collect()
+    }
+}
+
+/// A priority's ready list, 0 for the most urgent; a priority outside the
+/// range (which the engine never sends) joins the nearest level.
+fn level(priority: i16) -> usize {
+    (priority.clamp(HIGHEST_PRIORITY, LOWEST_PRIORITY) - HIGHEST_PRIORITY) as usize
 }
 
 /// The queue's connections: the main one, for every command that does not block, and
@@ -220,43 +328,40 @@ async fn connect(config: &Config, safe_url: &str) -> Result<Client> {
     }
 }
 
-/// A popped member (a job id) as a delivery.
-fn delivery(member: String) -> Result<Delivery> {
-    let job_id = member
-        .parse()
-        .map_err(|_| Error::unexpected(format!("redis queue holds a bad member '{member}'")))?;
+/// A popped element, `<claim order>:<job id>`, as a delivery.
+fn delivery(element: String) -> Result<Delivery> {
+    let job_id = element
+        .split_once(':')
+        .and_then(|(_, id)| id.parse().ok())
+        .ok_or_else(|| Error::unexpected(format!("redis queue holds a bad element '{element}'")))?;
     Ok(Delivery {
         job_id,
-        receipt: member,
+        receipt: element,
     })
 }
 
-/// What `BZMPOP` returned: `[key, [[member, score]...]]` as (score, member)
-/// pairs, or nothing when it timed out.
-fn bzmpop_members(reply: Value) -> Result<Vec<(f64, String)>> {
-    let bad = || Error::unexpected("redis: BZMPOP returned an unexpected reply");
+/// What `BLMPOP` returned: `[key, [elements...]]`, or nothing when it timed out.
+fn blmpop_elements(reply: Value) -> Result<Option<(String, Vec<String>)>> {
+    let bad = || Error::unexpected("redis: BLMPOP returned an unexpected reply");
     match reply {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(mut parts) if parts.len() == 2 => match parts.pop() {
-            Some(Value::Array(pairs)) => pairs
-                .into_iter()
-                .map(|pair| match pair {
-                    Value::Array(mut pair) if pair.len() == 2 => {
-                        let score = pair.pop().and_then(|s| s.as_f64()).ok_or_else(bad)?;
-                        let member = pair.pop().and_then(Value::into_string).ok_or_else(bad)?;
-                        Ok((score, member))
-                    }
-                    _ => Err(bad()),
-                })
-                .collect(),
-            _ => Err(bad()),
-        },
+        Value::Null => Ok(None),
+        Value::Array(mut parts) if parts.len() == 2 => {
+            let elements = match parts.pop() {
+                Some(Value::Array(elements)) => elements
+                    .into_iter()
+                    .map(|e| e.into_string().ok_or_else(bad))
+                    .collect::<Result<Vec<_>>>()?,
+                _ => return Err(bad()),
+            };
+            let key = parts.pop().and_then(Value::into_string).ok_or_else(bad)?;
+            Ok(Some((key, elements)))
+        }
         _ => Err(bad()),
     }
 }
 
-/// A message's claim order in microseconds: its score in `:due`.
-fn claim_score(message: &QueueMessage) -> i64 {
+/// A message's claim order in microseconds: what its element carries.
+fn claim_micros(message: &QueueMessage) -> i64 {
     claim_order(message.available_at, message.priority).timestamp_micros()
 }
 
@@ -285,6 +390,7 @@ impl RedisQueue {
         })?;
         let client = connect(&config, &safe_url).await?;
         Ok(RedisQueue {
+            keys: Arc::new(Keys::new(&options.prefix)),
             options: Arc::new(options),
             clock: Arc::new(SystemClock),
             pop: Arc::new(Script::from_lua(POP_SCRIPT)),
@@ -308,25 +414,12 @@ impl RedisQueue {
         &self.options.prefix
     }
 
-    fn later_key(&self) -> String {
-        format!("{}:later", self.options.prefix)
-    }
-
-    fn due_key(&self) -> String {
-        format!("{}:due", self.options.prefix)
-    }
-
-    /// Deletes this queue's keys, and those a queue written before priorities
-    /// left (for tests and resets).
+    /// Deletes this queue's keys, and those earlier versions left (for tests
+    /// and resets).
     pub async fn delete_all(&self) -> Result<()> {
         let prefix = &self.options.prefix;
-        let keys = vec![
-            self.later_key(),
-            self.due_key(),
-            format!("{prefix}:q"),
-            format!("{prefix}:seq"),
-            format!("{prefix}:ready"),
-        ];
+        let mut keys = self.keys.for_pop();
+        keys.extend(["q", "seq", "ready"].map(|old| format!("{prefix}:{old}")));
         let _: i64 = self.client().del(keys).await.map_err(map_redis)?;
         Ok(())
     }
@@ -342,51 +435,50 @@ impl RedisQueue {
 
     /// Pops up to `max` due messages without waiting.
     async fn take_due(&self, max: usize) -> Result<Vec<Delivery>> {
-        let members: Vec<String> = self
+        let elements: Vec<String> = self
             .pop
             .evalsha_with_reload(
                 self.client(),
-                vec![self.later_key(), self.due_key()],
+                self.keys.for_pop(),
                 vec![self.now_micros().to_string(), max.to_string()],
             )
             .await
             .map_err(map_redis)?;
-        members.into_iter().map(delivery).collect()
+        elements.into_iter().map(delivery).collect()
     }
 
-    /// Waits up to `block` in `BZMPOP` on the due set, on a pooled connection. The
-    /// command runs in a task of its own so that, if this pop is cancelled, what it
-    /// receives goes back with its score (its place) instead of being lost.
+    /// Waits up to `block` in `BLMPOP` on the ready lists, most urgent first, on a
+    /// pooled connection. The command runs in a task of its own so that, if this
+    /// pop is cancelled, what it receives goes back to its list's head instead of
+    /// being lost.
     async fn block_for_ready(&self, max: usize, block: Duration) -> Result<Vec<Delivery>> {
         let client = self.connections.take_blocking().await?;
-        let key = self.due_key();
+        let keys = self.keys.ready.to_vec();
         let pool = Arc::downgrade(&self.connections);
         let (reply_tx, reply_rx) = oneshot::channel();
         tokio::spawn(async move {
             let timeout = block.as_secs_f64();
             let popped = tokio::time::timeout(
                 block + BLOCK_GRACE,
-                client.bzmpop::<Value, _>(timeout, key.as_str(), ZCmp::Min, Some(max as i64)),
+                client.blmpop::<Value, _>(timeout, keys, LMoveDirection::Left, Some(max as i64)),
             )
             .await;
-            let members = match popped {
-                Ok(Ok(reply)) => bzmpop_members(reply),
-                Ok(Err(e)) if *e.kind() == fred::error::ErrorKind::Timeout => Ok(Vec::new()),
+            let received = match popped {
+                Ok(Ok(reply)) => blmpop_elements(reply),
+                Ok(Err(e)) if *e.kind() == fred::error::ErrorKind::Timeout => Ok(None),
                 Ok(Err(e)) => Err(map_redis(e)),
                 Err(_) => Err(Error::backend(format!(
-                    "redis: BZMPOP did not return within {:?} of its timeout",
+                    "redis: BLMPOP did not return within {:?} of its timeout",
                     BLOCK_GRACE
                 ))
                 .temporary()),
             };
-            let healthy = members.is_ok();
-            if let Err(Ok(unclaimed)) = reply_tx.send(members)
-                && !unclaimed.is_empty()
-                && let Err(err) = client
-                    .zadd::<i64, _, _>(key.as_str(), None, None, false, false, unclaimed)
-                    .await
-            {
-                tracing::warn!(error = %err, "redis: a cancelled pop could not return its messages; the reconciler will publish them again");
+            let healthy = received.is_ok();
+            if let Err(Ok(Some((key, unclaimed)))) = reply_tx.send(received) {
+                let back: Vec<String> = unclaimed.into_iter().rev().collect();
+                if let Err(err) = client.lpush::<i64, _, _>(key.as_str(), back).await {
+                    tracing::warn!(error = %err, "redis: a cancelled pop could not return its messages; the reconciler will publish them again");
+                }
             }
             match pool.upgrade() {
                 Some(pool) if healthy => pool.give_back(client),
@@ -395,12 +487,14 @@ impl RedisQueue {
                 }
             }
         });
-        let members = reply_rx.await.map_err(|_| {
+        let received = reply_rx.await.map_err(|_| {
             Error::unexpected("redis: the blocking pop task ended without a reply")
         })??;
-        members
+        received
+            .map(|(_, elements)| elements)
+            .unwrap_or_default()
             .into_iter()
-            .map(|(_, member)| delivery(member))
+            .map(delivery)
             .collect()
     }
 }
@@ -413,30 +507,49 @@ impl Queue for RedisQueue {
 
     async fn push(&self, messages: &[QueueMessage]) -> Result<()> {
         let now = self.now_micros();
+        let fresh_since = now - FRESH.as_micros() as i64;
+        let client = self.client();
         for chunk in messages.chunks(PUSH_CHUNK) {
-            // Due messages (the usual case) go to `:due` by their claim order,
-            // later ones to `:later` by their time; both in one round trip.
-            let mut due: Vec<(f64, String)> = Vec::with_capacity(chunk.len());
+            // Fresh due messages go to their level's tail, other due ones to
+            // `:due` by claim order, later ones to `:later` by their time; every
+            // command of a chunk in one round trip.
+            let mut ready: [Vec<String>; LEVELS] = Default::default();
+            let mut due: Vec<(f64, String)> = Vec::new();
             let mut later: Vec<(f64, String)> = Vec::new();
             for m in chunk {
                 let at = m.available_at.timestamp_micros();
-                if at <= now {
-                    due.push((claim_score(m) as f64, m.job_id.to_string()));
+                let order = claim_micros(m);
+                let element = format!("{order}:{}", m.job_id);
+                if at > now {
+                    later.push((at as f64, element));
+                } else if at >= fresh_since {
+                    ready[level(m.priority)].push(element);
                 } else {
-                    later.push((at as f64, format!("{}:{}", claim_score(m), m.job_id)));
+                    due.push((order as f64, element));
                 }
             }
-            let client = self.client();
-            let add = |key: String, values: Vec<(f64, String)>| async move {
-                if values.is_empty() {
-                    return Ok(0);
+            let appends = ready
+                .into_iter()
+                .zip(&self.keys.ready)
+                .filter(|(elements, _)| !elements.is_empty())
+                .map(|(elements, key)| client.rpush::<i64, _, _>(key.as_str(), elements));
+            let add = |key: &str, scored: Vec<(f64, String)>| {
+                let key = key.to_owned();
+                async move {
+                    if scored.is_empty() {
+                        return Ok(0);
+                    }
+                    client
+                        .zadd::<i64, _, _>(key, None, None, false, false, scored)
+                        .await
                 }
-                client
-                    .zadd::<i64, _, _>(key, None, None, false, false, values)
-                    .await
             };
-            tokio::try_join!(add(self.due_key(), due), add(self.later_key(), later))
-                .map_err(map_redis)?;
+            tokio::try_join!(
+                futures::future::try_join_all(appends),
+                add(&self.keys.due, due),
+                add(&self.keys.later, later),
+            )
+            .map_err(map_redis)?;
         }
         Ok(())
     }
@@ -469,17 +582,19 @@ impl Queue for RedisQueue {
 
     async fn depth(&self) -> Result<QueueDepth> {
         let now = self.now_micros() as f64;
-        let key = self.later_key();
         let client = self.client();
-        // Sent together: one round trip's wait, not three.
-        let (listed, came_due, waiting): (u64, u64, u64) = tokio::try_join!(
-            client.zcard(self.due_key()),
-            client.zcount(&key, f64::NEG_INFINITY, now),
-            client.zcount(&key, f64::NEG_INFINITY, f64::INFINITY),
+        let later = self.keys.later.as_str();
+        // Sent together: one round trip's wait, not one per key.
+        let lengths = self.keys.ready.iter().map(|key| client.llen::<u64, _>(key));
+        let (lengths, due, came_due, waiting): (Vec<u64>, u64, u64, u64) = tokio::try_join!(
+            futures::future::try_join_all(lengths),
+            client.zcard(self.keys.due.as_str()),
+            client.zcount(later, f64::NEG_INFINITY, now),
+            client.zcount(later, f64::NEG_INFINITY, f64::INFINITY),
         )
         .map_err(map_redis)?;
         Ok(QueueDepth {
-            ready: listed + came_due,
+            ready: lengths.iter().sum::<u64>() + due + came_due,
             delayed: waiting.saturating_sub(came_due),
         })
     }

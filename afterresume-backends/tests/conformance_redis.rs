@@ -33,7 +33,7 @@ mod engine_postgres_redis {
 mod redis_queue_specific {
     use std::time::{Duration, Instant};
 
-    use afterresume_core::clock::SystemClock;
+    use afterresume_core::clock::{Clock, SystemClock};
     use chrono::Utc;
     use uuid::Uuid;
 
@@ -80,6 +80,54 @@ mod redis_queue_specific {
             got.extend(batch.into_iter().map(|d| d.job_id));
         }
         assert_eq!(got, ids, "the returned message must keep its place");
+    }
+
+    /// One batch pop merges, element by element, the messages due now (kept in
+    /// their level's list) with those due long ago (kept by claim order) when
+    /// their claim orders interleave, and a long backlog of one level comes out
+    /// in push order after them.
+    #[tokio::test]
+    async fn a_batch_pop_merges_fresh_and_backdated_messages_in_claim_order() {
+        let clock = afterresume_core::clock::ManualClock::new(Utc::now());
+        let t0 = clock.now();
+        let queue = redis_queue().await.with_clock(Arc::new(clock));
+        let secs = |s: i64| chrono::TimeDelta::seconds(s);
+        // (priority, due at): claim orders t0+56s, +57s, +58s, +59s, +60s.
+        let plan = [
+            (2, t0 - secs(63)),
+            (1, t0 - secs(4)),
+            (1, t0 - secs(2)),
+            (2, t0 - secs(61)),
+            (1, t0),
+        ];
+        let mut messages: Vec<QueueMessage> = plan
+            .iter()
+            .map(|(priority, at)| QueueMessage {
+                job_id: Uuid::now_v7(),
+                available_at: *at,
+                priority: *priority,
+            })
+            .collect();
+        let mut expected: Vec<Uuid> = [1, 0, 2, 3, 4].map(|i| messages[i].job_id).to_vec();
+        let backlog: Vec<Uuid> = (0..1500).map(|_| Uuid::now_v7()).collect();
+        messages.extend(backlog.iter().map(|id| QueueMessage {
+            job_id: *id,
+            available_at: t0,
+            priority: 3,
+        }));
+        expected.extend(&backlog);
+        queue.push(&messages).await.unwrap();
+        let mut got = Vec::new();
+        while got.len() < expected.len() {
+            let batch = queue
+                .pop(&waiting(400, Duration::from_millis(500)))
+                .await
+                .unwrap();
+            assert!(!batch.is_empty(), "lost messages after {}", got.len());
+            got.extend(batch.into_iter().map(|d| d.job_id));
+        }
+        assert_eq!(got, expected);
+        assert_eq!(queue.depth().await.unwrap(), QueueDepth::default());
     }
 
     /// Several pops blocked at once each get a message of one push.
