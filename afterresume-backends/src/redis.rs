@@ -90,6 +90,26 @@ if #came > 0 then
     redis.call('ZADD', KEYS[2], unpack(scored, i, math.min(i + 999, #scored)))
   end
 end
+local max = tonumber(ARGV[2])
+local function take_due(want)
+  local taken = redis.call('ZRANGE', KEYS[2], 0, want - 1)
+  for i = 1, #taken, 500 do
+    redis.call('ZREM', KEYS[2], unpack(taken, i, math.min(i + 499, #taken)))
+  end
+  return taken
+end
+local present = redis.call('EXISTS', unpack(KEYS, 2))
+if present == 0 then return {} end
+if present == 1 then
+  local args = {'LMPOP', #KEYS - 2}
+  for k = 3, #KEYS do args[#args + 1] = KEYS[k] end
+  args[#args + 1] = 'LEFT'
+  args[#args + 1] = 'COUNT'
+  args[#args + 1] = max
+  local popped = redis.call(unpack(args))
+  if popped then return popped[2] end
+  return take_due(max)
+end
 local function order(element) return tonumber(string.match(element, '^(%d+):')) end
 local function head_of(k)
   if k == 2 then
@@ -101,7 +121,6 @@ local function head_of(k)
 end
 local heads = {}
 for k = 2, #KEYS do heads[k] = head_of(k) end
-local max = tonumber(ARGV[2])
 local out = {}
 while #out < max do
   local best, after = nil, nil
@@ -119,12 +138,10 @@ while #out < max do
   if best == nil then break end
   local want = max - #out
   local taken
-  if best == 2 then
-    if after == nil then
-      taken = redis.call('ZRANGE', KEYS[2], 0, want - 1)
-    else
-      taken = redis.call('ZRANGE', KEYS[2], '-inf', after, 'BYSCORE', 'LIMIT', 0, want)
-    end
+  if best == 2 and after == nil then
+    taken = take_due(want)
+  elseif best == 2 then
+    taken = redis.call('ZRANGE', KEYS[2], '-inf', after, 'BYSCORE', 'LIMIT', 0, want)
     for i = 1, #taken, 500 do
       redis.call('ZREM', KEYS[2], unpack(taken, i, math.min(i + 499, #taken)))
     end
