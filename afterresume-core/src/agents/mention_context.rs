@@ -13,8 +13,9 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::mention_cues::{
-    HYPOTHESIS_BEFORE, HYPOTHESIS_OPENINGS, IDIOMS, NEGATION_AFTER, NEGATION_BEFORE, OTHERS_BEFORE,
-    OTHERS_OPENINGS, PERSON_AFTER, PERSON_BEFORE, PLAN_OPENINGS, READ_ABOUT_BEFORE,
+    CHOICE_VERBS, HYPOTHESIS_BEFORE, HYPOTHESIS_OPENINGS, IDIOMS, NEGATION_AFTER, NEGATION_BEFORE,
+    NOT_A_SUBJECT, OTHERS_BEFORE, OTHERS_OPENINGS, PERSON_AFTER, PERSON_BEFORE, PLAN_OPENINGS,
+    READ_ABOUT_BEFORE,
 };
 use super::text::{Span, clauses};
 
@@ -113,6 +114,9 @@ pub(crate) fn context_in_clauses(
     {
         return MentionContext::Hypothetical(cue);
     }
+    if sub_start < start && opens_with_someone_doing(&text[sub_start..start]) {
+        return MentionContext::OthersWork("a name doing it");
+    }
     let before = tail(prefix, CUE_REACH).to_ascii_lowercase();
     let before = before.as_str();
     let own = own_subclause(before);
@@ -128,6 +132,9 @@ pub(crate) fn context_in_clauses(
     if let Some(cue) = NEGATION_BEFORE_SET.find_words(before) {
         return MentionContext::Negated(cue);
     }
+    if own.ends_with(" over ") && CHOICE_VERBS.iter().any(|verb| own.contains(verb)) {
+        return MentionContext::Negated("chose ... over");
+    }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
     let capitalized = text[start..end].starts_with(char::is_uppercase);
     if capitalized {
@@ -136,9 +143,10 @@ pub(crate) fn context_in_clauses(
         if let Some(cue) = PERSON_AFTER.iter().find(|cue| next.starts_with(**cue)) {
             return MentionContext::Name(cue);
         }
+        let named_before = names_listed_before(prefix).to_ascii_lowercase();
         if let Some(cue) = PERSON_BEFORE
             .iter()
-            .find(|cue| before.trim_end().ends_with(**cue))
+            .find(|cue| named_before.trim_end().ends_with(**cue))
         {
             return MentionContext::Name(cue);
         }
@@ -199,6 +207,54 @@ static HYPOTHESIS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(HY
 static READ_ABOUT_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(READ_ABOUT_BEFORE));
 static NEGATION_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_BEFORE));
 static NEGATION_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_AFTER));
+
+/// `prefix` without the capitalized names listed right before the mention, so a
+/// cue before the first name covers the list: in "coffee with Ruby and Julia",
+/// Julia is a person for the same reason Ruby is.
+fn names_listed_before(prefix: &str) -> &str {
+    let mut rest = prefix;
+    for _ in 0..3 {
+        let trimmed = rest.trim_end();
+        let Some(joined) = trimmed
+            .strip_suffix(" and")
+            .or_else(|| trimmed.strip_suffix(','))
+        else {
+            break;
+        };
+        let joined = joined.trim_end();
+        let name_at = joined.rfind(' ').map_or(0, |at| at + 1);
+        let name = &joined[name_at..];
+        if !name.starts_with(char::is_uppercase) || !name.chars().all(char::is_alphabetic) {
+            break;
+        }
+        rest = &joined[..name_at];
+    }
+    if rest.len() == prefix.len() {
+        prefix
+    } else {
+        rest
+    }
+}
+
+/// Whether the text of a sub-clause before a mention opens with someone named
+/// doing the work: a capitalized word that is not the author, a time or a
+/// linking word, then a verb in the past tense ("Sarah migrated the billing
+/// service to Go"). A worklog's own lines open with the verb ("Migrated ...").
+fn opens_with_someone_doing(before_mention: &str) -> bool {
+    let mut words = before_mention.split_whitespace();
+    let (Some(subject), Some(verb)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let lower = subject.to_ascii_lowercase();
+    subject.starts_with(char::is_uppercase)
+        && subject.chars().all(char::is_alphabetic)
+        && !lower.ends_with("ed")
+        && !lower.ends_with("ly")
+        && !NOT_A_SUBJECT.contains(&lower.as_str())
+        && verb.len() > 3
+        && verb.ends_with("ed")
+        && verb.chars().all(|c| c.is_ascii_lowercase())
+}
 
 /// Whether a clause opens with another team as its subject ("the ops team is
 /// rolling out ..."); "the team" alone is the author's own.
@@ -465,6 +521,93 @@ mod tests {
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }
+    }
+
+    #[test]
+    fn skipped_untouched_and_passed_over_choices_are_not_work() {
+        for (text, mention) in [
+            ("Skipped Redux this time, plain state was enough.", "Redux"),
+            ("Haven't touched Kubernetes this week.", "Kubernetes"),
+            ("Chose Postgres over MySQL for the new service.", "MySQL"),
+            ("Went with Vite over webpack for the docs site.", "webpack"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Negated(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Chose Postgres over MySQL for the new service.", "Postgres"),
+            ("Moved the queue over to RabbitMQ.", "RabbitMQ"),
+            ("Touched up the Grafana dashboards.", "Grafana"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn someone_named_doing_the_work_is_not_the_author() {
+        for (text, mention) in [
+            ("Sarah migrated the billing service to Go.", "Go"),
+            ("Nobody on the team knows Elixir, so we passed.", "Elixir"),
+            (
+                "Waiting on the platform team to upgrade Postgres.",
+                "Postgres",
+            ),
+            ("The candidate had strong Scala experience.", "Scala"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::OthersWork(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Migrated the billing service to Go.", "Go"),
+            ("Load tested the search API with k6.", "k6"),
+            ("Also migrated the cron jobs to Airflow.", "Airflow"),
+            ("Today deployed the Helm chart.", "Helm"),
+            ("Sarah and I migrated the billing service to Go.", "Go"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_listed_after_a_social_cue_and_companies_are_not_skills() {
+        for (text, mention) in [
+            ("Had coffee with Ruby and Julia from design.", "Julia"),
+            ("Lunch with Anna, Ruby and Julia.", "Julia"),
+            ("Our client Oracle asked for a demo.", "Oracle"),
+            ("Grabbed lunch at the Java Lounge.", "Java"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Name(_)),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            ("Ported the Ruby and Julia scripts to Python.", "Julia"),
+            ("Paired with Anna, then tuned Oracle indexes.", "Oracle"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_plan_for_later_is_not_work() {
+        for (text, mention) in [
+            ("Plan for tomorrow: try out Bun as the test runner.", "Bun"),
+            ("Try Deno for the scripts.", "Deno"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Planned(_)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            context("Tried Deno for the scripts.", "Deno"),
+            MentionContext::Work
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::domain::SkillCategory;
 use crate::{Error, Result};
 
 /// Version of the built-in taxonomy; bump it whenever `curated.txt` changes.
-pub const BUILTIN_VERSION: &str = "2026.12.1";
+pub const BUILTIN_VERSION: &str = "2026.12.2";
 
 const CURATED: &str = include_str!("curated.txt");
 const GENERATED: &str = include_str!("generated.txt");
@@ -421,6 +421,44 @@ mod tests {
         assert_eq!(go.aliases[0].rule, AliasRule::NeedsContext);
         // Names that are everyday engineering words are not seeded.
         assert!(t.get("rpc").is_none() && t.get("just").is_none());
+    }
+
+    /// The families issue 27 found missing: embedded toolchains and buses,
+    /// imaging and OCR libraries, mobile SDKs, scanners, profilers.
+    #[test]
+    fn the_curated_overlay_covers_the_missing_families() {
+        let t = Taxonomy::builtin();
+        let matcher = SkillMatcher::new(&t);
+        let text = "Flashed it over CMSIS-DAP, read SEGGER RTT, published on MQTT topics; \
+                    OCR with EasyOCR and PaddleOCR, pages from pdfplumber and Amazon Textract; \
+                    OkHttp and Retrofit calls with Dagger Hilt; gosec and axe-core in CI; \
+                    profiled with JProfiler, VisualVM, dotTrace, Pyroscope and Massif.";
+        let found: Vec<String> = matcher.find(text).into_iter().map(|m| m.slug).collect();
+        for slug in [
+            "cmsis",
+            "segger-rtt",
+            "mqtt",
+            "easyocr",
+            "paddleocr",
+            "pdfplumber",
+            "aws-textract",
+            "okhttp",
+            "retrofit",
+            "hilt",
+            "gosec",
+            "axe-core",
+            "jprofiler",
+            "visualvm",
+            "dottrace",
+            "pyroscope",
+            "massif",
+        ] {
+            assert!(found.iter().any(|s| s == slug), "{slug} not in {found:?}");
+        }
+        assert!(
+            !found.iter().any(|s| s == "iot"),
+            "MQTT is a protocol, not IoT"
+        );
     }
 
     #[test]
