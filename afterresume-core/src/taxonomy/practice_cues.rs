@@ -53,6 +53,34 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
         not_right_before: &[],
     },
     PracticeCue {
+        slug: "ci-cd",
+        // Work on the pipeline itself: "fixed CI", "sped up the CI by caching".
+        verbs: &[
+            "fixed",
+            "set",
+            "configured",
+            "sped",
+            "unbroke",
+            "parallelized",
+            "parallelised",
+            "cached",
+            "split",
+            "migrated",
+            "moved",
+        ],
+        objects: &["ci"],
+        gap: 3,
+        // "fixed signing for CI" is work on the app that CI builds.
+        not_right_before: &["for", "in", "on"],
+    },
+    PracticeCue {
+        slug: "postmortem",
+        verbs: &["wrote", "drafted", "writing", "published"],
+        objects: &["rca"],
+        gap: 3,
+        not_right_before: &[],
+    },
+    PracticeCue {
         slug: "secrets-management",
         // Done, not described: "a runbook for rotating the credentials" is not.
         verbs: &["rotated"],
@@ -188,6 +216,10 @@ mod tests {
         assert!(slugs("reviewed the quarterly budget with Anna").is_empty());
         assert!(slugs("Maria reviewed my PR and approved it").is_empty());
         assert_eq!(slugs("rotated the api keys"), vec!["secrets-management"]);
+        assert_eq!(slugs("fixed the flaky CI job"), vec!["ci-cd"]);
+        assert!(slugs("fixed the city filter").is_empty());
+        assert!(slugs("fixed signing for CI").is_empty());
+        assert_eq!(slugs("wrote the RCA for the outage"), vec!["postmortem"]);
         assert!(slugs("rotated the logs and the on-duty list").is_empty());
         assert!(slugs("a runbook for rotating the database credentials").is_empty());
         assert_eq!(slugs("reviewed my team's PRs"), vec!["code-review"]);
