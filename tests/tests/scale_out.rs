@@ -249,8 +249,21 @@ async fn a_rate_limit_holds_across_three_processes() {
     let engine = cluster.engine(Arc::new(cluster.db.queue()));
     const JOBS: i64 = 40;
     const LIMIT: i64 = 5;
+    // One job per claim and none held ahead: a process that wakes first cannot
+    // take the whole backlog, so every period's starts come from several processes.
     for _ in 0..3 {
-        cluster.spawn(&["--workers", "4", "--rate", "5", "--rate-period-ms", "400"]);
+        cluster.spawn(&[
+            "--workers",
+            "4",
+            "--rate",
+            "5",
+            "--rate-period-ms",
+            "400",
+            "--claim-batch",
+            "1",
+            "--prefetch",
+            "0",
+        ]);
     }
     cluster.wait_ready().await;
     let requests: Vec<_> = (0..JOBS)

@@ -9,7 +9,7 @@
 //! at a time across every process and records when each ran.
 //!
 //! Usage: `scale-worker [--workers N] [--scheduler] [--lease-ms MS] [--reap-ms MS]
-//! [--rate N] [--rate-period-ms MS]`.
+//! [--rate N] [--rate-period-ms MS] [--claim-batch N] [--prefetch N]`.
 //! Runs until SIGTERM/SIGINT (graceful) or SIGKILL.
 
 use std::str::FromStr;
@@ -29,6 +29,11 @@ struct Args {
     /// Starts of `scale.limited` allowed per `rate_period`, for every process.
     rate: u32,
     rate_period: Duration,
+    /// Overrides `EngineConfig::claim_batch` (a test that needs the work shared
+    /// between processes keeps one process from claiming it all at once).
+    claim_batch: Option<usize>,
+    /// Overrides `EngineConfig::prefetch`.
+    prefetch: Option<usize>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -39,6 +44,8 @@ fn parse_args() -> Result<Args> {
         reap: Duration::from_secs(1),
         rate: 5,
         rate_period: Duration::from_millis(500),
+        claim_batch: None,
+        prefetch: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -56,6 +63,8 @@ fn parse_args() -> Result<Args> {
             "--rate-period-ms" => {
                 args.rate_period = Duration::from_millis(value("--rate-period-ms")?)
             }
+            "--claim-batch" => args.claim_batch = Some(value("--claim-batch")?.max(1) as usize),
+            "--prefetch" => args.prefetch = Some(value("--prefetch")? as usize),
             other => return Err(Error::invalid_input(format!("unknown flag '{other}'"))),
         }
     }
@@ -88,14 +97,17 @@ async fn run() -> Result<()> {
         .await
         .map_err(|e| Error::backend("side table pool").with_source(e))?;
     let system = System::open(&settings).await?;
+    let defaults = EngineConfig::default();
     let config = EngineConfig {
+        claim_batch: args.claim_batch.unwrap_or(defaults.claim_batch),
+        prefetch: args.prefetch.unwrap_or(defaults.prefetch),
         lease_ttl: args.lease,
         heartbeat_interval: args.lease / 4,
         reap_interval: args.reap,
         poll_interval: Duration::from_millis(100),
         scheduler_interval: Duration::from_millis(100),
         reconcile_after: Duration::from_millis(500),
-        ..EngineConfig::default()
+        ..defaults
     };
     let pid = std::process::id() as i32;
     let limited_side = side.clone();
