@@ -3,4 +3,5 @@
 
 pub mod breakdown;
 pub mod devset;
+pub mod latency_window;
 pub mod skillspan;
