@@ -13,7 +13,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
-ALL="huey huey-thread celery bullmq graphile-worker graphile-worker-best pg-boss apalis-redis apalis-postgres afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis afterresume-sqlite-redis"
+ALL="huey huey-thread celery bullmq bullmq-best graphile-worker graphile-worker-best pg-boss pg-boss-best apalis-redis apalis-postgres afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis afterresume-sqlite-redis"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PEERS="${PEERS:-$ALL}"
 REPEATS="${REPEATS:-3}"
@@ -29,7 +29,7 @@ need=()
 for p in $PEERS; do
   case "$p" in
     huey*|celery) need+=(python) ;;
-    bullmq|graphile-worker*|pg-boss) need+=(node) ;;
+    bullmq*|graphile-worker*|pg-boss*) need+=(node) ;;
     apalis-*) need+=(python apalis) ;;
     afterresume-*) need+=(python afterresume) ;;  # python: aggregate.py and compare.py
   esac
@@ -56,7 +56,7 @@ run_peer() {  # peer run_index out_json
     huey)            "$PY" py/bench_py.py huey --kind process "${common[@]}" ;;
     huey-thread)     "$PY" py/bench_py.py huey --kind thread "${common[@]}" ;;
     celery)          "$PY" py/bench_py.py celery --kind process "${common[@]}" ;;
-    bullmq|graphile-worker*|pg-boss) node node/bench_node.mjs "$peer" "${common[@]}" ;;
+    bullmq*|graphile-worker*|pg-boss*) node node/bench_node.mjs "$peer" "${common[@]}" ;;
     apalis-redis)    "$PY" apalis/bench_apalis.py redis "${common[@]}" ;;
     apalis-postgres) "$PY" apalis/bench_apalis.py postgres "${common[@]}" ;;
     afterresume-*)   "$ROOT/target/release/peer-bench" --backend "${peer#afterresume-}" --n "$N" \
