@@ -345,12 +345,15 @@ async fn connect(config: &Config, safe_url: &str) -> Result<Client> {
     }
 }
 
-/// A popped element, `<claim order>:<job id>`, as a delivery.
+/// A popped element, `<claim order>:<job id>`, as a delivery. A bare job id is
+/// what the `:due` set of the version before held; it is still delivered.
 fn delivery(element: String) -> Result<Delivery> {
-    let job_id = element
-        .split_once(':')
-        .and_then(|(_, id)| id.parse().ok())
-        .ok_or_else(|| Error::unexpected(format!("redis queue holds a bad element '{element}'")))?;
+    let id = element
+        .rsplit_once(':')
+        .map_or(element.as_str(), |(_, id)| id);
+    let job_id = id
+        .parse()
+        .map_err(|_| Error::unexpected(format!("redis queue holds a bad element '{element}'")))?;
     Ok(Delivery {
         job_id,
         receipt: element,
@@ -614,5 +617,33 @@ impl Queue for RedisQueue {
             ready: lengths.iter().sum::<u64>() + due + came_due,
             delayed: waiting.saturating_sub(came_due),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_carry_their_claim_order_before_the_job_id() {
+        let id = uuid::Uuid::now_v7();
+        let got = delivery(format!("1765000000000000:{id}")).unwrap();
+        assert_eq!(got.job_id.to_string(), id.to_string());
+        assert_eq!(got.receipt, format!("1765000000000000:{id}"));
+        // A member left by the version before (a bare id) is still a delivery.
+        assert_eq!(
+            delivery(id.to_string()).unwrap().job_id.to_string(),
+            id.to_string()
+        );
+        let bad = delivery("1765000000000000:not-a-job".to_owned()).unwrap_err();
+        assert!(bad.to_string().contains("bad element"), "{bad}");
+    }
+
+    #[test]
+    fn a_priority_outside_the_range_joins_the_nearest_level() {
+        assert_eq!(level(HIGHEST_PRIORITY), 0);
+        assert_eq!(level(LOWEST_PRIORITY), LEVELS - 1);
+        assert_eq!(level(-5), 0);
+        assert_eq!(level(99), LEVELS - 1);
     }
 }
