@@ -59,6 +59,18 @@ pub fn plan_acquire(
         let window = TimeDelta::from_std(limit.window).unwrap_or(TimeDelta::MAX);
         let live = counter.filter(|c| now < c.window_start + window);
         match live {
+            // Another caller opened a window that starts after this caller's
+            // `now` (read before it waited for the counter): counting it there
+            // would count it in a window it does not know it is in, and a rate
+            // limit's period would then hold more starts than its limit. It
+            // tries again in that window.
+            Some(c) if c.window_start > now => {
+                let left = (c.window_start - now)
+                    .to_std()
+                    .unwrap_or_default()
+                    .max(Duration::from_secs(1));
+                wait = Some(wait.map_or(left, |w| w.max(left)));
+            }
             Some(c) if c.hits >= limit.max_hits => {
                 let left = (c.window_start + window - now)
                     .to_std()
@@ -120,6 +132,27 @@ mod tests {
             max_hits,
             window: Duration::from_secs(60),
         }
+    }
+
+    #[test]
+    fn a_caller_from_before_the_counters_window_is_not_counted_in_it() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + TimeDelta::days(1);
+        let later = ThrottleCounter {
+            window_start: now + TimeDelta::milliseconds(400),
+            hits: 1,
+        };
+        assert_eq!(
+            plan_acquire(&[limit("a", 5)], &[Some(later)], now),
+            Err(Duration::from_secs(1))
+        );
+        let same = ThrottleCounter {
+            window_start: now,
+            hits: 1,
+        };
+        assert_eq!(
+            plan_acquire(&[limit("a", 5)], &[Some(same)], now).unwrap()[0].hits,
+            2
+        );
     }
 
     #[test]
