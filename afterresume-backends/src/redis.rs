@@ -91,12 +91,14 @@ if #came > 0 then
   end
 end
 local max = tonumber(ARGV[2])
-local function take_due(want)
-  local taken = redis.call('ZRANGE', KEYS[2], 0, want - 1)
+local function remove_due(taken)
   for i = 1, #taken, 500 do
     redis.call('ZREM', KEYS[2], unpack(taken, i, math.min(i + 499, #taken)))
   end
   return taken
+end
+local function take_due(want)
+  return remove_due(redis.call('ZRANGE', KEYS[2], 0, want - 1))
 end
 local present = redis.call('EXISTS', unpack(KEYS, 2))
 if present == 0 then return {} end
@@ -141,10 +143,7 @@ while #out < max do
   if best == 2 and after == nil then
     taken = take_due(want)
   elseif best == 2 then
-    taken = redis.call('ZRANGE', KEYS[2], '-inf', after, 'BYSCORE', 'LIMIT', 0, want)
-    for i = 1, #taken, 500 do
-      redis.call('ZREM', KEYS[2], unpack(taken, i, math.min(i + 499, #taken)))
-    end
+    taken = remove_due(redis.call('ZRANGE', KEYS[2], '-inf', after, 'BYSCORE', 'LIMIT', 0, want))
   elseif after == nil then
     taken = redis.call('LPOP', KEYS[best], want) or {}
   else

@@ -229,11 +229,7 @@ fn names_listed_before(prefix: &str) -> &str {
         }
         rest = &joined[..name_at];
     }
-    if rest.len() == prefix.len() {
-        prefix
-    } else {
-        rest
-    }
+    rest
 }
 
 /// Whether the text of a sub-clause before a mention opens with someone named
