@@ -13,7 +13,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
-ALL="huey huey-thread celery bullmq bullmq-best graphile-worker graphile-worker-best pg-boss pg-boss-best apalis-redis apalis-postgres afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis afterresume-sqlite-redis"
+ALL="huey huey-thread huey-best celery celery-best bullmq bullmq-best graphile-worker graphile-worker-best pg-boss pg-boss-best apalis-redis apalis-postgres awa awa-best afterresume-memory afterresume-sqlite afterresume-postgres afterresume-postgres-redis afterresume-sqlite-redis"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PEERS="${PEERS:-$ALL}"
 REPEATS="${REPEATS:-3}"
@@ -31,6 +31,7 @@ for p in $PEERS; do
     huey*|celery) need+=(python) ;;
     bullmq*|graphile-worker*|pg-boss*) need+=(node) ;;
     apalis-*) need+=(python apalis) ;;
+    awa*) need+=(python awa) ;;
     afterresume-*) need+=(python afterresume) ;;  # python: aggregate.py and compare.py
   esac
 done
@@ -55,10 +56,14 @@ run_peer() {  # peer run_index out_json
   case "$peer" in
     huey)            "$PY" py/bench_py.py huey --kind process "${common[@]}" ;;
     huey-thread)     "$PY" py/bench_py.py huey --kind thread "${common[@]}" ;;
+    huey-best)       "$PY" py/bench_py.py huey --kind thread --workers 16 "${common[@]}" ;;
     celery)          "$PY" py/bench_py.py celery --kind process "${common[@]}" ;;
+    celery-best)     "$PY" py/bench_py.py celery --kind process --prefetch 64 "${common[@]}" ;;
     bullmq*|graphile-worker*|pg-boss*) node node/bench_node.mjs "$peer" "${common[@]}" ;;
     apalis-redis)    "$PY" apalis/bench_apalis.py redis "${common[@]}" ;;
     apalis-postgres) "$PY" apalis/bench_apalis.py postgres "${common[@]}" ;;
+    awa)             "$PY" awa/bench_awa.py "${common[@]}" ;;
+    awa-best)        AWA_MAX_WORKERS=128 "$PY" awa/bench_awa.py --label awa-best "${common[@]}" ;;
     afterresume-*)   "$ROOT/target/release/peer-bench" --backend "${peer#afterresume-}" --n "$N" \
                        --rate "$RATE" --seconds "$LAT_SECONDS" --out-dir "$(dirname "$out")" --run "$2" ;;
     *) echo "unknown peer $peer" >&2; return 2 ;;

@@ -109,3 +109,83 @@ async fn the_adapter_speaks_the_harness_protocol() {
         .await
         .expect("drop the test schema");
 }
+
+/// Under the harness's pacing the adapter inserts exactly what the `ENQUEUE <n>`
+/// lines on its stdin ask for (and ignores `PRODUCER_RATE`), and names the Redis
+/// variant `afterresume-redis`.
+#[tokio::test]
+async fn harness_paced_inserts_exactly_what_the_tokens_ask_for() {
+    use afterresume_core::ports::JobStore;
+    use std::io::Write;
+
+    let url = std::env::var("AFTERRESUME_TEST_POSTGRES_URL")
+        .expect("AFTERRESUME_TEST_POSTGRES_URL: the Postgres this test runs on");
+    let redis_url = std::env::var("AFTERRESUME_TEST_REDIS_URL")
+        .expect("AFTERRESUME_TEST_REDIS_URL: the Redis this test runs on");
+    let schema = format!("ar_harness_paced_{}", std::process::id());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness-adapter"))
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .env("REDIS_URL", &redis_url)
+        .env("AFTERRESUME_BENCH_SCHEMA", &schema)
+        .env("PRODUCER_MODE", "fixed")
+        .env("PRODUCER_PACING", "harness")
+        .env("PRODUCER_RATE", "5000")
+        .env("PRODUCER_BATCH_MAX", "40")
+        .env("WORKER_COUNT", "4")
+        .env("SAMPLE_EVERY_S", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the adapter starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    // 3 × 50 + 25 = 175 jobs, the last token after a pause; a malformed line is skipped.
+    writeln!(
+        stdin,
+        "ENQUEUE 50\nENQUEUE 50\nENQUEUE nonsense\nENQUEUE 50"
+    )
+    .expect("tokens");
+    stdin.flush().expect("flush");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    writeln!(stdin, "ENQUEUE 25").expect("token");
+    stdin.flush().expect("flush");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    assert!(child.wait().expect("the adapter exits").success());
+    drop(stdin);
+    let lines = reader.join().expect("reader");
+    let descriptor: Value = serde_json::from_str(&lines[0]).expect("descriptor");
+    assert_eq!(descriptor["system"], "afterresume-redis");
+    assert_eq!(descriptor["queue"], "redis");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains("\"afterresume-redis\"")),
+        "every sample names the variant"
+    );
+
+    let store = PostgresBackend::connect_with(PostgresOptions::new(url).with_schema(schema))
+        .await
+        .expect("postgres");
+    let jobs: u64 = store
+        .job_counts()
+        .await
+        .expect("job counts")
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(jobs, 175, "jobs inserted for 175 asked");
+    store.drop_schema().await.expect("drop the test schema");
+}

@@ -14,6 +14,12 @@
 //! and `queue_depth`, on wall-clock aligned ticks; SIGTERM ends it within 5 s.
 //! A failed insert (Postgres restarting under a chaos phase) is logged and
 //! retried on the next tick: the process outlives the database's outages.
+//!
+//! Pacing: with `PRODUCER_PACING=harness` (what the harness sets) a fixed-rate
+//! producer inserts what the harness's `ENQUEUE <n>` lines on stdin ask for, so
+//! every system is offered load by the same clock; otherwise it credits
+//! `PRODUCER_RATE` on its own clock, re-reading the rate from
+//! `PRODUCER_RATE_CONTROL_FILE` (the harness's high-load phases write it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,10 +36,16 @@ use serde_json::{Value, json};
 const JOB_TYPE: &str = "bench.harness";
 
 /// How the producer decides how many jobs to insert.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum ProducerMode {
-    /// `PRODUCER_RATE` jobs a second, credited on wall-clock time.
-    Fixed { rate: f64 },
+    /// `PRODUCER_RATE` jobs a second, credited on wall-clock time; the rate is
+    /// re-read from the control file when there is one.
+    Fixed {
+        rate: f64,
+        control_file: Option<std::path::PathBuf>,
+    },
+    /// As many jobs as the harness's `ENQUEUE <n>` lines on stdin ask for.
+    HarnessPaced,
     /// Keep about `TARGET_DEPTH` jobs waiting.
     DepthTarget { depth: u64 },
 }
@@ -41,6 +53,8 @@ enum ProducerMode {
 /// The harness's settings, read from the environment.
 #[derive(Debug, Clone)]
 struct Settings {
+    /// `afterresume`, or `afterresume-redis` for the variant with the Redis queue.
+    system: &'static str,
     database_url: String,
     /// `AFTERRESUME_BENCH_SCHEMA`: the Postgres schema (default `afterresume`).
     schema: String,
@@ -69,9 +83,20 @@ impl Settings {
             }
         };
         let database_url = var("DATABASE_URL").ok_or("DATABASE_URL: not set")?;
+        let harness_paced = match var("PRODUCER_PACING").as_deref().unwrap_or("adapter") {
+            "harness" => true,
+            "adapter" => false,
+            other => {
+                return Err(format!(
+                    "PRODUCER_PACING: expected 'harness' or 'adapter', got '{other}'"
+                ));
+            }
+        };
         let mode = match var("PRODUCER_MODE").as_deref().unwrap_or("fixed") {
+            "fixed" if harness_paced => ProducerMode::HarnessPaced,
             "fixed" => ProducerMode::Fixed {
                 rate: number("PRODUCER_RATE", 800.0)?,
+                control_file: var("PRODUCER_RATE_CONTROL_FILE").map(Into::into),
             },
             "depth-target" => ProducerMode::DepthTarget {
                 depth: number("TARGET_DEPTH", 1000.0)? as u64,
@@ -86,10 +111,16 @@ impl Settings {
         if sample_every < 1.0 {
             return Err("SAMPLE_EVERY_S: must be at least 1".to_owned());
         }
+        let redis_url = var("REDIS_URL");
         Ok(Settings {
+            system: if redis_url.is_some() {
+                "afterresume-redis"
+            } else {
+                "afterresume"
+            },
             database_url,
             schema: var("AFTERRESUME_BENCH_SCHEMA").unwrap_or_else(|| "afterresume".to_owned()),
-            redis_url: var("REDIS_URL"),
+            redis_url,
             mode,
             batch_max: (number("PRODUCER_BATCH_MAX", 128.0)? as usize).max(1),
             batch_every: Duration::from_millis((number("PRODUCER_BATCH_MS", 10.0)? as u64).max(1)),
@@ -106,6 +137,8 @@ impl Settings {
 struct Telemetry {
     enqueued: AtomicU64,
     completed: AtomicU64,
+    /// Jobs waiting: counted by `poll_depth`, plus what was inserted since.
+    depth: AtomicU64,
     pickups: LatencyWindow,
 }
 
@@ -126,10 +159,10 @@ fn emit(record: Value) {
     println!("{record}");
 }
 
-fn sample(metric: &str, value: f64, window_s: f64) -> Value {
+fn sample(system: &str, metric: &str, value: f64, window_s: f64) -> Value {
     json!({
         "t": timestamp(),
-        "system": "afterresume",
+        "system": system,
         "kind": "adapter",
         "subject_kind": "adapter",
         "subject": "",
@@ -149,9 +182,11 @@ async fn open_engine(settings: &Settings, telemetry: Arc<Telemetry>) -> Result<E
     );
     let queue: SharedQueue = match &settings.redis_url {
         Some(url) => Arc::new(
-            RedisQueue::connect_with(
-                RedisQueueOptions::new(url.clone()).with_prefix("afterresume:harness"),
-            )
+            RedisQueue::connect_with(RedisQueueOptions::new(url.clone()).with_prefix(format!(
+                "afterresume:harness:{}:{}",
+                database_name(&settings.database_url),
+                settings.schema
+            )))
             .await
             .map_err(|e| format!("redis: {e}"))?,
         ),
@@ -182,6 +217,16 @@ async fn open_engine(settings: &Settings, telemetry: Arc<Telemetry>) -> Result<E
         .map_err(|e| format!("engine: {e}"))
 }
 
+/// The database a Postgres URL names (its path), for the descriptor.
+fn database_name(url: &str) -> &str {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    without_query
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split_once('/'))
+        .map_or("", |(_, path)| path)
+}
+
 fn job(seq: u64, padding: &str) -> EnqueueRequest {
     EnqueueRequest::new(
         JOB_TYPE,
@@ -200,6 +245,56 @@ async fn queue_depth(engine: &Engine) -> Option<u64> {
     }
 }
 
+/// How often the queue's depth is counted. The depth-target producer ticks far
+/// more often and adds what it inserts in between, so counting on every tick
+/// (a scan of the waiting jobs) is not needed.
+const DEPTH_POLL_EVERY: Duration = Duration::from_millis(200);
+
+/// Keeps `telemetry.depth` current until `stop`.
+async fn poll_depth(engine: Engine, telemetry: Arc<Telemetry>, stop: Arc<AtomicBool>) {
+    let mut tick = tokio::time::interval(DEPTH_POLL_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        if let Some(depth) = queue_depth(&engine).await {
+            telemetry.depth.store(depth, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Reads the harness's `ENQUEUE <n>` lines from stdin on a thread of its own (stdin
+/// blocks) and forwards each `n`; the channel closes when stdin does.
+fn enqueue_tokens() -> tokio::sync::mpsc::UnboundedReceiver<u64> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { return };
+            let Some(n) = line.trim().strip_prefix("ENQUEUE ") else {
+                continue;
+            };
+            match n.trim().parse::<u64>() {
+                Ok(n) if n > 0 => {
+                    if tx.send(n).is_err() {
+                        return;
+                    }
+                }
+                _ => eprintln!("harness pacing: ignored '{line}'"),
+            }
+        }
+    });
+    rx
+}
+
+/// The rate in the harness's control file, or `fallback` when it cannot be read.
+fn controlled_rate(control_file: Option<&std::path::Path>, fallback: f64) -> f64 {
+    control_file
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|rate| rate.is_finite() && *rate >= 0.0)
+        .unwrap_or(fallback)
+}
+
 /// Inserts jobs until `stop`, paced as the settings say.
 async fn produce(
     engine: Engine,
@@ -209,40 +304,54 @@ async fn produce(
 ) {
     let padding = "x".repeat(settings.payload_bytes.saturating_sub(64));
     let mut seq = 0u64;
-    let mut credit = 0.0f64;
+    // Jobs owed: credited by the clock, the harness's tokens or the depth target,
+    // and kept across a failed insert so they go out once the database is back.
+    let mut owed = 0.0f64;
     let mut last_credit = Instant::now();
+    let mut tokens = matches!(settings.mode, ProducerMode::HarnessPaced).then(enqueue_tokens);
     let mut tick = tokio::time::interval(settings.batch_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !stop.load(Ordering::Relaxed) {
         tick.tick().await;
-        let mut due = match settings.mode {
-            ProducerMode::Fixed { rate } => {
+        match &settings.mode {
+            ProducerMode::Fixed { rate, control_file } => {
+                let rate = controlled_rate(control_file.as_deref(), *rate);
                 let now = Instant::now();
-                credit += rate * now.saturating_duration_since(last_credit).as_secs_f64();
+                owed += rate * now.saturating_duration_since(last_credit).as_secs_f64();
                 last_credit = now;
-                credit.floor() as u64
             }
-            ProducerMode::DepthTarget { depth } => match queue_depth(&engine).await {
-                Some(waiting) => depth.saturating_sub(waiting),
-                None => 0,
-            },
-        };
-        while due > 0 && !stop.load(Ordering::Relaxed) {
-            let n = due.min(settings.batch_max as u64);
+            ProducerMode::HarnessPaced => {
+                let Some(receiver) = tokens.as_mut() else {
+                    continue;
+                };
+                loop {
+                    match receiver.try_recv() {
+                        Ok(n) => owed += n as f64,
+                        Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                        Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                            eprintln!("harness pacing: stdin closed, no more jobs are produced");
+                            tokens = None;
+                            break;
+                        }
+                    }
+                }
+            }
+            ProducerMode::DepthTarget { depth } => {
+                owed = depth.saturating_sub(telemetry.depth.load(Ordering::Relaxed)) as f64;
+            }
+        }
+        while owed >= 1.0 && !stop.load(Ordering::Relaxed) {
+            let n = (owed.floor() as u64).min(settings.batch_max as u64);
             let batch: Vec<_> = (0..n).map(|i| job(seq + i, &padding)).collect();
             match engine.enqueue_many(batch).await {
                 Ok(inserted) => {
                     seq += n;
-                    due -= n;
-                    if matches!(settings.mode, ProducerMode::Fixed { .. }) {
-                        credit -= n as f64;
-                    }
-                    telemetry
-                        .enqueued
-                        .fetch_add(inserted.len() as u64, Ordering::Relaxed);
+                    owed -= n as f64;
+                    let inserted = inserted.len() as u64;
+                    telemetry.enqueued.fetch_add(inserted, Ordering::Relaxed);
+                    telemetry.depth.fetch_add(inserted, Ordering::Relaxed);
                 }
                 Err(e) => {
-                    // The credit stays: the jobs go out once the database is back.
                     eprintln!("enqueue: {e}");
                     break;
                 }
@@ -269,11 +378,11 @@ struct LastSample {
     completed: u64,
 }
 
-async fn sample_once(engine: &Engine, telemetry: &Telemetry, window_s: f64, last: &mut LastSample) {
+fn sample_once(system: &str, telemetry: &Telemetry, window_s: f64, last: &mut LastSample) {
     if let Some((p50, p95, p99)) = telemetry.pickups.percentiles_ms() {
-        emit(sample("claim_p50_ms", p50, 30.0));
-        emit(sample("claim_p95_ms", p95, 30.0));
-        emit(sample("claim_p99_ms", p99, 30.0));
+        emit(sample(system, "claim_p50_ms", p50, 30.0));
+        emit(sample(system, "claim_p95_ms", p95, 30.0));
+        emit(sample(system, "claim_p99_ms", p99, 30.0));
     }
     // Rates over the time since the previous sample: a full period on a tick,
     // less for the last sample at shutdown.
@@ -286,11 +395,13 @@ async fn sample_once(engine: &Engine, telemetry: &Telemetry, window_s: f64, last
     let completed = telemetry.completed.load(Ordering::Relaxed);
     let rate = |count: u64, before: u64| (count - before) as f64 / elapsed;
     emit(sample(
+        system,
         "enqueue_rate",
         rate(enqueued, last.enqueued),
         window_s,
     ));
     emit(sample(
+        system,
         "completion_rate",
         rate(completed, last.completed),
         window_s,
@@ -300,9 +411,8 @@ async fn sample_once(engine: &Engine, telemetry: &Telemetry, window_s: f64, last
         enqueued,
         completed,
     };
-    if let Some(depth) = queue_depth(engine).await {
-        emit(sample("queue_depth", depth as f64, 0.0));
-    }
+    let depth = telemetry.depth.load(Ordering::Relaxed);
+    emit(sample(system, "queue_depth", depth as f64, 0.0));
 }
 
 #[tokio::main]
@@ -324,7 +434,7 @@ async fn main() {
     };
     emit(json!({
         "kind": "descriptor",
-        "system": "afterresume",
+        "system": settings.system,
         "event_tables": [
             format!("{}.jobs", settings.schema),
             format!("{}.job_events", settings.schema),
@@ -332,7 +442,7 @@ async fn main() {
         "extensions": [],
         "version": env!("CARGO_PKG_VERSION"),
         "schema_version": "afterresume postgres migrations",
-        "db_name": "afterresume_bench",
+        "db_name": database_name(&settings.database_url),
         "queue": if settings.redis_url.is_some() { "redis" } else { "postgres store" },
         "started_at": timestamp(),
     }));
@@ -343,6 +453,11 @@ async fn main() {
         ..WorkerOptions::default()
     });
     let stop = Arc::new(AtomicBool::new(false));
+    let depth_poller = tokio::spawn(poll_depth(
+        engine.clone(),
+        Arc::clone(&telemetry),
+        Arc::clone(&stop),
+    ));
     let producer = tokio::spawn(produce(
         engine.clone(),
         settings.clone(),
@@ -362,13 +477,14 @@ async fn main() {
         .expect("SIGTERM handler");
     loop {
         tokio::select! {
-            _ = ticks.tick() => sample_once(&engine, &telemetry, window_s, &mut last).await,
+            _ = ticks.tick() => sample_once(settings.system, &telemetry, window_s, &mut last),
             _ = terminate.recv() => break,
             _ = tokio::signal::ctrl_c() => break,
         }
     }
     stop.store(true, Ordering::Relaxed);
     let _ = tokio::time::timeout(Duration::from_secs(1), producer).await;
-    sample_once(&engine, &telemetry, window_s, &mut last).await;
+    depth_poller.abort();
+    sample_once(settings.system, &telemetry, window_s, &mut last);
     running.shutdown(Duration::from_secs(2)).await;
 }
