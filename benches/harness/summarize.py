@@ -4,7 +4,8 @@
 Reads every cell directory under the run's results directory (the harness's
 summary.json and the script's cell.json) and prints three tables: clean-phase
 throughput and pickup latency per system, the chaos scenarios (jobs lost,
-recovery time, exit code) and the pressure cells (completed or not, completion
+recovery time, exit code; recovered means the completion rate came back to 90% of
+the baseline, the harness's own criterion) and the pressure cells (completed or not, completion
 rate through the pressure and recovery phases).
 
     summarize.py benches/results/queue-harness/<date>
@@ -78,7 +79,10 @@ def chaos_table(cells: dict[str, Path]) -> list[str]:
             recovery = phases(summary).get("recovery", {})
             lost = recovery.get("jobs_lost")
             seconds = recovery.get("chaos_recovery_time_s")
-            recovered = meta["exit_code"] == 0 and seconds is not None and (lost or 0) < 1
+            # The harness's own criterion: completions came back to 90% of the
+            # baseline. jobs_lost is its estimate (enqueued minus completed over the
+            # chaos and recovery phases), shown beside it.
+            recovered = meta["exit_code"] == 0 and seconds is not None
             rows.append(
                 f"| {system} | {scenario.removeprefix('chaos_')} | {meta['exit_code']} "
                 f"| {fmt(recovery.get('jobs_enqueued'))} | {fmt(recovery.get('jobs_completed'))} "

@@ -21,19 +21,15 @@ const REQUIRED: [&str; 6] = [
     "queue_depth",
 ];
 
-#[tokio::test]
-async fn the_adapter_speaks_the_harness_protocol() {
-    let url = std::env::var("AFTERRESUME_TEST_POSTGRES_URL")
-        .expect("AFTERRESUME_TEST_POSTGRES_URL: the Postgres this test runs on");
-    let schema = format!("ar_harness_{}", std::process::id());
+/// The adapter started with `settings` (and nothing else from this environment),
+/// its stdin piped, and a thread collecting its stdout lines until it exits.
+fn spawn_adapter(
+    settings: &[(&str, &str)],
+) -> (std::process::Child, std::thread::JoinHandle<Vec<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness-adapter"))
         .env_clear()
-        .env("DATABASE_URL", &url)
-        .env("AFTERRESUME_BENCH_SCHEMA", &schema)
-        .env("PRODUCER_MODE", "fixed")
-        .env("PRODUCER_RATE", "200")
-        .env("WORKER_COUNT", "4")
-        .env("SAMPLE_EVERY_S", "1")
+        .envs(settings.iter().copied())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -45,7 +41,11 @@ async fn the_adapter_speaks_the_harness_protocol() {
             .map_while(Result::ok)
             .collect::<Vec<String>>()
     });
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    (child, reader)
+}
+
+/// Sends SIGTERM and checks the adapter exits cleanly within the contract's 5 s.
+fn terminate(child: &mut std::process::Child) {
     let terminated = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -59,6 +59,23 @@ async fn the_adapter_speaks_the_harness_protocol() {
         "took {:?}",
         asked.elapsed()
     );
+}
+
+#[tokio::test]
+async fn the_adapter_speaks_the_harness_protocol() {
+    let url = std::env::var("AFTERRESUME_TEST_POSTGRES_URL")
+        .expect("AFTERRESUME_TEST_POSTGRES_URL: the Postgres this test runs on");
+    let schema = format!("ar_harness_{}", std::process::id());
+    let (mut child, reader) = spawn_adapter(&[
+        ("DATABASE_URL", &url),
+        ("AFTERRESUME_BENCH_SCHEMA", &schema),
+        ("PRODUCER_MODE", "fixed"),
+        ("PRODUCER_RATE", "200"),
+        ("WORKER_COUNT", "4"),
+        ("SAMPLE_EVERY_S", "1"),
+    ]);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    terminate(&mut child);
     let lines = reader.join().expect("reader");
     let records: Vec<Value> = lines
         .iter()
@@ -123,30 +140,18 @@ async fn harness_paced_inserts_exactly_what_the_tokens_ask_for() {
     let redis_url = std::env::var("AFTERRESUME_TEST_REDIS_URL")
         .expect("AFTERRESUME_TEST_REDIS_URL: the Redis this test runs on");
     let schema = format!("ar_harness_paced_{}", std::process::id());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness-adapter"))
-        .env_clear()
-        .env("DATABASE_URL", &url)
-        .env("REDIS_URL", &redis_url)
-        .env("AFTERRESUME_BENCH_SCHEMA", &schema)
-        .env("PRODUCER_MODE", "fixed")
-        .env("PRODUCER_PACING", "harness")
-        .env("PRODUCER_RATE", "5000")
-        .env("PRODUCER_BATCH_MAX", "40")
-        .env("WORKER_COUNT", "4")
-        .env("SAMPLE_EVERY_S", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the adapter starts");
+    let (mut child, reader) = spawn_adapter(&[
+        ("DATABASE_URL", &url),
+        ("REDIS_URL", &redis_url),
+        ("AFTERRESUME_BENCH_SCHEMA", &schema),
+        ("PRODUCER_MODE", "fixed"),
+        ("PRODUCER_PACING", "harness"),
+        ("PRODUCER_RATE", "5000"),
+        ("PRODUCER_BATCH_MAX", "40"),
+        ("WORKER_COUNT", "4"),
+        ("SAMPLE_EVERY_S", "1"),
+    ]);
     let mut stdin = child.stdin.take().expect("stdin");
-    let stdout = child.stdout.take().expect("stdout");
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<String>>()
-    });
     // 3 × 50 + 25 = 175 jobs, the last token after a pause; a malformed line is skipped.
     writeln!(
         stdin,
@@ -158,12 +163,7 @@ async fn harness_paced_inserts_exactly_what_the_tokens_ask_for() {
     writeln!(stdin, "ENQUEUE 25").expect("token");
     stdin.flush().expect("flush");
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let terminated = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(terminated.success());
-    assert!(child.wait().expect("the adapter exits").success());
+    terminate(&mut child);
     drop(stdin);
     let lines = reader.join().expect("reader");
     let descriptor: Value = serde_json::from_str(&lines[0]).expect("descriptor");
