@@ -12,6 +12,7 @@
 # Settings (environment):
 #   SYSTEMS           systems for the clean cells (default: all that built)
 #   CHAOS_SYSTEMS     systems for chaos and pressure (default: afterresume awa)
+#   CHAOS_SCENARIOS   which chaos scenarios (default: all five)
 #   WORKERS           worker counts for the clean cells (default "32 128 256")
 #   CLEAN_SECONDS     length of a clean cell's measured phase (default 120)
 #   AWA_SRC           an awa checkout at the commit in awa-bench/../VENDORED_FROM
@@ -32,6 +33,7 @@ AWA_SRC="${AWA_SRC:-$ROOT/../shared/bench/external/awa}"
 WORKERS="${WORKERS:-32 128 256}"
 CLEAN_SECONDS="${CLEAN_SECONDS:-120}"
 CHAOS_SYSTEMS="${CHAOS_SYSTEMS:-afterresume awa}"
+CHAOS_SCENARIOS="${CHAOS_SCENARIOS:-chaos_postgres_restart chaos_pg_backend_kill chaos_pool_exhaustion chaos_crash_recovery chaos_repeated_kills}"
 export BENCH_REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}"
 BENCH_PG_BIN="${BENCH_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 
@@ -99,7 +101,8 @@ EOF
 run_cell() {
     local cell="$1" limit="$2"
     shift 2
-    mkdir -p "$RESULTS/$cell"
+    mkdir -p "$RESULTS/$cell" "$WORK/logs"
+    local full_log="$WORK/logs/$cell.log"
     log "cell $cell: $*"
     clear_redis
     local started=$SECONDS rc=0
@@ -109,9 +112,12 @@ run_cell() {
         AFTERRESUME_ADAPTER_BIN="$ROOT/target/release/harness-adapter" \
         CARGO_TARGET_DIR="$WORK/awa-target" \
         "$VENV/bin/python" bench.py run --skip-build --no-wait-events "$@") \
-        >"$RESULTS/$cell/log.txt" 2>&1 || rc=$?
+        >"$full_log" 2>&1 || rc=$?
+    # The results keep the log's last lines, each cut short (some adapters log
+    # whole SQL statements); the full log stays in the work directory.
+    tail -n 120 "$full_log" | cut -c1-400 >"$RESULTS/$cell/log.txt"
     local run_dir
-    run_dir=$(grep -oE "$HARNESS/results/[A-Za-z0-9_.-]+" "$RESULTS/$cell/log.txt" | tail -1 || true)
+    run_dir=$(grep -oE "$HARNESS/results/[A-Za-z0-9_.-]+" "$full_log" | tail -1 || true)
     if [[ -n "$run_dir" && -f "$run_dir/summary.json" ]]; then
         cp "$run_dir/summary.json" "$run_dir/README.md" "$RESULTS/$cell/"
     fi
@@ -141,13 +147,14 @@ clean() {
 
 chaos() {
     for system in $CHAOS_SYSTEMS; do
-        for scenario in chaos_postgres_restart chaos_pg_backend_kill chaos_pool_exhaustion; do
+        for scenario in $CHAOS_SCENARIOS; do
+            case "$scenario" in
+            # One replica at 600 jobs/s, two at 300 for the kills: the harness's sweep.
+            chaos_crash_recovery | chaos_repeated_kills) rate=300 replicas=2 ;;
+            *) rate=600 replicas=1 ;;
+            esac
             run_cell "${scenario}_$system" 15m --systems "$system" --scenario "$scenario" \
-                --producer-rate 600 --replicas 1
-        done
-        for scenario in chaos_crash_recovery chaos_repeated_kills; do
-            run_cell "${scenario}_$system" 15m --systems "$system" --scenario "$scenario" \
-                --producer-rate 300 --replicas 2
+                --producer-rate "$rate" --replicas "$replicas"
         done
     done
 }

@@ -53,7 +53,11 @@ def clean_table(cells: dict[str, Path]) -> list[str]:
         "| System | Workers | Completion jobs/s (median) | peak | claim p50 ms | p95 | p99 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in sorted(c for c in cells if c.startswith("clean_w")):
+    def workers_then_system(name: str) -> tuple[int, str]:
+        _, workers, system = name.split("_", 2)
+        return int(workers[1:]), system
+
+    for name in sorted((c for c in cells if c.startswith("clean_w")), key=workers_then_system):
         meta, summary = load(cells[name])
         _, workers, system = name.split("_", 2)
         phase = phases(summary).get("clean", {})
