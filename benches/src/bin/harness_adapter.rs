@@ -50,8 +50,9 @@ enum ProducerMode {
     DepthTarget { depth: u64 },
 }
 
-/// The harness's settings, read from the environment.
-#[derive(Debug, Clone)]
+/// The harness's settings, read from the environment. Not `Debug`: the database
+/// URL may carry a password.
+#[derive(Clone)]
 struct Settings {
     /// `afterresume`, or `afterresume-redis` for the variant with the Redis queue.
     system: &'static str,
@@ -487,4 +488,19 @@ async fn main() {
     depth_poller.abort();
     sample_once(settings.system, &telemetry, window_s, &mut last);
     running.shutdown(Duration::from_secs(2)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_name;
+
+    #[test]
+    fn the_database_is_the_urls_path_without_its_query() {
+        assert_eq!(
+            database_name("postgres://bench:bench@localhost:15555/awa_bench?sslmode=disable"),
+            "awa_bench"
+        );
+        assert_eq!(database_name("postgres://postgres@127.0.0.1/test"), "test");
+        assert_eq!(database_name("postgres://localhost:5432"), "");
+    }
 }
