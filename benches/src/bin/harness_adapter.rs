@@ -287,6 +287,10 @@ fn enqueue_tokens() -> tokio::sync::mpsc::UnboundedReceiver<u64> {
     rx
 }
 
+/// How often the harness's rate control file is read: as often as its own pacer
+/// reads it, rather than on every producer tick.
+const RATE_READ_EVERY: Duration = Duration::from_millis(250);
+
 /// The rate in the harness's control file, or `fallback` when it cannot be read.
 fn controlled_rate(control_file: Option<&std::path::Path>, fallback: f64) -> f64 {
     control_file
@@ -309,6 +313,7 @@ async fn produce(
     // and kept across a failed insert so they go out once the database is back.
     let mut owed = 0.0f64;
     let mut last_credit = Instant::now();
+    let mut current_rate = None::<(f64, Instant)>;
     let mut tokens = matches!(settings.mode, ProducerMode::HarnessPaced).then(enqueue_tokens);
     let mut tick = tokio::time::interval(settings.batch_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -316,8 +321,15 @@ async fn produce(
         tick.tick().await;
         match &settings.mode {
             ProducerMode::Fixed { rate, control_file } => {
-                let rate = controlled_rate(control_file.as_deref(), *rate);
                 let now = Instant::now();
+                let rate = match current_rate {
+                    Some((rate, read_at)) if now.duration_since(read_at) < RATE_READ_EVERY => rate,
+                    _ => {
+                        let read = controlled_rate(control_file.as_deref(), *rate);
+                        current_rate = Some((read, now));
+                        read
+                    }
+                };
                 owed += rate * now.saturating_duration_since(last_credit).as_secs_f64();
                 last_credit = now;
             }
@@ -492,7 +504,21 @@ async fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::database_name;
+    use super::{controlled_rate, database_name};
+
+    #[test]
+    fn the_control_files_rate_wins_and_a_missing_or_bad_file_falls_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("producer_rate.txt");
+        assert_eq!(controlled_rate(None, 800.0), 800.0);
+        assert_eq!(controlled_rate(Some(&file), 800.0), 800.0);
+        std::fs::write(&file, "1200.0\n").expect("write");
+        assert_eq!(controlled_rate(Some(&file), 800.0), 1200.0);
+        std::fs::write(&file, "fast").expect("write");
+        assert_eq!(controlled_rate(Some(&file), 800.0), 800.0);
+        std::fs::write(&file, "-5").expect("write");
+        assert_eq!(controlled_rate(Some(&file), 800.0), 800.0);
+    }
 
     #[test]
     fn the_database_is_the_urls_path_without_its_query() {
