@@ -502,6 +502,7 @@ async fn tailor_resume(
     let mut result = store_resume(services, ctx, user_id, generated).await?;
     result["matched"] = json!(asked.matched);
     result["missing"] = json!(asked.missing);
+    result["also_asked"] = json!(asked.also_asked);
     Ok(result)
 }
 

@@ -573,7 +573,8 @@ async fn tailoring_orders_by_the_job_description_and_adds_nothing_unevidenced() 
     app.post("/api/resume/refresh/", &fay, json!({})).await;
     app.run_jobs().await;
     let plain = app.get("/api/resume/", &fay).await.json;
-    let jd = "Senior platform engineer: Terraform on AWS, Kotlin services, PostgreSQL.";
+    let jd = "Senior platform engineer: Terraform on AWS, Kotlin services, PostgreSQL. \
+              A degree in computer science and experience in financial services.";
     let reply = app
         .post("/api/resume/tailor/", &fay, json!({"job_description": jd}))
         .await;
@@ -609,6 +610,12 @@ async fn tailoring_orders_by_the_job_description_and_adds_nothing_unevidenced() 
         .map(|m| m.as_str().unwrap())
         .collect();
     assert!(missing.contains(&"Kotlin"), "{missing:?}");
+    let also_asked = result["also_asked"].as_array().unwrap();
+    assert!(
+        also_asked.contains(&json!("financial services")),
+        "{also_asked:?}"
+    );
+    assert!(!also_asked.contains(&json!("Kotlin")), "{also_asked:?}");
     let version = result["version"].as_u64().unwrap();
     let variant = app
         .get(&format!("/api/resume/?version={version}"), &fay)
@@ -617,6 +624,10 @@ async fn tailoring_orders_by_the_job_description_and_adds_nothing_unevidenced() 
     assert_eq!(
         variant["meta"]["x-afterresume"]["tailored_for"]["missing"],
         result["missing"]
+    );
+    assert_eq!(
+        variant["meta"]["x-afterresume"]["tailored_for"]["also_asked"],
+        result["also_asked"]
     );
     assert!(
         variant["basics"]["summary"]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use afterresume_core::taxonomy::SkillMatcher;
+use afterresume_core::taxonomy::{PostingReader, SkillMatcher};
 use serde::Deserialize;
 
 /// A half-open span in characters (Unicode code points).
@@ -109,14 +109,53 @@ impl SpanScore {
     }
 }
 
-/// The score of a matcher's spans: every mention it finds is a predicted span.
-pub fn score_matcher(matcher: &SkillMatcher, sentences: &[Sentence]) -> SpanScore {
+/// What a reader predicts in one sentence: each span with a label for error lists
+/// (`slug 'surface'`, or `'surface'` for what names no taxonomy skill).
+pub type Predicted = Vec<(Span, String)>;
+
+/// The taxonomy matcher alone: every mention it finds.
+pub fn matcher_spans(matcher: &SkillMatcher) -> impl Fn(&str) -> Predicted + '_ {
+    move |text| {
+        matcher
+            .find(text)
+            .into_iter()
+            .map(|m| {
+                (
+                    (m.start, m.end),
+                    format!("{} '{}'", m.slug, m.excerpt.to_lowercase()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The posting reader: taxonomy mentions, learned knowledge terms, listed names.
+pub fn posting_spans<'a>(
+    reader: &'a PostingReader,
+    matcher: &'a SkillMatcher,
+) -> impl Fn(&str) -> Predicted + 'a {
+    move |text| {
+        reader
+            .read(matcher, text)
+            .into_iter()
+            .map(|m| {
+                let slug = m.skill.map(|s| format!("{} ", s.0)).unwrap_or_default();
+                (
+                    (m.start, m.end),
+                    format!("{slug}'{}'", m.excerpt.to_lowercase()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The score of a reader's spans over `sentences`.
+pub fn score(sentences: &[Sentence], predict: impl Fn(&str) -> Predicted) -> SpanScore {
     let mut score = SpanScore::default();
     for sentence in sentences {
-        let spans: Vec<Span> = matcher
-            .find(&sentence.text)
-            .iter()
-            .map(|m| (m.start, m.end))
+        let spans: Vec<Span> = predict(&sentence.text)
+            .into_iter()
+            .map(|(s, _)| s)
             .collect();
         score.add(sentence, &spans);
     }
@@ -126,33 +165,31 @@ pub fn score_matcher(matcher: &SkillMatcher, sentences: &[Sentence]) -> SpanScor
 /// A count and what was counted.
 pub type Counted = (usize, String);
 
-/// The most frequent errors of the matcher on `sentences`: predicted spans that
-/// overlap no gold span (as `slug 'surface'`) and gold knowledge spans no
-/// prediction overlaps, each with its count, most frequent first.
+/// A reader's most frequent errors on `sentences`: predicted spans that overlap no
+/// gold span (by label) and gold knowledge spans no prediction overlaps, each with
+/// its count, most frequent first.
 pub fn frequent_errors(
-    matcher: &SkillMatcher,
     sentences: &[Sentence],
+    predict: impl Fn(&str) -> Predicted,
     n: usize,
 ) -> (Vec<Counted>, Vec<Counted>) {
     let mut false_spans = std::collections::HashMap::<String, usize>::new();
     let mut missed = std::collections::HashMap::<String, usize>::new();
     for sentence in sentences {
-        let found = matcher.find(&sentence.text);
+        let found = predict(&sentence.text);
         let gold: Vec<Span> = sentence
             .knowledge_spans
             .iter()
             .chain(&sentence.skill_spans)
             .map(|(s, e, _)| (*s, *e))
             .collect();
-        for m in &found {
-            if !gold.iter().any(|g| overlaps(*g, (m.start, m.end))) {
-                *false_spans
-                    .entry(format!("{} '{}'", m.slug, m.excerpt.to_lowercase()))
-                    .or_default() += 1;
+        for (span, label) in &found {
+            if !gold.iter().any(|g| overlaps(*g, *span)) {
+                *false_spans.entry(label.clone()).or_default() += 1;
             }
         }
         for (s, e, surface) in &sentence.knowledge_spans {
-            if !found.iter().any(|m| overlaps((*s, *e), (m.start, m.end))) {
+            if !found.iter().any(|(span, _)| overlaps((*s, *e), *span)) {
                 *missed.entry(surface.to_lowercase()).or_default() += 1;
             }
         }

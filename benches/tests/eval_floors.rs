@@ -8,14 +8,16 @@ use std::collections::BTreeSet;
 use afterresume_benches::devset::{self, Counts};
 use afterresume_benches::skillspan;
 use afterresume_core::agents::skill_mentions;
-use afterresume_core::taxonomy::{SkillMatcher, Taxonomy};
+use afterresume_core::taxonomy::{PostingReader, SkillMatcher, Taxonomy};
 
 /// Figures measured on 2026-12-07 (taxonomy 2026.12.2), less 0.02.
 const DEVSET_F1_FLOOR: f64 = 0.971;
 const TESTSET_F1_FLOOR: f64 = 0.771;
-const SKILLSPAN_RECALL_FLOOR: f64 = 0.485;
-const SKILLSPAN_PRECISION_FLOOR: f64 = 0.683;
-const SKILLSPAN_STRICT_F1_FLOOR: f64 = 0.396;
+/// SkillSpan TECH dev read by the posting reader (2026-12-07: recall 0.716,
+/// precision 0.708, strict F1 0.459), less 0.02.
+const SKILLSPAN_RECALL_FLOOR: f64 = 0.696;
+const SKILLSPAN_PRECISION_FLOOR: f64 = 0.688;
+const SKILLSPAN_STRICT_F1_FLOOR: f64 = 0.439;
 
 #[test]
 fn devset_f1_holds() {
@@ -54,7 +56,11 @@ fn set_f1(path: &str) -> f64 {
 fn skillspan_dev_figures_hold() {
     let taxonomy = Taxonomy::builtin();
     let matcher = SkillMatcher::new(&taxonomy);
-    let score = skillspan::score_matcher(&matcher, &skillspan::load("dev"));
+    let reader = PostingReader::builtin();
+    let score = skillspan::score(
+        &skillspan::load("dev"),
+        skillspan::posting_spans(&reader, &matcher),
+    );
     let (r, p, f) = (score.recall(), score.precision(), score.strict_f1());
     println!("SkillSpan TECH dev: knowledge recall {r:.3}, precision {p:.3}, strict F1 {f:.3}");
     assert!(

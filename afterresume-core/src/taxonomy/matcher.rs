@@ -370,7 +370,7 @@ impl SkillMatcher {
 /// Whether `text[start..end]` stands as its own word: no letter, digit or `_` glued
 /// to either side, no `+`/`#` after ("C" in "C++"), and no `.word` around it
 /// ("go" in "main.go", "node" in "node.js").
-fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+pub(super) fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     let glued = |c: char| c.is_alphanumeric() || c == '_';

@@ -12,9 +12,11 @@
 //! [`SkillMatcher`] afterwards.
 
 mod matcher;
+mod posting;
 mod practice_cues;
 
 pub use matcher::{SkillMatch, SkillMatcher};
+pub use posting::{NamedSkill, PostingMention, PostingReader};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -333,6 +333,7 @@ pub(super) async fn tailored(
             context["version"] = result["version"].clone();
             context["matched"] = result["matched"].clone();
             context["missing"] = result["missing"].clone();
+            context["also_asked"] = result["also_asked"].clone();
         }
     }
     page("tailored.html", StatusCode::OK, &context)

@@ -38,8 +38,7 @@ use afterresume_core::agents::{
 };
 use afterresume_core::domain::{JobStatus, NewUser, NewWorkLog};
 use afterresume_core::ports::{SharedDomainStore, UserStore, WorkLogStore};
-use afterresume_core::taxonomy::SkillMatcher;
-use afterresume_core::taxonomy::Taxonomy;
+use afterresume_core::taxonomy::{PostingReader, SkillMatcher, Taxonomy};
 use afterresume_core::workflows::register_builtin_workflows;
 use afterresume_core::{Engine, EnqueueOptions};
 
@@ -212,15 +211,17 @@ fn main() {
     }
 }
 
-/// The matcher's most frequent false spans and missed knowledge spans on SkillSpan
-/// TECH dev and train (development data: look here, not at the test set).
+/// The posting reader's most frequent false spans and missed knowledge spans on
+/// SkillSpan TECH dev (development data: look here, not at the test set; the
+/// train split is what the reader's terms were learned from).
 fn skillspan_errors() {
     let taxonomy = Taxonomy::builtin();
     let matcher = SkillMatcher::new(&taxonomy);
-    let mut sentences = skillspan::load("dev");
-    sentences.extend(skillspan::load("train"));
-    let (false_spans, missed) = skillspan::frequent_errors(&matcher, &sentences, 60);
-    println!("false spans (SkillSpan TECH dev + train):");
+    let reader = PostingReader::builtin();
+    let sentences = skillspan::load("dev");
+    let (false_spans, missed) =
+        skillspan::frequent_errors(&sentences, skillspan::posting_spans(&reader, &matcher), 60);
+    println!("false spans (SkillSpan TECH dev):");
     for (count, what) in false_spans {
         println!("  {count:>4}  {what}");
     }
@@ -263,23 +264,36 @@ fn explain(entries: &[Entry], id_or_text: &str) {
     }
 }
 
-/// The built-in agent's spans on SkillSpan TECH dev: every mention the matcher
-/// finds is a predicted span.
+/// SkillSpan TECH dev read as job postings are (the posting reader: taxonomy,
+/// learned knowledge terms, listed names), and by the taxonomy matcher alone for
+/// comparison. The context model is for first-person worklogs, not postings.
 fn skillspan_report(matcher: &SkillMatcher) {
     let sentences = skillspan::load("dev");
-    let score = skillspan::score_matcher(matcher, &sentences);
-    println!(
-        "SkillSpan TECH dev (built-in matcher; the context model is for first-person worklogs): {} sentences, knowledge recall {:.3} ({}/{}), \
-         precision {:.3} ({}/{}), strict F1 {:.3}",
-        sentences.len(),
-        score.recall(),
-        score.knowledge_found,
-        score.knowledge_total,
-        score.precision(),
-        score.predicted_correct,
-        score.predicted_total,
-        score.strict_f1()
-    );
+    let reader = PostingReader::builtin();
+    let readers = [
+        (
+            "posting reader",
+            skillspan::score(&sentences, skillspan::posting_spans(&reader, matcher)),
+        ),
+        (
+            "taxonomy matcher alone",
+            skillspan::score(&sentences, skillspan::matcher_spans(matcher)),
+        ),
+    ];
+    for (name, score) in readers {
+        println!(
+            "(c) SkillSpan TECH dev, {name}: {} sentences, knowledge recall {:.3} ({}/{}), \
+             precision {:.3} ({}/{}), strict F1 {:.3}",
+            sentences.len(),
+            score.recall(),
+            score.knowledge_found,
+            score.knowledge_total,
+            score.precision(),
+            score.predicted_correct,
+            score.predicted_total,
+            score.strict_f1()
+        );
+    }
 }
 
 fn llm_eval(

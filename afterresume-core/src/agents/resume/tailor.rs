@@ -1,19 +1,29 @@
-//! Tailoring to a job description: the description's skills are read with the
-//! same taxonomy matcher as worklogs, split into those the person has evidence
-//! for and those they do not, and the evidenced ones lead the resume variant.
-//! Nothing is added: a skill without evidence stays "missing".
+//! Tailoring to a job description: the description is read as a posting (the
+//! taxonomy's skills, then the knowledge it asks for that no worklog evidences as a
+//! skill, such as "computer science" or "financial services"); the skills are split
+//! into those the person has evidence for and those they do not, and the evidenced
+//! ones lead the resume variant. Nothing is added: a skill without evidence stays
+//! "missing", and the other knowledge asked for is listed as `also_asked` for the
+//! person to weigh.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
 use super::super::AgentServices;
 use super::super::text::shorten;
 use crate::domain::UserId;
+use crate::taxonomy::PostingReader;
 use crate::{Error, Result};
 
 /// The longest job description accepted, in characters.
 pub const MAX_JOB_DESCRIPTION_CHARS: usize = 20_000;
+
+/// At most this many `also_asked` terms are kept: a long posting's tail is noise.
+const MAX_ALSO_ASKED: usize = 30;
+
+static POSTING_READER: LazyLock<PostingReader> = LazyLock::new(PostingReader::builtin);
 
 /// What a job description asks for, against a person's evidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +34,9 @@ pub struct Tailoring {
     pub matched: Vec<Value>,
     /// Skills asked for without evidence.
     pub missing: Vec<String>,
+    /// Other knowledge asked for, as written, that the taxonomy does not track
+    /// ("cloud", "computer science", "JTA").
+    pub also_asked: Vec<String>,
     /// What the variant records about the description.
     pub tailored_for: Value,
 }
@@ -51,10 +64,20 @@ pub async fn tailoring(
     check_job_description(job_description)?;
     let compiled = services.taxonomy.current();
     let mut asked: Vec<(String, String)> = Vec::new();
+    let mut also_asked = Vec::new();
     let mut seen = HashSet::new();
-    for m in compiled.matcher.find(job_description) {
-        if seen.insert(m.slug.clone()) {
-            asked.push((m.slug, m.name));
+    for m in POSTING_READER.read(&compiled.matcher, job_description) {
+        match m.skill {
+            Some((slug, name, _)) => {
+                if seen.insert(slug.clone()) {
+                    asked.push((slug, name));
+                }
+            }
+            None => {
+                if also_asked.len() < MAX_ALSO_ASKED && seen.insert(m.excerpt.to_lowercase()) {
+                    also_asked.push(m.excerpt);
+                }
+            }
         }
     }
     let evidenced = services.domain.list_user_skills(user_id).await?;
@@ -88,11 +111,13 @@ pub async fn tailoring(
         "job_description": shorten(job_description, 300),
         "matched": focus,
         "missing": missing,
+        "also_asked": also_asked,
     });
     Ok(Tailoring {
         focus,
         matched,
         missing,
+        also_asked,
         tailored_for,
     })
 }
