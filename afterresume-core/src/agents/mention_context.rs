@@ -96,6 +96,12 @@ pub(crate) fn context_in_clauses(
     {
         return MentionContext::Idiom(follow);
     }
+    if names_a_group(&right_after, TEAM_WORDS) {
+        return MentionContext::OthersWork("a team's name");
+    }
+    if names_a_group(&right_after, EVENT_WORDS) {
+        return MentionContext::Name("an event's name");
+    }
     if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
         return MentionContext::Planned(cue);
     }
@@ -261,6 +267,33 @@ fn opens_with_another_team(opening: &str) -> bool {
         && words.next().is_some_and(|w| w == "team" || w == "teams")
 }
 
+/// Words after a mention that make it a team's name: "talked with the payments
+/// team", "the iOS squad's release". A team named after a technology or a field
+/// says what the team does, not what the author did.
+const TEAM_WORDS: &[&str] = &["team", "teams", "squad", "guild", "folks"];
+
+/// Words after a mention that make it an event's name: "went to the AWS Summit".
+const EVENT_WORDS: &[&str] = &[
+    "summit",
+    "conference",
+    "conf",
+    "meetup",
+    "expo",
+    "webinar",
+    "keynote",
+];
+
+/// Whether the word right after a mention is one of `words` (as a whole word).
+fn names_a_group(right_after: &str, words: &[&str]) -> bool {
+    let Some(rest) = right_after.strip_prefix(' ') else {
+        return false;
+    };
+    words.iter().any(|word| {
+        rest.strip_prefix(word)
+            .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '-'))
+    })
+}
+
 /// The part of a clause's text before a mention that belongs to the mention's own
 /// sub-clause: after the last ", then", " then ", " but ", ", and ", ", so " or
 /// " while ".
@@ -403,6 +436,65 @@ mod tests {
                 "Datadog",
             ),
             ("Paired with Dan while we set up Kubernetes.", "Kubernetes"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_team_named_after_a_technology_is_not_the_authors_work() {
+        for (text, mention) in [
+            (
+                "Talked with the payments team about their roadmap.",
+                "payments",
+            ),
+            ("Sat in on the iOS squad's planning.", "iOS"),
+            ("Lunch with the Kafka folks.", "Kafka"),
+        ] {
+            assert_eq!(
+                context(text, mention),
+                MentionContext::OthersWork("a team's name"),
+                "{text}"
+            );
+        }
+        for (text, mention) in [
+            (
+                "Helped the data team move their jobs to Airflow.",
+                "Airflow",
+            ),
+            ("Set up Terraform teams-style workspaces.", "Terraform"),
+            ("Documented the Kafka teamwork guide.", "Kafka"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_event_named_after_a_technology_is_not_work() {
+        assert_eq!(
+            context("Went to the AWS Summit, good talk.", "AWS"),
+            MentionContext::Name("an event's name")
+        );
+        assert_eq!(
+            context("Deployed the summit page to AWS.", "AWS"),
+            MentionContext::Work
+        );
+    }
+
+    #[test]
+    fn colleagues_and_maybes_are_not_the_authors_work() {
+        for (text, mention) in [
+            ("My colleague set up Grafana dashboards.", "Grafana"),
+            ("A teammate moved the jobs to Airflow.", "Airflow"),
+            ("We might move to Bun later this year.", "Bun"),
+            ("Maybe Deno for the scripts.", "Deno"),
+        ] {
+            assert!(!context(text, mention).is_work(), "{text}");
+        }
+        for (text, mention) in [
+            ("Pair programmed on the Django admin with Sam.", "Django"),
+            ("Code reviewed the Terraform modules.", "Terraform"),
+            ("Helped my colleague debug Grafana.", "Grafana"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
         }

@@ -70,6 +70,19 @@ pub(super) const OTHERS_OPENINGS: &[&str] = &[
     "waiting for",
     "the candidate",
     "a candidate",
+    "my colleague",
+    "a colleague",
+    "colleague ",
+    "my teammate",
+    "a teammate",
+    "my coworker",
+    "a coworker",
+    "my co-worker",
+    "my manager",
+    "my boss",
+    "my lead ",
+    "the intern",
+    "our intern",
 ];
 
 /// Cues before a mention that attribute it to someone else.
@@ -223,6 +236,14 @@ pub(super) const NOT_A_SUBJECT: &[&str] = &[
     "after",
     "before",
     "since",
+    "pair",
+    "mob",
+    "peer",
+    "code",
+    "self",
+    "hand",
+    "quick",
+    "deep",
 ];
 
 /// Idioms: a mention (lowercased) and what follows it right after.
@@ -241,11 +262,27 @@ pub(super) const IDIOMS: &[(&str, &str)] = &[
 ];
 
 /// Clause openings of a hypothesis.
-pub(super) const HYPOTHESIS_OPENINGS: &[&str] =
-    &["if we", "if i ", "what if", "in case we", "could we"];
+pub(super) const HYPOTHESIS_OPENINGS: &[&str] = &[
+    "if we",
+    "if i ",
+    "what if",
+    "in case we",
+    "could we",
+    "we might",
+    "we may ",
+    "might ",
+    "maybe ",
+    "perhaps ",
+];
 
 /// Cues before a mention that make it an open question.
 pub(super) const HYPOTHESIS_BEFORE: &[&str] = &[
+    "about moving to",
+    "about switching to",
+    "proposed moving to",
+    "proposed switching to",
+    "proposal to move to",
+    "proposal to switch to",
     "whether",
     "considering",
     "considered",
@@ -275,6 +312,12 @@ pub(super) const READ_ABOUT_BEFORE: &[&str] = &[
     "listened to a podcast",
     "attended a talk",
     "attended a webinar",
+    "good talk on",
+    "good talk about",
+    "great talk on",
+    "great talk about",
+    "interesting talk on",
+    "interesting talk about",
 ];
 
 /// Cues right before a mention that say it was not used.

@@ -8,8 +8,13 @@ use super::practice_cues::find_practices;
 use super::{AliasRule, Provenance, Taxonomy};
 use crate::domain::SkillCategory;
 
+/// Context words before a name that still mark it with "the" between them.
+const ARTICLE_AFTER: &[&str] = &["on", "with", "using", "into", "via", "used", "use"];
+
 /// Words before an ambiguous alias that make it technical: "in Go", "using Rust".
 const CONTEXT_BEFORE: &[&str] = &[
+    "used",
+    "use",
     "in",
     "with",
     "using",
@@ -97,6 +102,25 @@ const CONTEXT_AFTER: &[&str] = &[
     "parser",
     "isolates",
     "team",
+    "shell",
+    "driver",
+    "drivers",
+    "kernel",
+    "firmware",
+    "build",
+    "builds",
+    "config",
+    "cluster",
+    "query",
+    "queries",
+    "table",
+    "tables",
+    "schema",
+    "warehouse",
+    "plugin",
+    "plugins",
+    "container",
+    "dependency",
 ];
 
 /// One skill found in a text.
@@ -338,9 +362,17 @@ impl SkillMatcher {
                 continue;
             };
             let named = spans.iter().any(|s| s.2 == skill);
-            let overlaps = spans.iter().any(|s| s.0 < hit.end && hit.start < s.1);
-            if !named && !overlaps {
-                spans.push((hit.start, hit.end, skill, 0.7));
+            let overlaps = |end: usize| spans.iter().any(|s| s.0 < end && hit.start < s.1);
+            if named {
+                continue;
+            }
+            // A named mention between verb and object keeps its own span; the
+            // practice then rests on the verb ("Encrypted" the S3 bucket).
+            let end = [hit.end, hit.verb_end]
+                .into_iter()
+                .find(|&end| !overlaps(end));
+            if let Some(end) = end {
+                spans.push((hit.start, end, skill, 0.7));
             }
         }
         spans.sort_by_key(|s| s.0);
@@ -422,11 +454,19 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
     } else {
         CONTEXT_BEFORE
     };
-    let before = text[..start]
+    // "on the Snowflake tables": an article may sit between some cues and the name
+    // (not after "in": "in the Spring" is a season).
+    let mut words_before = text[..start]
         .split(|c: char| !c.is_alphanumeric())
         .rev()
-        .find(|w| !w.is_empty())
+        .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase);
+    let before = match words_before.next() {
+        Some(w) if w == "the" && !strict => words_before
+            .next()
+            .filter(|w| ARTICLE_AFTER.contains(&w.as_str())),
+        other => other,
+    };
     let rest = &text[end..];
     let mut words_after = rest
         .split(|c: char| !c.is_alphanumeric() && c != '.')
@@ -508,6 +548,16 @@ mod tests {
         assert_eq!(slugs("ported the library to C"), vec!["c"]);
         assert_eq!(slugs("Python, Go and Rust"), vec!["python", "go", "rust"]);
         assert_eq!(slugs("C++ and C# clients"), vec!["cpp", "csharp"]);
+        assert_eq!(
+            slugs("checks on the Snowflake staging tables"),
+            vec!["snowflake"]
+        );
+        assert_eq!(slugs("used Hilt for DI"), vec!["hilt"]);
+        assert_eq!(slugs("Zephyr shell works now"), vec!["zephyr"]);
+        assert_eq!(
+            slugs("Release in the Spring, the Snowflake party"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

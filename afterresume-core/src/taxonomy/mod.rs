@@ -25,7 +25,7 @@ use crate::domain::SkillCategory;
 use crate::{Error, Result};
 
 /// Version of the built-in taxonomy; bump it whenever `curated.txt` changes.
-pub const BUILTIN_VERSION: &str = "2026.12.2";
+pub const BUILTIN_VERSION: &str = "2026.12.3";
 
 const CURATED: &str = include_str!("curated.txt");
 const GENERATED: &str = include_str!("generated.txt");

@@ -101,6 +101,60 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
         not_right_before: &[],
     },
     PracticeCue {
+        slug: "encryption",
+        // Data encrypted where it is stored: "encrypted the S3 bucket with KMS keys".
+        verbs: &["encrypted", "encrypt", "encrypting"],
+        objects: &[
+            "bucket",
+            "buckets",
+            "disk",
+            "disks",
+            "volume",
+            "volumes",
+            "database",
+            "databases",
+            "table",
+            "tables",
+            "backup",
+            "backups",
+            "column",
+            "columns",
+            "field",
+            "fields",
+        ],
+        gap: 3,
+        not_right_before: &[],
+    },
+    PracticeCue {
+        slug: "database-migrations",
+        // "migrated the users table to the new schema", "the migration of user table".
+        verbs: &[
+            "migrated",
+            "migrate",
+            "migrating",
+            "migration",
+            "migrations",
+        ],
+        objects: &["table", "tables", "schema", "schemas", "column", "columns"],
+        gap: 4,
+        not_right_before: &[],
+    },
+    PracticeCue {
+        slug: "machine-learning",
+        // A model trained, not people: "trained an XGBoost model", "fine-tuned a classifier".
+        verbs: &[
+            "trained",
+            "train",
+            "training",
+            "retrained",
+            "fine-tuned",
+            "finetuned",
+        ],
+        objects: &["model", "models", "classifier", "classifiers", "regressor"],
+        gap: 3,
+        not_right_before: &[],
+    },
+    PracticeCue {
         slug: "on-call",
         verbs: &["paged", "pager"],
         objects: &[],
@@ -109,11 +163,14 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
     },
 ];
 
-/// A practice found by a cue: byte offsets of verb start and object end.
+/// A practice found by a cue: byte offsets of verb start and object end, and of
+/// the verb's end (the span to keep when a named mention sits between verb and
+/// object, as "S3 bucket" in "encrypted the S3 bucket").
 pub(super) struct CueHit {
     pub slug: &'static str,
     pub start: usize,
     pub end: usize,
+    pub verb_end: usize,
 }
 
 /// Every cue hit in `text`, in text order, at most one per cue and sentence.
@@ -130,6 +187,7 @@ pub(super) fn find_practices(text: &str) -> Vec<CueHit> {
                     slug: cue.slug,
                     start,
                     end,
+                    verb_end: end,
                 });
                 break;
             }
@@ -152,6 +210,7 @@ pub(super) fn find_practices(text: &str) -> Vec<CueHit> {
                     slug: cue.slug,
                     start,
                     end: object_end,
+                    verb_end: end,
                 });
                 break;
             }
@@ -225,5 +284,24 @@ mod tests {
         assert_eq!(slugs("reviewed my team's PRs"), vec!["code-review"]);
         assert!(slugs("deploy went fine. Merge conflicts later").is_empty());
         assert!(slugs("reviewed the roadmap, then some PRs later").is_empty());
+    }
+
+    #[test]
+    fn storage_encryption_schema_migrations_and_model_training() {
+        assert_eq!(
+            slugs("Encrypted the S3 bucket with KMS keys"),
+            vec!["encryption"]
+        );
+        assert!(slugs("encrypted the message before sending").is_empty());
+        assert_eq!(
+            slugs("I make the migration of user table to new schema"),
+            vec!["database-migrations"]
+        );
+        assert!(slugs("migrated the alerts to Prometheus").is_empty());
+        assert_eq!(
+            slugs("Trained an XGBoost model for churn"),
+            vec!["machine-learning"]
+        );
+        assert!(slugs("trained two new hires on the release process").is_empty());
     }
 }
