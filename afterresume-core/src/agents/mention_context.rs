@@ -270,7 +270,20 @@ fn opens_with_another_team(opening: &str) -> bool {
 /// Words after a mention that make it a team's name: "talked with the payments
 /// team", "the iOS squad's release". A team named after a technology or a field
 /// says what the team does, not what the author did.
-const TEAM_WORDS: &[&str] = &["team", "teams", "squad", "guild", "folks"];
+/// A vendor's people count too: "a call with the Azure account manager" is sales.
+const TEAM_WORDS: &[&str] = &[
+    "team",
+    "teams",
+    "squad",
+    "guild",
+    "folks",
+    "sales",
+    "rep",
+    "reps",
+    "representative",
+    "account manager",
+    "evangelist",
+];
 
 /// Words after a mention that make it an event's name: "went to the AWS Summit".
 const EVENT_WORDS: &[&str] = &[
@@ -450,6 +463,7 @@ mod tests {
             ),
             ("Sat in on the iOS squad's planning.", "iOS"),
             ("Lunch with the Kafka folks.", "Kafka"),
+            ("A long call with the Azure account manager.", "Azure"),
         ] {
             assert_eq!(
                 context(text, mention),
@@ -488,6 +502,9 @@ mod tests {
             ("A teammate moved the jobs to Airflow.", "Airflow"),
             ("We might move to Bun later this year.", "Bun"),
             ("Maybe Deno for the scripts.", "Deno"),
+            ("We discussed if we should use Kubernetes or VMs.", "Kubernetes"),
+            ("Our CTO loves Elixir.", "Elixir"),
+            ("One candidate was strong in Go and Kubernetes.", "Kubernetes"),
         ] {
             assert!(!context(text, mention).is_work(), "{text}");
         }

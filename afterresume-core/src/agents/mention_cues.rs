@@ -83,6 +83,17 @@ pub(super) const OTHERS_OPENINGS: &[&str] = &[
     "my lead ",
     "the intern",
     "our intern",
+    "our cto",
+    "the cto",
+    "my cto",
+    "our ceo",
+    "the ceo",
+    "our architect",
+    "the architect",
+    "one candidate",
+    "the applicant",
+    "an applicant",
+    "one applicant",
 ];
 
 /// Cues before a mention that attribute it to someone else.
@@ -277,6 +288,10 @@ pub(super) const HYPOTHESIS_OPENINGS: &[&str] = &[
 
 /// Cues before a mention that make it an open question.
 pub(super) const HYPOTHESIS_BEFORE: &[&str] = &[
+    "if we should",
+    "if we could",
+    "if we can",
+    "should we",
     "about moving to",
     "about switching to",
     "proposed moving to",

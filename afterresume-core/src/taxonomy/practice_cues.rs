@@ -49,7 +49,8 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
             "publishes",
         ],
         objects: &["merge", "merges", "push", "tag", "tags", "automatically"],
-        gap: 3,
+        // "release on every tag", not "the release changelog from git tags".
+        gap: 2,
         not_right_before: &[],
     },
     PracticeCue {
@@ -303,5 +304,7 @@ mod tests {
             vec!["machine-learning"]
         );
         assert!(slugs("trained two new hires on the release process").is_empty());
+        assert_eq!(slugs("we release on every tag now"), vec!["ci-cd"]);
+        assert!(slugs("generate the release changelog from git tags").is_empty());
     }
 }
