@@ -10,14 +10,15 @@ use afterresume_benches::skillspan;
 use afterresume_core::agents::skill_mentions;
 use afterresume_core::taxonomy::{PostingReader, SkillMatcher, Taxonomy};
 
-/// Figures measured on 2026-12-07 (taxonomy 2026.12.2), less 0.02.
-const DEVSET_F1_FLOOR: f64 = 0.971;
-const TESTSET_F1_FLOOR: f64 = 0.771;
-/// SkillSpan TECH dev read by the posting reader (2026-12-07: recall 0.716,
-/// precision 0.708, strict F1 0.459), less 0.02.
-const SKILLSPAN_RECALL_FLOOR: f64 = 0.696;
+/// Figures measured on 2026-12-07 (taxonomy 2026.12.3; dev F1 0.990 on 309
+/// entries, test F1 0.796), less 0.02.
+const DEVSET_F1_FLOOR: f64 = 0.970;
+const TESTSET_F1_FLOOR: f64 = 0.776;
+/// SkillSpan TECH dev read by the posting reader (2026-12-07: recall 0.713,
+/// precision 0.708, strict F1 0.458), less 0.02.
+const SKILLSPAN_RECALL_FLOOR: f64 = 0.693;
 const SKILLSPAN_PRECISION_FLOOR: f64 = 0.688;
-const SKILLSPAN_STRICT_F1_FLOOR: f64 = 0.439;
+const SKILLSPAN_STRICT_F1_FLOOR: f64 = 0.438;
 
 #[test]
 fn devset_f1_holds() {

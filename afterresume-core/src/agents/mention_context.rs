@@ -502,9 +502,15 @@ mod tests {
             ("A teammate moved the jobs to Airflow.", "Airflow"),
             ("We might move to Bun later this year.", "Bun"),
             ("Maybe Deno for the scripts.", "Deno"),
-            ("We discussed if we should use Kubernetes or VMs.", "Kubernetes"),
+            (
+                "We discussed if we should use Kubernetes or VMs.",
+                "Kubernetes",
+            ),
             ("Our CTO loves Elixir.", "Elixir"),
-            ("One candidate was strong in Go and Kubernetes.", "Kubernetes"),
+            (
+                "One candidate was strong in Go and Kubernetes.",
+                "Kubernetes",
+            ),
         ] {
             assert!(!context(text, mention).is_work(), "{text}");
         }
