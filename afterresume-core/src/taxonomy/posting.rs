@@ -5,8 +5,9 @@
 //! science", "financial services", "automated testing". The reader finds both:
 //! the taxonomy's mentions first, then the knowledge terms learned from SkillSpan
 //! TECH's training split by `scripts/taxonomy/posting_terms.py` (`posting_terms.txt`,
-//! CC BY 4.0), then names listed beside either ("EJB, JMS, JTA" when EJB is known:
-//! a list in a posting is a list of requirements).
+//! CC BY 4.0), then what follows the phrases postings ask with ("experience with
+//! event sourcing", "knowledge of compilers"), then names listed beside any of them
+//! ("EJB, JMS, JTA" when EJB is known: a list in a posting is a list of requirements).
 //!
 //! Worklogs are read by the skill matcher and the context model, never by this:
 //! a worklog that says "testing" shows no skill, a posting that asks for it does.
@@ -18,6 +19,95 @@ use super::matcher::at_word_boundaries;
 use crate::domain::SkillCategory;
 
 const POSTING_TERMS: &str = include_str!("posting_terms.txt");
+
+/// Phrases after which a posting names what it asks for.
+const ASKING_PHRASES: &[&str] = &[
+    "experience with",
+    "experience in",
+    "experience of",
+    "knowledge of",
+    "knowledge in",
+    "knowledge about",
+    "familiar with",
+    "familiarity with",
+    "understanding of",
+    "proficiency in",
+    "proficiency with",
+    "proficient in",
+    "proficient with",
+    "skills in",
+    "skill in",
+    "background in",
+    "expertise in",
+    "expert in",
+    "degree in",
+    "exposure to",
+    "hands-on with",
+    "experience using",
+    "experience working with",
+    "experienced in",
+    "experienced with",
+    "skilled in",
+    "fluent in",
+    "fluency in",
+    "command of",
+    "know-how in",
+    "competence in",
+    "certification in",
+    "certified in",
+];
+
+/// Words between an asking phrase and what it asks for ("experience with *the*
+/// modern ...").
+const ASKED_FILLERS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "modern",
+    "strong",
+    "solid",
+    "good",
+    "deep",
+    "working",
+    "practical",
+    "professional",
+    "relevant",
+    "at",
+    "least",
+    "one",
+    "some",
+];
+
+/// Words that end what an asking phrase asks for.
+const ASKED_STOPS: &[&str] = &[
+    "and",
+    "or",
+    "as",
+    "is",
+    "are",
+    "to",
+    "for",
+    "the",
+    "a",
+    "an",
+    "such",
+    "including",
+    "e.g.",
+    "like",
+    "will",
+    "that",
+    "which",
+    "with",
+    "in",
+    "of",
+    "on",
+    "at",
+    "etc",
+    "etc.",
+];
+
+/// The most words taken after an asking phrase: longer runs are sentences, not names.
+const MAX_ASKED_WORDS: usize = 2;
 
 /// Words that join the items of a list.
 const LIST_JOINERS: &[&str] = &["and", "or", "&", "/", ",", "+", "(", ")", ";", "-"];
@@ -47,6 +137,7 @@ pub struct PostingMention {
 /// The learned knowledge terms of postings, compiled once.
 pub struct PostingReader {
     terms: AhoCorasick,
+    asking: AhoCorasick,
     count: usize,
 }
 
@@ -78,7 +169,16 @@ impl PostingReader {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&terms)
             .expect("posting terms compile");
-        PostingReader { terms, count }
+        let asking = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(ASKING_PHRASES)
+            .expect("asking phrases compile");
+        PostingReader {
+            terms,
+            asking,
+            count,
+        }
     }
 
     /// How many learned terms the reader knows.
@@ -112,6 +212,11 @@ impl PostingReader {
                 spans.push((s, e, None));
             }
         }
+        for (s, e) in self.asked_after_phrases(text) {
+            if !taken(&spans, s, e) {
+                spans.push((s, e, None));
+            }
+        }
         for (s, e) in listed_names(text, &spans) {
             spans.push((s, e, None));
         }
@@ -126,6 +231,52 @@ impl PostingReader {
             })
             .collect()
     }
+}
+
+impl PostingReader {
+    /// Byte spans of the words right after an asking phrase ("experience with
+    /// *event sourcing*"), fillers skipped, up to a stop word, punctuation or
+    /// [`MAX_ASKED_WORDS`] words.
+    fn asked_after_phrases(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut asked = Vec::new();
+        for m in self.asking.find_iter(text) {
+            if !at_word_boundaries(text, m.start(), m.end()) {
+                continue;
+            }
+            let words: Vec<(usize, usize)> = whitespace_words(&text[m.end()..])
+                .map(|(s, e)| (m.end() + s, m.end() + e))
+                .collect();
+            let lower = |(s, e): (usize, usize)| text[s..e].to_lowercase();
+            let first = words
+                .iter()
+                .position(|&w| !ASKED_FILLERS.contains(&lower(w).as_str()))
+                .unwrap_or(words.len());
+            let mut end = None;
+            for &(s, e) in words.iter().skip(first).take(MAX_ASKED_WORDS) {
+                let word = lower((s, e));
+                let bare = word.trim_end_matches([',', ';', ':', '.', ')']);
+                if ASKED_STOPS.contains(&bare) || bare.is_empty() || word.starts_with('(') {
+                    break;
+                }
+                end = Some(s + bare.len());
+                if bare.len() < word.len() {
+                    break;
+                }
+            }
+            if let (Some(end), Some(&(start, _))) = (end, words.get(first)) {
+                asked.push((start, end));
+            }
+        }
+        asked
+    }
+}
+
+/// Byte spans of the whitespace-separated words of `text`.
+fn whitespace_words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    text.split_whitespace().map(move |w| {
+        let start = w.as_ptr() as usize - text.as_ptr() as usize;
+        (start, start + w.len())
+    })
 }
 
 /// Words spelled like product names ("JTA", "DTrace", "HTML5", "Node.js") that sit
@@ -283,6 +434,23 @@ mod tests {
         for name in ["JMS", "JTA", "JAXB"] {
             assert!(found.iter().any(|(e, _)| e == name), "{name} in {found:?}");
         }
+    }
+
+    #[test]
+    fn what_follows_an_asking_phrase_is_asked_for() {
+        let found =
+            read("You have experience with the Zorblax toolkit, and knowledge of queueing theory.");
+        assert!(
+            found.contains(&("Zorblax toolkit".into(), None)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("queueing theory".into(), None)),
+            "{found:?}"
+        );
+        // A stop word ends it; nothing after the phrase, nothing found.
+        let found = read("Experience with and love for people. Knowledge of");
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
