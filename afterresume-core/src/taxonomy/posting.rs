@@ -134,7 +134,8 @@ pub struct PostingMention {
     pub skill: Option<NamedSkill>,
 }
 
-/// The learned knowledge terms of postings, compiled once.
+/// The learned knowledge terms of postings and the phrases postings ask with,
+/// compiled once.
 pub struct PostingReader {
     terms: AhoCorasick,
     asking: AhoCorasick,
@@ -187,8 +188,9 @@ impl PostingReader {
     }
 
     /// Everything `text` asks for, in text order: taxonomy mentions (by `matcher`),
-    /// learned knowledge terms that overlap none of them, and names listed next to
-    /// either. Offsets are in characters.
+    /// then learned knowledge terms and the words after asking phrases where they
+    /// overlap nothing found before, then names listed next to any of them.
+    /// Offsets are in characters.
     pub fn read(&self, matcher: &SkillMatcher, text: &str) -> Vec<PostingMention> {
         let by_char = CharOffsets::new(text);
         // Byte spans, with the skill each names.
