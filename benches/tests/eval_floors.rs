@@ -10,10 +10,10 @@ use afterresume_benches::skillspan;
 use afterresume_core::agents::skill_mentions;
 use afterresume_core::taxonomy::{PostingReader, SkillMatcher, Taxonomy};
 
-/// Figures measured on 2026-12-07 (taxonomy 2026.12.3; dev F1 0.990 on 309
-/// entries, test F1 0.796), less 0.02.
-const DEVSET_F1_FLOOR: f64 = 0.970;
-const TESTSET_F1_FLOOR: f64 = 0.776;
+/// Figures measured on 2026-12-07 (taxonomy 2026.12.4; dev F1 0.989 on 410
+/// entries, test F1 0.810), less 0.02.
+const DEVSET_F1_FLOOR: f64 = 0.969;
+const TESTSET_F1_FLOOR: f64 = 0.790;
 /// SkillSpan TECH dev read by the posting reader (2026-12-07: recall 0.763,
 /// precision 0.706, strict F1 0.467), less 0.02.
 const SKILLSPAN_RECALL_FLOOR: f64 = 0.743;

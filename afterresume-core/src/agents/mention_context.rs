@@ -13,9 +13,10 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::mention_cues::{
-    CHOICE_VERBS, HYPOTHESIS_BEFORE, HYPOTHESIS_OPENINGS, IDIOMS, NEGATION_AFTER, NEGATION_BEFORE,
-    NOT_A_SUBJECT, OTHERS_BEFORE, OTHERS_OPENINGS, PERSON_AFTER, PERSON_BEFORE, PLAN_OPENINGS,
-    READ_ABOUT_BEFORE,
+    CHOICE_VERBS, COMPONENT_WORDS, HYPOTHESIS_BEFORE, HYPOTHESIS_OPENINGS, IDIOMS, IDIOMS_BEFORE,
+    NEGATION_AFTER, NEGATION_BEFORE, NEGATION_ENDS, NOT_A_SUBJECT, OTHERS_AFTER, OTHERS_BEFORE,
+    OTHERS_OPENINGS, PERSON_AFTER, PERSON_BEFORE, PLAN_AFTER, PLAN_OPENINGS, READ_ABOUT_BEFORE,
+    TOOL_VERBS,
 };
 use super::text::{Span, clauses};
 
@@ -39,6 +40,8 @@ pub enum MentionContext {
     Idiom(&'static str),
     /// Read or heard about, not worked with: "an article about WebAssembly".
     ReadAbout(&'static str),
+    /// A field's name used to name a part of a system: "the payments api".
+    ComponentName(&'static str),
 }
 
 impl MentionContext {
@@ -58,6 +61,9 @@ impl MentionContext {
             MentionContext::Name(cue) => format!("a person or place ('{cue}')"),
             MentionContext::Idiom(cue) => format!("an idiom ('{cue}')"),
             MentionContext::ReadAbout(cue) => format!("read about, not used ('{cue}')"),
+            MentionContext::ComponentName(cue) => {
+                format!("names a part of a system, not work in the field ('{cue}')")
+            }
         }
     }
 }
@@ -95,6 +101,13 @@ pub(crate) fn context_in_clauses(
         .find(|(word, follow)| mention == *word && right_after.starts_with(*follow))
     {
         return MentionContext::Idiom(follow);
+    }
+    if let Some((word, _)) = IDIOMS_BEFORE.iter().find(|(word, idiom)| {
+        mention == *idiom
+            && prefix.len() >= word.len()
+            && tail(prefix, word.len()).eq_ignore_ascii_case(word)
+    }) {
+        return MentionContext::Idiom(word);
     }
     if names_a_group(&right_after, TEAM_WORDS) {
         return MentionContext::OthersWork("a team's name");
@@ -135,7 +148,7 @@ pub(crate) fn context_in_clauses(
     if let Some(cue) = READ_ABOUT_BEFORE_SET.find_words(own) {
         return MentionContext::ReadAbout(cue);
     }
-    if let Some(cue) = NEGATION_BEFORE_SET.find_words(before) {
+    if let Some(cue) = NEGATION_BEFORE_SET.find_words(negation_scope(before)) {
         return MentionContext::Negated(cue);
     }
     if own.ends_with(" over ") && CHOICE_VERBS.iter().any(|verb| own.contains(verb)) {
@@ -160,7 +173,26 @@ pub(crate) fn context_in_clauses(
     if let Some(cue) = NEGATION_AFTER_SET.find_words(&after) {
         return MentionContext::Negated(cue);
     }
+    // Up to a comma: in "Deployed Kafka, next week Flink" only Flink is planned.
+    let until_comma = after.split(',').next().unwrap_or_default();
+    if let Some(cue) = PLAN_AFTER_SET.find_words(until_comma) {
+        return MentionContext::Planned(cue);
+    }
+    if let Some(cue) = OTHERS_AFTER_SET.find_words(until_comma) {
+        return MentionContext::OthersWork(cue);
+    }
     MentionContext::Work
+}
+
+/// Whether the mention ending at byte `end` names a part of a system ("the
+/// payments api"): the context of a field's name (a `domain` skill) that the
+/// clause alone would count as work.
+pub(crate) fn component_named_after_field(text: &str, end: usize) -> Option<MentionContext> {
+    let right_after = head(&text[end..], 16).to_ascii_lowercase();
+    COMPONENT_WORDS
+        .iter()
+        .find(|word| names_a_group(&right_after, std::slice::from_ref(*word)))
+        .map(|word| MentionContext::ComponentName(word))
 }
 
 /// The last `n` bytes of `s`, cut at a character boundary.
@@ -213,6 +245,16 @@ static HYPOTHESIS_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(HY
 static READ_ABOUT_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(READ_ABOUT_BEFORE));
 static NEGATION_BEFORE_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_BEFORE));
 static NEGATION_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(NEGATION_AFTER));
+static PLAN_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(PLAN_AFTER));
+static OTHERS_AFTER_SET: LazyLock<CueSet> = LazyLock::new(|| CueSet::new(OTHERS_AFTER));
+
+/// The part of the text before a mention that a negation cue may stand in: after
+/// the last [`NEGATION_ENDS`] cut, if any.
+fn negation_scope(before: &str) -> &str {
+    static CUTS: LazyLock<AhoCorasick> =
+        LazyLock::new(|| AhoCorasick::new(NEGATION_ENDS).expect("negation ends compile"));
+    after_last_cut(&CUTS, before)
+}
 
 /// `prefix` without the capitalized names listed right before the mention, so a
 /// cue before the first name covers the list: in "coffee with Ruby and Julia",
@@ -255,6 +297,7 @@ fn opens_with_someone_doing(before_mention: &str) -> bool {
         && !NOT_A_SUBJECT.contains(&lower.as_str())
         && verb.len() > 3
         && verb.ends_with("ed")
+        && !TOOL_VERBS.contains(&verb)
         && verb.chars().all(|c| c.is_ascii_lowercase())
 }
 
@@ -311,11 +354,27 @@ fn names_a_group(right_after: &str, words: &[&str]) -> bool {
 /// sub-clause: after the last ", then", " then ", " but ", ", and ", ", so " or
 /// " while ".
 fn own_subclause(before: &str) -> &str {
-    [", then ", " then ", " but ", ", and ", ", so ", " while "]
-        .iter()
-        .filter_map(|cut| before.rfind(cut).map(|at| at + cut.len()))
-        .max()
-        .map_or(before, |at| &before[at..])
+    static CUTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new([
+            ", then ",
+            " then ",
+            " but ",
+            ", and ",
+            ", so ",
+            " while ",
+            ", for now ",
+            " for now, ",
+        ])
+        .expect("sub-clause cuts compile")
+    });
+    after_last_cut(&CUTS, before)
+}
+
+/// `s` after the end of the last match of `cuts` (all of `s` when none matches).
+/// One automaton pass instead of a substring search per cut; cuts that overlap
+/// (", then " and " then ") end at the same place.
+fn after_last_cut<'s>(cuts: &AhoCorasick, s: &'s str) -> &'s str {
+    cuts.find_iter(s).last().map_or(s, |m| &s[m.end()..])
 }
 
 #[cfg(test)]
@@ -719,6 +778,152 @@ mod tests {
             context("Tried Deno for the scripts.", "Deno"),
             MentionContext::Work
         );
+    }
+
+    #[test]
+    fn a_plan_after_the_mention_is_not_work() {
+        for (text, mention) in [
+            (
+                "helm chart is updated, alerting rules I will do next week",
+                "alerting",
+            ),
+            (
+                "Wrote the eng plan; pushed for moving the services to Kubernetes next quarter",
+                "Kubernetes",
+            ),
+            (
+                "Approved the budget for Datadog, the team rolls it out in January",
+                "Datadog",
+            ),
+        ] {
+            assert!(!context(text, mention).is_work(), "{text}");
+        }
+        for (text, mention) in [
+            ("Deployed Kafka, Flink I will do next week", "Kafka"),
+            ("Upgraded Grafana before the demo next week", "Grafana"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_negation_ends_where_the_used_alternative_begins() {
+        for (text, mention) in [
+            ("Ruled out Nomad, staying on ECS", "ECS"),
+            (
+                "we don't use an RTOS on this board, just a superloop in plain C",
+                "C",
+            ),
+            (
+                "We decided against Vault for now, k8s secrets are enough",
+                "k8s",
+            ),
+            (
+                "We might move to Bun later this year, for now Node 20 is fine.",
+                "Node",
+            ),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+        for (text, mention) in [
+            ("Ruled out Nomad, staying on ECS", "Nomad"),
+            ("ruled out Kafka, RabbitMQ and NATS", "NATS"),
+        ] {
+            assert!(
+                matches!(context(text, mention), MentionContext::Negated(_)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn code_someone_else_wrote_and_a_choice_kept_are_not_work() {
+        for (text, mention) in [
+            (
+                "Had a look at the Elixir code from the other team, nice",
+                "Elixir",
+            ),
+            (
+                "demoed the new Grafana dashboards the team built",
+                "Grafana",
+            ),
+            (
+                "Tried Playwright's codegen, but we stayed with Selenium",
+                "Playwright",
+            ),
+        ] {
+            assert!(!context(text, mention).is_work(), "{text}");
+        }
+        for (text, mention) in [
+            (
+                "Tried Playwright's codegen, but we stayed with Selenium",
+                "Selenium",
+            ),
+            (
+                "Fixed the Elixir code, the other team reviewed it",
+                "Elixir",
+            ),
+            ("built the Grafana dashboards for the team", "Grafana"),
+        ] {
+            assert_eq!(context(text, mention), MentionContext::Work, "{text}");
+        }
+    }
+
+    #[test]
+    fn candidates_interns_tools_and_bug_bashes() {
+        assert!(
+            !context(
+                "interviewed two backend candidates (one strong in Go)",
+                "Go"
+            )
+            .is_work()
+        );
+        assert!(matches!(
+            context(
+                "Jenkins (the new intern) set up his laptop today",
+                "Jenkins"
+            ),
+            MentionContext::Name(_)
+        ));
+        assert_eq!(
+            context("Jenkins (the new pipeline) runs the tests", "Jenkins"),
+            MentionContext::Work
+        );
+        assert_eq!(
+            context(
+                "Crashlytics showed an NPE in a Kotlin coroutine scope",
+                "Kotlin"
+            ),
+            MentionContext::Work
+        );
+        assert!(matches!(
+            context("Sarah migrated the billing service to Kotlin", "Kotlin"),
+            MentionContext::OthersWork(_)
+        ));
+        assert!(matches!(
+            context("Bug bash today, found 14 issues", "bash"),
+            MentionContext::Idiom(_)
+        ));
+        assert_eq!(
+            context("wrote a bash script for the backups", "bash"),
+            MentionContext::Work
+        );
+    }
+
+    #[test]
+    fn a_field_naming_a_component_is_not_work_in_the_field() {
+        let text = "added request id logging to the payments api";
+        let end = text.find("payments").unwrap() + "payments".len();
+        assert_eq!(
+            component_named_after_field(text, end),
+            Some(MentionContext::ComponentName("api"))
+        );
+        let text = "Stripe webhooks for failed payments and retries";
+        let end = text.find("payments").unwrap() + "payments".len();
+        assert_eq!(component_named_after_field(text, end), None);
+        let text = "the payments application form";
+        let end = text.find("payments").unwrap() + "payments".len();
+        assert_eq!(component_named_after_field(text, end), None);
     }
 
     #[test]

@@ -106,6 +106,9 @@ pub(super) const OTHERS_BEFORE: &[&str] = &[
     "who used",
     "interviewed a",
     "'s team",
+    "candidates (",
+    "candidate (",
+    "strong in",
 ];
 
 /// Social and travel cues right before a capitalized mention that make it a
@@ -180,6 +183,17 @@ pub(super) const PERSON_AFTER: &[&str] = &[
     "'s desk",
     "'s office",
     "the snake",
+    "(the new intern",
+    "(the new hire",
+    "(our new intern",
+    "(our new hire",
+    "(new hire",
+    "(the intern",
+    "(intern",
+    ", the new intern",
+    ", our new intern",
+    ", the new hire",
+    ", our new hire",
 ];
 
 /// A choice's verb: "chose Postgres over MySQL" rejects what follows "over".
@@ -257,6 +271,23 @@ pub(super) const NOT_A_SUBJECT: &[&str] = &[
     "deep",
 ];
 
+/// Past-tense verbs whose subject is a tool, not a person: "Crashlytics showed an
+/// NPE in a Kotlin coroutine" is the author's Kotlin.
+pub(super) const TOOL_VERBS: &[&str] = &[
+    "showed",
+    "flagged",
+    "warned",
+    "alerted",
+    "crashed",
+    "failed",
+    "complained",
+    "reported",
+    "detected",
+    "caught",
+    "logged",
+    "timed",
+];
+
 /// Idioms: a mention (lowercased) and what follows it right after.
 pub(super) const IDIOMS: &[(&str, &str)] = &[
     ("go", "-to"),
@@ -271,6 +302,10 @@ pub(super) const IDIOMS: &[(&str, &str)] = &[
     ("spring", " cleaning"),
     ("spring", " break"),
 ];
+
+/// Idioms whose word comes before the mention: a word (lowercased, with its space)
+/// and the mention.
+pub(super) const IDIOMS_BEFORE: &[(&str, &str)] = &[("bug ", "bash"), ("birthday ", "bash")];
 
 /// Clause openings of a hypothesis.
 pub(super) const HYPOTHESIS_OPENINGS: &[&str] = &[
@@ -311,6 +346,12 @@ pub(super) const HYPOTHESIS_BEFORE: &[&str] = &[
     "should have used",
     "wish we had",
     "if only we had",
+    "pushed for",
+    "argued for",
+    "advocated for",
+    "lobbied for",
+    "budget for",
+    "approved the purchase of",
 ];
 
 /// Cues before a mention that say it was read or heard about, not used.
@@ -375,6 +416,41 @@ pub(super) const NEGATION_BEFORE: &[&str] = &[
     "passed on",
 ];
 
+/// Cues right after a mention, up to a comma, that make it a plan: "alerting rules
+/// I will do next week". A bare "next week" is not one: "upgraded Grafana before
+/// the demo next week" is done.
+pub(super) const PLAN_AFTER: &[&str] = &[
+    "i will do",
+    "i'll do",
+    "we will do",
+    "we'll do",
+    "is next",
+    "are next",
+    "will roll it out",
+    "will roll out",
+];
+
+/// Words after a comma that end a negation's reach: in "ruled out Nomad, staying
+/// on ECS" and "no RTOS on this board, just a superloop in C" the second part is
+/// what was used.
+pub(super) const NEGATION_ENDS: &[&str] = &[
+    ", just ",
+    ", only ",
+    ", staying ",
+    ", stayed ",
+    ", sticking ",
+    ", stuck with ",
+    ", kept ",
+    ", keeping ",
+    ", went with ",
+    ", going with ",
+    ", using ",
+    ", used ",
+    ", so ",
+    ", we ",
+    " for now, ",
+];
+
 /// Cues right after a mention that say it was not used.
 pub(super) const NEGATION_AFTER: &[&str] = &[
     "was ruled out",
@@ -390,4 +466,62 @@ pub(super) const NEGATION_AFTER: &[&str] = &[
     "was overkill",
     "would be overkill",
     "didn't make the cut",
+    "but we stayed",
+    "but stayed",
+    "but we stuck",
+    "but stuck with",
+    "but we went back",
+    "but went back",
+    "but we kept",
+];
+
+/// Words after a field's name that make it the name of a part of a system: "the
+/// payments api", "the search service". Logging added to the payments API is not
+/// work in payments (only fields, the `domain` skills, are read so).
+pub(super) const COMPONENT_WORDS: &[&str] = &[
+    "api",
+    "apis",
+    "service",
+    "services",
+    "microservice",
+    "endpoint",
+    "endpoints",
+    "topic",
+    "topics",
+    "queue",
+    "table",
+    "tables",
+    "db",
+    "database",
+    "page",
+    "pages",
+    "screen",
+    "screens",
+    "module",
+    "modules",
+    "repo",
+    "repos",
+    "repository",
+    "app",
+    "codebase",
+    "lambda",
+    "bucket",
+    "cron",
+    "dashboard",
+    "tab",
+    "form",
+];
+
+/// Cues right after a mention, up to a comma, that make it someone else's: "the
+/// Elixir code from the other team", "the Grafana dashboards the team built".
+pub(super) const OTHERS_AFTER: &[&str] = &[
+    "from the other team",
+    "from another team",
+    "of the other team",
+    "from their team",
+    "the team built",
+    "the team made",
+    "the team wrote",
+    "they built",
+    "they wrote",
 ];

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::mention_context::{MentionContext, context_in_clauses};
+use super::mention_context::{MentionContext, component_named_after_field, context_in_clauses};
 use super::signals::{
     Blocker, ImpactSignal, Reference, WorkCategory, blockers, classify, impact_signals, references,
 };
@@ -174,7 +174,13 @@ pub fn explain_mentions(
     found
         .into_iter()
         .map(|m| {
-            let context = context_in_clauses(content, &cut, byte(m.start), byte(m.end));
+            let context = match context_in_clauses(content, &cut, byte(m.start), byte(m.end)) {
+                MentionContext::Work if m.category == SkillCategory::Domain => {
+                    component_named_after_field(content, byte(m.end))
+                        .unwrap_or(MentionContext::Work)
+                }
+                other => other,
+            };
             (m, context)
         })
         .collect()

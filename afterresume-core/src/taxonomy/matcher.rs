@@ -5,6 +5,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
 use super::practice_cues::find_practices;
+use super::practice_tools::practice_of_tool;
 use super::{AliasRule, Provenance, Taxonomy};
 use crate::domain::SkillCategory;
 
@@ -32,6 +33,8 @@ const CONTEXT_BEFORE: &[&str] = &[
     "our",
     "idiomatic",
     "modern",
+    "plain",
+    "vanilla",
 ];
 
 /// Words after an ambiguous alias that make it technical: "Go service", "React hooks".
@@ -253,7 +256,9 @@ impl SkillMatcher {
                     && !written.chars().any(char::is_uppercase)
                     && written.chars().any(char::is_alphabetic);
                 lower_case_tag.then(|| {
-                    if technical_context(text, start, end, true) {
+                    if technical_context(text, start, end, true)
+                        || release_number_after(text, start, end)
+                    {
                         Verdict::Accepted
                     } else {
                         Verdict::IfTightlyListed
@@ -261,9 +266,11 @@ impl SkillMatcher {
                 })
             }
             AliasRule::ExactCase => Some(Verdict::Accepted),
-            AliasRule::NeedsContext => {
-                Some(verdict(technical_context(text, start, end, pattern.strict)))
-            }
+            AliasRule::NeedsContext => Some(verdict(
+                technical_context(text, start, end, pattern.strict)
+                    || topic_heading(text, start, end)
+                    || (!pattern.strict && determiner_then_name(text, start, end)),
+            )),
         }
     }
 
@@ -357,6 +364,21 @@ impl SkillMatcher {
                 (c.start, c.end, pattern.skill, confidence)
             })
             .collect();
+        // A tool whose only use is a practice shows it, on the tool's own span, so
+        // the context model judges both alike ("ruled out Jenkins" is neither).
+        let implied: Vec<(usize, usize, usize, f64)> = spans
+            .iter()
+            .filter_map(|&(start, end, skill, _)| {
+                let practice = practice_of_tool(&self.skills[skill].0)?;
+                let practice = *self.skill_index.get(practice)?;
+                Some((start, end, practice, 0.7))
+            })
+            .collect();
+        for span in implied {
+            if !spans.iter().any(|s| s.2 == span.2) {
+                spans.push(span);
+            }
+        }
         for hit in find_practices(text) {
             let Some(&skill) = self.skill_index.get(hit.slug) else {
                 continue;
@@ -377,12 +399,13 @@ impl SkillMatcher {
         }
         spans.sort_by_key(|s| s.0);
         let mut matches = Vec::new();
+        // Starts are sorted; spans may share a range (a tool and its practice).
         let mut chars_before = 0;
-        let mut last_byte = 0;
+        let mut last_start = 0;
         for (start, end, skill, confidence) in spans {
-            chars_before += text[last_byte..start].chars().count();
+            chars_before += text[last_start..start].chars().count();
             let len = text[start..end].chars().count();
-            last_byte = end;
+            last_start = start;
             let (slug, name, category) = &self.skills[skill];
             matches.push(SkillMatch {
                 slug: slug.clone(),
@@ -393,7 +416,6 @@ impl SkillMatcher {
                 end: chars_before + len,
                 confidence,
             });
-            chars_before += len;
         }
         matches
     }
@@ -475,8 +497,13 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase);
     let after = words_after.next();
-    // "the Go inventory service": one modifier may sit between name and noun.
-    let second_after = if strict { None } else { words_after.next() };
+    // "the Go inventory service": one modifier may sit between name and noun, but
+    // not an article ("Make the query faster" is not Make).
+    let second_after = if strict || after.as_deref().is_some_and(is_determiner) {
+        None
+    } else {
+        words_after.next()
+    };
     // Only words right next to the mention count, not across sentence ends.
     let before_is_adjacent = text[..start]
         .trim_end()
@@ -488,6 +515,100 @@ fn technical_context(text: &str, start: usize, end: usize, strict: bool) -> bool
                 CONTEXT_AFTER.contains(&w.as_str())
                     || (!strict && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
             }) || second_after.is_some_and(|w| CONTEXT_AFTER.contains(&w.as_str()))))
+}
+
+/// Whether a mention opens its line as a topic heading: "Rust: replaced the
+/// Mutex with DashMap", "- Go: fixed the leak".
+fn topic_heading(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    let opens_line = text[line_start..start]
+        .chars()
+        .all(|c| c.is_whitespace() || matches!(c, '-' | '*' | '•'));
+    opens_line && text[end..].starts_with(": ")
+}
+
+/// Whether a lower-case name is followed by a release number ("node 18/20",
+/// "python 3.12"): two or more digits, or digits with a dot. A name of three
+/// letters at least, as "go 2 rounds" is not Go.
+fn release_number_after(text: &str, start: usize, end: usize) -> bool {
+    let Some(rest) = text[end..].strip_prefix(' ') else {
+        return false;
+    };
+    let number: &str = rest
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    text[start..end].chars().count() >= 3
+        && number.starts_with(|c: char| c.is_ascii_digit())
+        && (digits >= 2 || number.contains('.'))
+}
+
+/// Words that open a noun phrase.
+const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "our", "my", "this", "that", "their", "its",
+];
+
+fn is_determiner(word: &str) -> bool {
+    DETERMINERS.contains(&word)
+}
+
+/// Whether a name written in its own case opens a noun phrase as its modifier: "a
+/// Swift concurrency warning", "the Dataflow job". People and places take no
+/// article; the seasons and idioms that do are listed, and the context model
+/// judges the rest.
+fn determiner_then_name(text: &str, start: usize, end: usize) -> bool {
+    const NOT_A_NOUN: &[&str] = &[
+        "afternoon",
+        "morning",
+        "evening",
+        "day",
+        "days",
+        "weekend",
+        "break",
+        "cleaning",
+        "season",
+        "festival",
+        "response",
+        "reply",
+        "party",
+        "museum",
+        "ring",
+        "cafe",
+        "bar",
+        "restaurant",
+        "hotel",
+        "trip",
+        "game",
+        "movie",
+        "book",
+        "concert",
+        "show",
+        "band",
+        "street",
+        "park",
+        "lunch",
+        "dinner",
+        "and",
+        "or",
+        "of",
+        "is",
+        "was",
+    ];
+    let written_as_name = text[start..end].starts_with(char::is_uppercase);
+    let determiner = text[..start]
+        .strip_suffix(' ')
+        .and_then(|before| before.rsplit(|c: char| !c.is_alphanumeric()).next())
+        .is_some_and(|word| is_determiner(&word.to_ascii_lowercase()));
+    let next = text[end..].strip_prefix(' ').and_then(|rest| {
+        rest.split(|c: char| !c.is_alphanumeric())
+            .next()
+            .filter(|w| !w.is_empty())
+    });
+    let noun_after =
+        next.is_some_and(|w| w.chars().all(|c| c.is_ascii_lowercase()) && !NOT_A_NOUN.contains(&w));
+    written_as_name && determiner && noun_after
 }
 
 /// Whether two mentions are separated only by a space, a comma or a slash, as in
@@ -522,7 +643,7 @@ mod tests {
         );
         assert_eq!(
             slugs("set up gha for the reactjs app"),
-            vec!["github-actions", "react"]
+            vec!["github-actions", "ci-cd", "react"]
         );
         assert_eq!(slugs("Spring Boot service"), vec!["spring"]);
     }
@@ -546,6 +667,7 @@ mod tests {
         );
         assert_eq!(slugs("Plan C was to ship"), Vec::<String>::new());
         assert_eq!(slugs("ported the library to C"), vec!["c"]);
+        assert_eq!(slugs("just a superloop in plain C"), vec!["c"]);
         assert_eq!(slugs("Python, Go and Rust"), vec!["python", "go", "rust"]);
         assert_eq!(slugs("C++ and C# clients"), vec!["cpp", "csharp"]);
         assert_eq!(
@@ -558,6 +680,36 @@ mod tests {
             slugs("Release in the Spring, the Snowflake party"),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_name_modifying_a_noun_after_an_article_is_technical() {
+        assert_eq!(slugs("fixed a Swift concurrency warning"), vec!["swift"]);
+        assert_eq!(
+            slugs("events into BigQuery with a Dataflow job"),
+            vec!["bigquery", "google-cloud-dataflow"]
+        );
+        assert_eq!(slugs("a Spring afternoon off"), Vec::<String>::new());
+        assert_eq!(slugs("a swift concurrency fix"), Vec::<String>::new());
+        assert_eq!(slugs("Swift concurrency is hard"), Vec::<String>::new());
+        assert_eq!(
+            slugs("Make the query faster with an index"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn topic_headings_and_release_numbers_are_technical() {
+        assert_eq!(
+            slugs("Rust: replaced the Mutex with a concurrent map"),
+            vec!["rust"]
+        );
+        assert_eq!(slugs("- Go: fixed the leak"), vec!["go"]);
+        assert_eq!(slugs("Go to the standup: late again"), Vec::<String>::new());
+        assert_eq!(slugs("matrix build for node 18/20/22"), vec!["nodejs"]);
+        assert_eq!(slugs("moved to python 3.12"), vec!["python"]);
+        assert_eq!(slugs("go 2 rounds with the designer"), Vec::<String>::new());
+        assert_eq!(slugs("the node 3 of the graph"), Vec::<String>::new());
     }
 
     #[test]

@@ -14,6 +14,7 @@
 mod matcher;
 mod posting;
 mod practice_cues;
+mod practice_tools;
 
 pub use matcher::{SkillMatch, SkillMatcher};
 pub use posting::{NamedSkill, PostingMention, PostingReader};
@@ -25,7 +26,7 @@ use crate::domain::SkillCategory;
 use crate::{Error, Result};
 
 /// Version of the built-in taxonomy; bump it whenever `curated.txt` changes.
-pub const BUILTIN_VERSION: &str = "2026.12.3";
+pub const BUILTIN_VERSION: &str = "2026.12.4";
 
 const CURATED: &str = include_str!("curated.txt");
 const GENERATED: &str = include_str!("generated.txt");

@@ -4,6 +4,9 @@
 //! a mention of the practice spanning verb to object, which the context model then
 //! judges like any other mention ("TODO: review the PRs" stays a plan).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// A verb, the objects that may follow it, and how many words may sit between.
 pub(super) struct PracticeCue {
     pub slug: &'static str,
@@ -73,6 +76,72 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
         gap: 3,
         // "fixed signing for CI" is work on the app that CI builds.
         not_right_before: &["for", "in", "on"],
+    },
+    PracticeCue {
+        slug: "ci-cd",
+        // Work on a delivery pipeline: "set up the GitLab pipeline", "sped up the
+        // pipeline". A pipeline of data, models or hiring is not one.
+        verbs: &[
+            "set",
+            "configured",
+            "fixed",
+            "sped",
+            "split",
+            "parallelized",
+            "parallelised",
+            "cached",
+            "migrated",
+            "moved",
+            "rewrote",
+            "unblocked",
+            "debugged",
+        ],
+        objects: &["pipeline", "pipelines"],
+        gap: 4,
+        not_right_before: &[
+            "data",
+            "etl",
+            "elt",
+            "ml",
+            "ingestion",
+            "ingest",
+            "inference",
+            "training",
+            "feature",
+            "streaming",
+            "processing",
+            "analytics",
+            "sales",
+            "hiring",
+            "recruiting",
+            "rendering",
+            "render",
+            "asset",
+            "rag",
+            "embedding",
+            "embeddings",
+            "aggregation",
+            "sync",
+        ],
+    },
+    PracticeCue {
+        slug: "ci-cd",
+        // A pipeline's stages, named by what they run: "split the test stage into
+        // 4 parallel jobs", "removed the old deploy stage".
+        verbs: &[
+            "test", "tests", "build", "deploy", "lint", "release", "publish", "e2e", "docker",
+        ],
+        objects: &["stage", "stages"],
+        gap: 0,
+        not_right_before: &[],
+    },
+    PracticeCue {
+        slug: "caching",
+        // A cache put in place: "put a Redis cache in front of the pricing lookups".
+        verbs: &["put", "added", "introduced", "built"],
+        objects: &["cache", "caching"],
+        gap: 3,
+        not_right_before: &[],
     },
     PracticeCue {
         slug: "postmortem",
@@ -174,50 +243,101 @@ pub(super) struct CueHit {
     pub verb_end: usize,
 }
 
-/// Every cue hit in `text`, in text order, at most one per cue and sentence.
+/// The cues each verb opens, so a text's words are looked up once rather than
+/// compared with every cue's verbs.
+static CUES_BY_VERB: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+    let mut by_verb: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for (index, cue) in PRACTICE_CUES.iter().enumerate() {
+        for verb in cue.verbs {
+            by_verb.entry(verb).or_default().push(index);
+        }
+    }
+    by_verb
+});
+
+/// Every cue hit in `text`, in text order, at most one per cue.
 pub(super) fn find_practices(text: &str) -> Vec<CueHit> {
     let words = words_with_offsets(text);
-    let mut hits = Vec::new();
-    for cue in PRACTICE_CUES {
-        for (i, &(start, end, ref word)) in words.iter().enumerate() {
-            if !cue.verbs.contains(&word.as_str()) {
+    let mut hits = ci_commit_scopes(text);
+    let mut cue_done = [false; PRACTICE_CUES.len()];
+    for (i, &(start, _, ref word)) in words.iter().enumerate() {
+        let Some(cues) = CUES_BY_VERB.get(word.as_str()) else {
+            continue;
+        };
+        for &index in cues {
+            if cue_done[index] {
                 continue;
             }
-            if cue.objects.is_empty() {
+            let cue = &PRACTICE_CUES[index];
+            if let Some(end) = cue_object_end(cue, text, &words, i) {
                 hits.push(CueHit {
                     slug: cue.slug,
                     start,
                     end,
-                    verb_end: end,
+                    verb_end: words[i].1,
                 });
-                break;
-            }
-            let following = || {
-                words[i + 1..]
-                    .iter()
-                    .take(cue.gap + 1)
-                    .take_while(|(s, _, _)| !crosses_sentence(&text[end..*s]))
-            };
-            let object = following().position(|(_, _, w)| cue.objects.contains(&w.as_str()));
-            let someone_elses = |at: usize| {
-                at > 0
-                    && following()
-                        .nth(at - 1)
-                        .is_some_and(|(_, _, w)| cue.not_right_before.contains(&w.as_str()))
-            };
-            if let Some(at) = object.filter(|&at| !someone_elses(at)) {
-                let object_end = words[i + 1 + at].1;
-                hits.push(CueHit {
-                    slug: cue.slug,
-                    start,
-                    end: object_end,
-                    verb_end: end,
-                });
-                break;
+                cue_done[index] = true;
             }
         }
     }
     hits.sort_by_key(|h| h.start);
+    hits
+}
+
+/// Where the object of `cue` ends when its verb is `words[i]`: the verb's own end
+/// for a cue without objects, `None` when no object follows within the cue's gap
+/// in the same sentence (or someone else's stands right before it).
+fn cue_object_end(
+    cue: &PracticeCue,
+    text: &str,
+    words: &[(usize, usize, String)],
+    i: usize,
+) -> Option<usize> {
+    let verb_end = words[i].1;
+    if cue.objects.is_empty() {
+        return Some(verb_end);
+    }
+    let following = || {
+        words[i + 1..]
+            .iter()
+            .take(cue.gap + 1)
+            .take_while(|(s, _, _)| !crosses_sentence(&text[verb_end..*s]))
+    };
+    let at = following().position(|(_, _, w)| cue.objects.contains(&w.as_str()))?;
+    let someone_elses = at > 0
+        && following()
+            .nth(at - 1)
+            .is_some_and(|(_, _, w)| cue.not_right_before.contains(&w.as_str()));
+    (!someone_elses).then(|| words[i + 1 + at].1)
+}
+
+/// Commit subjects about the CI configuration, by the Conventional Commits
+/// convention: a line opening with `ci:` or a scope `(ci)` ("feat(ci): cache the
+/// cargo registry between jobs"). The hit spans the type and scope.
+fn ci_commit_scopes(text: &str) -> Vec<CueHit> {
+    let mut hits = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches([' ', '-', '*']);
+        let at = line_start + (line.len() - body.len());
+        let head_end = body.find(':').filter(|&end| end <= 20);
+        if let Some(end) = head_end {
+            let head = body[..end].trim_end_matches('!').to_ascii_lowercase();
+            let is_ci = head == "ci"
+                || head.strip_suffix("(ci)").is_some_and(|kind| {
+                    !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphabetic())
+                });
+            if is_ci {
+                hits.push(CueHit {
+                    slug: "ci-cd",
+                    start: at,
+                    end: at + end,
+                    verb_end: at + end,
+                });
+            }
+        }
+        line_start += line.len();
+    }
     hits
 }
 
@@ -236,7 +356,13 @@ fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
         match (c.is_alphanumeric(), start) {
             (true, None) => start = Some(at),
             (false, Some(s)) => {
-                words.push((s, at, text[s..at].to_lowercase()));
+                // The "s" of a possessive ("Marco's PR") is not a word of its own.
+                let possessive = at - s == 1
+                    && text[s..at].eq_ignore_ascii_case("s")
+                    && text[..s].ends_with(['\'', '’']);
+                if !possessive {
+                    words.push((s, at, text[s..at].to_lowercase()));
+                }
                 start = None;
             }
             _ => {}
@@ -305,6 +431,37 @@ mod tests {
         );
         assert!(slugs("trained two new hires on the release process").is_empty());
         assert_eq!(slugs("we release on every tag now"), vec!["ci-cd"]);
+    }
+
+    #[test]
+    fn pipelines_stages_commit_scopes_and_caches() {
+        assert_eq!(
+            slugs("Set up the GitLab pipeline so merge requests run the tests"),
+            vec!["ci-cd"]
+        );
+        assert!(slugs("fixed the nightly ETL pipeline").is_empty());
+        assert!(slugs("set up the data pipeline for the partner feed").is_empty());
+        assert_eq!(
+            slugs("Pipeline: split the test stage into 4 parallel jobs"),
+            vec!["ci-cd"]
+        );
+        assert!(slugs("split the rollout into stages later").is_empty());
+        assert_eq!(slugs("removed the old deploy stage"), vec!["ci-cd"]);
+        let text = "feat(ci): cache cargo registry between jobs";
+        let hit = &find_practices(text)[0];
+        assert_eq!((hit.slug, &text[hit.start..hit.end]), ("ci-cd", "feat(ci)"));
+        assert_eq!(slugs("- ci: pin the runner image"), vec!["ci-cd"]);
+        assert!(slugs("feat(api): add the ci field to the report").is_empty());
+        assert!(slugs("fix: the ci badge url").is_empty());
+        assert_eq!(
+            slugs("Put a Redis cache in front of the pricing lookups"),
+            vec!["caching"]
+        );
+        assert!(slugs("cleared the cache after the deploy").is_empty());
+        assert_eq!(
+            slugs("Review of Marco's firmware PR for the flash driver"),
+            vec!["code-review"]
+        );
         assert!(slugs("generate the release changelog from git tags").is_empty());
     }
 }
