@@ -154,6 +154,10 @@ pub(crate) fn context_in_clauses(
     if own.ends_with(" over ") && CHOICE_VERBS.iter().any(|verb| own.contains(verb)) {
         return MentionContext::Negated("chose ... over");
     }
+    // "SAML not OIDC", "on Postgres, not MySQL".
+    if own.ends_with(" not ") {
+        return MentionContext::Negated("not");
+    }
     let after = head(text[end..clause.end].trim_start(), CUE_REACH).to_ascii_lowercase();
     let capitalized = text[start..end].starts_with(char::is_uppercase);
     if capitalized {
@@ -795,11 +799,20 @@ mod tests {
                 "Approved the budget for Datadog, the team rolls it out in January",
                 "Datadog",
             ),
+            (
+                "Wrote an ADR for moving from REST to gRPC between the services",
+                "gRPC",
+            ),
+            (
+                "still on UIKit, the SwiftUI rewrite postponed to Q3",
+                "SwiftUI",
+            ),
         ] {
             assert!(!context(text, mention).is_work(), "{text}");
         }
         for (text, mention) in [
             ("Deployed Kafka, Flink I will do next week", "Kafka"),
+            ("Upgraded Kafka, the Flink part postponed", "Kafka"),
             ("Upgraded Grafana before the demo next week", "Grafana"),
         ] {
             assert_eq!(context(text, mention), MentionContext::Work, "{text}");
@@ -828,6 +841,7 @@ mod tests {
         for (text, mention) in [
             ("Ruled out Nomad, staying on ECS", "Nomad"),
             ("ruled out Kafka, RabbitMQ and NATS", "NATS"),
+            ("SSO with Okta for the tools, SAML not OIDC", "OIDC"),
         ] {
             assert!(
                 matches!(context(text, mention), MentionContext::Negated(_)),
@@ -921,6 +935,12 @@ mod tests {
         let text = "Stripe webhooks for failed payments and retries";
         let end = text.find("payments").unwrap() + "payments".len();
         assert_eq!(component_named_after_field(text, end), None);
+        let text = "mTLS rolled out to the payments namespace";
+        let end = text.find("payments").unwrap() + "payments".len();
+        assert_eq!(
+            component_named_after_field(text, end),
+            Some(MentionContext::ComponentName("namespace"))
+        );
         let text = "the payments application form";
         let end = text.find("payments").unwrap() + "payments".len();
         assert_eq!(component_named_after_field(text, end), None);

@@ -352,6 +352,11 @@ pub(super) const HYPOTHESIS_BEFORE: &[&str] = &[
     "lobbied for",
     "budget for",
     "approved the purchase of",
+    "adr for",
+    "rfc for",
+    "proposal for",
+    "about moving from",
+    "proposed moving from",
 ];
 
 /// Cues before a mention that say it was read or heard about, not used.
@@ -426,6 +431,9 @@ pub(super) const PLAN_AFTER: &[&str] = &[
     "we'll do",
     "is next",
     "are next",
+    "postponed",
+    "deferred to",
+    "on hold",
     "will roll it out",
     "will roll out",
 ];
@@ -510,6 +518,13 @@ pub(super) const COMPONENT_WORDS: &[&str] = &[
     "dashboard",
     "tab",
     "form",
+    "namespace",
+    "namespaces",
+    "schema",
+    "channel",
+    "stream",
+    "worker",
+    "workers",
 ];
 
 /// Cues right after a mention, up to a comma, that make it someone else's: "the

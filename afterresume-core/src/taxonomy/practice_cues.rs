@@ -220,7 +220,17 @@ pub(super) const PRACTICE_CUES: &[PracticeCue] = &[
             "fine-tuned",
             "finetuned",
         ],
-        objects: &["model", "models", "classifier", "classifiers", "regressor"],
+        objects: &[
+            "model",
+            "models",
+            "classifier",
+            "classifiers",
+            "regressor",
+            "ranker",
+            "rankers",
+            "recommender",
+            "forecaster",
+        ],
         gap: 3,
         not_right_before: &[],
     },
@@ -430,6 +440,10 @@ mod tests {
             vec!["machine-learning"]
         );
         assert!(slugs("trained two new hires on the release process").is_empty());
+        assert_eq!(
+            slugs("Trained a LightGBM ranker on click logs"),
+            vec!["machine-learning"]
+        );
         assert_eq!(slugs("we release on every tag now"), vec!["ci-cd"]);
     }
 
