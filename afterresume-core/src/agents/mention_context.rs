@@ -109,10 +109,10 @@ pub(crate) fn context_in_clauses(
     }) {
         return MentionContext::Idiom(word);
     }
-    if names_a_group(&right_after, TEAM_WORDS) {
+    if word_right_after(&right_after, TEAM_WORDS).is_some() {
         return MentionContext::OthersWork("a team's name");
     }
-    if names_a_group(&right_after, EVENT_WORDS) {
+    if word_right_after(&right_after, EVENT_WORDS).is_some() {
         return MentionContext::Name("an event's name");
     }
     if let Some(cue) = PLAN_OPENINGS.iter().find(|cue| opening.starts_with(**cue)) {
@@ -193,10 +193,7 @@ pub(crate) fn context_in_clauses(
 /// clause alone would count as work.
 pub(crate) fn component_named_after_field(text: &str, end: usize) -> Option<MentionContext> {
     let right_after = head(&text[end..], 16).to_ascii_lowercase();
-    COMPONENT_WORDS
-        .iter()
-        .find(|word| names_a_group(&right_after, std::slice::from_ref(*word)))
-        .map(|word| MentionContext::ComponentName(word))
+    word_right_after(&right_after, COMPONENT_WORDS).map(MentionContext::ComponentName)
 }
 
 /// The last `n` bytes of `s`, cut at a character boundary.
@@ -343,12 +340,10 @@ const EVENT_WORDS: &[&str] = &[
     "keynote",
 ];
 
-/// Whether the word right after a mention is one of `words` (as a whole word).
-fn names_a_group(right_after: &str, words: &[&str]) -> bool {
-    let Some(rest) = right_after.strip_prefix(' ') else {
-        return false;
-    };
-    words.iter().any(|word| {
+/// The one of `words` that is the word right after a mention (as a whole word).
+fn word_right_after(right_after: &str, words: &[&'static str]) -> Option<&'static str> {
+    let rest = right_after.strip_prefix(' ')?;
+    words.iter().copied().find(|word| {
         rest.strip_prefix(word)
             .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '-'))
     })
